@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rust_oom_guard: the user-facing make targets. Kbuild (the file `Kbuild`)
+# is what the kernel's build reads; this Makefile only drives it, the guest
+# kernels, the userspace crate and the QEMU suites.
+#
+#   make run            set up, build, boot an x86_64 demo guest (ARCH=arm64 for arm64)
+#   make test           set up, build, run host tests and every QEMU suite
+#   make modules        build rust_oom_guard.ko against KDIR
+#   make KDIR=/path/to/linux/build modules    ... against your own kernel tree
+#
+# Variables (defaults in brackets):
+#   ARCH     x86_64 or arm64 [the host's]
+#   VARIANT  '' or debug: which of our kernels to use [test kernel]
+#   KDIR     kernel build tree [our kernel for ARCH/VARIANT, built on demand]
+#   LLVM     LLVM suffix passed to kbuild [-$(LLVM_VERSION) from scripts/versions.env]
+
+include scripts/versions.env
+
+HOST_ARCH := $(shell uname -m | sed -e 's/aarch64/arm64/')
+ARCH ?= $(HOST_ARCH)
+override ARCH := $(patsubst aarch64,arm64,$(patsubst amd64,x86_64,$(ARCH)))
+VARIANT ?=
+CACHE ?= $(or $(OOM_GUARD_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rust-oom-guard)
+KVARIANT := $(ARCH)$(if $(VARIANT),-$(VARIANT))
+OUR_KDIR := $(CACHE)/build/$(KVARIANT)
+KDIR ?= $(OUR_KDIR)
+LLVM ?= -$(LLVM_VERSION)
+OUT := $(CURDIR)/build/$(KVARIANT)
+MODULE_OUT := $(OUT)/module
+
+RUST_TARGET_x86_64 := x86_64-unknown-linux-musl
+RUST_TARGET_arm64 := aarch64-unknown-linux-musl
+RUST_TARGET := $(RUST_TARGET_$(ARCH))
+
+export RUSTUP_TOOLCHAIN := $(RUST_VERSION)
+export PATH := $(CACHE)/tools/bin:$(HOME)/.cargo/bin:$(PATH)
+export OOM_GUARD_CACHE := $(CACHE)
+
+KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) MO=$(MODULE_OUT) ARCH=$(ARCH) LLVM=$(LLVM)
+CARGO = cargo
+CARGO_DIR = --manifest-path userspace/Cargo.toml
+KRUSTFMT = rustfmt --edition 2021 --config newline_style=Unix
+
+# Our own kernel is set up and built on demand; a KDIR given by the user is
+# used as it is.
+ifeq ($(KDIR),$(OUR_KDIR))
+KERNEL_DEP := kernel
+else
+KERNEL_DEP :=
+endif
+
+.PHONY: all setup kernel kernels modules userspace initramfs clean distclean \
+	check fmt fmtcheck run test bench help
+
+all: modules userspace
+
+help:
+	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
+
+setup:
+	@scripts/setup.sh
+
+kernel: setup
+	@scripts/build-kernel.sh $(ARCH) $(VARIANT)
+
+kernels: setup
+	@scripts/build-kernel.sh x86_64
+	@scripts/build-kernel.sh arm64
+	@scripts/build-kernel.sh x86_64 debug
+
+modules: $(KERNEL_DEP)
+	@mkdir -p $(MODULE_OUT)
+	$(KMAKE) modules
+
+userspace: setup
+	$(CARGO) build $(CARGO_DIR) --release --locked --target $(RUST_TARGET)
+
+initramfs: modules userspace
+	@scripts/mkinitramfs.sh $(ARCH) $(OUT)
+
+check: $(KERNEL_DEP)
+	@mkdir -p $(MODULE_OUT)
+	$(KMAKE) CLIPPY=1 OOM_GUARD_WERROR=y modules
+	$(CARGO) clippy $(CARGO_DIR) --locked --all-targets -- -D warnings
+
+fmt:
+	$(KRUSTFMT) *.rs
+	$(CARGO) fmt $(CARGO_DIR) --all
+
+fmtcheck:
+	$(KRUSTFMT) --check *.rs
+	$(CARGO) fmt $(CARGO_DIR) --all -- --check
+
+run: initramfs
+	@scripts/qemu-run.sh --mode demo $(ARCH) $(VARIANT)
+
+test:
+	@scripts/test.sh
+
+bench: initramfs
+	@scripts/qemu-run.sh --mode bench $(ARCH) $(VARIANT)
+
+clean:
+	rm -rf build
+	$(CARGO) clean $(CARGO_DIR)
+
+# Also drops the kernels and tools in the cache (set-up starts over).
+distclean: clean
+	rm -rf $(CACHE)

@@ -1,0 +1,54 @@
+# Shared helpers for rust_oom_guard's host scripts. Sourced, not run.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=versions.env
+. "$ROOT/scripts/versions.env"
+
+CACHE=${OOM_GUARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust-oom-guard}
+# Where set-up puts the kernel source, tools and per-arch builds.
+SRC_DIR=$CACHE/src
+TOOLS_DIR=$CACHE/tools
+KBUILD_ROOT=$CACHE/build
+# Build output that belongs to this checkout (initramfs, logs).
+OUT=${OUT:-$ROOT/build}
+
+export RUSTUP_TOOLCHAIN=$RUST_VERSION
+export PATH=$TOOLS_DIR/bin:$HOME/.cargo/bin:$PATH
+
+msg() { printf '==> %s\n' "$*" >&2; }
+warn() { printf 'WARNING: %s\n' "$*" >&2; }
+die() {
+	printf 'error: %s\n' "$*" >&2
+	exit 1
+}
+
+# Map a user-facing arch name to the kernel's ARCH and image path.
+kernel_arch() {
+	case $1 in
+	x86_64 | x86 | amd64) echo x86_64 ;;
+	arm64 | aarch64) echo arm64 ;;
+	*) die "unsupported ARCH '$1' (supported: x86_64, arm64)" ;;
+	esac
+}
+
+# The kernel source tree prepared by setup.sh.
+kernel_src() {
+	local f=$SRC_DIR/current
+	[ -e "$f" ] || die "no kernel source in $SRC_DIR: run 'scripts/setup.sh' (or 'make setup')"
+	readlink -f "$f"
+}
+
+# Build directory of one kernel variant: <arch> or <arch>-debug.
+kernel_build_dir() {
+	local arch=$1 variant=${2:-}
+	echo "$KBUILD_ROOT/$arch${variant:+-$variant}"
+}
+
+host_arch() {
+	case $(uname -m) in
+	x86_64) echo x86_64 ;;
+	aarch64) echo arm64 ;;
+	*) uname -m ;;
+	esac
+}

@@ -1,0 +1,202 @@
+#!/bin/bash
+# Install or check everything rust_oom_guard builds and tests with, from
+# package registries only: Debian packages, the pinned Rust toolchain,
+# bindgen-cli, the kernel source (Debian's linux-source package) and static
+# busybox for each guest arch. Idempotent: what is already there is skipped.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+usage() {
+	cat <<USAGE
+usage: $0 [--check]
+  --check   only report what is missing; install nothing (exit 1 if anything is)
+Pinned versions: scripts/versions.env (rustc $RUST_VERSION, bindgen $BINDGEN_VERSION,
+  LLVM $LLVM_VERSION, linux-source-$KERNEL_SERIES $KERNEL_DEB_VERSION from $KERNEL_SUITE)
+Cache: $CACHE (OOM_GUARD_CACHE or XDG_CACHE_HOME to move it)
+USAGE
+}
+CHECK_ONLY=0
+case ${1:-} in
+-h | --help) usage; exit 0 ;;
+--check) CHECK_ONLY=1 ;;
+"") ;;
+*) usage >&2; exit 2 ;;
+esac
+
+missing_any=0
+need() {
+	missing_any=1
+	if [ "$CHECK_ONLY" = 1 ]; then
+		printf 'missing: %s\n' "$*" >&2
+		return 1
+	fi
+	msg "installing $*"
+}
+
+# Runs a command quietly; on failure prints its last lines and one clear line.
+quiet() {
+	local what=$1 log
+	shift
+	log=$(mktemp)
+	if ! "$@" >"$log" 2>&1; then
+		tail -n 15 "$log" >&2
+		rm -f "$log"
+		die "$what"
+	fi
+	rm -f "$log"
+}
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo "$@"
+	else
+		die "need root to run: $*"
+	fi
+}
+
+# --- Debian packages ----------------------------------------------------------
+PKGS=(
+	"clang-$LLVM_VERSION" "lld-$LLVM_VERSION" "llvm-$LLVM_VERSION" "libclang-$LLVM_VERSION-dev"
+	qemu-system-x86 qemu-system-arm
+	make gcc libc6-dev flex bison bc cpio kmod libelf-dev libssl-dev rsync xz-utils gzip
+	dpkg-dev ca-certificates
+)
+missing_pkgs=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing_pkgs+=("$p")
+done
+if [ ${#missing_pkgs[@]} -gt 0 ] && need "Debian packages: ${missing_pkgs[*]}"; then
+	command -v apt-get >/dev/null || die "apt-get not found: install ${missing_pkgs[*]} with your package manager"
+	quiet "apt-get update failed: check access to Debian's archive (network or proxy)" \
+		as_root apt-get update
+	# --no-install-recommends keeps QEMU's GUI stack (and its conflicts) out.
+	quiet "could not install ${missing_pkgs[*]} from Debian's archive (see apt's lines above)" \
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing_pkgs[@]}"
+fi
+
+# --- Rust toolchain ------------------------------------------------------------
+command -v rustup >/dev/null ||
+	die "rustup not found: install rustup (Debian trixie and later: 'apt-get install rustup'), then re-run"
+if ! rustup toolchain list | grep -q "^$RUST_VERSION-"; then
+	if need "Rust toolchain $RUST_VERSION"; then
+		quiet "rustup could not install toolchain $RUST_VERSION (network to the Rust distribution server?)" \
+			rustup toolchain install "$RUST_VERSION" --profile minimal
+	fi
+fi
+if rustup toolchain list | grep -q "^$RUST_VERSION-"; then
+	installed=$(rustup component list --installed --toolchain "$RUST_VERSION" 2>/dev/null)
+	for c in rust-src clippy rustfmt; do
+		if ! grep -q "^$c" <<<"$installed" && need "rustup component $c ($RUST_VERSION)"; then
+			quiet "rustup could not add component $c to $RUST_VERSION" \
+				rustup component add --toolchain "$RUST_VERSION" "$c"
+		fi
+	done
+	for t in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
+		if ! grep -q "^rust-std-$t" <<<"$installed" && need "rustup target $t ($RUST_VERSION)"; then
+			quiet "rustup could not add target $t to $RUST_VERSION" \
+				rustup target add --toolchain "$RUST_VERSION" "$t"
+		fi
+	done
+fi
+
+# --- bindgen-cli -------------------------------------------------------------------
+if [ "$("$TOOLS_DIR/bin/bindgen" --version 2>/dev/null)" != "bindgen $BINDGEN_VERSION" ]; then
+	if need "bindgen-cli $BINDGEN_VERSION (cargo install, a few minutes)"; then
+		quiet "cargo could not install bindgen-cli $BINDGEN_VERSION from crates.io (network? libclang-$LLVM_VERSION-dev?)" \
+			env LIBCLANG_PATH="/usr/lib/llvm-$LLVM_VERSION/lib" \
+			cargo install --locked --root "$TOOLS_DIR" bindgen-cli --version "$BINDGEN_VERSION"
+	fi
+fi
+
+# --- A private apt for single downloads from other suites ----------------------------
+# The system's sources are never touched: this apt has its own sources list,
+# state and cache under $CACHE/apt and is used only for `apt-get download`.
+APT_DIR=$CACHE/apt
+papt_opts=(
+	-o "Dir::Etc::SourceList=$APT_DIR/sources.list" -o Dir::Etc::SourceParts=/dev/null
+	-o "Dir::State::Lists=$APT_DIR/lists" -o "Dir::State::Status=$APT_DIR/status"
+	-o "Dir::Cache=$APT_DIR/cache" -o Dir::Etc::Preferences=/dev/null
+	-o "Dir::Etc::PreferencesParts=$APT_DIR/preferences.d"
+	-o APT::Architectures::=amd64 -o APT::Architectures::=arm64
+	-o Debug::NoLocking=1 -o APT::Sandbox::User=root
+)
+papt_ready=0
+papt_update() {
+	[ "$papt_ready" = 1 ] && return
+	mkdir -p "$APT_DIR"/{lists/partial,cache/archives/partial,preferences.d}
+	: >"$APT_DIR/status"
+	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	cat >"$APT_DIR/sources.list" <<SOURCES
+deb [signed-by=$keyring] $DEBIAN_MIRROR $KERNEL_SUITE main
+deb [signed-by=$keyring] $DEBIAN_MIRROR $DEBIAN_SUITE main
+SOURCES
+	quiet "could not read Debian's archive ($DEBIAN_MIRROR $KERNEL_SUITE, $DEBIAN_SUITE): network, or debian-archive-keyring too old?" \
+		apt-get "${papt_opts[@]}" update
+	papt_ready=1
+}
+papt() { apt-get "${papt_opts[@]}" "$@"; }
+papt_cache() { apt-cache "${papt_opts[@]}" "$@"; }
+
+# --- Kernel source ------------------------------------------------------------------
+mkdir -p "$SRC_DIR"
+if [ ! -f "$SRC_DIR/current/.guard-source" ] && need "kernel source linux-source-$KERNEL_SERIES"; then
+	papt_update
+	series=$KERNEL_SERIES
+	ver=$(papt_cache policy "linux-source-$series" 2>/dev/null | awk '/Candidate:/ {print $2}')
+	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+		newest=$(papt_cache pkgnames linux-source-7. 2>/dev/null | sed -n 's/^linux-source-\(7\.[0-9]*\)$/\1/p' | sort -V | tail -n1)
+		[ -n "$newest" ] || die "no linux-source-$series nor any linux-source-7.* in $KERNEL_SUITE or $DEBIAN_SUITE: update KERNEL_SERIES/KERNEL_SUITE in scripts/versions.env"
+		warn "################################################################"
+		warn "linux-source-$series (pinned in scripts/versions.env) is no longer"
+		warn "in $KERNEL_SUITE; falling back to the newest series there:"
+		warn "linux-source-$newest. Results may differ from the tested $KERNEL_VERSION."
+		warn "################################################################"
+		series=$newest
+		ver=$(papt_cache policy "linux-source-$series" | awk '/Candidate:/ {print $2}')
+	elif [ "$ver" != "$KERNEL_DEB_VERSION" ]; then
+		msg "note: $KERNEL_SUITE has linux-source-$series $ver (pinned: $KERNEL_DEB_VERSION); using it"
+	fi
+	debs=$CACHE/debs
+	mkdir -p "$debs"
+	(cd "$debs" && quiet "could not download linux-source-$series $ver from Debian's archive" \
+		papt download "linux-source-$series=$ver")
+	deb=$(ls -t "$debs"/linux-source-"$series"_*.deb | head -n1)
+	msg "extracting $(basename "$deb") into $SRC_DIR"
+	rm -rf "$SRC_DIR/linux-source-$series.tmp"
+	mkdir -p "$SRC_DIR/linux-source-$series.tmp"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/linux-source-$series.tar.xz" |
+		tar -xJ -C "$SRC_DIR/linux-source-$series.tmp" ||
+		die "could not extract $deb (disk full?)"
+	rm -rf "$SRC_DIR/linux-source-$series"
+	mv "$SRC_DIR/linux-source-$series.tmp/linux-source-$series" "$SRC_DIR/linux-source-$series"
+	rmdir "$SRC_DIR/linux-source-$series.tmp"
+	echo "linux-source-$series $ver" >"$SRC_DIR/linux-source-$series/.guard-source"
+	ln -sfn "linux-source-$series" "$SRC_DIR/current"
+	rm -f "$deb"
+fi
+
+# --- Static busybox for each guest arch ------------------------------------------------
+for darch in amd64 arm64; do
+	bb=$CACHE/busybox/$darch/busybox
+	[ -x "$bb" ] && continue
+	need "busybox-static ($darch, for the guest initramfs)" || continue
+	papt_update
+	tmp=$(mktemp -d)
+	(cd "$tmp" && quiet "could not download busybox-static:$darch from Debian $DEBIAN_SUITE" \
+		papt download "busybox-static:$darch")
+	dpkg-deb -x "$tmp"/busybox-static_*_"$darch".deb "$tmp/x"
+	mkdir -p "$(dirname "$bb")"
+	install -m 0755 "$tmp/x/bin/busybox" "$bb"
+	rm -rf "$tmp"
+done
+
+# --- Final check ---------------------------------------------------------------------
+if [ "$CHECK_ONLY" = 1 ]; then
+	[ "$missing_any" = 0 ] && msg "everything is installed"
+	exit "$missing_any"
+fi
+out=$(make -C "$(kernel_src)" LLVM="-$LLVM_VERSION" rustavailable 2>&1) ||
+	die "the kernel says Rust is not available: $(grep -m1 -i 'error\|not found\|too' <<<"$out")"
+[ "$missing_any" = 0 ] && msg "set-up complete: nothing was missing" || msg "set-up complete"
