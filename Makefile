@@ -38,8 +38,8 @@ export PATH := $(CACHE)/tools/bin:$(HOME)/.cargo/bin:$(PATH)
 export OOM_GUARD_CACHE := $(CACHE)
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) MO=$(MODULE_OUT) ARCH=$(ARCH) LLVM=$(LLVM)
-CARGO = cargo
-CARGO_DIR = --manifest-path userspace/Cargo.toml
+# cargo runs inside userspace/ so that userspace/.cargo/config.toml applies.
+CARGO = cd userspace && cargo
 KRUSTFMT = rustfmt --edition 2021 --config newline_style=Unix
 
 # Our own kernel is set up and built on demand; a KDIR given by the user is
@@ -74,7 +74,7 @@ modules: $(KERNEL_DEP)
 	$(KMAKE) modules
 
 userspace: setup
-	$(CARGO) build $(CARGO_DIR) --release --locked --target $(RUST_TARGET)
+	$(CARGO) build --release --locked --target $(RUST_TARGET)
 
 initramfs: modules userspace
 	@scripts/mkinitramfs.sh $(ARCH) $(OUT)
@@ -82,15 +82,15 @@ initramfs: modules userspace
 check: $(KERNEL_DEP)
 	@mkdir -p $(MODULE_OUT)
 	$(KMAKE) CLIPPY=1 OOM_GUARD_WERROR=y modules
-	$(CARGO) clippy $(CARGO_DIR) --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked --all-targets -- -D warnings
 
 fmt:
 	$(KRUSTFMT) *.rs
-	$(CARGO) fmt $(CARGO_DIR) --all
+	$(CARGO) fmt --all
 
 fmtcheck:
 	$(KRUSTFMT) --check *.rs
-	$(CARGO) fmt $(CARGO_DIR) --all -- --check
+	$(CARGO) fmt --all -- --check
 
 run: initramfs
 	@scripts/qemu-run.sh --mode demo $(ARCH) $(VARIANT)
@@ -103,7 +103,7 @@ bench: initramfs
 
 clean:
 	rm -rf build
-	$(CARGO) clean $(CARGO_DIR)
+	$(CARGO) clean
 
 # Also drops the kernels and tools in the cache (set-up starts over).
 distclean: clean

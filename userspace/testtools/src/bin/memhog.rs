@@ -56,10 +56,11 @@ fn main() -> ExitCode {
     while done < size {
         let want = usize::try_from((size - done).min(CHUNK as u64)).unwrap_or(CHUNK);
         // Fresh zeroed pages from mmap are not committed until written:
-        // touch every page.
+        // touch every page, with volatile writes the optimiser cannot drop.
         let mut chunk = vec![0u8; want];
-        for i in (0..want).step_by(PAGE) {
-            chunk[i] = 0xa5;
+        for byte in chunk.iter_mut().step_by(PAGE) {
+            // SAFETY: `byte` is a valid, exclusive reference into `chunk`.
+            unsafe { std::ptr::write_volatile(byte, 0xa5) };
         }
         chunks.push(chunk);
         done += want as u64;

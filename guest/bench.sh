@@ -1,0 +1,14 @@
+#!/bin/sh
+# `make bench`: figures measured inside the guest, as `bench: KEY VALUE UNIT` lines.
+. /guard/lib.sh
+echo "bench: boot_to_init $(cut -d' ' -f1 /proc/uptime) s"
+# Module load and unload wall time, median of 21 rounds.
+: >/tmp/load
+: >/tmp/unload
+for i in $(seq 21); do
+	timeit insmod "$MODULE" 2>>/tmp/load || { echo "bench: insmod failed"; exit 1; }
+	timeit rmmod rust_oom_guard 2>>/tmp/unload || { echo "bench: rmmod failed"; exit 1; }
+done
+median() { awk '/^timeit:/ { print $2 }' "$1" | sort -n | sed -n 11p; }
+echo "bench: insmod_median $(median /tmp/load) us"
+echo "bench: rmmod_median $(median /tmp/unload) us"

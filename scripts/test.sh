@@ -1,0 +1,107 @@
+#!/bin/bash
+# `make test`: set up, build, then run every suite: host unit tests, lints,
+# and the QEMU guest suites on x86_64, arm64 and the x86_64 debug kernel.
+# Ends with one line `N passed, N failed, N skipped`; exits non-zero on any
+# failure.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+usage() {
+	cat <<USAGE
+usage: $0
+Environment (defaults):
+  SUITES="${SUITES:-host lint x86_64 arm64 x86_64-debug}"
+          which suites to run, in order
+  TESTS=${TESTS:-*}   glob of guest test names (guest/tests/NAME.sh)
+Logs: build/test.log (this run), build/<arch>[-debug]/console-test.log (guests)
+USAGE
+}
+case ${1:-} in -h | --help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
+SUITES=${SUITES:-host lint x86_64 arm64 x86_64-debug}
+
+mkdir -p "$OUT"
+TOTAL_PASS=0 TOTAL_FAIL=0 TOTAL_SKIP=0
+SUMMARY=()
+t0=$(date +%s)
+add() { # add SUITE PASS FAIL SKIP
+	TOTAL_PASS=$((TOTAL_PASS + $2)) TOTAL_FAIL=$((TOTAL_FAIL + $3)) TOTAL_SKIP=$((TOTAL_SKIP + $4))
+	SUMMARY+=("$(printf '%-14s %3d passed, %3d failed, %3d skipped' "$1" "$2" "$3" "$4")")
+}
+# Runs a build step; on failure shows the tail of its log and counts one failure.
+step() { # step SUITE WHAT CMD...
+	local suite=$1 what=$2 log
+	shift 2
+	log=$OUT/$suite-$(tr ' /' '__' <<<"$what").log
+	msg "$suite: $what"
+	if "$@" >"$log" 2>&1; then
+		return 0
+	fi
+	tail -n 30 "$log" | sed 's/^/    /' >&2
+	warn "$suite: $what failed (full log: $log)"
+	return 1
+}
+
+msg "set-up (skips what is installed)"
+scripts/setup.sh || die "set-up failed: see the line above"
+
+for suite in $SUITES; do
+	s0=$(date +%s)
+	case $suite in
+	host)
+		# cargo's own summary lines are summed; a build failure is one failure.
+		log=$OUT/host-cargo-test.log
+		msg "host: cargo test (userspace crates)"
+		set +e
+		(cd "$ROOT/userspace" && cargo test --locked --workspace) >"$log" 2>&1
+		rc=$?
+		set -e
+		p=$(awk '/^test result:/ { s += $4 } END { print s + 0 }' "$log")
+		f=$(awk '/^test result:/ { s += $6 } END { print s + 0 }' "$log")
+		sk=$(awk '/^test result:/ { s += $8 } END { print s + 0 }' "$log")
+		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+			tail -n 30 "$log" | sed 's/^/    /' >&2
+			f=1
+		fi
+		grep -E '^test .* FAILED$' "$log" | sed 's/^/    /' || true
+		add host "$p" "$f" "$sk"
+		;;
+	lint)
+		p=0 f=0
+		for what in fmtcheck check; do
+			if step lint "make $what" make -C "$ROOT" "$what" ARCH="$(host_arch)"; then
+				p=$((p + 1))
+			else
+				f=$((f + 1))
+			fi
+		done
+		add lint "$p" "$f" 0
+		;;
+	*)
+		arch=${suite%-debug}
+		variant=
+		[ "$arch" != "$suite" ] && variant=debug
+		if ! step "$suite" "build (kernel, module, userspace, initramfs)" \
+			make -C "$ROOT" initramfs ARCH="$arch" VARIANT="$variant"; then
+			add "$suite" 0 1 0
+			continue
+		fi
+		set +e
+		"$ROOT/scripts/qemu-run.sh" --mode test "$arch" $variant
+		set -e
+		res=$OUT/$suite/results-test.txt
+		if [ -f "$res" ]; then
+			read -r p f sk <"$res"
+			add "$suite" "$p" "$f" "$sk"
+		else
+			add "$suite" 0 1 0
+		fi
+		;;
+	esac
+	msg "$suite: done in $(($(date +%s) - s0)) s"
+done
+
+echo
+echo "Summary ($(($(date +%s) - t0)) s):"
+printf '  %s\n' "${SUMMARY[@]}"
+echo "$TOTAL_PASS passed, $TOTAL_FAIL failed, $TOTAL_SKIP skipped"
+[ "$TOTAL_FAIL" -eq 0 ]
