@@ -39,7 +39,7 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 	sleep 1
 	echo scan >/sys/kernel/debug/kmemleak
 	leaks=$(grep -c 'unreferenced object' /sys/kernel/debug/kmemleak)
-	echo "# kmemleak: scanned, $leaks unreferenced object(s)" >>"$res"
+	echo "# kmemleak: scan done, $leaks leak report(s)" >>"$res"
 	[ "$leaks" -gt 0 ] && cat /sys/kernel/debug/kmemleak >>"$res"
 fi
 
