@@ -53,6 +53,7 @@ results=$outdir/results-$MODE.txt
 command -v "$QEMU_BIN" >/dev/null || die "$QEMU_BIN not found: run 'scripts/setup.sh'"
 
 append="console=$CONSOLE panic=-1 oops=panic loglevel=5 guard.mode=$MODE"
+[ "$VARIANT" = debug ] && append="$append guard.debug=1"
 [ "$MODE" = test ] && append="$append guard.tests=$TESTS"
 [ "$INTERACTIVE" = 1 ] && append="$append guard.shell=1"
 qemu=("$QEMU_BIN" $QEMU_MACHINE $QEMU_CPU -smp "$SMP" -m "$MEM" -no-reboot
@@ -79,63 +80,12 @@ fi
 set -e
 elapsed=$(($(date +%s) - start))
 
-# --- Judge the run -------------------------------------------------------------------
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
-pass=0 fail=0 skip=0
-report=()
-check() { # check NAME OK DETAIL
-	if [ "$2" = 1 ]; then
-		pass=$((pass + 1))
-		report+=("ok - $KV: $1")
-	else
-		fail=$((fail + 1))
-		report+=("not ok - $KV: $1${3:+ ($3)}")
-	fi
-}
-
-if grep -q "^OOM_GUARD_SENTINEL mode=$MODE" "$log"; then
-	check "guest ran to completion" 1
-else
-	why="no sentinel"
-	[ "$qrc" = 124 ] && why="timed out after $TIMEOUT s"
-	grep -q 'Kernel panic' "$log" && why="kernel panic"
-	check "guest ran to completion" 0 "$why; QEMU exit $qrc"
-fi
-
-SPLAT='WARNING:|BUG:|Oops|KASAN:|UBSAN:|kernel BUG|Kernel panic|general protection fault|Unable to handle kernel|panicked at|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|unreferenced object|suspected memory leak|hung_task|soft lockup'
-splats=$(grep -E "$SPLAT" "$log" | sort -u | head -n 20 || true)
-if [ -z "$splats" ]; then
-	check "kernel log free of splats" 1
-else
-	check "kernel log free of splats" 0 "$(wc -l <<<"$splats") distinct line(s)"
-fi
-
-if [ "$MODE" = test ]; then
-	ktap=$(sed -n '/^KTAP version 1$/,/^# totals:/p' "$log")
-	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' <<<"$ktap" | head -n1)
-	g_pass=$(grep -cE '^ok [0-9]+ ' <<<"$ktap" || true)
-	g_skip=$(grep -cE '^ok [0-9]+ .*# SKIP' <<<"$ktap" || true)
-	g_fail=$(grep -cE '^not ok [0-9]+ ' <<<"$ktap" || true)
-	g_pass=$((g_pass - g_skip))
-	pass=$((pass + g_pass)) fail=$((fail + g_fail)) skip=$((skip + g_skip))
-	if [ -z "$plan" ]; then
-		check "KTAP results present" 0 "no KTAP plan in the console log"
-	elif [ $((g_pass + g_fail + g_skip)) -ne "$plan" ]; then
-		check "KTAP results complete" 0 "plan 1..$plan, got $((g_pass + g_fail + g_skip)) results"
-	elif [ "$plan" -eq 0 ]; then
-		check "KTAP results present" 0 "no guest test matched TESTS='$TESTS'"
-	fi
-	grep -E '^(ok|not ok) [0-9]+ ' <<<"$ktap" | sed "s/^/    $KV: /" || true
-	# Show the diagnostics of failed guest tests.
-	awk '/^# / { buf = buf "      " $0 "\n"; next } /^not ok / { printf "%s", buf } { buf = "" }' <<<"$ktap"
-fi
-
-for line in "${report[@]}"; do echo "    $line"; done
-if [ -n "$splats" ]; then
-	echo "    kernel splats in $log:"
-	sed 's/^/      /' <<<"$splats"
-fi
 [ "$MODE" = bench ] && { grep "^bench:" "$log" >"$outdir/bench.txt" || true; }
-echo "$pass $fail $skip" >"$results"
-msg "$KV $MODE: $pass passed, $fail failed, $skip skipped in $elapsed s (log: $log)"
-[ "$fail" -eq 0 ]
+set +e
+"$ROOT/scripts/judge-console.sh" --name "$KV" --mode "$MODE" --qemu-exit "$qrc" --timeout "$TIMEOUT" \
+	--results "$results" "$log"
+rc=$?
+set -e
+msg "$KV $MODE: $(awk '{ printf "%d passed, %d failed, %d skipped", $1, $2, $3 }' "$results") in $elapsed s (log: $log)"
+exit $rc

@@ -10,14 +10,14 @@ usage() {
 	cat <<USAGE
 usage: $0
 Environment (defaults):
-  SUITES="${SUITES:-host lint x86_64 arm64 x86_64-debug}"
+  SUITES="${SUITES:-host harness lint x86_64 arm64 x86_64-debug}"
           which suites to run, in order
   TESTS=${TESTS:-*}   glob of guest test names (guest/tests/NAME.sh)
 Logs: build/test.log (this run), build/<arch>[-debug]/console-test.log (guests)
 USAGE
 }
 case ${1:-} in -h | --help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
-SUITES=${SUITES:-host lint x86_64 arm64 x86_64-debug}
+SUITES=${SUITES:-host harness lint x86_64 arm64 x86_64-debug}
 
 mkdir -p "$OUT"
 TOTAL_PASS=0 TOTAL_FAIL=0 TOTAL_SKIP=0
@@ -64,6 +64,19 @@ for suite in $SUITES; do
 		fi
 		grep -E '^test .* FAILED$' "$log" | sed 's/^/    /' || true
 		add host "$p" "$f" "$sk"
+		;;
+	harness)
+		# The console judge itself, on fixture logs.
+		log=$OUT/harness.log
+		msg "harness: self-test of the console judge"
+		set +e
+		"$ROOT/scripts/selftest-harness.sh" >"$log" 2>&1
+		set -e
+		p=$(grep -c '^ok ' "$log" || true)
+		f=$(grep -c '^not ok ' "$log" || true)
+		[ "$p" -gt 0 ] || f=$((f + 1))
+		grep -A5 '^not ok ' "$log" | sed 's/^/    /' || true
+		add harness "$p" "$f" 0
 		;;
 	lint)
 		p=0 f=0

@@ -1,0 +1,76 @@
+#!/bin/bash
+# Self-test of the guest-log judge (scripts/judge-console.sh): a clean log
+# with an ordinary OOM-killer report must pass; the same log with one kernel
+# splat, a failed or missing test result, or no sentinel must fail. Prints
+# KTAP; exits non-zero if the judge misjudged any case.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+JUDGE=$ROOT/scripts/judge-console.sh
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# A clean test-mode console log, OOM report included (not a splat).
+cat >"$tmp/clean.log" <<'LOG'
+[    0.000000] Linux version 7.3.4 (root@vm) #1 SMP PREEMPT
+[    1.100000] Run /init as init process
+# guard-test: running 01-a
+[    3.200000] memhog invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_ZERO), order=0, oom_score_adj=0
+[    3.200100] CPU: 1 UID: 0 PID: 80 Comm: memhog Not tainted 7.3.4 #1 PREEMPT
+[    3.200200] Call Trace:
+[    3.200300]  <TASK>
+[    3.200400]  dump_stack_lvl+0x5d/0x80
+[    3.200500]  out_of_memory+0x2a0/0x4e0
+[    3.200600] Out of memory: Killed process 80 (memhog) total-vm:500000kB, anon-rss:230000kB
+KTAP version 1
+1..3
+# something a test printed
+ok 1 01-a
+ok 2 02-b # SKIP not the debug kernel
+# FAIL-looking text inside diagnostics is fine
+ok 3 03-c
+# totals: pass:2 fail:0 skip:1
+----- guest dmesg -----
+[    0.000000] Linux version 7.3.4 (root@vm) #1 SMP PREEMPT
+----- end guest dmesg -----
+OOM_GUARD_SENTINEL mode=test
+[    9.000000] reboot: Restarting system
+LOG
+
+n=0 bad=0
+expect() { # expect pass|fail NAME LOGFILE
+	local want=$1 name=$2 file=$3 got
+	n=$((n + 1))
+	if "$JUDGE" --name "$name" --mode test "$file" >"$tmp/out" 2>&1; then got=pass; else got=fail; fi
+	if [ "$got" = "$want" ]; then
+		echo "ok $n judge: $name -> $want"
+	else
+		echo "not ok $n judge: $name -> expected $want, got $got"
+		sed 's/^/# /' "$tmp/out"
+		bad=$((bad + 1))
+	fi
+}
+# variant NAME SED-SCRIPT: the clean log edited by sed.
+variant() {
+	sed "$2" "$tmp/clean.log" >"$tmp/$1.log"
+	echo "$tmp/$1.log"
+}
+splat_after_boot() { variant "$1" "/Run \/init/a $2"; }
+
+echo "KTAP version 1"
+echo "1..14"
+expect pass "clean log with an OOM-killer report" "$tmp/clean.log"
+expect fail "WARNING splat" "$(splat_after_boot warn '[    2.0] WARNING: CPU: 0 PID: 1 at mm/page_alloc.c:4500 __alloc_pages+0x1/0x2')"
+expect fail "BUG splat" "$(splat_after_boot bug '[    2.0] BUG: sleeping function called from invalid context at mm/slub.c:4100')"
+expect fail "KASAN report" "$(splat_after_boot kasan '[    2.0] BUG: KASAN: slab-out-of-bounds in foo+0x10/0x20')"
+expect fail "UBSAN report" "$(splat_after_boot ubsan '[    2.0] UBSAN: shift-out-of-bounds in lib/foo.c:10:5')"
+expect fail "lockdep report" "$(splat_after_boot lockdep '[    2.0] WARNING: possible circular locking dependency detected')"
+expect fail "kmemleak report" "$(splat_after_boot leak 'unreferenced object 0xffff888003a1b000 (size 64):')"
+expect fail "Oops" "$(splat_after_boot oops '[    2.0] Oops: general protection fault, probably for non-canonical address')"
+expect fail "Rust panic" "$(splat_after_boot rpanic '[    2.0] rust_kernel: panicked at rust_oom_guard.rs:10:5:')"
+expect fail "a failed guest test" "$(variant notok 's/^ok 3 03-c$/not ok 3 03-c/')"
+expect fail "incomplete KTAP plan" "$(variant short '/^ok 3 03-c$/d')"
+expect fail "no KTAP at all" "$(variant noktap '/^KTAP version 1$/,/^# totals/d')"
+expect fail "missing sentinel (guest died)" "$(variant nosentinel '/^OOM_GUARD_SENTINEL/d')"
+expect fail "sentinel of another mode" "$(variant othermode 's/mode=test/mode=demo/')"
+echo "# harness self-test: $((n - bad)) passed, $bad failed"
+[ "$bad" -eq 0 ]
