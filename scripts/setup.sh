@@ -56,26 +56,6 @@ as_root() {
 	fi
 }
 
-# --- Debian packages ----------------------------------------------------------
-PKGS=(
-	"clang-$LLVM_VERSION" "lld-$LLVM_VERSION" "llvm-$LLVM_VERSION" "libclang-$LLVM_VERSION-dev"
-	qemu-system-x86 qemu-system-arm
-	make gcc libc6-dev flex bison bc cpio kmod libelf-dev libssl-dev rsync xz-utils gzip
-	dpkg-dev ca-certificates
-)
-missing_pkgs=()
-for p in "${PKGS[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing_pkgs+=("$p")
-done
-if [ ${#missing_pkgs[@]} -gt 0 ] && need "Debian packages: ${missing_pkgs[*]}"; then
-	command -v apt-get >/dev/null || die "apt-get not found: install ${missing_pkgs[*]} with your package manager"
-	quiet "apt-get update failed: check access to Debian's archive (network or proxy)" \
-		as_root apt-get update
-	# --no-install-recommends keeps QEMU's GUI stack (and its conflicts) out.
-	quiet "could not install ${missing_pkgs[*]} from Debian's archive (see apt's lines above)" \
-		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing_pkgs[@]}"
-fi
-
 # --- Rust toolchain ------------------------------------------------------------
 command -v rustup >/dev/null ||
 	die "rustup not found: install rustup (Debian trixie and later: 'apt-get install rustup'), then re-run"
@@ -101,14 +81,43 @@ if rustup toolchain list | grep -q "^$RUST_VERSION-"; then
 	done
 fi
 
-# --- bindgen-cli -------------------------------------------------------------------
-if [ "$("$TOOLS_DIR/bin/bindgen" --version 2>/dev/null)" != "bindgen $BINDGEN_VERSION" ]; then
-	if need "bindgen-cli $BINDGEN_VERSION (cargo install, a few minutes)"; then
-		quiet "cargo could not install bindgen-cli $BINDGEN_VERSION from crates.io (network? libclang-$LLVM_VERSION-dev?)" \
-			env LIBCLANG_PATH="/usr/lib/llvm-$LLVM_VERSION/lib" \
-			cargo install --locked --root "$TOOLS_DIR" bindgen-cli --version "$BINDGEN_VERSION"
-	fi
+# --- bindgen-cli ---------------------------------------------------------------------
+# Compiled from crates.io in the background (a few minutes) while the rest
+# is downloaded; waited for at the end. Its build needs no libclang.
+bindgen_pid=
+start_bindgen() {
+	[ -z "$bindgen_pid" ] || return 0
+	[ "$("$TOOLS_DIR/bin/bindgen" --version 2>/dev/null)" != "bindgen $BINDGEN_VERSION" ] || return 0
+	need "bindgen-cli $BINDGEN_VERSION (cargo install, in the background)" || return 0
+	mkdir -p "$TOOLS_DIR"
+	cargo install --locked --root "$TOOLS_DIR" bindgen-cli --version "$BINDGEN_VERSION" \
+		>"$TOOLS_DIR/bindgen-install.log" 2>&1 &
+	bindgen_pid=$!
+}
+# Its build scripts need a C compiler: without one, wait for apt to bring gcc.
+command -v cc >/dev/null && start_bindgen
+
+# --- Debian packages ----------------------------------------------------------
+PKGS=(
+	"clang-$LLVM_VERSION" "lld-$LLVM_VERSION" "llvm-$LLVM_VERSION" "libclang-$LLVM_VERSION-dev"
+	qemu-system-x86 qemu-system-arm
+	make gcc libc6-dev flex bison bc cpio kmod libelf-dev libssl-dev rsync xz-utils gzip
+	dpkg-dev ca-certificates
+)
+missing_pkgs=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing_pkgs+=("$p")
+done
+if [ ${#missing_pkgs[@]} -gt 0 ] && need "Debian packages: ${missing_pkgs[*]}"; then
+	command -v apt-get >/dev/null || die "apt-get not found: install ${missing_pkgs[*]} with your package manager"
+	quiet "apt-get update failed: check access to Debian's archive (network or proxy)" \
+		as_root apt-get update
+	# --no-install-recommends keeps QEMU's GUI stack (and its conflicts) out.
+	quiet "could not install ${missing_pkgs[*]} from Debian's archive (see apt's lines above)" \
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing_pkgs[@]}"
 fi
+
+start_bindgen
 
 # --- A private apt for single downloads from other suites ----------------------------
 # The system's sources are never touched: this apt has its own sources list,
@@ -191,6 +200,14 @@ for darch in amd64 arm64; do
 	install -m 0755 "$tmp/x/bin/busybox" "$bb"
 	rm -rf "$tmp"
 done
+
+if [ "$CHECK_ONLY" = 0 ] && [ -n "$bindgen_pid" ]; then
+	msg "waiting for bindgen-cli $BINDGEN_VERSION to finish building"
+	if ! wait "$bindgen_pid"; then
+		tail -n 15 "$TOOLS_DIR/bindgen-install.log" >&2
+		die "cargo could not install bindgen-cli $BINDGEN_VERSION from crates.io (network?); log: $TOOLS_DIR/bindgen-install.log"
+	fi
+fi
 
 # --- Final check ---------------------------------------------------------------------
 if [ "$CHECK_ONLY" = 1 ]; then
