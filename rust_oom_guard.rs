@@ -10,6 +10,11 @@
 
 use kernel::prelude::*;
 
+pub mod abi;
+pub mod level;
+pub mod params;
+pub mod ring;
+
 module! {
     type: OomGuard,
     name: "rust_oom_guard",
