@@ -765,8 +765,8 @@ pub struct Stats {
     pub readers: u64,
     /// OOM kills observed (increase of `oom_kill` since load).
     pub kills: u64,
-    /// Zero.
-    pub reserved: u64,
+    /// Samples taken by the watermark monitor (its wake-ups).
+    pub samples: u64,
 }
 
 /// Zone snapshot returned by [`IOCTL_GET_ZONES`].

@@ -1,19 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! rust_oom_guard: averts global OOM kills with an emergency page pool and
-//! warns before memory runs out.
+//! rust_oom_guard: averts global OOM kills with an emergency page pool and warns before memory
+//! runs out.
 //!
-//! This crate root only wires the stages together: the module declaration,
-//! its parameters, the init order and the teardown order. The stages
-//! themselves (OOM notifier, page pool, watermark monitor, event ring, misc
-//! device) live in sibling files.
+//! This crate root only wires the stages together: the module declaration, its parameters, the
+//! init order and the teardown order. The stages live in sibling files:
+//!
+//! - `notifier.rs`: the OOM notifier (releases pool pages, reports them freed);
+//! - `pool.rs`: the emergency page pool;
+//! - `watermark.rs`: the zone-watermark monitor (levels, kills, refills);
+//! - `events.rs`: the event ring; `device.rs`: `/dev/oom_guard`;
+//! - `abi.rs`, `level.rs`, `ring.rs`, `params.rs`: `core`-only ABI and logic, shared with
+//!   userspace and tested on the host;
+//! - `ffi.rs`: every raw kernel interface, behind a safe API.
 
-use kernel::prelude::*;
+use kernel::{prelude::*, static_lock_class, sync::Arc};
 
 pub mod abi;
+mod device;
+mod events;
+mod ffi;
 pub mod level;
+mod notifier;
 pub mod params;
+mod pool;
 pub mod ring;
+mod state;
+mod watermark;
+
+use ffi::{MiscDev, OomNotifier, Ticker};
+use state::Guard;
 
 module! {
     type: OomGuard,
@@ -21,20 +37,153 @@ module! {
     authors: ["rust_oom_guard developers"],
     description: "Averts global OOM kills with an emergency page pool and warns before memory runs out",
     license: "GPL",
+    params: {
+        pool_kib: u32 {
+            default: 16384,
+            description: "Emergency pool size in KiB, 0..=4194304 (default 16384)",
+        },
+        release_chunk: u32 {
+            default: 256,
+            description: "Pages released per OOM call, 1..=65536 (default 256)",
+        },
+        policy: u32 {
+            default: 1,
+            description: "OOM policy: 0 = observe, 1 = avert (default 1)",
+        },
+        avert_budget: u32 {
+            default: 8,
+            description: "Averts allowed per budget window, 0..=1000 (default 8)",
+        },
+        budget_window_ms: u32 {
+            default: 60000,
+            description: "Avert budget window in ms, 100..=3600000 (default 60000)",
+        },
+        ring_size: u32 {
+            default: 1024,
+            description: "Event ring capacity in records, 64..=65536 (default 1024)",
+        },
+        refill_delay_ms: u32 {
+            default: 5000,
+            description: "Time above the high watermarks before the pool refills, ms, 0..=600000 (default 5000)",
+        },
+        sample_slow_ms: u32 {
+            default: 1000,
+            description: "Sampling period far from the watermarks, ms, 10..=10000 (default 1000)",
+        },
+        sample_fast_ms: u32 {
+            default: 10,
+            description: "Sampling period near the watermarks, ms, 1..=1000 and <= sample_slow_ms (default 10)",
+        },
+    },
 }
 
-/// The loaded module.
-struct OomGuard;
+/// Checks one parameter against its range; logs one `pr_err` naming it on failure.
+fn param(spec: params::Spec, value: u32) -> Result<u32> {
+    spec.check_u32(value).map_err(|e| {
+        pr_err!(
+            "invalid {}={}: accepted range {}..={} {}\n",
+            e.spec.name,
+            e.value,
+            e.spec.min,
+            e.spec.max,
+            e.spec.unit
+        );
+        EINVAL
+    })
+}
 
-impl kernel::Module for OomGuard {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        pr_info!("loaded\n");
-        Ok(OomGuard)
+/// The loaded module. Fields drop in declaration order, which is the teardown order: OOM
+/// notifier off, monitor stopped, device gone (open files keep the module loaded), then the
+/// shared state with the pool.
+#[pin_data(PinnedDrop)]
+struct OomGuard {
+    #[pin]
+    notifier: OomNotifier<Guard>,
+    #[pin]
+    monitor: Ticker<Guard>,
+    #[pin]
+    device: MiscDev<Guard>,
+    guard: Arc<Guard>,
+}
+
+/// Reads and checks every parameter, then allocates the shared state (ring and pool).
+fn setup() -> Result<Arc<Guard>> {
+    let mp = |p: &'static kernel::module_param::ModuleParamAccess<u32>| p.value();
+    let pool_kib = param(params::POOL_KIB, mp(&module_parameters::pool_kib))?;
+    let ring_size = param(params::RING_SIZE, mp(&module_parameters::ring_size))?;
+    let config = abi::Config {
+        policy: param(params::POLICY, mp(&module_parameters::policy))?,
+        release_chunk: param(params::RELEASE_CHUNK, mp(&module_parameters::release_chunk))?,
+        avert_budget: param(params::AVERT_BUDGET, mp(&module_parameters::avert_budget))?,
+        budget_window_ms: param(
+            params::BUDGET_WINDOW_MS,
+            mp(&module_parameters::budget_window_ms),
+        )?,
+        refill_delay_ms: param(
+            params::REFILL_DELAY_MS,
+            mp(&module_parameters::refill_delay_ms),
+        )?,
+        sample_slow_ms: param(
+            params::SAMPLE_SLOW_MS,
+            mp(&module_parameters::sample_slow_ms),
+        )?,
+        sample_fast_ms: param(
+            params::SAMPLE_FAST_MS,
+            mp(&module_parameters::sample_fast_ms),
+        )?,
+        reserved: 0,
+    };
+    // The one cross-parameter rule: fast sampling no slower than slow sampling.
+    if let Err(e) = params::validate_config(&config) {
+        pr_err!(
+            "invalid {}={}: accepted range {}..={} {}\n",
+            e.spec.name,
+            e.value,
+            e.spec.min,
+            e.spec.max,
+            e.spec.unit
+        );
+        return Err(EINVAL);
+    }
+    let pool_pages = (pool_kib as usize) * 1024 / kernel::page::PAGE_SIZE;
+    let state = Guard::new(config, ring_size as usize, pool_pages).inspect_err(|_| {
+        pr_err!(
+            "cannot allocate the {pool_kib} KiB emergency pool and the {ring_size}-record ring\n"
+        );
+    })?;
+    let guard = Arc::pin_init(state, GFP_KERNEL)?;
+    let policy_name = if config.policy == abi::POLICY_AVERT {
+        "avert"
+    } else {
+        "observe"
+    };
+    pr_info!(
+        "loaded: pool {} KiB ({} pages), policy {}, ring {} records\n",
+        pool_kib,
+        pool_pages,
+        policy_name,
+        ring_size
+    );
+    Ok(guard)
+}
+
+impl kernel::InPlaceModule for OomGuard {
+    fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        let guard = setup();
+        // Init order: shared state, monitor, device, and the OOM notifier last, once everything
+        // it reports to exists.
+        try_pin_init!(Self {
+            guard: guard?,
+            monitor <- Ticker::new(guard.clone(), 0, static_lock_class!(), static_lock_class!()),
+            device <- MiscDev::register(c"oom_guard", module, guard.clone()),
+            notifier <- OomNotifier::register(guard.clone()),
+        })
     }
 }
 
-impl Drop for OomGuard {
-    fn drop(&mut self) {
+#[pinned_drop]
+impl PinnedDrop for OomGuard {
+    fn drop(self: Pin<&mut Self>) {
         pr_info!("unloaded\n");
     }
 }

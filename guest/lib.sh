@@ -20,3 +20,23 @@ meminfo() {
 module_loaded() {
 	[ -d /sys/module/rust_oom_guard ]
 }
+DEV=/dev/oom_guard
+# Loads the module with the given parameters, or fails the test.
+load() {
+	insmod "$MODULE" "$@" || fail "insmod $* failed"
+	[ -c "$DEV" ] || fail "$DEV missing after insmod"
+}
+unload() {
+	rmmod rust_oom_guard || fail "rmmod failed"
+}
+# Prints one key of `guardctl stats|config|zones`.
+stat() {
+	guardctl "$1" | awk -F= -v k="$2" '$1 == k { print $2 }'
+}
+# Checks that record lines on stdin have contiguous sequence numbers from $1.
+contiguous() {
+	awk -v want="$1" '{ for (i = 1; i <= NF; i++) if ($i ~ /^seq=/) { s = substr($i, 5) + 0 } }
+		s != want { printf "sequence gap: expected %d, got %d\n", want, s; bad = 1; exit 1 }
+		/kind=lost/ { for (i = 1; i <= NF; i++) if ($i ~ /^count=/) { want += substr($i, 7) - 1 } }
+		{ want++ } END { exit bad }'
+}

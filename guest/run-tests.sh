@@ -31,6 +31,10 @@ for t in /guard/tests/*.sh; do
 	*) echo "not ok $n $name" >>"$res"; fail=$((fail + 1)) ;;
 	esac
 	echo "# guard-test: $name exit $rc"
+	# Leave a clean guest for the next test, whatever this one left behind.
+	killall -q memhog guardctl timeit 2>/dev/null
+	sleep 0.1
+	[ -d /sys/module/rust_oom_guard ] && rmmod rust_oom_guard 2>/dev/null
 done
 
 # A kmemleak scan at the end, on kernels that have it (the debug variant).

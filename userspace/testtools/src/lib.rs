@@ -74,6 +74,25 @@ pub fn pace(bytes_done: u64, rate_bytes_per_sec: u64, elapsed: Duration) -> Dura
     }
 }
 
+/// When the next chunk of `chunk_bytes` may be allocated at `rate_bytes_per_sec`, given when
+/// the previous one was due and the time now (both in ns since the start).
+///
+/// Unlike [`pace`], a hog that fell behind (for example stalled in reclaim) does not catch up
+/// in a burst: the schedule restarts from now, so the rate is never exceeded. A rate of zero
+/// means no waiting.
+pub fn next_due(
+    prev_due_ns: u128,
+    now_ns: u128,
+    chunk_bytes: u64,
+    rate_bytes_per_sec: u64,
+) -> u128 {
+    if rate_bytes_per_sec == 0 {
+        return now_ns;
+    }
+    let step = u128::from(chunk_bytes) * 1_000_000_000 / u128::from(rate_bytes_per_sec);
+    prev_due_ns.max(now_ns) + step
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +116,23 @@ mod tests {
         assert!(parse_size("99999999999G").is_err());
         let msg = parse_size("12X").unwrap_err().to_string();
         assert!(msg.contains("'12X'"), "{msg}");
+    }
+
+    #[test]
+    fn steady_pacing_never_bursts() {
+        // 1 MiB chunks at 10 MiB/s: one every 100 ms.
+        assert_eq!(next_due(0, 0, MIB, 10 * MIB), 100_000_000);
+        // On schedule: the next is 100 ms after the previous due time.
+        assert_eq!(
+            next_due(100_000_000, 90_000_000, MIB, 10 * MIB),
+            200_000_000
+        );
+        // Stalled for a second: the next is 100 ms from now, not immediately.
+        assert_eq!(
+            next_due(200_000_000, 1_200_000_000, MIB, 10 * MIB),
+            1_300_000_000
+        );
+        assert_eq!(next_due(5, 7, MIB, 0), 7);
     }
 
     #[test]

@@ -1,34 +1,35 @@
 //! memhog: allocates and touches anonymous memory at a chosen rate, to put a
 //! guest under real memory pressure.
 //!
-//! usage: memhog SIZE [RATE_PER_SEC] [HOLD_SECONDS]
+//! usage: memhog SIZE [RATE_PER_SEC] [HOLD_SECONDS] [CHUNK]
 //!   SIZE          total to allocate, e.g. 64M (suffixes K, M, G)
 //!   RATE_PER_SEC  allocation rate, e.g. 50M; 0 or absent = as fast as possible
 //!   HOLD_SECONDS  seconds to keep the memory before exiting (default 0)
+//!   CHUNK         allocation step, a multiple of 4K (default 1M)
 //!
 //! Prints one `memhog: done <KiB> KiB in <ms> ms` line on success; exit code 0
 //! on success, 2 on bad arguments.
 
-use oom_guard_testtools::{pace, parse_size, KIB, MIB};
+use oom_guard_testtools::{next_due, parse_size, KIB, MIB};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 const PAGE: usize = 4096;
-const CHUNK: usize = MIB as usize;
+const DEFAULT_CHUNK: u64 = MIB;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: memhog SIZE [RATE_PER_SEC] [HOLD_SECONDS]   (sizes like 64M; rate 0 = unlimited)"
+        "usage: memhog SIZE [RATE_PER_SEC] [HOLD_SECONDS] [CHUNK]   (sizes like 64M; rate 0 = unlimited; chunk default 1M)"
     );
     ExitCode::from(2)
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.is_empty() || args.len() > 3 || args[0] == "-h" || args[0] == "--help" {
+    if args.is_empty() || args.len() > 4 || args[0] == "-h" || args[0] == "--help" {
         return usage();
     }
-    let parsed = (|| -> Result<(u64, u64, u64), String> {
+    let parsed = (|| -> Result<(u64, u64, u64, u64), String> {
         let size = parse_size(&args[0]).map_err(|e| e.to_string())?;
         let rate = match args.get(1) {
             Some(r) => parse_size(r).map_err(|e| e.to_string())?,
@@ -40,9 +41,19 @@ fn main() -> ExitCode {
                 .map_err(|_| format!("invalid HOLD_SECONDS '{h}': expected whole seconds"))?,
             None => 0,
         };
-        Ok((size, rate, hold))
+        let chunk = match args.get(3) {
+            Some(c) => parse_size(c).map_err(|e| e.to_string())?,
+            None => DEFAULT_CHUNK,
+        };
+        if chunk == 0 || chunk % PAGE as u64 != 0 {
+            return Err(format!(
+                "invalid CHUNK '{}': must be a non-zero multiple of 4K",
+                args[3]
+            ));
+        }
+        Ok((size, rate, hold, chunk))
     })();
-    let (size, rate, hold) = match parsed {
+    let (size, rate, hold, chunk_size) = match parsed {
         Ok(v) => v,
         Err(e) => {
             eprintln!("memhog: {e}");
@@ -53,8 +64,9 @@ fn main() -> ExitCode {
     let start = Instant::now();
     let mut chunks: Vec<Vec<u8>> = Vec::new();
     let mut done: u64 = 0;
+    let mut due: u128 = 0;
     while done < size {
-        let want = usize::try_from((size - done).min(CHUNK as u64)).unwrap_or(CHUNK);
+        let want = usize::try_from((size - done).min(chunk_size)).unwrap_or(PAGE);
         // Fresh zeroed pages from mmap are not committed until written:
         // touch every page, with volatile writes the optimiser cannot drop.
         let mut chunk = vec![0u8; want];
@@ -64,9 +76,12 @@ fn main() -> ExitCode {
         }
         chunks.push(chunk);
         done += want as u64;
-        let wait = pace(done, rate, start.elapsed());
-        if !wait.is_zero() {
-            std::thread::sleep(wait);
+        // Steady pacing: after a stall the hog does not burst to catch up.
+        due = next_due(due, start.elapsed().as_nanos(), want as u64, rate);
+        let now = start.elapsed().as_nanos();
+        if due > now {
+            let wait = u64::try_from(due - now).unwrap_or(u64::MAX);
+            std::thread::sleep(Duration::from_nanos(wait));
         }
     }
     println!(

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The event ring: preallocated slots written by the producers (OOM notifier, pool, monitor),
+//! read by any number of readers, each with its own cursor.
+//!
+//! Emitting never allocates and never sleeps (a spinlock and a wake-up), so it is safe on the
+//! OOM path. A reader that falls behind gets one `LOST` record with the exact count; it never
+//! blocks the producer or the other readers.
+
+use crate::abi::{self, Payload, MAX_RECORD_SIZE};
+use crate::ring::{Next, RingIndex};
+use kernel::{
+    new_mutex, new_poll_condvar, new_spinlock,
+    prelude::*,
+    sync::{poll::PollCondVar, Mutex, SpinLock},
+    uaccess::UserSliceWriter,
+};
+
+/// One stored event.
+#[derive(Clone, Copy)]
+struct Slot {
+    time_ns: u64,
+    flags: u32,
+    payload: Payload,
+}
+
+/// The ring's state, protected by [`Events::inner`].
+struct Inner {
+    index: RingIndex,
+    /// Exactly `capacity` slots, allocated at load; slot `i` is valid once written.
+    slots: KVec<Slot>,
+    /// Events lost, summed over all readers.
+    lost: u64,
+    /// Open readers.
+    readers: u64,
+}
+
+/// The event ring and its wait queue.
+#[pin_data]
+pub(crate) struct Events {
+    #[pin]
+    inner: SpinLock<Inner>,
+    #[pin]
+    wait: PollCondVar,
+}
+
+/// A reader's position in the ring.
+#[pin_data]
+pub(crate) struct Cursor {
+    /// The next sequence number this reader wants. The mutex serialises concurrent `read()`s
+    /// on one file.
+    #[pin]
+    next: Mutex<u64>,
+}
+
+impl Events {
+    /// A ring of `capacity` records, all allocated now.
+    pub(crate) fn new(capacity: usize) -> Result<impl PinInit<Self, Error>> {
+        let index = RingIndex::new(capacity).ok_or(EINVAL)?;
+        let empty = Slot {
+            time_ns: 0,
+            flags: 0,
+            payload: Payload::Lost(abi::Lost::default()),
+        };
+        let mut slots = KVec::with_capacity(capacity, GFP_KERNEL)?;
+        for _ in 0..capacity {
+            slots.push_within_capacity(empty).map_err(|_| ENOMEM)?;
+        }
+        Ok(try_pin_init!(Self {
+            inner <- new_spinlock!(Inner { index, slots, lost: 0, readers: 0 }, "OomGuard::ring"),
+            wait <- new_poll_condvar!("OomGuard::ring_wait"),
+        }))
+    }
+
+    /// Appends an event and wakes the readers. Never allocates, never sleeps.
+    pub(crate) fn emit(&self, time_ns: u64, flags: u32, payload: Payload) {
+        {
+            let mut inner = self.inner.lock();
+            let (_seq, slot) = inner.index.push();
+            if let Some(s) = inner.slots.get_mut(slot) {
+                *s = Slot {
+                    time_ns,
+                    flags,
+                    payload,
+                };
+            }
+        }
+        self.wait.notify_all();
+    }
+
+    /// Events produced so far, events lost over all readers, open readers.
+    pub(crate) fn counts(&self) -> (u64, u64, u64) {
+        let inner = self.inner.lock();
+        (inner.index.head(), inner.lost, inner.readers)
+    }
+
+    /// A new reader, starting at the oldest event still in the ring (so a reader started after
+    /// the module sees what happened since load, as far as the ring reaches).
+    pub(crate) fn open(&self) -> impl PinInit<Cursor> {
+        let start = {
+            let mut inner = self.inner.lock();
+            inner.readers += 1;
+            inner.index.tail()
+        };
+        pin_init!(Cursor {
+            next <- new_mutex!(start, "OomGuard::cursor"),
+        })
+    }
+
+    /// A reader goes away.
+    pub(crate) fn close(&self) {
+        let mut inner = self.inner.lock();
+        inner.readers = inner.readers.saturating_sub(1);
+    }
+
+    /// Whether `cursor` has something to read (an event or a `LOST` record).
+    pub(crate) fn readable(&self, cursor: &Cursor) -> bool {
+        // `try_lock`: a reader blocked in `read()` holds the cursor; it is then not readable
+        // for anyone else either, and its own wake-up comes from the wait queue.
+        let Some(next) = cursor.next.try_lock() else {
+            return false;
+        };
+        let inner = self.inner.lock();
+        !matches!(inner.index.next(*next), Next::Empty)
+    }
+
+    /// The wait queue, for `poll()`.
+    pub(crate) fn wait_queue(&self) -> &PollCondVar {
+        &self.wait
+    }
+
+    /// Copies whole records to `out`, blocking (unless `nonblock`) until there is at least one.
+    ///
+    /// A buffer too small for the next record is `EINVAL`; a fault before anything was copied
+    /// is `EFAULT`, after that a short read (nothing is consumed that was not copied).
+    pub(crate) fn read(
+        &self,
+        cursor: &Cursor,
+        out: &mut UserSliceWriter,
+        nonblock: bool,
+    ) -> Result<usize> {
+        // No record is smaller than a `LOST` record.
+        if out.len() < abi::HEADER_SIZE + abi::LOST_SIZE {
+            return Err(EINVAL);
+        }
+        let mut next = cursor.next.lock();
+        let mut copied = 0usize;
+        let mut buf = [0u8; MAX_RECORD_SIZE];
+        loop {
+            // Encode the next record under the spinlock (no allocation, no user access)...
+            let encoded = {
+                let mut inner = self.inner.lock();
+                loop {
+                    match inner.index.next(*next) {
+                        Next::Empty => {
+                            if copied > 0 || nonblock {
+                                break None;
+                            }
+                            if self.wait.wait_interruptible(&mut inner) {
+                                return Err(ERESTARTSYS);
+                            }
+                        }
+                        Next::Lost { count, first_seq } => {
+                            let payload = Payload::Lost(abi::Lost { count, first_seq });
+                            let n =
+                                abi::encode(first_seq, crate::ffi::now_ns(), 0, &payload, &mut buf)
+                                    .map_err(|_| EINVAL)?;
+                            break Some((n, first_seq + count, count));
+                        }
+                        Next::Event { seq, slot } => {
+                            let s = inner.slots.get(slot).copied().ok_or(EINVAL)?;
+                            let n = abi::encode(seq, s.time_ns, s.flags, &s.payload, &mut buf)
+                                .map_err(|_| EINVAL)?;
+                            break Some((n, seq + 1, 0));
+                        }
+                    }
+                }
+            };
+            // ...then copy it to userspace outside the spinlock.
+            let Some((n, after, lost)) = encoded else {
+                return if copied > 0 { Ok(copied) } else { Err(EAGAIN) };
+            };
+            if out.len() < n {
+                return if copied > 0 { Ok(copied) } else { Err(EINVAL) };
+            }
+            if let Err(e) = out.write_slice(buf.get(..n).ok_or(EINVAL)?) {
+                return if copied > 0 { Ok(copied) } else { Err(e) };
+            }
+            *next = after;
+            copied += n;
+            if lost > 0 {
+                let mut inner = self.inner.lock();
+                inner.lost = inner.lost.saturating_add(lost);
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+# The device node, the version, stats, config and zone ioctls, and unload with an open file.
+. /guard/lib.sh
+load
+ls -l "$DEV"
+mode=$(ls -l "$DEV" | awk '{ print $1, $3, $4 }')
+[ "$mode" = "crw------- root root" ] || fail "$DEV is '$mode', expected 'crw------- root root'"
+[ "$(guardctl version)" = "abi=1.0" ] || fail "unexpected ABI version: $(guardctl version)"
+pages=$((16384 * 1024 / $(getconf PAGESIZE 2>/dev/null || echo 4096)))
+[ "$(stat stats pool_pages)" = "$pages" ] || fail "pool_pages=$(stat stats pool_pages), expected $pages"
+[ "$(stat stats pool_target)" = "$pages" ] || fail "pool_target wrong"
+[ "$(stat config policy)" = 1 ] || fail "default policy is not avert"
+[ "$(stat config release_chunk)" = 256 ] || fail "default release_chunk is not 256"
+# Every zone the ioctl reports matches /proc/zoneinfo's watermarks.
+guardctl zones
+n=$(stat zones nr_zones)
+[ "$n" -ge 1 ] || fail "no zones reported"
+guardctl zones | grep '^zone' | while read -r z rest; do
+	name=${z#*:*:}
+	set -- $rest
+	min=${3#min=} low=${4#low=} high=${5#high=}
+	zi=$(awk -v n="$name" '$1 == "Node" && $4 == n { f = 1; next } f && $1 == "min" { m = $2 } f && $1 == "low" { l = $2 } f && $1 == "high" { h = $2; print m, l, h; exit }' /proc/zoneinfo)
+	[ "$zi" = "$min $low $high" ] || fail "zone $name: ioctl says $min $low $high, /proc/zoneinfo says $zi"
+	echo "zone $name watermarks $zi match /proc/zoneinfo"
+done || exit 1
+# Non-root cannot open the node.
+out=$(guardctl -u 65534 version 2>&1)
+echo "$out" | grep -q EACCES || fail "non-root open: expected EACCES, got: $out"
+# rmmod is refused while a file is open, and works after close.
+guardctl read -t 3000 -c 1 >/dev/null 2>&1 &
+reader=$!
+sleep 0.5
+if rmmod rust_oom_guard 2>/dev/null; then fail "rmmod succeeded with an open file"; fi
+kill $reader
+wait $reader
+unload
+[ ! -e "$DEV" ] || fail "$DEV still there after rmmod"

@@ -1,0 +1,27 @@
+# Bad ioctls and reads get the right errno, and the device keeps working.
+. /guard/lib.sh
+load
+expect() { # expect ERRNO CMD...
+	want=$1
+	shift
+	out=$("$@" 2>&1)
+	echo "$out" | grep -q "$want" || fail "$*: expected $want, got: $out"
+	echo "$* -> $want"
+}
+expect ENOTTY guardctl ioctl-raw 0x4004b799
+expect ENOTTY guardctl ioctl-raw 0x1234
+# GET_STATS (_IOR 0xB7 1, 128 bytes) and GET_VERSION to a bad user address.
+expect EFAULT guardctl ioctl-raw 0x8080b701 0x10
+expect EFAULT guardctl ioctl-raw 0x8004b700 0xffffffffffff0000
+expect EINVAL guardctl set policy=7
+expect EINVAL guardctl set release_chunk=0
+expect EINVAL guardctl set sample_fast_ms=2000
+expect EINVAL guardctl set reserved=1
+expect EPERM guardctl -x set avert_budget=5
+[ "$(stat config avert_budget)" = 8 ] || fail "a rejected set changed the config"
+guardctl set avert_budget=5 || fail "valid set failed"
+[ "$(stat config avert_budget)" = 5 ] || fail "valid set not applied"
+expect EAGAIN guardctl read -n
+expect EINVAL guardctl read -n -b 16
+[ "$(guardctl version)" = "abi=1.0" ] || fail "device broken after bad calls"
+unload

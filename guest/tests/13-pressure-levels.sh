@@ -1,0 +1,67 @@
+# A hog that approaches the watermarks slowly drives the level ok -> low -> min (an OOM the
+# pool averts in one chunk), and back to ok: every change reported once, in order, with
+# contiguous sequence numbers, and the per-zone numbers in each event justify the change.
+. /guard/lib.sh
+# One chunk is the whole pool, so a single avert lifts memory well above the high watermarks.
+load release_chunk=4096 refill_delay_ms=600000
+# The kernel boosts the watermarks for a moment after fragmenting allocations; on a 256 MiB guest
+# that lifts min above the current free pages and goes straight to an OOM between two samples.
+# Turn boosting off so this test sees the plain watermarks (the boost itself is covered by the
+# classification's unit tests).
+knob=/proc/sys/vm/watermark_boost_factor
+boost=$(cat $knob)
+echo 0 >$knob || fail "cannot turn watermark boosting off"
+trap 'echo $boost >$knob' EXIT
+# A boost left by an earlier OOM lingers until kswapd next runs, so this test runs before the
+# other OOM tests of the suite; skip if some boost is there anyway.
+guardctl zones | grep '^zone' | grep -qv ' boost=0 ' &&
+	skip "a watermark boost from an earlier test is in place: $(guardctl zones | grep '^zone')"
+# Fill fast to about 6 MiB above the bottom and hold, then creep down at 1 MiB/s in 64 KiB steps (on
+# a small guest the watermarks are only about 1 MiB apart) into an OOM.
+avail=$(meminfo MemAvailable)
+memhog "$((avail / 1024 - 6))M" 0 60 >/tmp/bulk &
+bulk=$!
+i=0
+until grep -q done /tmp/bulk; do
+	i=$((i + 1))
+	[ $i -le 300 ] || fail "bulk hog did not finish"
+	sleep 0.1
+done
+memhog 16M 1M 0 64K || fail "the creeping hog was killed"
+kill $bulk
+wait $bulk
+i=0
+until [ "$(stat stats level)" = 0 ]; do
+	i=$((i + 1))
+	[ $i -le 50 ] || fail "level did not return to ok"
+	sleep 0.1
+done
+guardctl read -n >/tmp/ev
+grep -E 'kind=(pressure|oom)' /tmp/ev | cut -c1-220
+contiguous 0 </tmp/ev || fail "events not contiguous"
+grep kind=pressure /tmp/ev | awk '
+	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
+	NR == 1 && f["old"] != 0 { print "first change does not start at ok"; exit 1 }
+	NR > 1 && f["old"] != prev { print "transition does not chain: " $0; exit 1 }
+	{
+		# Each zone: name:state:free:min:low:high:boost:reserve
+		nz = split(f["marks"], zs, ",")
+		above_high = 1; below_low = 0
+		for (j = 1; j <= nz; j++) {
+			split(zs[j], m, ":")
+			extra = m[7] + m[8]
+			if (m[3] <= m[6] + extra) above_high = 0
+			if (m[3] <= m[5] + extra) below_low = 1
+		}
+		if (f["new"] == 0 && !above_high) { print "back to ok while a zone is at or below high: " $0; exit 1 }
+		if (f["new"] == 1 && f["old"] == 0 && !below_low) { print "low while every zone is above low: " $0; exit 1 }
+	}
+	{ prev = f["new"]; seen[f["new"]] = 1 }
+	END { if (!seen[1] || !seen[2]) { print "did not see both low (1) and min (2)"; exit 1 }
+	      if (prev != 0) { print "did not end at ok"; exit 1 } }' || fail "bad level sequence"
+n=$(grep -c kind=pressure /tmp/ev)
+[ "$n" = 3 ] || fail "expected exactly 3 level changes (ok>low>min>ok) for one dip, got $n"
+[ "$(stat stats level_changes)" = "$n" ] || fail "stats.level_changes disagrees"
+grep -q 'kind=oom action=avert' /tmp/ev || fail "no averted OOM"
+echo "ok -> low -> min -> ok, each once, numbers consistent with the watermarks"
+unload

@@ -1,0 +1,415 @@
+//! guardctl: a minimal client of `/dev/oom_guard` for the guest tests.
+//!
+//! It exercises the device exactly as the ABI says (read, poll, ioctls) and prints plain
+//! `key=value` lines that shell tests can grep. The user-facing reader is `oom-guard`.
+//!
+//! usage: guardctl [-d DEVICE] [-u UID] [-x] COMMAND
+//!   -u UID                     switch to UID (and GID) before opening the device
+//!   -x                         drop CAP_SYS_ADMIN first
+//!   version                    ABI version from the ioctl
+//!   stats | zones | config     the ioctl structs as key=value lines
+//!   set KEY=VALUE...           change the runtime configuration
+//!   read [-n] [-c COUNT] [-b BUFSIZE] [-t TIMEOUT_MS] [-w WAIT_MS]
+//!                              read records (-n: O_NONBLOCK; -w: sleep after open), one
+//!                              line each
+//!   poll [-t TIMEOUT_MS]       exit 0 if POLLIN within the timeout, 1 if not
+//!   ioctl-raw CMD [ADDR]       issue an arbitrary ioctl, print the errno name
+//!   insmod PATH [PARAM=VALUE...]  one finit_module() call, print ok or the errno name
+//!
+//! Exit codes: 0 ok, 1 operation failed (the errno is printed), 2 bad usage.
+
+use oom_guard_core::abi::{self, Payload};
+use std::ffi::CString;
+use std::io::Error;
+use std::process::ExitCode;
+
+fn errno_name(e: &Error) -> String {
+    let name = match e.raw_os_error() {
+        Some(libc::EINVAL) => "EINVAL",
+        Some(libc::EAGAIN) => "EAGAIN",
+        Some(libc::EINTR) => "EINTR",
+        Some(libc::EFAULT) => "EFAULT",
+        Some(libc::ENOTTY) => "ENOTTY",
+        Some(libc::EPERM) => "EPERM",
+        Some(libc::EACCES) => "EACCES",
+        Some(libc::ENOENT) => "ENOENT",
+        Some(libc::EBUSY) => "EBUSY",
+        _ => return e.to_string(),
+    };
+    name.to_string()
+}
+
+struct Dev(libc::c_int);
+
+impl Dev {
+    fn open(path: &str, nonblock: bool) -> Result<Self, String> {
+        let c = CString::new(path).map_err(|_| "bad path".to_string())?;
+        let flags = libc::O_RDONLY | if nonblock { libc::O_NONBLOCK } else { 0 };
+        // SAFETY: `c` is a valid NUL-terminated string.
+        let fd = unsafe { libc::open(c.as_ptr(), flags) };
+        if fd < 0 {
+            return Err(format!(
+                "open {path}: {}",
+                errno_name(&Error::last_os_error())
+            ));
+        }
+        Ok(Dev(fd))
+    }
+
+    fn ioctl<T>(&self, cmd: u32, arg: *mut T) -> Result<(), Error> {
+        // SAFETY: `arg` points to a `T` whose size the command encodes (or is a test pointer
+        // the kernel must reject safely).
+        let r = unsafe { libc::ioctl(self.0, cmd as _, arg) };
+        if r < 0 {
+            Err(Error::last_os_error())
+        } else {
+            Ok(())
+        }
+    }
+
+    fn get<T: Default>(&self, cmd: u32) -> Result<T, String> {
+        let mut v = T::default();
+        self.ioctl(cmd, &mut v)
+            .map_err(|e| format!("ioctl: {}", errno_name(&e)))?;
+        Ok(v)
+    }
+}
+
+impl Drop for Dev {
+    fn drop(&mut self) {
+        // SAFETY: `self.0` is an open file descriptor we own.
+        unsafe { libc::close(self.0) };
+    }
+}
+
+fn print_zones(prefix: &str, zones: &[abi::ZoneSnapshot]) {
+    for (i, z) in zones.iter().enumerate() {
+        println!(
+            "{prefix}zone{i}={}:{}:{} state={} free={} min={} low={} high={} boost={} reserve={} managed={}",
+            z.node,
+            z.zone_idx,
+            String::from_utf8_lossy(abi::name_bytes(&z.name)),
+            z.state,
+            z.free,
+            z.min,
+            z.low,
+            z.high,
+            z.boost,
+            z.reserve,
+            z.managed
+        );
+    }
+}
+
+/// Zones as `name:state:free:min:low:high:boost:reserve`, comma-separated.
+fn marks(zones: &[abi::ZoneSnapshot]) -> String {
+    zones
+        .iter()
+        .map(|z| {
+            format!(
+                "{}:{}:{}:{}:{}:{}:{}:{}",
+                String::from_utf8_lossy(abi::name_bytes(&z.name)),
+                z.state,
+                z.free,
+                z.min,
+                z.low,
+                z.high,
+                z.boost,
+                z.reserve
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn record_line(h: &abi::RecordHeader, p: Option<&Payload>) -> String {
+    let head = format!(
+        "seq={} time_ns={} type={} size={} flags={}",
+        h.seq, h.time_ns, h.rtype, h.size, h.flags
+    );
+    match p {
+        None => format!("{head} kind=unknown"),
+        Some(Payload::Pressure(x)) => format!(
+            "{head} kind=pressure old={} new={} free={} available={} zones={} marks={}",
+            x.old_level,
+            x.new_level,
+            x.free_pages,
+            x.available_pages,
+            x.nr_zones,
+            marks(&x.zones[..(x.nr_zones as usize).min(abi::MAX_ZONES)])
+        ),
+        Some(Payload::Oom(x)) => format!(
+            "{head} kind=oom action={} pid={} comm={} pool_before={} pool_after={} freed={} callback_ns={} averts_left={} free={} available={} zones={}",
+            abi::OomAction::from_raw(x.action).map_or("?", abi::OomAction::name),
+            x.pid,
+            String::from_utf8_lossy(abi::name_bytes(&x.comm)),
+            x.pool_before,
+            x.pool_after,
+            x.freed_reported,
+            x.callback_ns,
+            x.averts_left,
+            x.free_pages,
+            x.available_pages,
+            x.nr_zones
+        ),
+        Some(Payload::Pool(x)) => format!(
+            "{head} kind=pool op={} pages={} pool={} target={}",
+            x.op, x.pages, x.pool_pages, x.target_pages
+        ),
+        Some(Payload::Kill(x)) => format!("{head} kind=kill kills={}", x.kills),
+        Some(Payload::Lost(x)) => {
+            format!("{head} kind=lost count={} first_seq={}", x.count, x.first_seq)
+        }
+    }
+}
+
+/// Parses `-x VALUE` options out of `args` into `(flag, value)` pairs.
+fn opt(args: &[String], flag: &str) -> Result<Option<u64>, String> {
+    match args.iter().position(|a| a == flag) {
+        None => Ok(None),
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|v| v.parse().ok())
+            .map(Some)
+            .ok_or_else(|| format!("{flag} needs a number")),
+    }
+}
+
+fn poll_fd(fd: libc::c_int, timeout_ms: i32) -> Result<bool, String> {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: `p` is one valid pollfd.
+    let r = unsafe { libc::poll(&mut p, 1, timeout_ms) };
+    if r < 0 {
+        return Err(format!("poll: {}", errno_name(&Error::last_os_error())));
+    }
+    Ok(r > 0 && p.revents & libc::POLLIN != 0)
+}
+
+fn read_cmd(dev_path: &str, args: &[String]) -> Result<(), String> {
+    let nonblock = args.iter().any(|a| a == "-n");
+    let count = opt(args, "-c")?.unwrap_or(u64::MAX);
+    let bufsize = opt(args, "-b")?.unwrap_or(64 * 1024) as usize;
+    let timeout = opt(args, "-t")?;
+    let dev = Dev::open(dev_path, nonblock)?;
+    if let Some(ms) = opt(args, "-w")? {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+    let mut buf = vec![0u8; bufsize];
+    let mut seen = 0u64;
+    while seen < count {
+        if let Some(t) = timeout {
+            if !poll_fd(dev.0, t as i32)? {
+                return Err(format!("timeout after {t} ms ({seen} records)"));
+            }
+        }
+        // SAFETY: `buf` is valid for `buf.len()` bytes.
+        let n = unsafe { libc::read(dev.0, buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 {
+            return Err(format!("read: {}", errno_name(&Error::last_os_error())));
+        }
+        let mut rest = &buf[..n as usize];
+        while !rest.is_empty() {
+            let (h, p) = abi::decode(rest).map_err(|e| format!("decode: {e:?}"))?;
+            println!("{}", record_line(&h, p.as_ref()));
+            rest = &rest[h.size as usize..];
+            seen += 1;
+        }
+    }
+    Ok(())
+}
+
+fn set_cmd(dev: &Dev, args: &[String]) -> Result<(), String> {
+    let mut c: abi::Config = dev.get(abi::IOCTL_GET_CONFIG)?;
+    for kv in args {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| format!("expected KEY=VALUE, got {kv}"))?;
+        let v: u32 = v.parse().map_err(|_| format!("{k}: not a number"))?;
+        let field = match k {
+            "policy" => &mut c.policy,
+            "release_chunk" => &mut c.release_chunk,
+            "avert_budget" => &mut c.avert_budget,
+            "budget_window_ms" => &mut c.budget_window_ms,
+            "refill_delay_ms" => &mut c.refill_delay_ms,
+            "sample_slow_ms" => &mut c.sample_slow_ms,
+            "sample_fast_ms" => &mut c.sample_fast_ms,
+            "reserved" => &mut c.reserved,
+            _ => return Err(format!("unknown key {k}")),
+        };
+        *field = v;
+    }
+    dev.ioctl(abi::IOCTL_SET_CONFIG, &mut c)
+        .map_err(|e| format!("ioctl: {}", errno_name(&e)))
+}
+
+/// Drops `CAP_SYS_ADMIN` from the effective, permitted and inheritable sets (root stays root).
+fn drop_sys_admin() -> Result<(), String> {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    #[derive(Default, Clone, Copy)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    const V3: u32 = 0x2008_0522;
+    const CAP_SYS_ADMIN: u32 = 21;
+    let mut h = Header {
+        version: V3,
+        pid: 0,
+    };
+    let mut d = [Data::default(); 2];
+    // SAFETY: capget with a v3 header reads two `Data` entries into `d`.
+    if unsafe { libc::syscall(libc::SYS_capget, &mut h, d.as_mut_ptr()) } != 0 {
+        return Err(format!("capget: {}", Error::last_os_error()));
+    }
+    let bit = !(1u32 << CAP_SYS_ADMIN);
+    d[0].effective &= bit;
+    d[0].permitted &= bit;
+    d[0].inheritable &= bit;
+    // SAFETY: capset with the same v3 header and data.
+    if unsafe { libc::syscall(libc::SYS_capset, &mut h, d.as_ptr()) } != 0 {
+        return Err(format!("capset: {}", Error::last_os_error()));
+    }
+    Ok(())
+}
+
+fn run(mut args: &[String]) -> Result<(), String> {
+    let mut dev_path = "/dev/oom_guard";
+    loop {
+        match args {
+            [d, path, rest @ ..] if d == "-d" => {
+                dev_path = path.as_str();
+                args = rest;
+            }
+            [u, uid, rest @ ..] if u == "-u" => {
+                let uid: u32 = uid.parse().map_err(|_| "-u needs a number".to_string())?;
+                // SAFETY: setgid/setuid have no memory-safety preconditions.
+                if unsafe { libc::setgid(uid) } != 0 || unsafe { libc::setuid(uid) } != 0 {
+                    return Err(format!("setuid {uid}: {}", Error::last_os_error()));
+                }
+                args = rest;
+            }
+            [x, rest @ ..] if x == "-x" => {
+                drop_sys_admin()?;
+                args = rest;
+            }
+            _ => break,
+        }
+    }
+    let Some((cmd, rest)) = args.split_first() else {
+        return Err(
+            "usage: guardctl [-d DEVICE] version|stats|zones|config|set|read|poll|ioctl-raw".into(),
+        );
+    };
+    match cmd.as_str() {
+        "read" => return read_cmd(dev_path, rest),
+        "insmod" => return insmod(rest),
+        "poll" => {
+            let dev = Dev::open(dev_path, true)?;
+            let t = opt(rest, "-t")?.unwrap_or(1000) as i32;
+            return if poll_fd(dev.0, t)? {
+                Ok(())
+            } else {
+                Err("no POLLIN".into())
+            };
+        }
+        _ => {}
+    }
+    let dev = Dev::open(dev_path, false)?;
+    match cmd.as_str() {
+        "version" => {
+            let v: u32 = dev.get(abi::IOCTL_GET_VERSION)?;
+            println!("abi={}.{}", v >> 8, v & 0xff);
+        }
+        "stats" => {
+            let s: abi::Stats = dev.get(abi::IOCTL_GET_STATS)?;
+            println!("oom_calls={}\naverts={}\npages_released={}\npages_refilled={}\nrefill_failures={}\nlevel_changes={}\nevents={}\nevents_lost={}\ncallback_max_ns={}\ncallback_avg_ns={}\nlevel={}\npool_pages={}\npool_target={}\nreaders={}\nkills={}\nsamples={}",
+                s.oom_calls, s.averts, s.pages_released, s.pages_refilled, s.refill_failures, s.level_changes, s.events, s.events_lost, s.callback_max_ns, s.callback_avg_ns, s.level, s.pool_pages, s.pool_target, s.readers, s.kills, s.samples);
+        }
+        "zones" => {
+            let z: abi::Zones = dev.get(abi::IOCTL_GET_ZONES)?;
+            println!(
+                "nr_zones={}\nflags={}\nfree={}\navailable={}\nlevel={}",
+                z.nr_zones, z.flags, z.free_pages, z.available_pages, z.level
+            );
+            print_zones("", &z.zones[..(z.nr_zones as usize).min(abi::MAX_ZONES)]);
+        }
+        "config" => {
+            let c: abi::Config = dev.get(abi::IOCTL_GET_CONFIG)?;
+            println!("policy={}\nrelease_chunk={}\navert_budget={}\nbudget_window_ms={}\nrefill_delay_ms={}\nsample_slow_ms={}\nsample_fast_ms={}",
+                c.policy, c.release_chunk, c.avert_budget, c.budget_window_ms, c.refill_delay_ms, c.sample_slow_ms, c.sample_fast_ms);
+        }
+        "set" => set_cmd(&dev, rest)?,
+        "ioctl-raw" => {
+            let cmd: u32 = rest
+                .first()
+                .and_then(|c| parse_num(c))
+                .ok_or("ioctl-raw needs CMD")? as u32;
+            let addr = rest.get(1).and_then(|a| parse_num(a)).unwrap_or(0) as usize;
+            match dev.ioctl(cmd, addr as *mut u8) {
+                Ok(()) => println!("ok"),
+                Err(e) => println!("{}", errno_name(&e)),
+            }
+        }
+        other => return Err(format!("unknown command {other}")),
+    }
+    Ok(())
+}
+
+/// Loads a module with one `finit_module()` call (busybox's insmod may retry with
+/// `init_module()`, which would run the module's init twice); prints `ok` or the errno name.
+fn insmod(args: &[String]) -> Result<(), String> {
+    let (path, params) = args.split_first().ok_or("insmod needs PATH")?;
+    let c = CString::new(path.as_str()).map_err(|_| "bad path".to_string())?;
+    let p = CString::new(params.join(" ")).map_err(|_| "bad params".to_string())?;
+    // SAFETY: `c` is a valid NUL-terminated string.
+    let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(format!(
+            "open {path}: {}",
+            errno_name(&Error::last_os_error())
+        ));
+    }
+    // SAFETY: `fd` is open and `p` is a valid NUL-terminated string.
+    let r = unsafe { libc::syscall(libc::SYS_finit_module, fd, p.as_ptr(), 0) };
+    let e = Error::last_os_error();
+    // SAFETY: `fd` is ours.
+    unsafe { libc::close(fd) };
+    if r == 0 {
+        println!("ok");
+    } else {
+        println!("{}", errno_name(&e));
+    }
+    Ok(())
+}
+
+fn parse_num(s: &str) -> Option<u64> {
+    match s.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("guardctl: {e}");
+            if e.starts_with("usage") || e.starts_with("unknown") || e.contains("needs") {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
