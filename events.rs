@@ -27,8 +27,9 @@ struct Slot {
 /// The ring's state, protected by [`Events::inner`].
 struct Inner {
     index: RingIndex,
-    /// Exactly `capacity` slots, allocated at load; slot `i` is valid once written.
-    slots: KVec<Slot>,
+    /// Exactly `capacity` slots, allocated at load (`kvmalloc`: a 1024-record ring is about
+    /// 700 KiB); slot `i` is valid once written.
+    slots: KVVec<Slot>,
     /// Events lost, summed over all readers.
     lost: u64,
     /// Open readers.
@@ -62,7 +63,7 @@ impl Events {
             flags: 0,
             payload: Payload::Lost(abi::Lost::default()),
         };
-        let mut slots = KVec::with_capacity(capacity, GFP_KERNEL)?;
+        let mut slots = KVVec::with_capacity(capacity, GFP_KERNEL)?;
         for _ in 0..capacity {
             slots.push_within_capacity(empty).map_err(|_| ENOMEM)?;
         }

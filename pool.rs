@@ -20,7 +20,7 @@ use kernel::{
 #[pin_data]
 pub(crate) struct Pool {
     #[pin]
-    pages: SpinLock<KVec<Page>>,
+    pages: SpinLock<KVVec<Page>>,
     target: usize,
 }
 
@@ -28,7 +28,7 @@ impl Pool {
     /// Allocates a pool of `target` pages now; `ENOMEM` if they cannot all be had (any pages
     /// already taken are given back).
     pub(crate) fn new(target: usize) -> Result<impl PinInit<Self, Error>> {
-        let mut pages = KVec::with_capacity(target, GFP_KERNEL)?;
+        let mut pages = KVVec::with_capacity(target, GFP_KERNEL)?;
         for _ in 0..target {
             let page = Page::alloc_page(GFP_KERNEL | __GFP_NOWARN)?;
             pages.push_within_capacity(page).map_err(|_| ENOMEM)?;

@@ -1,15 +1,32 @@
 #!/bin/sh
-# `make run`: load the guard, show it working, unload it.
+# `make run`: load the guard, show it averting a real OOM kill, unload it.
 . /guard/lib.sh
-echo "=== rust_oom_guard demo on $(uname -r) $(uname -m), $(($(meminfo MemTotal) / 1024)) MiB RAM ==="
-echo "--- insmod $MODULE"
-insmod "$MODULE" || { echo "demo: insmod failed"; exit 1; }
-dmesg | grep rust_oom_guard
-echo "--- /proc/modules:"
-grep rust_oom_guard /proc/modules
-echo "--- memory pressure: memhog 64M at 32M/s"
-memhog 64M 32M
-echo "--- MemAvailable: $(meminfo MemAvailable) kB"
+echo "=== rust_oom_guard demo on $(uname -r) $(uname -m), $(($(meminfo MemTotal) / 1024)) MiB RAM, no swap ==="
+echo "--- insmod $MODULE release_chunk=1024"
+insmod "$MODULE" release_chunk=1024 || { echo "demo: insmod failed"; exit 1; }
+dmesg | grep rust_oom_guard: | tail -n 1
+ls -l /dev/oom_guard
+guardctl version
+echo "--- zones (ioctl), pages:"
+guardctl zones | grep -E '^(level|zone)'
+# A reader follows the device in the background, like a logging daemon would.
+guardctl read >/tmp/events 2>/dev/null &
+reader=$!
+spike=$(($(meminfo MemAvailable) / 1024 + 8))
+echo "--- a spike of $spike MiB: 8 MiB more than MemAvailable"
+kills=$(vmstat oom_kill)
+if memhog "${spike}M"; then echo "the spike completed"; else echo "the spike was killed"; fi
+echo "oom_kill in /proc/vmstat: $kills -> $(vmstat oom_kill)"
+sleep 1
+echo "--- events the reader got:"
+cut -c1-180 /tmp/events
+echo "--- stats:"
+guardctl stats | grep -E '^(oom_calls|averts|pages_released|events|callback_max_ns|pool_pages|samples)='
+kill $reader
+wait $reader 2>/dev/null
 echo "--- rmmod rust_oom_guard"
-rmmod rust_oom_guard && dmesg | grep rust_oom_guard | tail -n 1
+rmmod rust_oom_guard && dmesg | grep rust_oom_guard: | tail -n 1
+echo "--- the same spike without the guard:"
+if memhog "${spike}M" >/dev/null 2>&1; then echo "the spike completed"; else echo "the spike was killed by the OOM killer"; fi
+echo "oom_kill in /proc/vmstat: $(vmstat oom_kill)"
 echo "=== demo done ==="

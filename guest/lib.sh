@@ -17,6 +17,12 @@ vmstat() {
 meminfo() {
 	awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo
 }
+# Free memory in KiB counting the per-CPU page lists, which MemFree leaves out (pages freed a
+# moment ago often sit there).
+free_kib() {
+	pcp=$(awk '$1 == "count:" { s += $2 } END { print s + 0 }' /proc/zoneinfo)
+	echo $(($(meminfo MemFree) + pcp * $(getconf PAGESIZE 2>/dev/null || echo 4096) / 1024))
+}
 module_loaded() {
 	[ -d /sys/module/rust_oom_guard ]
 }

@@ -2,8 +2,14 @@
 # pool averts in one chunk), and back to ok: every change reported once, in order, with
 # contiguous sequence numbers, and the per-zone numbers in each event justify the change.
 . /guard/lib.sh
-# One chunk is the whole pool, so a single avert lifts memory well above the high watermarks.
-load release_chunk=4096 refill_delay_ms=600000
+# One chunk is the whole (32 MiB) pool, so a single avert lifts memory well above high.
+load pool_kib=32768 release_chunk=8192 refill_delay_ms=600000
+# On a 256 MiB guest the watermarks sit about 0.5 MiB apart, less than one refill of the per-CPU
+# page lists, so the free count can step over a whole band between two samples. Spread them the
+# way integrators of small boards do (vm.watermark_scale_factor, 2% of memory between marks).
+wsf=/proc/sys/vm/watermark_scale_factor
+old_wsf=$(cat $wsf)
+echo 200 >$wsf || fail "cannot set watermark_scale_factor"
 # The kernel boosts the watermarks for a moment after fragmenting allocations; on a 256 MiB guest
 # that lifts min above the current free pages and goes straight to an OOM between two samples.
 # Turn boosting off so this test sees the plain watermarks (the boost itself is covered by the
@@ -11,13 +17,13 @@ load release_chunk=4096 refill_delay_ms=600000
 knob=/proc/sys/vm/watermark_boost_factor
 boost=$(cat $knob)
 echo 0 >$knob || fail "cannot turn watermark boosting off"
-trap 'echo $boost >$knob' EXIT
+trap 'echo $boost >$knob; echo $old_wsf >$wsf' EXIT
 # A boost left by an earlier OOM lingers until kswapd next runs, so this test runs before the
 # other OOM tests of the suite; skip if some boost is there anyway.
 guardctl zones | grep '^zone' | grep -qv ' boost=0 ' &&
 	skip "a watermark boost from an earlier test is in place: $(guardctl zones | grep '^zone')"
-# Fill fast to about 6 MiB above the bottom and hold, then creep down at 1 MiB/s in 64 KiB steps (on
-# a small guest the watermarks are only about 1 MiB apart) into an OOM.
+# Fill fast to about 6 MiB above the high watermark and hold, then creep down at 2 MiB/s in
+# 64 KiB steps into an OOM.
 avail=$(meminfo MemAvailable)
 memhog "$((avail / 1024 - 6))M" 0 60 >/tmp/bulk &
 bulk=$!
@@ -27,7 +33,9 @@ until grep -q done /tmp/bulk; do
 	[ $i -le 300 ] || fail "bulk hog did not finish"
 	sleep 0.1
 done
-memhog 16M 1M 0 64K || fail "the creeping hog was killed"
+samples=$(stat stats samples)
+memhog 24M 2M 0 64K || fail "the creeping hog was killed"
+echo "monitor samples during the creep: $(($(stat stats samples) - samples))"
 kill $bulk
 wait $bulk
 i=0
