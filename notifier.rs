@@ -22,6 +22,11 @@ impl OomHandler for Guard {
         let pool_before = self.pool.len();
         // The zones as the OOM found them, before the pool changes them.
         let s = watermark::sample();
+        // An OOM means an allocation failed at the min watermark, whatever a racy sample of the
+        // zones says: the level is `min` now, reported before the OOM event, and before the
+        // pool is released so that the monitor's next look (at the released memory) is what
+        // brings the level back.
+        watermark::update_level(self, &s, ZoneState::BelowMin, start);
 
         let (action, released, averts_left) = if cfg.policy != POLICY_AVERT {
             (OomAction::Observe, 0, 0)
@@ -49,9 +54,6 @@ impl OomHandler for Guard {
             c.pages_released.fetch_add(released as u64, Relaxed);
         }
 
-        // An OOM means an allocation failed at the min watermark, whatever a racy sample of the
-        // zones says: the level is `min` now, reported before the OOM event.
-        watermark::update_level(self, &s, ZoneState::BelowMin, start);
         let (pid, comm) = ffi::current_task();
         let end = ffi::now_ns();
         let took = end.saturating_sub(start);
