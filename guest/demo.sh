@@ -4,7 +4,7 @@
 echo "=== rust_oom_guard demo on $(uname -r) $(uname -m), $(($(meminfo MemTotal) / 1024)) MiB RAM, no swap ==="
 echo "--- insmod $MODULE release_chunk=1024"
 insmod "$MODULE" release_chunk=1024 || { echo "demo: insmod failed"; exit 1; }
-dmesg | grep rust_oom_guard: | tail -n 1
+dmesg | grep rust_oom_guard: | tail -n 1 | sed 's/^\[[ 0-9.]*\] //'
 ls -l /dev/oom_guard
 guardctl version
 echo "--- zones (ioctl), pages:"
@@ -25,8 +25,9 @@ guardctl stats | grep -E '^(oom_calls|averts|pages_released|events|callback_max_
 kill $reader
 wait $reader 2>/dev/null
 echo "--- rmmod rust_oom_guard"
-rmmod rust_oom_guard && dmesg | grep rust_oom_guard: | tail -n 1
-echo "--- the same spike without the guard:"
+rmmod rust_oom_guard && dmesg | grep rust_oom_guard: | tail -n 1 | sed 's/^\[[ 0-9.]*\] //'
+spike=$(($(meminfo MemAvailable) / 1024 + 8))
+echo "--- the same spike (8 MiB more than MemAvailable, now $spike MiB) without the guard:"
 if memhog "${spike}M" >/dev/null 2>&1; then echo "the spike completed"; else echo "the spike was killed by the OOM killer"; fi
 echo "oom_kill in /proc/vmstat: $(vmstat oom_kill)"
 echo "=== demo done ==="

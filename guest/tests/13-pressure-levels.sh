@@ -63,13 +63,16 @@ grep kind=pressure /tmp/ev | awk '
 		}
 		if (f["new"] == 0 && !above_high) { print "back to ok while a zone is at or below high: " $0; exit 1 }
 		if (f["new"] == 1 && f["old"] == 0 && !below_low) { print "low while every zone is above low: " $0; exit 1 }
+		if (f["new"] == 1 && f["old"] == 2 && below_low) { print "min -> low while a zone is still at or below low: " $0; exit 1 }
 	}
 	{ prev = f["new"]; seen[f["new"]] = 1 }
 	END { if (!seen[1] || !seen[2]) { print "did not see both low (1) and min (2)"; exit 1 }
 	      if (prev != 0) { print "did not end at ok"; exit 1 } }' || fail "bad level sequence"
 n=$(grep -c kind=pressure /tmp/ev)
-[ "$n" = 3 ] || fail "expected exactly 3 level changes (ok>low>min>ok) for one dip, got $n"
+# ok > low > min > ok, or with a stop at low on the way back (the pool's pages return to the
+# allocator one by one, and the monitor may look in the middle).
+[ "$n" = 3 ] || [ "$n" = 4 ] || fail "expected 3 or 4 level changes for one dip, got $n"
 [ "$(stat stats level_changes)" = "$n" ] || fail "stats.level_changes disagrees"
 grep -q 'kind=oom action=avert' /tmp/ev || fail "no averted OOM"
-echo "ok -> low -> min -> ok, each once, numbers consistent with the watermarks"
+echo "ok -> low -> min -> ok in $n changes, each justified by the zones' numbers"
 unload

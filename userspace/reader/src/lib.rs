@@ -1,1 +1,113 @@
+//! The reader of rust_oom_guard's `/dev/oom_guard`.
+//!
+//! A library first, with the `oom-guard` command-line tool a thin layer on top:
+//!
+//! - [`device`] opens the device (any path: tests use files and FIFOs), exposes its descriptor
+//!   for `poll`/`epoll`, and wraps the ioctls;
+//! - [`decode`] turns a byte stream into records with the shared ABI code
+//!   (`oom_guard_core::abi`), handling records split across reads and forward compatibility;
+//! - [`format`](mod@format) renders records as text, JSON Lines or logfmt, and gives their structured
+//!   fields and syslog priorities;
+//! - [`sink`] writes them to stdout, stderr, syslog, journald or kmsg;
+//! - [`watch`] is the loop: reader thread, bounded queue, sink thread, hooks ([`hooks`]);
+//! - [`report`] decodes captures offline and renders `stats`, `zones` and `config`;
+//! - [`config`] parses and validates `KEY=VALUE` settings; [`survive`] sets `oom_score_adj`
+//!   and locks memory.
+//!
+//! Decoding a stream that arrives in pieces:
+//!
+//! ```
+//! use oom_guard::decode::{Item, StreamDecoder};
+//! use oom_guard::format::{self, Format, FormatOptions};
+//! use oom_guard_core::abi::{self, Lost, Payload};
+//!
+//! let mut bytes = vec![0u8; abi::MAX_RECORD_SIZE];
+//! let lost = Payload::Lost(Lost { count: 3, first_seq: 7 });
+//! let n = abi::encode(7, 1_000, 0, &lost, &mut bytes).unwrap();
+//! let mut dec = StreamDecoder::new();
+//! let opts = FormatOptions { page_size: 4096 };
+//! let mut lines = Vec::new();
+//! for piece in bytes[..n].chunks(5) {
+//!     dec.push(piece);
+//!     while let Some(item) = dec.next_item().unwrap() {
+//!         if let Item::Record(r) = item {
+//!             lines.push(format::line(Format::Logfmt, &r, &opts));
+//!         }
+//!     }
+//! }
+//! assert_eq!(lines, ["seq=7 time_ns=1000 type=lost abi=1.0 count=3 first_seq=7"]);
+//! ```
+#![warn(
+    missing_docs,
+    unreachable_pub,
+    rust_2018_idioms,
+    clippy::undocumented_unsafe_blocks
+)]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
+pub mod config;
+pub mod decode;
+pub mod device;
+pub mod format;
+pub mod hooks;
+pub mod report;
+pub mod sink;
+pub mod survive;
+pub mod watch;
+
+/// A callback for warnings from the reader's threads (the CLI prints them to stderr).
+pub type Warn = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    use crate::decode::Record;
+    use oom_guard_core::abi::{Payload, RecordHeader};
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// A temporary directory, removed on drop.
+    pub(crate) struct TempDir(PathBuf);
+
+    impl TempDir {
+        pub(crate) fn new() -> Self {
+            static N: AtomicU64 = AtomicU64::new(0);
+            let p = std::env::temp_dir().join(format!(
+                "oom-guard-test-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            std::fs::create_dir_all(&p).unwrap();
+            Self(p)
+        }
+
+        pub(crate) fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A version 1.0 record `seq` with `payload`.
+    pub(crate) fn record(seq: u64, payload: Payload) -> Record {
+        Record {
+            header: RecordHeader {
+                size: payload.rtype().record_size() as u32,
+                rtype: payload.rtype() as u16,
+                abi_major: 1,
+                abi_minor: 0,
+                flags: 0,
+                reserved: 0,
+                seq,
+                time_ns: 5_000_000_000 + seq,
+            },
+            payload,
+        }
+    }
+}

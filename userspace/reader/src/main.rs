@@ -1,1 +1,548 @@
-fn main() {}
+//! `oom-guard`: follows rust_oom_guard's `/dev/oom_guard` and reports memory pressure, OOM
+//! notifier calls, emergency pool changes and OOM kills. A thin layer over the `oom_guard`
+//! library: argument parsing, signals, exit codes.
+#![warn(rust_2018_idioms, clippy::undocumented_unsafe_blocks)]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+use anyhow::{Context, Result};
+use clap::builder::TypedValueParser as _;
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use oom_guard::config::{self, ConfigError};
+use oom_guard::decode::DecodeError;
+use oom_guard::device::{Device, DeviceError, OpenOptions, DEFAULT_DEVICE};
+use oom_guard::format::{system_page_size, Format, FormatOptions};
+use oom_guard::hooks::Hook;
+use oom_guard::sink::{self, SinkKind, SinkPaths, JOURNAL_SOCKET, KMSG, SYSLOG_SOCKET};
+use oom_guard::survive::{self, DEFAULT_OOM_SCORE_ADJ, OOM_SCORE_ADJ};
+use oom_guard::watch::{self, End, Wake, WatchError, WatchOptions, DEFAULT_QUEUE};
+use oom_guard::{report, Warn};
+use std::io::{self, Write};
+use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Exit status: success, also when stopped by SIGINT/SIGTERM or when stdout was closed.
+const EXIT_OK: u8 = 0;
+/// Exit status: a runtime error (read, decode, sink, ioctl).
+const EXIT_ERROR: u8 = 1;
+/// Exit status: bad usage or a bad configuration value.
+const EXIT_USAGE: u8 = 2;
+/// Exit status: the device is missing or unusable.
+const EXIT_UNAVAILABLE: u8 = 3;
+/// Exit status: permission denied.
+const EXIT_DENIED: u8 = 4;
+/// Exit status after a second SIGINT/SIGTERM during shutdown.
+const EXIT_FORCED: i32 = 130;
+/// How often `--wait` retries opening the device.
+const WAIT_INTERVAL: Duration = Duration::from_millis(250);
+
+const AFTER_HELP: &str = "\
+Exit status:
+  0  success; also after SIGINT/SIGTERM, at the end of a capture, or when stdout is closed
+  1  runtime error (reading, decoding, writing events, an ioctl)
+  2  bad usage, or a bad configuration key or value
+  3  the device is missing (module not loaded) or not the oom_guard device, or the
+     module or capture speaks an incompatible ABI major version
+  4  permission denied: the device node is mode 0600, run as root
+  130  a second SIGINT/SIGTERM while shutting down
+
+Examples:
+  oom-guard                                  follow /dev/oom_guard, text on stdout
+  oom-guard --format json --sink stdout      JSON Lines (schema in the README)
+  oom-guard --sink journald --exec-on min='systemctl stop batch.slice'
+  oom-guard config set release_chunk=512 avert_budget=4";
+
+/// Follows rust_oom_guard's /dev/oom_guard and reports memory pressure, OOM notifier calls,
+/// emergency pool changes and OOM kills.
+///
+/// Without a subcommand it runs `watch`.
+#[derive(Debug, Parser)]
+#[command(name = "oom-guard", version, after_help = AFTER_HELP)]
+struct Cli {
+    /// The device to open; for `watch`, a capture file or FIFO works too.
+    #[arg(short, long, global = true, value_name = "PATH", default_value = DEFAULT_DEVICE)]
+    device: PathBuf,
+
+    /// If the device is missing, wait for it to appear (retrying every 250 ms) instead of
+    /// failing.
+    #[arg(long, global = true)]
+    wait: bool,
+
+    #[command(subcommand)]
+    command: Option<Cmd>,
+
+    #[command(flatten)]
+    watch: WatchArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Follow the device and write one line per event (the default).
+    Watch(WatchArgs),
+    /// Decode a captured record stream (bytes as read() returns them) offline.
+    Decode(DecodeArgs),
+    /// Print the module's counters.
+    Stats {
+        /// Print one JSON object instead of aligned lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the zones with their free pages and watermarks.
+    Zones {
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read or change the runtime configuration.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCmd {
+    /// Print the configuration as KEY=VALUE lines.
+    Get {
+        /// Print one JSON object instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change settings (needs CAP_SYS_ADMIN); all are checked before any is applied.
+    ///
+    /// Keys and ranges: policy 0-1 (or observe/avert), release_chunk 1-65536 pages,
+    /// avert_budget 0-1000, budget_window_ms 100-3600000, refill_delay_ms 0-600000,
+    /// sample_slow_ms 10-10000, sample_fast_ms 1-1000 and at most sample_slow_ms.
+    Set {
+        /// Settings such as release_chunk=512.
+        #[arg(value_name = "KEY=VALUE", required = true)]
+        settings: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+struct WatchArgs {
+    /// Output format: text (human), json (JSON Lines) or logfmt.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+
+    /// Where events go. syslog, journald and kmsg stamp their own time; their write
+    /// failures are counted, not fatal.
+    #[arg(long, value_enum, default_value_t = SinkKind::Stdout)]
+    sink: SinkKind,
+
+    /// The syslog socket for --sink syslog.
+    #[arg(long, value_name = "PATH", default_value = SYSLOG_SOCKET)]
+    syslog_socket: PathBuf,
+
+    /// journald's native socket for --sink journald.
+    #[arg(long, value_name = "PATH", default_value = JOURNAL_SOCKET)]
+    journal_socket: PathBuf,
+
+    /// The kernel log device for --sink kmsg.
+    #[arg(long, value_name = "PATH", default_value = KMSG)]
+    kmsg_path: PathBuf,
+
+    /// Capacity of the queue between the reader and the sink, in records. When it is full,
+    /// records are dropped and counted (LOST records are kept).
+    #[arg(long, value_name = "RECORDS", default_value_t = DEFAULT_QUEUE,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000).map(|v| v as usize))]
+    queue_size: usize,
+
+    /// Stop after this many records [default: never].
+    #[arg(long, value_name = "N")]
+    count: Option<u64>,
+
+    /// Value written to /proc/self/oom_score_adj, -1000 to 1000; -1000 means the OOM killer
+    /// never picks the reader. A failure is a warning.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_OOM_SCORE_ADJ, allow_negative_numbers = true,
+          value_parser = clap::value_parser!(i32).range(-1000..=1000))]
+    oom_score_adj: i32,
+
+    /// Do not lock the reader's memory with mlockall(MCL_CURRENT | MCL_FUTURE).
+    #[arg(long)]
+    no_mlock: bool,
+
+    /// Run COMMAND with /bin/sh -c on events of KIND: any, pressure, ok, low, min (pressure
+    /// changes to that level), oom, pool, kill, lost. Repeatable. The event is in OOM_GUARD_*
+    /// environment variables (OOM_GUARD_EVENT, OOM_GUARD_LEVEL, OOM_GUARD_SEQ,
+    /// OOM_GUARD_TIME_NS, payload fields); hook output goes to stderr.
+    #[arg(long, value_name = "KIND=COMMAND")]
+    exec_on: Vec<Hook>,
+
+    /// Least time between two runs of one --exec-on hook, in milliseconds; events in between
+    /// do not run it.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    exec_rate_limit_ms: u64,
+}
+
+#[derive(Debug, Args)]
+struct DecodeArgs {
+    /// The capture to decode, or - for standard input.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+
+    /// Output format: text (human), json (JSON Lines) or logfmt.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+
+    /// Page size in bytes of the machine the capture came from [default: this system's].
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(512..=(1 << 30)))]
+    page_size: Option<u64>,
+}
+
+fn warner() -> Warn {
+    Arc::new(|msg: &str| {
+        // Nothing sensible is left to do if stderr itself fails.
+        let _ = writeln!(io::stderr(), "oom-guard: warning: {msg}");
+    })
+}
+
+/// Registers SIGINT and SIGTERM: the first makes the returned stream readable, a second one
+/// exits at once with status 130.
+fn shutdown_signals() -> Result<UnixStream> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let (read, write) = UnixStream::pair().context("creating the signal pipe")?;
+    let armed = Arc::new(AtomicBool::new(false));
+    for sig in [SIGINT, SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(sig, EXIT_FORCED, Arc::clone(&armed))
+            .context("registering signal handlers")?;
+        signal_hook::flag::register(sig, Arc::clone(&armed))
+            .context("registering signal handlers")?;
+        let w = write.try_clone().context("creating the signal pipe")?;
+        signal_hook::low_level::pipe::register(sig, w).context("registering signal handlers")?;
+    }
+    Ok(read)
+}
+
+/// Opens the device, waiting for it with `--wait`. `stop` ends the wait (SIGINT/SIGTERM);
+/// `Ok(None)` means it did.
+fn open_device_or_stop(
+    path: &Path,
+    wait: bool,
+    stop: Option<&UnixStream>,
+) -> Result<Option<Device>> {
+    if !wait {
+        return Ok(Some(Device::open(path)?));
+    }
+    let mut told = false;
+    let mut stopped = false;
+    let dev = Device::open_wait(path, OpenOptions::default(), WAIT_INTERVAL, |interval| {
+        if !told {
+            let _ = writeln!(
+                io::stderr(),
+                "oom-guard: waiting for {} to appear (insmod rust_oom_guard.ko)",
+                path.display()
+            );
+            told = true;
+        }
+        let ms = i32::try_from(interval.as_millis()).unwrap_or(i32::MAX);
+        match stop {
+            Some(s) => {
+                let woke = watch::wait(None, Some(s.as_fd()), ms);
+                stopped = matches!(woke, Ok(Wake::Stop) | Err(_));
+                stopped
+            }
+            None => {
+                std::thread::sleep(interval);
+                false
+            }
+        }
+    });
+    match dev {
+        Err(e) if stopped && e.is_missing() => Ok(None),
+        other => Ok(Some(other?)),
+    }
+}
+
+/// Opens the device, waiting for it with `--wait` (until killed).
+fn open_device(path: &Path, wait: bool) -> Result<Device> {
+    open_device_or_stop(path, wait, None)?
+        .ok_or_else(|| anyhow::anyhow!("{}: gave up waiting", path.display()))
+}
+
+fn run_watch(device: &Path, wait: bool, a: WatchArgs) -> Result<ExitCode> {
+    let warn = warner();
+    let stop = shutdown_signals()?;
+    let Some(mut dev) = open_device_or_stop(device, wait, Some(&stop))? else {
+        let _ = writeln!(
+            io::stderr(),
+            "oom-guard: stopped while waiting for {}",
+            device.display()
+        );
+        return Ok(ExitCode::from(EXIT_OK));
+    };
+    dev.check_version()?;
+    let opts = FormatOptions::default();
+    let paths = SinkPaths {
+        syslog: a.syslog_socket,
+        journal: a.journal_socket,
+        kmsg: a.kmsg_path,
+    };
+    let sink = sink::open(a.sink, a.format, opts, &paths)
+        .with_context(|| format!("opening the {:?} sink", a.sink).to_lowercase())?;
+    if let Err(e) = survive::set_oom_score_adj(Path::new(OOM_SCORE_ADJ), a.oom_score_adj) {
+        warn(&format!("{e}"));
+    }
+    if !a.no_mlock {
+        if let Err(e) = survive::lock_memory() {
+            warn(&format!("{e}"));
+        }
+    }
+    let opts = WatchOptions {
+        queue_size: a.queue_size,
+        count: a.count,
+        hooks: a.exec_on,
+        hook_interval: Duration::from_millis(a.exec_rate_limit_ms),
+        format: opts,
+    };
+    let path = dev.path().to_path_buf();
+    let report = watch::watch(&mut dev, &path, Some(stop.as_fd()), sink, opts, warn);
+    let how = match &report.result {
+        Ok(End::Eof) => "end of input",
+        Ok(End::Stopped) => "stopped",
+        Ok(End::Count) => "count reached",
+        Err(WatchError::Sink(e)) if e.kind() == io::ErrorKind::BrokenPipe => "output closed",
+        Err(_) => "failed",
+    };
+    let _ = writeln!(io::stderr(), "oom-guard: {how}: {}", report.counters);
+    report.result?;
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+fn run_decode(a: DecodeArgs) -> Result<ExitCode> {
+    let opts = FormatOptions {
+        page_size: a.page_size.unwrap_or_else(system_page_size),
+    };
+    let warn = warner();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    if a.file == Path::new("-") {
+        report::decode_to(
+            &mut io::stdin().lock(),
+            "standard input",
+            &mut out,
+            a.format,
+            &opts,
+            &*warn,
+        )?;
+    } else {
+        let name = a.file.display().to_string();
+        let mut f = std::fs::File::open(&a.file).with_context(|| format!("cannot open {name}"))?;
+        report::decode_to(&mut f, &name, &mut out, a.format, &opts, &*warn)?;
+    }
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+fn print(text: &str) -> Result<ExitCode> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+fn run_config_set(device: &Path, wait: bool, settings: &[String]) -> Result<ExitCode> {
+    // Syntax, keys and each value's own range are checked before the device is touched.
+    let settings = settings
+        .iter()
+        .map(|s| config::parse_setting(s))
+        .collect::<Result<Vec<_>, ConfigError>>()?;
+    let dev = open_device(device, wait)?;
+    let current = dev.config()?;
+    let new = config::apply(&current, &settings)?;
+    dev.set_config(&new)?;
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let opts = FormatOptions::default();
+    let (device, wait) = (cli.device.as_path(), cli.wait);
+    match cli.command {
+        None => run_watch(device, wait, cli.watch),
+        Some(Cmd::Watch(a)) => run_watch(device, wait, a),
+        Some(Cmd::Decode(a)) => run_decode(a),
+        Some(Cmd::Stats { json }) => {
+            let dev = open_device(device, wait)?;
+            let abi = dev.abi_version().ok();
+            let stats = dev.stats()?;
+            print(&if json {
+                report::stats_json(&stats, abi, &opts) + "\n"
+            } else {
+                report::stats_text(&stats, abi, &opts)
+            })
+        }
+        Some(Cmd::Zones { json }) => {
+            let zones = open_device(device, wait)?.zones()?;
+            print(&if json {
+                report::zones_json(&zones, &opts) + "\n"
+            } else {
+                report::zones_table(&zones, &opts)
+            })
+        }
+        Some(Cmd::Config(ConfigCmd::Get { json })) => {
+            let c = open_device(device, wait)?.config()?;
+            print(&if json {
+                report::config_json(&c) + "\n"
+            } else {
+                report::config_text(&c)
+            })
+        }
+        Some(Cmd::Config(ConfigCmd::Set { settings })) => run_config_set(device, wait, &settings),
+    }
+}
+
+/// The exit status for an error, or `None` for a closed stdout, which is not an error.
+fn exit_status(e: &anyhow::Error) -> Option<u8> {
+    let broken_pipe = e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return None;
+    }
+    for cause in e.chain() {
+        if let Some(d) = cause.downcast_ref::<DeviceError>() {
+            return Some(match d {
+                DeviceError::Missing { .. }
+                | DeviceError::Open { .. }
+                | DeviceError::Incompatible { .. } => EXIT_UNAVAILABLE,
+                DeviceError::PermissionDenied { .. } => EXIT_DENIED,
+                DeviceError::Ioctl { source, .. } => match source.raw_os_error() {
+                    Some(libc::ENOTTY) => EXIT_UNAVAILABLE,
+                    Some(libc::EPERM | libc::EACCES) => EXIT_DENIED,
+                    Some(libc::EINVAL) => EXIT_USAGE,
+                    _ => EXIT_ERROR,
+                },
+            });
+        }
+        if let Some(DecodeError::Incompatible { .. }) = cause.downcast_ref::<DecodeError>() {
+            return Some(EXIT_UNAVAILABLE);
+        }
+        if cause.is::<ConfigError>() {
+            return Some(EXIT_USAGE);
+        }
+    }
+    Some(EXIT_ERROR)
+}
+
+/// Parses the command line. Watch options belong before no subcommand or after `watch`:
+/// given before another subcommand they would be ignored, so they are a usage error.
+fn parse_cli<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let mut cmd = Cli::command();
+    let matches = cmd.try_get_matches_from_mut(args)?;
+    if let Some((name, _)) = matches.subcommand() {
+        let watch_only = WatchArgs::augment_args(clap::Command::new("watch"));
+        for arg in watch_only.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches.value_source(id) == Some(ValueSource::CommandLine) {
+                let flag = arg.get_long().unwrap_or(id);
+                return Err(cmd.error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!("--{flag} is a watch option; it cannot be used with `{name}`"),
+                ));
+            }
+        }
+    }
+    Cli::from_arg_matches(&matches)
+}
+
+fn main() -> ExitCode {
+    let cli = parse_cli(std::env::args_os()).unwrap_or_else(|e| e.exit());
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => match exit_status(&e) {
+            None => ExitCode::from(EXIT_OK),
+            Some(code) => {
+                let _ = writeln!(io::stderr(), "oom-guard: error: {e:#}");
+                ExitCode::from(code)
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn watch_is_the_default_and_takes_its_options_at_top_level() {
+        let cli = parse_cli(["oom-guard", "--format", "json", "--oom-score-adj", "-500"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.watch.format, Format::Json);
+        assert_eq!(cli.watch.oom_score_adj, -500);
+        assert_eq!(cli.device, Path::new(DEFAULT_DEVICE));
+        let cli = parse_cli(["oom-guard", "watch", "-d", "/tmp/x", "--sink", "kmsg"]).unwrap();
+        let Some(Cmd::Watch(a)) = cli.command else {
+            panic!("{cli:?}");
+        };
+        assert_eq!(a.sink, SinkKind::Kmsg);
+        assert_eq!(a.oom_score_adj, -1000);
+        assert_eq!(a.queue_size, DEFAULT_QUEUE);
+        assert_eq!(a.exec_rate_limit_ms, 1000);
+        assert_eq!(cli.device, Path::new("/tmp/x"));
+    }
+
+    #[test]
+    fn bad_arguments_are_usage_errors() {
+        for args in [
+            &["oom-guard", "--format", "xml"][..],
+            &["oom-guard", "--oom-score-adj", "-1001"],
+            &["oom-guard", "--queue-size", "0"],
+            &["oom-guard", "--exec-on", "boom=true"],
+            &["oom-guard", "--exec-on", "no-equals"],
+            &["oom-guard", "config", "set"],
+            &["oom-guard", "--format", "json", "stats"],
+        ] {
+            let e = parse_cli(args).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{args:?}: {e}");
+        }
+        let cli = parse_cli([
+            "oom-guard",
+            "--exec-on",
+            "min=echo hi",
+            "--exec-on",
+            "any=true",
+        ])
+        .unwrap();
+        assert_eq!(cli.watch.exec_on.len(), 2);
+    }
+
+    #[test]
+    fn errors_map_to_exit_statuses() {
+        let dev = |e: DeviceError| exit_status(&anyhow::Error::new(e));
+        let p = Path::new("/dev/oom_guard");
+        let open = |errno| DeviceError::from_open(p, io::Error::from_raw_os_error(errno));
+        assert_eq!(dev(open(libc::ENOENT)), Some(EXIT_UNAVAILABLE));
+        assert_eq!(dev(open(libc::EACCES)), Some(EXIT_DENIED));
+        let ioctl = |errno| DeviceError::Ioctl {
+            path: p.into(),
+            name: "X",
+            source: io::Error::from_raw_os_error(errno),
+        };
+        assert_eq!(dev(ioctl(libc::ENOTTY)), Some(EXIT_UNAVAILABLE));
+        assert_eq!(dev(ioctl(libc::EPERM)), Some(EXIT_DENIED));
+        assert_eq!(dev(ioctl(libc::EINVAL)), Some(EXIT_USAGE));
+        assert_eq!(dev(ioctl(libc::EIO)), Some(EXIT_ERROR));
+        let cfg = config::parse_setting("x=1").unwrap_err();
+        assert_eq!(exit_status(&anyhow::Error::new(cfg)), Some(EXIT_USAGE));
+        let pipe = anyhow::Error::new(WatchError::Sink(io::ErrorKind::BrokenPipe.into()));
+        assert_eq!(exit_status(&pipe), None);
+        let other = anyhow::Error::new(io::Error::other("x")).context("reading");
+        assert_eq!(exit_status(&other), Some(EXIT_ERROR));
+    }
+}

@@ -1,0 +1,861 @@
+//! Formatting of records: human text, JSON Lines and logfmt, plus the structured fields and
+//! priorities the syslog, journald and kmsg sinks and the hooks use.
+//!
+//! Every format is built from one list of [`Field`]s per record ([`fields`]), so JSON, logfmt,
+//! journald fields and hook environment variables carry the same names and values. The JSON
+//! schema is documented in the crate's `README.md`; changing a name there is a breaking change.
+
+use crate::decode::Record;
+use oom_guard_core::abi::{
+    self, Level, OomAction, Payload, PoolOp, RecordType, ZoneSnapshot, ZoneState, MAX_ZONES,
+};
+use std::fmt::Write as _;
+
+/// An output format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One human-readable line per event: monotonic timestamp, kind, level, sizes in KiB/MiB.
+    #[default]
+    Text,
+    /// JSON Lines: one object per record, schema in the README.
+    Json,
+    /// logfmt: `key=value` pairs with the JSON field names.
+    Logfmt,
+}
+
+/// What formatting needs to know about the system the records came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FormatOptions {
+    /// Page size in bytes, to convert page counts to KiB/MiB.
+    pub page_size: u64,
+}
+
+impl Default for FormatOptions {
+    fn default() -> Self {
+        Self {
+            page_size: system_page_size(),
+        }
+    }
+}
+
+/// The page size of this system (`sysconf(_SC_PAGESIZE)`), 4096 if it cannot be read.
+pub fn system_page_size() -> u64 {
+    // SAFETY: `sysconf` has no preconditions; it only reads a system constant.
+    let r = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(r).ok().filter(|p| *p > 0).unwrap_or(4096)
+}
+
+/// A syslog severity (RFC 5424 numbering, as in `<sys/syslog.h>`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Priority(pub u8);
+
+impl Priority {
+    /// `LOG_CRIT`.
+    pub const CRIT: Self = Self(2);
+    /// `LOG_ERR`.
+    pub const ERR: Self = Self(3);
+    /// `LOG_WARNING`.
+    pub const WARNING: Self = Self(4);
+    /// `LOG_NOTICE`.
+    pub const NOTICE: Self = Self(5);
+    /// `LOG_INFO`.
+    pub const INFO: Self = Self(6);
+}
+
+/// The severity of a record: `crit` for OOM and kills, `err` for pressure `min`, `warning` for
+/// pressure `low`, lost events and failed refills, `notice` for pool releases, `info` for
+/// pressure `ok` and refills.
+pub fn priority(rec: &Record) -> Priority {
+    match &rec.payload {
+        Payload::Pressure(p) => match Level::from_raw(p.new_level) {
+            Some(Level::Ok) => Priority::INFO,
+            Some(Level::Low) | None => Priority::WARNING,
+            Some(Level::Min) => Priority::ERR,
+        },
+        Payload::Oom(_) | Payload::Kill(_) => Priority::CRIT,
+        Payload::Pool(p) => match PoolOp::from_raw(p.op) {
+            Some(PoolOp::Refill) => Priority::INFO,
+            Some(PoolOp::RefillFailed) => Priority::WARNING,
+            Some(PoolOp::Release) | None => Priority::NOTICE,
+        },
+        Payload::Lost(_) => Priority::WARNING,
+    }
+}
+
+/// The record kind as printed and as the JSON `type`: `pressure`, `oom`, `pool`, `kill`, `lost`.
+pub fn kind(rtype: RecordType) -> &'static str {
+    match rtype {
+        RecordType::Pressure => "pressure",
+        RecordType::Oom => "oom",
+        RecordType::Pool => "pool",
+        RecordType::Kill => "kill",
+        RecordType::Lost => "lost",
+    }
+}
+
+/// A raw enum value this reader does not know, as `unknown-N`.
+fn unknown(raw: impl std::fmt::Display) -> String {
+    format!("unknown-{raw}")
+}
+
+/// A level's name: `ok`, `low`, `min` (or `unknown-N`).
+pub fn level_name(raw: u8) -> String {
+    Level::from_raw(raw).map_or_else(|| unknown(raw), |l| l.name().to_string())
+}
+
+/// The level a record carries (pressure: the new level; OOM: the level at the time).
+pub fn level(rec: &Record) -> Option<String> {
+    match &rec.payload {
+        Payload::Pressure(p) => Some(level_name(p.new_level)),
+        Payload::Oom(o) => Some(level_name(o.level)),
+        _ => None,
+    }
+}
+
+/// An OOM action's name: `observe`, `avert`, `budget-spent`, `pool-empty`.
+pub fn action_name(raw: u8) -> String {
+    OomAction::from_raw(raw).map_or_else(|| unknown(raw), |a| a.name().to_string())
+}
+
+/// A pool operation's name: `release`, `refill`, `refill-failed`.
+pub fn pool_op_name(raw: u8) -> String {
+    match PoolOp::from_raw(raw) {
+        Some(PoolOp::Release) => "release".into(),
+        Some(PoolOp::Refill) => "refill".into(),
+        Some(PoolOp::RefillFailed) => "refill-failed".into(),
+        None => unknown(raw),
+    }
+}
+
+/// A zone state's name: `above-high`, `below-high`, `below-low`, `below-min`.
+pub fn zone_state_name(raw: u8) -> String {
+    match ZoneState::from_raw(raw) {
+        Some(ZoneState::AboveHigh) => "above-high".into(),
+        Some(ZoneState::BelowHigh) => "below-high".into(),
+        Some(ZoneState::BelowLow) => "below-low".into(),
+        Some(ZoneState::BelowMin) => "below-min".into(),
+        None => unknown(raw),
+    }
+}
+
+/// A pressure source's name: `watermarks` for 1.
+pub fn source_name(raw: u8) -> String {
+    match raw {
+        1 => "watermarks".into(),
+        _ => unknown(raw),
+    }
+}
+
+/// The text of a NUL-padded name field (lossy UTF-8).
+pub fn name_text(field: &[u8]) -> String {
+    String::from_utf8_lossy(abi::name_bytes(field)).into_owned()
+}
+
+/// The valid zones of a snapshot array (`nr_zones`, at most [`MAX_ZONES`]).
+pub fn valid_zones(zones: &[ZoneSnapshot; MAX_ZONES], nr_zones: u32) -> &[ZoneSnapshot] {
+    let n = usize::try_from(nr_zones).map_or(MAX_ZONES, |n| n.min(MAX_ZONES));
+    zones.get(..n).unwrap_or(zones)
+}
+
+/// A field value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// An unsigned integer.
+    U64(u64),
+    /// A string.
+    Str(String),
+    /// A boolean.
+    Bool(bool),
+    /// Zone snapshots (a JSON array of objects; a compact string elsewhere).
+    Zones(Vec<ZoneSnapshot>),
+}
+
+/// One named value of a record.
+pub type Field = (&'static str, Value);
+
+/// The structured fields of a record, in schema order. Every record starts with `seq`,
+/// `time_ns`, `type` and `abi`; amounts of memory are in pages (`page_size` bytes) unless the
+/// name says otherwise.
+pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
+    use Value::{Bool, Str, Zones, U64};
+    let h = &rec.header;
+    let mut f: Vec<Field> = vec![
+        ("seq", U64(h.seq)),
+        ("time_ns", U64(h.time_ns)),
+        ("type", Str(kind(rec.rtype()).into())),
+        ("abi", Str(format!("{}.{}", h.abi_major, h.abi_minor))),
+    ];
+    let truncated = rec.zones_truncated();
+    match &rec.payload {
+        Payload::Pressure(p) => f.extend([
+            ("level", Str(level_name(p.new_level))),
+            ("old_level", Str(level_name(p.old_level))),
+            ("source", Str(source_name(p.source))),
+            ("free_pages", U64(p.free_pages)),
+            ("available_pages", U64(p.available_pages)),
+            ("page_size", U64(opts.page_size)),
+            ("nr_zones", U64(u64::from(p.nr_zones))),
+            ("zones_truncated", Bool(truncated)),
+            ("zones", Zones(valid_zones(&p.zones, p.nr_zones).to_vec())),
+        ]),
+        Payload::Oom(o) => f.extend([
+            ("level", Str(level_name(o.level))),
+            ("action", Str(action_name(o.action))),
+            ("pid", U64(u64::from(o.pid))),
+            ("comm", Str(name_text(&o.comm))),
+            ("free_pages", U64(o.free_pages)),
+            ("available_pages", U64(o.available_pages)),
+            ("pool_before", U64(o.pool_before)),
+            ("pool_after", U64(o.pool_after)),
+            ("freed_reported", U64(o.freed_reported)),
+            ("callback_ns", U64(o.callback_ns)),
+            ("averts_left", U64(u64::from(o.averts_left))),
+            ("page_size", U64(opts.page_size)),
+            ("nr_zones", U64(u64::from(o.nr_zones))),
+            ("zones_truncated", Bool(truncated)),
+            ("zones", Zones(valid_zones(&o.zones, o.nr_zones).to_vec())),
+        ]),
+        Payload::Pool(p) => f.extend([
+            ("op", Str(pool_op_name(p.op))),
+            ("pages", U64(p.pages)),
+            ("pool_pages", U64(p.pool_pages)),
+            ("target_pages", U64(p.target_pages)),
+            ("page_size", U64(opts.page_size)),
+        ]),
+        Payload::Kill(k) => f.extend([
+            ("kills", U64(k.kills)),
+            ("victim_pid", U64(u64::from(k.victim_pid))),
+            ("victim_comm", Str(name_text(&k.victim_comm))),
+            ("victim_rss_kib", U64(k.victim_rss_kib)),
+        ]),
+        Payload::Lost(l) => f.extend([("count", U64(l.count)), ("first_seq", U64(l.first_seq))]),
+    }
+    f
+}
+
+/// Zones as `NODE/NAME:STATE:FREE_PAGES`, space-separated (logfmt, journald, hooks).
+pub fn zones_compact(zones: &[ZoneSnapshot]) -> String {
+    zones
+        .iter()
+        .map(|z| {
+            format!(
+                "{}/{}:{}:{}",
+                z.node,
+                name_text(&z.name),
+                zone_state_name(z.state),
+                z.free
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A field value as plain text (journald fields, hook environment).
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::U64(n) => n.to_string(),
+        Value::Str(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Zones(z) => zones_compact(z),
+    }
+}
+
+/// The environment-style name of a field: `OOM_GUARD_` and the upper-cased name; `type` is
+/// `OOM_GUARD_EVENT`.
+pub fn env_name(key: &str) -> String {
+    if key == "type" {
+        "OOM_GUARD_EVENT".into()
+    } else {
+        format!("OOM_GUARD_{}", key.to_ascii_uppercase())
+    }
+}
+
+// ---- human text ---------------------------------------------------------------------------
+
+/// A byte count as `N KiB` below 1 MiB, `N.N MiB` below 1 GiB, else `N.N GiB` (rounded down).
+pub fn human_bytes(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    const GIB: u64 = 1024 * MIB;
+    let tenths = |unit: u64| (bytes / unit, (bytes % unit) * 10 / unit);
+    if bytes < MIB {
+        format!("{} KiB", bytes / KIB)
+    } else if bytes < GIB {
+        let (w, t) = tenths(MIB);
+        format!("{w}.{t} MiB")
+    } else {
+        let (w, t) = tenths(GIB);
+        format!("{w}.{t} GiB")
+    }
+}
+
+/// A page count in KiB/MiB/GiB.
+fn pages(n: u64, opts: &FormatOptions) -> String {
+    human_bytes(n.saturating_mul(opts.page_size))
+}
+
+/// A duration as `N ns`, `N.N us` or `N.N ms`.
+pub fn human_ns(ns: u64) -> String {
+    if ns < 1000 {
+        format!("{ns} ns")
+    } else if ns < 1_000_000 {
+        format!("{}.{} us", ns / 1000, ns % 1000 / 100)
+    } else {
+        format!("{}.{} ms", ns / 1_000_000, ns % 1_000_000 / 100_000)
+    }
+}
+
+/// A `CLOCK_MONOTONIC` time the way `dmesg` prints it: `[   12.345678]`.
+pub fn timestamp(time_ns: u64) -> String {
+    format!(
+        "[{:>5}.{:06}]",
+        time_ns / 1_000_000_000,
+        time_ns % 1_000_000_000 / 1000
+    )
+}
+
+/// The worst zone of a snapshot (highest state, first on ties).
+fn worst_zone(zones: &[ZoneSnapshot]) -> Option<&ZoneSnapshot> {
+    zones.iter().rev().max_by_key(|z| z.state)
+}
+
+/// `NAME (node N) STATE: free X, MARK Y` for the worst zone.
+fn worst_zone_text(zones: &[ZoneSnapshot], opts: &FormatOptions) -> Option<String> {
+    let z = worst_zone(zones)?;
+    let (mark, value) = match ZoneState::from_raw(z.state) {
+        Some(ZoneState::BelowMin) => ("min", z.min),
+        Some(ZoneState::BelowLow) => ("low", z.low),
+        _ => ("high", z.high),
+    };
+    Some(format!(
+        "worst zone {} (node {}) {}: free {}, {mark} {}",
+        name_text(&z.name),
+        z.node,
+        zone_state_name(z.state),
+        pages(z.free, opts),
+        pages(value, opts)
+    ))
+}
+
+/// The human description of a record, without the timestamp (syslog, journald and kmsg add
+/// their own): kind, level, then the numbers that matter.
+pub fn message(rec: &Record, opts: &FormatOptions) -> String {
+    let mut s = String::new();
+    // Writing to a `String` cannot fail.
+    let _ = match &rec.payload {
+        Payload::Pressure(p) => {
+            let _ = write!(
+                s,
+                "pressure {} (was {}): free {}, available {}",
+                level_name(p.new_level),
+                level_name(p.old_level),
+                pages(p.free_pages, opts),
+                pages(p.available_pages, opts)
+            );
+            match worst_zone_text(valid_zones(&p.zones, p.nr_zones), opts) {
+                Some(w) => write!(s, "; {w}"),
+                None => Ok(()),
+            }
+        }
+        Payload::Oom(o) => {
+            let _ = write!(
+                s,
+                "oom {}: {}, pid {} ({}); reported {} freed, pool {} -> {}, {} averts left, \
+                 callback {}; free {}, available {}",
+                level_name(o.level),
+                action_name(o.action),
+                o.pid,
+                name_text(&o.comm),
+                pages(o.freed_reported, opts),
+                pages(o.pool_before, opts),
+                pages(o.pool_after, opts),
+                o.averts_left,
+                human_ns(o.callback_ns),
+                pages(o.free_pages, opts),
+                pages(o.available_pages, opts)
+            );
+            match worst_zone_text(valid_zones(&o.zones, o.nr_zones), opts) {
+                Some(w) => write!(s, "; {w}"),
+                None => Ok(()),
+            }
+        }
+        Payload::Pool(p) => write!(
+            s,
+            "pool {}: {}, pool now {} of {}",
+            pool_op_name(p.op),
+            pages(p.pages, opts),
+            pages(p.pool_pages, opts),
+            pages(p.target_pages, opts)
+        ),
+        Payload::Kill(k) => {
+            let plural = if k.kills == 1 { "" } else { "s" };
+            let _ = write!(s, "kill: {} OOM kill{plural} observed", k.kills);
+            if k.victim_pid != 0 {
+                let _ = write!(
+                    s,
+                    ", victim pid {} ({}), rss {}",
+                    k.victim_pid,
+                    name_text(&k.victim_comm),
+                    human_bytes(k.victim_rss_kib.saturating_mul(1024))
+                );
+            }
+            Ok(())
+        }
+        Payload::Lost(l) => {
+            let last = l.first_seq.saturating_add(l.count.saturating_sub(1));
+            write!(
+                s,
+                "lost: {} events missed (seq {} to {}), the reader fell behind",
+                l.count, l.first_seq, last
+            )
+        }
+    };
+    if rec.zones_truncated() {
+        s.push_str(" (more zones than shown)");
+    }
+    s
+}
+
+/// One human-readable line: `[timestamp] message`.
+pub fn text(rec: &Record, opts: &FormatOptions) -> String {
+    format!("{} {}", timestamp(rec.header.time_ns), message(rec, opts))
+}
+
+// ---- JSON ---------------------------------------------------------------------------------
+
+/// Appends `s` as a JSON string literal.
+fn json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn json_zone(out: &mut String, z: &ZoneSnapshot) {
+    let _ = write!(
+        out,
+        "{{\"node\":{},\"zone_idx\":{},\"name\":",
+        z.node, z.zone_idx
+    );
+    json_string(out, &name_text(&z.name));
+    out.push_str(",\"state\":");
+    json_string(out, &zone_state_name(z.state));
+    let _ = write!(
+        out,
+        ",\"free\":{},\"min\":{},\"low\":{},\"high\":{},\"boost\":{},\"reserve\":{},\
+         \"managed\":{}}}",
+        z.free, z.min, z.low, z.high, z.boost, z.reserve, z.managed
+    );
+}
+
+/// A JSON object of fields, on one line.
+pub fn json_object(fields: &[Field]) -> String {
+    let mut out = String::from("{");
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json_string(&mut out, k);
+        out.push(':');
+        match v {
+            Value::U64(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Value::Str(s) => json_string(&mut out, s),
+            Value::Bool(b) => {
+                let _ = write!(out, "{b}");
+            }
+            Value::Zones(zones) => {
+                out.push('[');
+                for (j, z) in zones.iter().enumerate() {
+                    if j > 0 {
+                        out.push(',');
+                    }
+                    json_zone(&mut out, z);
+                }
+                out.push(']');
+            }
+        }
+    }
+    out.push('}');
+    out
+}
+
+/// One JSON Lines object (without the newline).
+pub fn json(rec: &Record, opts: &FormatOptions) -> String {
+    json_object(&fields(rec, opts))
+}
+
+// ---- logfmt -------------------------------------------------------------------------------
+
+/// Appends a logfmt value, quoted if it is empty or has spaces, quotes, `=` or controls.
+fn logfmt_value(out: &mut String, s: &str) {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && c != '"' && c != '=' && c != '\\');
+    if plain {
+        out.push_str(s);
+        return;
+    }
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Fields as logfmt `key=value` pairs; zones compact (`NODE/NAME:STATE:FREE_PAGES ...`).
+pub fn logfmt_line(fields: &[Field]) -> String {
+    let mut out = String::new();
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(k);
+        out.push('=');
+        logfmt_value(&mut out, &value_text(v));
+    }
+    out
+}
+
+/// One logfmt line (without the newline).
+pub fn logfmt(rec: &Record, opts: &FormatOptions) -> String {
+    logfmt_line(&fields(rec, opts))
+}
+
+/// One line in `format` (without the newline).
+pub fn line(format: Format, rec: &Record, opts: &FormatOptions) -> String {
+    match format {
+        Format::Text => text(rec, opts),
+        Format::Json => json(rec, opts),
+        Format::Logfmt => logfmt(rec, opts),
+    }
+}
+
+/// The message body for logging sinks, which stamp their own time: the text message without
+/// the timestamp, or the JSON/logfmt line.
+pub fn body(format: Format, rec: &Record, opts: &FormatOptions) -> String {
+    match format {
+        Format::Text => message(rec, opts),
+        Format::Json | Format::Logfmt => line(format, rec, opts),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::tests::samples;
+    use oom_guard_core::abi::{Kill, Pool, RecordHeader, FLAG_ZONES_TRUNCATED};
+
+    const OPTS: FormatOptions = FormatOptions { page_size: 4096 };
+
+    fn rec(seq: u64, payload: Payload) -> Record {
+        Record {
+            header: RecordHeader {
+                size: payload.rtype().record_size() as u32,
+                rtype: payload.rtype() as u16,
+                abi_major: 1,
+                abi_minor: 0,
+                flags: 0,
+                reserved: 0,
+                seq,
+                time_ns: 12_345_678_901 + seq,
+            },
+            payload,
+        }
+    }
+
+    fn all() -> Vec<Record> {
+        samples()
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| rec(40 + i as u64, p))
+            .collect()
+    }
+
+    #[test]
+    fn text_of_every_type() {
+        let lines: Vec<String> = all().iter().map(|r| text(r, &OPTS)).collect();
+        assert_eq!(
+            lines,
+            [
+                "[   12.345678] pressure low (was ok): free 791.4 MiB, available 1.1 GiB; \
+                 worst zone Normal (node 0) below-low: free 10.1 MiB, low 10.0 MiB",
+                "[   12.345678] oom min: avert, pid 4242 (memhog); reported 1.0 MiB freed, \
+                 pool 16.0 MiB -> 15.0 MiB, 7 averts left, callback 15.2 us; free 5.8 MiB, \
+                 available 7.8 MiB; worst zone Normal (node 0) below-low: free 10.1 MiB, \
+                 low 10.0 MiB",
+                "[   12.345678] pool release: 1.0 MiB, pool now 15.0 MiB of 16.0 MiB",
+                "[   12.345678] kill: 1 OOM kill observed",
+                "[   12.345678] lost: 17 events missed (seq 29 to 45), the reader fell behind",
+            ]
+        );
+    }
+
+    #[test]
+    fn text_details() {
+        // Page size matters.
+        let r = rec(1, samples()[2]);
+        assert!(text(&r, &FormatOptions { page_size: 65536 }).contains("16.0 MiB,"));
+        // Known victims are shown.
+        let r = rec(
+            1,
+            Payload::Kill(Kill {
+                kills: 2,
+                victim_pid: 77,
+                reserved: 0,
+                victim_comm: abi::fixed_name(b"hog"),
+                victim_rss_kib: 2048,
+            }),
+        );
+        assert!(
+            message(&r, &OPTS).ends_with("2 OOM kills observed, victim pid 77 (hog), rss 2.0 MiB")
+        );
+        // Unknown enum values from a newer module are named, not dropped.
+        let r = rec(
+            1,
+            Payload::Pool(Pool {
+                op: 9,
+                ..Pool::default()
+            }),
+        );
+        assert!(message(&r, &OPTS).starts_with("pool unknown-9: 0 KiB"));
+        // Truncated zone lists are flagged.
+        let mut r = rec(1, samples()[0]);
+        r.header.flags = FLAG_ZONES_TRUNCATED;
+        assert!(message(&r, &OPTS).ends_with("(more zones than shown)"));
+        assert_eq!(timestamp(0), "[    0.000000]");
+        assert_eq!(timestamp(123_456_789_012_345), "[123456.789012]");
+    }
+
+    #[test]
+    fn sizes_and_durations() {
+        assert_eq!(human_bytes(0), "0 KiB");
+        assert_eq!(human_bytes(4096), "4 KiB");
+        assert_eq!(human_bytes(1024 * 1024 - 1), "1023 KiB");
+        assert_eq!(human_bytes(1024 * 1024), "1.0 MiB");
+        assert_eq!(human_bytes(1536 * 1024), "1.5 MiB");
+        assert_eq!(human_bytes(3 << 30), "3.0 GiB");
+        assert_eq!(human_bytes(u64::MAX), "17179869183.9 GiB");
+        assert_eq!(human_ns(999), "999 ns");
+        assert_eq!(human_ns(15_250), "15.2 us");
+        assert_eq!(human_ns(2_500_000), "2.5 ms");
+    }
+
+    #[test]
+    fn json_of_every_type_parses_and_has_the_common_fields() {
+        for r in all() {
+            let line = json(&r, &OPTS);
+            assert!(!line.contains('\n'));
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(v["seq"], r.header.seq);
+            assert_eq!(v["time_ns"], r.header.time_ns);
+            assert_eq!(v["type"], kind(r.rtype()));
+            assert_eq!(v["abi"], "1.0");
+        }
+    }
+
+    #[test]
+    fn json_schema_per_type() {
+        let r = all();
+        let v =
+            |i: usize| -> serde_json::Value { serde_json::from_str(&json(&r[i], &OPTS)).unwrap() };
+        // The keys in schema order, checked against what the JSON object really holds.
+        let keys = |v: &serde_json::Value| -> Vec<String> {
+            let rec = r.iter().find(|x| x.header.seq == v["seq"]).unwrap();
+            let ordered: Vec<String> = fields(rec, &OPTS)
+                .iter()
+                .map(|(k, _)| k.to_string())
+                .collect();
+            let mut sorted = ordered.clone();
+            sorted.sort();
+            let held: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            assert_eq!(held, sorted);
+            ordered
+        };
+        let common = ["seq", "time_ns", "type", "abi"];
+        let with = |rest: &[&str]| -> Vec<String> {
+            common.iter().chain(rest).map(|s| s.to_string()).collect()
+        };
+        let p = v(0);
+        assert_eq!(
+            keys(&p),
+            with(&[
+                "level",
+                "old_level",
+                "source",
+                "free_pages",
+                "available_pages",
+                "page_size",
+                "nr_zones",
+                "zones_truncated",
+                "zones"
+            ])
+        );
+        assert_eq!(p["level"], "low");
+        assert_eq!(p["old_level"], "ok");
+        assert_eq!(p["source"], "watermarks");
+        assert_eq!(p["free_pages"], 202_600);
+        assert_eq!(p["page_size"], 4096);
+        assert_eq!(p["zones_truncated"], false);
+        let zones = p["zones"].as_array().unwrap();
+        assert_eq!(zones.len(), 2, "only nr_zones entries");
+        assert_eq!(
+            zones[1],
+            serde_json::json!({"node":0,"zone_idx":2,"name":"Normal","state":"below-low",
+                "free":2600,"min":2048,"low":2560,"high":3072,"boost":12,"reserve":30,
+                "managed":1_000_000})
+        );
+        let o = v(1);
+        assert_eq!(
+            keys(&o),
+            with(&[
+                "level",
+                "action",
+                "pid",
+                "comm",
+                "free_pages",
+                "available_pages",
+                "pool_before",
+                "pool_after",
+                "freed_reported",
+                "callback_ns",
+                "averts_left",
+                "page_size",
+                "nr_zones",
+                "zones_truncated",
+                "zones"
+            ])
+        );
+        assert_eq!(
+            (&o["level"], &o["action"], &o["pid"], &o["comm"]),
+            (
+                &serde_json::json!("min"),
+                &serde_json::json!("avert"),
+                &serde_json::json!(4242),
+                &serde_json::json!("memhog")
+            )
+        );
+        let pool = v(2);
+        assert_eq!(
+            keys(&pool),
+            with(&["op", "pages", "pool_pages", "target_pages", "page_size"])
+        );
+        assert_eq!(pool["op"], "release");
+        let k = v(3);
+        assert_eq!(
+            keys(&k),
+            with(&["kills", "victim_pid", "victim_comm", "victim_rss_kib"])
+        );
+        assert_eq!(k["victim_comm"], "");
+        let l = v(4);
+        assert_eq!(keys(&l), with(&["count", "first_seq"]));
+        assert_eq!(
+            (l["count"].as_u64(), l["first_seq"].as_u64()),
+            (Some(17), Some(29))
+        );
+    }
+
+    #[test]
+    fn json_escapes_names() {
+        let mut o = samples()[1];
+        if let Payload::Oom(x) = &mut o {
+            x.comm = abi::fixed_name(b"a\"b\\c\n\x01\xff");
+        }
+        let line = json(&rec(1, o), &OPTS);
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["comm"], "a\"b\\c\n\u{1}\u{fffd}");
+    }
+
+    #[test]
+    fn logfmt_of_every_type() {
+        let lines: Vec<String> = all().iter().map(|r| logfmt(r, &OPTS)).collect();
+        assert_eq!(
+            lines,
+            [
+                "seq=40 time_ns=12345678941 type=pressure abi=1.0 level=low old_level=ok \
+                 source=watermarks free_pages=202600 available_pages=300000 page_size=4096 \
+                 nr_zones=2 zones_truncated=false \
+                 zones=\"0/DMA32:above-high:200000 0/Normal:below-low:2600\"",
+                "seq=41 time_ns=12345678942 type=oom abi=1.0 level=min action=avert pid=4242 \
+                 comm=memhog free_pages=1500 available_pages=2000 pool_before=4096 \
+                 pool_after=3840 freed_reported=256 callback_ns=15200 averts_left=7 \
+                 page_size=4096 nr_zones=2 zones_truncated=false \
+                 zones=\"0/DMA32:above-high:200000 0/Normal:below-low:2600\"",
+                "seq=42 time_ns=12345678943 type=pool abi=1.0 op=release pages=256 \
+                 pool_pages=3840 target_pages=4096 page_size=4096",
+                "seq=43 time_ns=12345678944 type=kill abi=1.0 kills=1 victim_pid=0 \
+                 victim_comm=\"\" victim_rss_kib=0",
+                "seq=44 time_ns=12345678945 type=lost abi=1.0 count=17 first_seq=29",
+            ]
+        );
+        let mut s = String::new();
+        logfmt_value(&mut s, "a b=\"c\"\n");
+        assert_eq!(s, "\"a b=\\\"c\\\"\\n\"");
+    }
+
+    #[test]
+    fn line_and_body_pick_the_format() {
+        let r = all();
+        for x in &r {
+            assert_eq!(line(Format::Text, x, &OPTS), text(x, &OPTS));
+            assert_eq!(line(Format::Json, x, &OPTS), json(x, &OPTS));
+            assert_eq!(line(Format::Logfmt, x, &OPTS), logfmt(x, &OPTS));
+            assert_eq!(body(Format::Text, x, &OPTS), message(x, &OPTS));
+            assert_eq!(body(Format::Json, x, &OPTS), json(x, &OPTS));
+        }
+    }
+
+    #[test]
+    fn priorities() {
+        let p: Vec<u8> = all().iter().map(|r| priority(r).0).collect();
+        assert_eq!(p, [4, 2, 5, 2, 4]);
+        let pressure = |new| {
+            let mut p = samples()[0];
+            if let Payload::Pressure(x) = &mut p {
+                x.new_level = new;
+            }
+            priority(&rec(0, p))
+        };
+        assert_eq!(pressure(0), Priority::INFO);
+        assert_eq!(pressure(1), Priority::WARNING);
+        assert_eq!(pressure(2), Priority::ERR);
+        let pool = |op| {
+            priority(&rec(
+                0,
+                Payload::Pool(Pool {
+                    op,
+                    ..Pool::default()
+                }),
+            ))
+        };
+        assert_eq!(pool(1), Priority::NOTICE);
+        assert_eq!(pool(2), Priority::INFO);
+        assert_eq!(pool(3), Priority::WARNING);
+    }
+
+    #[test]
+    fn env_names() {
+        assert_eq!(env_name("type"), "OOM_GUARD_EVENT");
+        assert_eq!(env_name("free_pages"), "OOM_GUARD_FREE_PAGES");
+    }
+}

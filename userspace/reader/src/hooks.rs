@@ -1,0 +1,584 @@
+//! `--exec-on KIND=COMMAND`: run a shell command when an event of a kind arrives.
+//!
+//! The reader thread only decides (kind match, rate limit) and hands the job to a hook thread
+//! through a bounded queue, never blocking; the hook thread spawns `/bin/sh -c COMMAND` with the
+//! event in `OOM_GUARD_*` environment variables, reaps the children and logs failures.
+//!
+//! Hooks run with `oom_score_adj` 0, not the reader's -1000: a hook that allocates a lot must
+//! stay killable. Their standard output goes to the reader's standard error, so it cannot mix
+//! into a JSON stream on stdout.
+
+use crate::decode::Record;
+use crate::format::{self, FormatOptions};
+use crate::Warn;
+use oom_guard_core::abi::{Level, Payload};
+use std::io;
+use std::os::fd::AsFd;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The shell hooks run in.
+pub const SHELL: &str = "/bin/sh";
+/// Hooks waiting to be spawned; more are dropped and counted.
+const QUEUE: usize = 64;
+/// How long the hook thread waits for running hooks at shutdown before leaving them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+/// How often running hooks are checked for exit.
+const REAP_INTERVAL: Duration = Duration::from_millis(100);
+/// Resets `oom_score_adj`, then runs the command (`$1`) exactly as `/bin/sh -c COMMAND` would.
+const WRAPPER: &str = "echo 0 >/proc/self/oom_score_adj 2>/dev/null; exec /bin/sh -c \"$1\"";
+
+/// Which events a hook runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HookKind {
+    /// Every record.
+    Any,
+    /// Every pressure level change.
+    Pressure,
+    /// A pressure change to `ok`.
+    Ok,
+    /// A pressure change to `low`.
+    Low,
+    /// A pressure change to `min`.
+    Min,
+    /// An OOM notifier call.
+    Oom,
+    /// A pool change.
+    Pool,
+    /// An observed OOM kill.
+    Kill,
+    /// Lost events.
+    Lost,
+}
+
+impl HookKind {
+    /// Every kind with its name.
+    pub const ALL: [(&'static str, HookKind); 9] = [
+        ("any", Self::Any),
+        ("pressure", Self::Pressure),
+        ("ok", Self::Ok),
+        ("low", Self::Low),
+        ("min", Self::Min),
+        ("oom", Self::Oom),
+        ("pool", Self::Pool),
+        ("kill", Self::Kill),
+        ("lost", Self::Lost),
+    ];
+
+    /// The kind's name.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map_or("?", |(n, _)| n)
+    }
+
+    /// Whether a record triggers hooks of this kind.
+    pub fn matches(self, rec: &Record) -> bool {
+        let pressure_to = |level: Level| matches!(&rec.payload, Payload::Pressure(p) if p.new_level == level as u8);
+        match self {
+            Self::Any => true,
+            Self::Pressure => matches!(rec.payload, Payload::Pressure(_)),
+            Self::Ok => pressure_to(Level::Ok),
+            Self::Low => pressure_to(Level::Low),
+            Self::Min => pressure_to(Level::Min),
+            Self::Oom => matches!(rec.payload, Payload::Oom(_)),
+            Self::Pool => matches!(rec.payload, Payload::Pool(_)),
+            Self::Kill => matches!(rec.payload, Payload::Kill(_)),
+            Self::Lost => matches!(rec.payload, Payload::Lost(_)),
+        }
+    }
+}
+
+/// A bad `--exec-on` argument.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum HookParseError {
+    /// No `=`.
+    #[error("expected KIND=COMMAND, got `{0}`")]
+    Syntax(String),
+    /// An unknown kind.
+    #[error("unknown event kind `{0}`; expected one of any, pressure, ok, low, min, oom, pool, kill, lost")]
+    Kind(String),
+    /// An empty command.
+    #[error("empty command for `{0}`")]
+    Empty(String),
+}
+
+/// One `--exec-on KIND=COMMAND`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hook {
+    /// The events it runs on.
+    pub kind: HookKind,
+    /// The shell command.
+    pub command: String,
+}
+
+impl FromStr for Hook {
+    type Err = HookParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (kind, command) = s
+            .split_once('=')
+            .ok_or_else(|| HookParseError::Syntax(s.to_string()))?;
+        let kind = kind.trim();
+        let kind = HookKind::ALL
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(kind))
+            .map(|(_, k)| *k)
+            .ok_or_else(|| HookParseError::Kind(kind.to_string()))?;
+        if command.trim().is_empty() {
+            return Err(HookParseError::Empty(kind.name().to_string()));
+        }
+        Ok(Self {
+            kind,
+            command: command.to_string(),
+        })
+    }
+}
+
+/// At most one run per hook per interval.
+#[derive(Debug)]
+pub struct RateLimiter {
+    interval: Duration,
+    last: Vec<Option<Instant>>,
+}
+
+impl RateLimiter {
+    /// A limiter for `n` hooks.
+    pub fn new(n: usize, interval: Duration) -> Self {
+        Self {
+            interval,
+            last: vec![None; n],
+        }
+    }
+
+    /// Whether hook `i` may run at `now`; if so, its interval starts now.
+    pub fn allow(&mut self, i: usize, now: Instant) -> bool {
+        let Some(last) = self.last.get_mut(i) else {
+            return false;
+        };
+        match last {
+            Some(t) if now.saturating_duration_since(*t) < self.interval => false,
+            _ => {
+                *last = Some(now);
+                true
+            }
+        }
+    }
+}
+
+/// The environment a hook gets: every field as `OOM_GUARD_*` (`OOM_GUARD_EVENT`,
+/// `OOM_GUARD_SEQ`, `OOM_GUARD_TIME_NS`, payload fields), `OOM_GUARD_LEVEL` (empty for records
+/// without a level), `OOM_GUARD_PRIORITY` and `OOM_GUARD_MESSAGE`.
+pub fn hook_env(rec: &Record, opts: &FormatOptions) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = format::fields(rec, opts)
+        .iter()
+        .map(|(k, v)| (format::env_name(k), format::value_text(v)))
+        .collect();
+    if format::level(rec).is_none() {
+        env.push(("OOM_GUARD_LEVEL".into(), String::new()));
+    }
+    env.push((
+        "OOM_GUARD_PRIORITY".into(),
+        format::priority(rec).0.to_string(),
+    ));
+    env.push(("OOM_GUARD_MESSAGE".into(), format::message(rec, opts)));
+    env
+}
+
+/// Counters shared with the hook thread.
+#[derive(Debug, Default)]
+pub struct HookStats {
+    /// Hooks started.
+    pub started: AtomicU64,
+    /// Hooks that could not start, exited non-zero or were killed by a signal.
+    pub failed: AtomicU64,
+}
+
+struct Job {
+    label: String,
+    command: String,
+    env: Vec<(String, String)>,
+}
+
+/// Runs hooks for records, off the reader thread.
+pub struct HookRunner {
+    hooks: Vec<Hook>,
+    limiter: RateLimiter,
+    opts: FormatOptions,
+    tx: Option<SyncSender<Job>>,
+    thread: Option<JoinHandle<()>>,
+    stats: Arc<HookStats>,
+    /// Runs skipped by the rate limit.
+    pub rate_limited: u64,
+    /// Runs dropped because the hook thread was behind.
+    pub dropped: u64,
+}
+
+impl HookRunner {
+    /// Starts the hook thread for `hooks`, each limited to one run per `interval`.
+    pub fn start(
+        hooks: Vec<Hook>,
+        interval: Duration,
+        opts: FormatOptions,
+        warn: Warn,
+    ) -> io::Result<Self> {
+        let stats = Arc::new(HookStats::default());
+        let (tx, rx) = mpsc::sync_channel::<Job>(QUEUE);
+        let thread_stats = Arc::clone(&stats);
+        let thread = std::thread::Builder::new()
+            .name("oom-guard-hooks".into())
+            .stack_size(256 * 1024)
+            .spawn(move || hook_thread(rx, &thread_stats, &*warn))?;
+        Ok(Self {
+            limiter: RateLimiter::new(hooks.len(), interval),
+            hooks,
+            opts,
+            tx: Some(tx),
+            thread: Some(thread),
+            stats,
+            rate_limited: 0,
+            dropped: 0,
+        })
+    }
+
+    /// Queues the hooks `rec` triggers. Never blocks.
+    pub fn offer(&mut self, rec: &Record, now: Instant) {
+        let Some(tx) = &self.tx else { return };
+        let mut env = None;
+        for (i, hook) in self.hooks.iter().enumerate() {
+            if !hook.kind.matches(rec) {
+                continue;
+            }
+            if !self.limiter.allow(i, now) {
+                self.rate_limited += 1;
+                continue;
+            }
+            let env = env.get_or_insert_with(|| hook_env(rec, &self.opts));
+            let job = Job {
+                label: format!("hook {}=`{}`", hook.kind.name(), hook.command),
+                command: hook.command.clone(),
+                env: env.clone(),
+            };
+            match tx.try_send(job) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => self.dropped += 1,
+            }
+        }
+    }
+
+    /// Hooks started so far.
+    pub fn started(&self) -> u64 {
+        self.stats.started.load(Ordering::Relaxed)
+    }
+
+    /// Hooks that failed so far.
+    pub fn failed(&self) -> u64 {
+        self.stats.failed.load(Ordering::Relaxed)
+    }
+
+    /// Stops taking jobs and waits for the hook thread, which gives running hooks a short
+    /// grace period and then leaves them running.
+    pub fn finish(&mut self) {
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            // The thread does not panic; if it did, its counters are still readable.
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for HookRunner {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+fn spawn(job: &Job) -> io::Result<Child> {
+    // Hook output goes to our stderr, away from a JSON stream on stdout.
+    let stdout = io::stderr()
+        .as_fd()
+        .try_clone_to_owned()
+        .map_or_else(|_| Stdio::inherit(), Stdio::from);
+    Command::new(SHELL)
+        .arg("-c")
+        .arg(WRAPPER)
+        .arg("oom-guard-hook")
+        .arg(&job.command)
+        .envs(job.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .spawn()
+}
+
+fn describe(status: ExitStatus) -> Option<String> {
+    use std::os::unix::process::ExitStatusExt;
+    if status.success() {
+        None
+    } else if let Some(code) = status.code() {
+        Some(format!("exited with status {code}"))
+    } else {
+        Some(format!(
+            "was killed by signal {}",
+            status.signal().unwrap_or_default()
+        ))
+    }
+}
+
+/// Checks the running hooks; logs and counts the failed ones. Keeps the ones still running.
+fn reap(
+    children: &mut Vec<(Child, String)>,
+    stats: &HookStats,
+    warn: &(dyn Fn(&str) + Send + Sync),
+) {
+    children.retain_mut(|(child, label)| match child.try_wait() {
+        Ok(None) => true,
+        Ok(Some(status)) => {
+            if let Some(why) = describe(status) {
+                stats.failed.fetch_add(1, Ordering::Relaxed);
+                warn(&format!("{label} {why}"));
+            }
+            false
+        }
+        Err(e) => {
+            warn(&format!("{label}: wait failed: {e}"));
+            false
+        }
+    });
+}
+
+fn hook_thread(rx: mpsc::Receiver<Job>, stats: &HookStats, warn: &(dyn Fn(&str) + Send + Sync)) {
+    let mut children: Vec<(Child, String)> = Vec::new();
+    loop {
+        let next = if children.is_empty() {
+            rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        } else {
+            rx.recv_timeout(REAP_INTERVAL)
+        };
+        match next {
+            Ok(job) => match spawn(&job) {
+                Ok(child) => {
+                    stats.started.fetch_add(1, Ordering::Relaxed);
+                    children.push((child, job.label));
+                }
+                Err(e) => {
+                    stats.failed.fetch_add(1, Ordering::Relaxed);
+                    warn(&format!("{} could not start: {e}", job.label));
+                }
+            },
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        reap(&mut children, stats, warn);
+    }
+    let deadline = Instant::now() + SHUTDOWN_GRACE;
+    while !children.is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        reap(&mut children, stats, warn);
+    }
+    for (_, label) in &children {
+        warn(&format!("{label} still running at exit; left running"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::tests::samples;
+    use crate::testutil::{record, TempDir};
+    use std::sync::Mutex;
+
+    const OPTS: FormatOptions = FormatOptions { page_size: 4096 };
+
+    #[test]
+    fn parse_hooks() {
+        let h: Hook = "min=logger -t oom 'level=$OOM_GUARD_LEVEL'"
+            .parse()
+            .unwrap();
+        assert_eq!(h.kind, HookKind::Min);
+        assert_eq!(h.command, "logger -t oom 'level=$OOM_GUARD_LEVEL'");
+        let h: Hook = "OOM=a=b".parse().unwrap();
+        assert_eq!((h.kind, h.command.as_str()), (HookKind::Oom, "a=b"));
+        assert_eq!(
+            "nothing".parse::<Hook>(),
+            Err(HookParseError::Syntax("nothing".into()))
+        );
+        let e = "boom=true".parse::<Hook>().unwrap_err();
+        assert_eq!(e, HookParseError::Kind("boom".into()));
+        assert!(e
+            .to_string()
+            .contains("any, pressure, ok, low, min, oom, pool, kill, lost"));
+        assert_eq!(
+            "kill= ".parse::<Hook>(),
+            Err(HookParseError::Empty("kill".into()))
+        );
+        for (name, kind) in HookKind::ALL {
+            assert_eq!(kind.name(), name);
+        }
+    }
+
+    #[test]
+    fn kinds_match_records() {
+        let s = samples();
+        let recs: Vec<Record> = s
+            .iter()
+            .enumerate()
+            .map(|(i, p)| record(i as u64, *p))
+            .collect();
+        let matching = |k: HookKind| -> Vec<u64> {
+            recs.iter()
+                .filter(|r| k.matches(r))
+                .map(|r| r.header.seq)
+                .collect()
+        };
+        assert_eq!(matching(HookKind::Any), [0, 1, 2, 3, 4]);
+        assert_eq!(matching(HookKind::Pressure), [0]);
+        assert_eq!(matching(HookKind::Low), [0], "the sample rises to low");
+        assert!(
+            matching(HookKind::Min).is_empty(),
+            "an OOM at min is not a pressure change"
+        );
+        assert!(matching(HookKind::Ok).is_empty());
+        assert_eq!(matching(HookKind::Oom), [1]);
+        assert_eq!(matching(HookKind::Pool), [2]);
+        assert_eq!(matching(HookKind::Kill), [3]);
+        assert_eq!(matching(HookKind::Lost), [4]);
+    }
+
+    #[test]
+    fn rate_limit_is_per_hook() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut l = RateLimiter::new(2, ms(1000));
+        assert!(l.allow(0, t0));
+        assert!(!l.allow(0, t0 + ms(999)));
+        assert!(l.allow(1, t0 + ms(10)), "another hook has its own interval");
+        assert!(l.allow(0, t0 + ms(1000)));
+        assert!(!l.allow(0, t0 + ms(1500)));
+        assert!(!l.allow(7, t0), "no such hook");
+        let mut none = RateLimiter::new(1, Duration::ZERO);
+        assert!(none.allow(0, t0) && none.allow(0, t0));
+    }
+
+    #[test]
+    fn environment_carries_the_event() {
+        let env: std::collections::BTreeMap<_, _> = hook_env(&record(9, samples()[1]), &OPTS)
+            .into_iter()
+            .collect();
+        assert_eq!(env["OOM_GUARD_EVENT"], "oom");
+        assert_eq!(env["OOM_GUARD_LEVEL"], "min");
+        assert_eq!(env["OOM_GUARD_SEQ"], "9");
+        assert_eq!(
+            env["OOM_GUARD_TIME_NS"],
+            record(9, samples()[1]).header.time_ns.to_string()
+        );
+        assert_eq!(env["OOM_GUARD_PID"], "4242");
+        assert_eq!(env["OOM_GUARD_COMM"], "memhog");
+        assert_eq!(env["OOM_GUARD_FREED_REPORTED"], "256");
+        assert_eq!(env["OOM_GUARD_PRIORITY"], "2");
+        assert!(env["OOM_GUARD_MESSAGE"].starts_with("oom min: avert"));
+        let env: std::collections::BTreeMap<_, _> = hook_env(&record(3, samples()[4]), &OPTS)
+            .into_iter()
+            .collect();
+        assert_eq!(
+            env["OOM_GUARD_LEVEL"], "",
+            "present but empty without a level"
+        );
+        assert_eq!(env["OOM_GUARD_COUNT"], "17");
+    }
+
+    fn warnings() -> (Warn, Arc<Mutex<Vec<String>>>) {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let l = Arc::clone(&log);
+        (
+            Arc::new(move |s: &str| l.lock().unwrap().push(s.to_string())),
+            log,
+        )
+    }
+
+    #[test]
+    fn hooks_run_with_the_environment_and_failures_are_logged() {
+        let dir = TempDir::new();
+        let out = dir.path().join("out");
+        let hooks = vec![
+            Hook {
+                kind: HookKind::Oom,
+                command: format!(
+                    "echo \"$OOM_GUARD_EVENT $OOM_GUARD_LEVEL $OOM_GUARD_SEQ $OOM_GUARD_TIME_NS \
+                     $(cat /proc/self/oom_score_adj)\" >> {}",
+                    out.display()
+                ),
+            },
+            Hook {
+                kind: HookKind::Lost,
+                command: "exit 3".into(),
+            },
+        ];
+        let (warn, log) = warnings();
+        let mut r = HookRunner::start(hooks, Duration::from_secs(3600), OPTS, warn).unwrap();
+        let now = Instant::now();
+        let oom = record(5, samples()[1]);
+        r.offer(&oom, now);
+        r.offer(&oom, now + Duration::from_millis(1));
+        r.offer(&record(6, samples()[4]), now);
+        r.offer(&record(7, samples()[2]), now);
+        r.finish();
+        assert_eq!(r.rate_limited, 1);
+        assert_eq!(r.dropped, 0);
+        assert_eq!(r.started(), 2);
+        assert_eq!(r.failed(), 1);
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(text, format!("oom min 5 {} 0\n", oom.header.time_ns));
+        let log = log.lock().unwrap();
+        assert_eq!(log.len(), 1, "{log:?}");
+        assert_eq!(log[0], "hook lost=`exit 3` exited with status 3");
+    }
+
+    #[test]
+    fn a_hook_killed_by_a_signal_is_logged() {
+        let (warn, log) = warnings();
+        let mut r = HookRunner::start(
+            vec![Hook {
+                kind: HookKind::Any,
+                command: "kill -9 $$".into(),
+            }],
+            Duration::ZERO,
+            OPTS,
+            warn,
+        )
+        .unwrap();
+        r.offer(&record(1, samples()[3]), Instant::now());
+        r.finish();
+        assert_eq!(r.failed(), 1);
+        let log = log.lock().unwrap();
+        assert!(log[0].ends_with("was killed by signal 9"), "{log:?}");
+    }
+
+    #[test]
+    fn offering_never_blocks() {
+        let (warn, _log) = warnings();
+        let mut r = HookRunner::start(
+            vec![Hook {
+                kind: HookKind::Any,
+                command: "true".into(),
+            }],
+            Duration::ZERO,
+            OPTS,
+            warn,
+        )
+        .unwrap();
+        let rec = record(1, samples()[2]);
+        let t = Instant::now();
+        for _ in 0..1000 {
+            r.offer(&rec, Instant::now());
+        }
+        assert!(t.elapsed() < Duration::from_secs(2));
+        r.finish();
+        assert_eq!(r.started() + r.dropped + r.failed(), 1000);
+    }
+}
