@@ -82,7 +82,16 @@ pub(crate) fn sample() -> Sample {
 /// Feeds `worst` to the level state machine; on a change, updates the counters and emits a
 /// `PRESSURE` event with the zones of `s`. Never allocates or sleeps.
 pub(crate) fn update_level(g: &Guard, s: &Sample, worst: ZoneState, now: u64) {
-    let Some((old, new)) = g.monitor.lock().tracker.update(worst) else {
+    let change = {
+        let mut m = g.monitor.lock();
+        // Any look below the high watermarks (the OOM path's included) restarts the time the
+        // pool waits before refilling: it must not take memory back during an OOM storm.
+        if worst != ZoneState::AboveHigh {
+            m.above_high_since = None;
+        }
+        m.tracker.update(worst)
+    };
+    let Some((old, new)) = change else {
         return;
     };
     g.counters.level.store(new as u64, Relaxed);

@@ -46,3 +46,9 @@ contiguous() {
 		/kind=lost/ { for (i = 1; i <= NF; i++) if ($i ~ /^count=/) { want += substr($i, 7) - 1 } }
 		{ want++ } END { exit bad }'
 }
+# Measures how much a process can allocate right now, in MiB: a hog runs into the OOM killer
+# and reports how far it got. Costs one OOM kill.
+capacity_mib() {
+	MEMHOG_PROGRESS=/tmp/capacity memhog 64G >/dev/null 2>&1
+	echo $(($(tr -d ' ' </tmp/capacity) / 1024))
+}

@@ -23,7 +23,7 @@ trap 'echo $boost >$knob; echo $old_wsf >$wsf' EXIT
 guardctl zones | grep '^zone' | grep -qv ' boost=0 ' &&
 	skip "a watermark boost from an earlier test is in place: $(guardctl zones | grep '^zone')"
 # Fill fast to about 6 MiB above the high watermark and hold, then creep down at 2 MiB/s in
-# 64 KiB steps into an OOM.
+# 64 KiB steps into the first OOM.
 avail=$(meminfo MemAvailable)
 memhog "$((avail / 1024 - 6))M" 0 60 >/tmp/bulk &
 bulk=$!
@@ -34,10 +34,20 @@ until grep -q done /tmp/bulk; do
 	sleep 0.1
 done
 samples=$(stat stats samples)
-memhog 24M 2M 0 64K || fail "the creeping hog was killed"
-echo "monitor samples during the creep: $(($(stat stats samples) - samples))"
-kill $bulk
+# Creep until the first OOM, then let go of everything.
+memhog 128M 2M 0 64K >/dev/null 2>&1 &
+creep=$!
+i=0
+until [ "$(stat stats oom_calls)" -ge 1 ]; do
+	i=$((i + 1))
+	[ $i -le 600 ] || fail "no OOM within 60 s of creeping"
+	sleep 0.1
+done
+kill $creep $bulk
+wait $creep
 wait $bulk
+[ "$(stat stats kills)" = 0 ] || fail "a hog was killed: the pool should have averted the OOM"
+echo "monitor samples during the creep: $(($(stat stats samples) - samples))"
 i=0
 until [ "$(stat stats level)" = 0 ]; do
 	i=$((i + 1))

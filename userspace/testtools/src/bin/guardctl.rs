@@ -9,9 +9,9 @@
 //!   version                    ABI version from the ioctl
 //!   stats | zones | config     the ioctl structs as key=value lines
 //!   set KEY=VALUE...           change the runtime configuration
-//!   read [-n] [-c COUNT] [-b BUFSIZE] [-t TIMEOUT_MS] [-w WAIT_MS]
-//!                              read records (-n: O_NONBLOCK; -w: sleep after open), one
-//!                              line each
+//!   read [-n] [-c COUNT] [-b BUFSIZE] [-t TIMEOUT_MS] [-w WAIT_MS] [-W FILE]
+//!                              read records (-n: O_NONBLOCK; -w: sleep after open; -W: wait
+//!                              after open until FILE exists), one line each
 //!   poll [-t TIMEOUT_MS]       exit 0 if POLLIN within the timeout, 1 if not
 //!   ioctl-raw CMD [ADDR]       issue an arbitrary ioctl, print the errno name
 //!   insmod PATH [PARAM=VALUE...]  one finit_module() call, print ok or the errno name
@@ -197,6 +197,12 @@ fn read_cmd(dev_path: &str, args: &[String]) -> Result<(), String> {
     let dev = Dev::open(dev_path, nonblock)?;
     if let Some(ms) = opt(args, "-w")? {
         std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+    if let Some(i) = args.iter().position(|a| a == "-W") {
+        let path = args.get(i + 1).ok_or("-W needs a file")?;
+        while !std::path::Path::new(path).exists() {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
     let mut buf = vec![0u8; bufsize];
     let mut seen = 0u64;

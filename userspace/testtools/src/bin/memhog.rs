@@ -8,7 +8,9 @@
 //!   CHUNK         allocation step, a multiple of 4K (default 1M)
 //!
 //! Prints one `memhog: done <KiB> KiB in <ms> ms` line on success; exit code 0
-//! on success, 2 on bad arguments.
+//! on success, 2 on bad arguments. With `MEMHOG_PROGRESS=FILE` it rewrites FILE with the KiB
+//! committed so far after every chunk, so a test can tell how far a hog got before the OOM
+//! killer stopped it.
 
 use oom_guard_testtools::{next_due, parse_size, KIB, MIB};
 use std::process::ExitCode;
@@ -61,6 +63,14 @@ fn main() -> ExitCode {
         }
     };
 
+    let mut progress = std::env::var_os("MEMHOG_PROGRESS").and_then(|p| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(p)
+            .ok()
+    });
     let start = Instant::now();
     let mut chunks: Vec<Vec<u8>> = Vec::new();
     let mut done: u64 = 0;
@@ -76,6 +86,12 @@ fn main() -> ExitCode {
         }
         chunks.push(chunk);
         done += want as u64;
+        if let Some(f) = progress.as_mut() {
+            use std::io::{Seek, Write};
+            // Fixed width, so a rewrite never leaves a longer old number behind.
+            let _ = f.seek(std::io::SeekFrom::Start(0));
+            let _ = writeln!(f, "{:>20}", done / KIB);
+        }
         // Steady pacing: after a stall the hog does not burst to catch up.
         due = next_due(due, start.elapsed().as_nanos(), want as u64, rate);
         let now = start.elapsed().as_nanos();
