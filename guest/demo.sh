@@ -13,7 +13,7 @@ guardctl version
 echo "--- zones (ioctl), pages:"
 guardctl zones | grep -E '^(level|zone)'
 # A reader follows the device in the background, like a logging daemon would.
-guardctl read >/tmp/events 2>/dev/null &
+oom-guard watch >/tmp/events 2>/tmp/events.err &
 reader=$!
 spike=$((cap - 12))
 echo "--- a spike of $spike MiB: with the guard's 16 MiB pool held, that is about 5 MiB too many"
@@ -21,12 +21,13 @@ kills=$(vmstat oom_kill)
 if memhog "${spike}M"; then echo "the spike completed"; else echo "the spike was killed"; fi
 echo "oom_kill in /proc/vmstat: $kills -> $(vmstat oom_kill)"
 sleep 1
-echo "--- events the reader got:"
-cut -c1-180 /tmp/events
 echo "--- stats:"
 guardctl stats | grep -E '^(oom_calls|averts|pages_released|events|callback_max_ns|pool_pages|samples)='
 kill $reader
 wait $reader 2>/dev/null
+echo "--- what the oom-guard reader logged:"
+cut -c1-200 /tmp/events
+cat /tmp/events.err
 echo "--- rmmod rust_oom_guard"
 rmmod rust_oom_guard && dmesg | grep rust_oom_guard: | tail -n 1 | sed 's/^\[[ 0-9.]*\] //'
 echo "--- the same spike without the guard (a 17 MiB process holds what the pool held):"
