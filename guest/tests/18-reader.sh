@@ -7,7 +7,7 @@ rc=$?
 [ "$rc" = 3 ] || fail "stats without the module: expected exit 3, got $rc: $out"
 echo "$out" | grep -q 'is the module loaded' || fail "no hint to load the module: $out"
 # Observe first: the reader must survive an OOM kill next to it.
-load release_chunk=1024 policy=0
+load pool_kib=65536 release_chunk=2048 policy=0
 oom-guard watch --format json >/tmp/json 2>/tmp/json.err &
 reader=$!
 sleep 1
@@ -16,9 +16,10 @@ sleep 1
 # finds out is killed, not the reader.
 cap=$(capacity_mib)
 kill -0 $reader || fail "the reader did not survive the OOM kill"
-# Then avert: a spike 4 MiB beyond that is saved by the pool.
+# Then avert: a spike 24 MiB beyond that is saved by the 64 MiB pool (a capacity measured by
+# running into the OOM killer varies by several MiB from one try to the next).
 guardctl set policy=1 || fail "set policy=1"
-memhog "$((cap + 4))M" >/dev/null 2>&1 || fail "spike not averted"
+memhog "$((cap + 24))M" >/dev/null 2>&1 || fail "spike not averted"
 sleep 1
 kill -TERM $reader
 wait $reader
