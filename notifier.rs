@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The OOM notifier: called by the kernel on every global OOM, inside `out_of_memory()` with
-//! `oom_lock` held. With policy `avert` it gives `release_chunk` pool pages back to the
-//! allocator and reports them freed, so the kernel skips the kill for this round, at most
+//! `oom_lock` held. With policy `avert` it gives pool pages back to the allocator — enough to lift
+//! the zones back above their (boosted) min watermark, plus `release_chunk` — and reports them
+//! freed, so the kernel skips the kill for this round, at most
 //! `avert_budget` times per `budget_window_ms`; then it reports nothing and the kernel kills.
 //!
 //! Never allocates and never sleeps: spinlocks, atomics and the preallocated event ring only.
@@ -40,7 +41,25 @@ impl OomHandler for Guard {
             if b.used >= cfg.avert_budget {
                 (OomAction::BudgetSpent, 0, 0)
             } else {
-                let released = self.pool.release(cfg.release_chunk as usize);
+                // The allocation that failed can only proceed once free pages are back above the
+                // (boosted) min watermark: release that deficit plus `release_chunk`, or the
+                // pages only refill the gap and the allocator gives up after its retries anyway.
+                let deficit = s
+                    .zones
+                    .iter()
+                    .take(s.nr_zones as usize)
+                    .map(|z| {
+                        z.min
+                            .saturating_add(z.boost)
+                            .saturating_add(z.reserve)
+                            .saturating_add(1)
+                            .saturating_sub(z.free)
+                    })
+                    .fold(0u64, u64::saturating_add);
+                let want = u64::from(cfg.release_chunk).saturating_add(deficit);
+                let released = self
+                    .pool
+                    .release(usize::try_from(want).unwrap_or(usize::MAX));
                 if released == 0 {
                     (OomAction::PoolEmpty, 0, cfg.avert_budget - b.used)
                 } else {

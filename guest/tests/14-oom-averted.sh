@@ -25,7 +25,8 @@ contiguous 0 </tmp/ev || fail "events not contiguous"
 averts=$(stat stats averts)
 released=$(stat stats pages_released)
 [ "$averts" -ge 1 ] || fail "stats.averts=$averts"
-[ "$released" = $((averts * 2048)) ] || fail "pages_released=$released for $averts averts of 2048"
+# Each avert releases release_chunk pages plus what lifts the zone back above its min watermark.
+[ "$released" -ge $((averts * 2048)) ] || fail "pages_released=$released for $averts averts of at least 2048"
 echo "spike of $spike MiB survived: $averts avert(s), $released pages released, oom_kill unchanged"
 unload
 # Baseline: the same memory taken (a 65 MiB holder stands in for the pool and ring), no guard.

@@ -1,7 +1,7 @@
 # Several readers each see every event; poll wakes; a reader that stops gets one LOST record
 # with the exact count while a reader that keeps up loses nothing.
 . /guard/lib.sh
-load ring_size=256 release_chunk=8 avert_budget=1000 refill_delay_ms=600000
+load ring_size=64 release_chunk=8 avert_budget=1000 refill_delay_ms=600000
 # poll: nothing yet, then POLLIN once an event arrives.
 guardctl poll -t 0 && fail "POLLIN on an empty ring"
 guardctl poll -t 20000 &
@@ -16,9 +16,9 @@ cap=$(capacity_mib)
 # Spikes until the ring has wrapped (how many OOM rounds a spike causes depends on how much
 # the kernel can reclaim besides).
 i=0
-while [ "$(stat stats events)" -le 300 ]; do
+while [ "$(stat stats events)" -le 100 ]; do
 	i=$((i + 1))
-	[ $i -le 10 ] || fail "fewer than 300 events after 10 spikes: $(stat stats events)"
+	[ $i -le 10 ] || fail "fewer than 100 events after 10 spikes: $(stat stats events)"
 	memhog "$((cap - 16))M" >/dev/null 2>&1
 done
 wait $poller || fail "poll did not report POLLIN after events arrived"
@@ -35,18 +35,18 @@ until [ "$(wc -l </tmp/a)" -ge "$total" ]; do
 done
 kill $ra
 wait $ra
-echo "events produced: $total (ring of 256)"
-[ "$total" -gt 256 ] || fail "test needs more than 256 events, got $total"
+echo "events produced: $total (ring of 64)"
+[ "$total" -gt 64 ] || fail "test needs more than 64 events, got $total"
 echo "reader A: $(wc -l </tmp/a) records ($(cat /tmp/a.err)); reader B: $(wc -l </tmp/b) records"
 head -n 2 /tmp/b
 contiguous 0 </tmp/a || fail "reader A: gap"
 [ "$(wc -l </tmp/a)" = "$total" ] || fail "reader A saw $(wc -l </tmp/a) of $total events"
 grep -q kind=lost /tmp/a && fail "reader A, which kept up, lost events"
-head -n 1 /tmp/b | grep -q "kind=lost count=$((total - 256)) first_seq=0" ||
-	fail "reader B: expected one LOST of $((total - 256)) first, got: $(head -n 1 /tmp/b)"
+head -n 1 /tmp/b | grep -q "kind=lost count=$((total - 64)) first_seq=0" ||
+	fail "reader B: expected one LOST of $((total - 64)) first, got: $(head -n 1 /tmp/b)"
 [ "$(grep -c kind=lost /tmp/b)" = 1 ] || fail "reader B: more than one LOST"
 contiguous 0 </tmp/b || fail "reader B: gap after LOST"
-[ "$(stat stats events_lost)" = $((total - 256)) ] || fail "stats.events_lost=$(stat stats events_lost)"
+[ "$(stat stats events_lost)" = $((total - 64)) ] || fail "stats.events_lost=$(stat stats events_lost)"
 # Two readers that both keep up see identical streams (from the same start).
 guardctl read -n >/tmp/c
 guardctl read -n >/tmp/d

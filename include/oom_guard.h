@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * oom_guard.h - userspace ABI of /dev/oom_guard (rust_oom_guard), version 1.0.
+ *
+ * This is a C rendering of abi.rs, the single definition of the ABI; the structs below have the
+ * same fields in the same order, and the assertions at the end pin every size and the key
+ * offsets documented in docs/ABI.md. userspace/guard-core/tests/c_header.rs compiles a client
+ * against this header and checks it against the Rust definition.
+ *
+ * All integers are in the machine's native byte order. Reserved and padding bytes read as zero.
+ * A read() returns whole records; each starts with a struct oom_guard_header whose size field
+ * gives the length of the whole record, header included: step through the buffer with it, and
+ * skip record types you do not know. Copy records out of the byte buffer with memcpy() rather
+ * than casting pointers into it (records are not guaranteed to be 8-byte aligned in a buffer
+ * you assembled yourself). A newer abi_minor may append fields: size may be larger than the
+ * struct; a different abi_major is incompatible.
+ */
+#ifndef OOM_GUARD_H
+#define OOM_GUARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/ioctl.h>
+
+/* ---- versions and limits ------------------------------------------------------------------ */
+
+#define OOM_GUARD_ABI_MAJOR 1
+#define OOM_GUARD_ABI_MINOR 0
+/* OOM_GUARD_GET_VERSION returns (major << 8) | minor. */
+#define OOM_GUARD_ABI_VERSION ((OOM_GUARD_ABI_MAJOR << 8) | OOM_GUARD_ABI_MINOR)
+
+#define OOM_GUARD_DEVICE_NAME "oom_guard"
+#define OOM_GUARD_DEVICE_PATH "/dev/oom_guard"
+
+/* Most zone snapshots a record carries; more zones set OOM_GUARD_FLAG_ZONES_TRUNCATED. */
+#define OOM_GUARD_MAX_ZONES 8
+/* Length of a task name (TASK_COMM_LEN). */
+#define OOM_GUARD_COMM_LEN 16
+/* Length of a zone name field. */
+#define OOM_GUARD_ZONE_NAME_LEN 8
+
+/* Header flag: the system had more populated zones than OOM_GUARD_MAX_ZONES. */
+#define OOM_GUARD_FLAG_ZONES_TRUNCATED (1u << 0)
+
+/* ---- enumerations ------------------------------------------------------------------------- */
+
+/* Record types, in oom_guard_header.rtype. */
+#define OOM_GUARD_RECORD_PRESSURE 1 /* struct oom_guard_pressure */
+#define OOM_GUARD_RECORD_OOM 2      /* struct oom_guard_oom */
+#define OOM_GUARD_RECORD_POOL 3     /* struct oom_guard_pool */
+#define OOM_GUARD_RECORD_KILL 4     /* struct oom_guard_kill */
+#define OOM_GUARD_RECORD_LOST 5     /* struct oom_guard_lost */
+
+/* Memory pressure levels. */
+#define OOM_GUARD_LEVEL_OK 0
+#define OOM_GUARD_LEVEL_LOW 1
+#define OOM_GUARD_LEVEL_MIN 2
+
+/* oom_guard_zone.state: where a zone stands against its watermarks. */
+#define OOM_GUARD_ZONE_ABOVE_HIGH 0
+#define OOM_GUARD_ZONE_BELOW_HIGH 1 /* at or below high */
+#define OOM_GUARD_ZONE_BELOW_LOW 2  /* at or below low */
+#define OOM_GUARD_ZONE_BELOW_MIN 3  /* at or below min */
+
+/* oom_guard_pressure.source. */
+#define OOM_GUARD_SOURCE_WATERMARKS 1
+
+/* oom_guard_oom.action: what the OOM notifier did. */
+#define OOM_GUARD_OOM_OBSERVE 0      /* policy observe: pool untouched, the kernel kills */
+#define OOM_GUARD_OOM_AVERT 1        /* pages released and reported freed: the kill is skipped */
+#define OOM_GUARD_OOM_BUDGET_SPENT 2 /* avert budget of the window spent: the kernel kills */
+#define OOM_GUARD_OOM_POOL_EMPTY 3   /* pool empty: the kernel kills */
+
+/* oom_guard_pool.op. */
+#define OOM_GUARD_POOL_RELEASE 1
+#define OOM_GUARD_POOL_REFILL 2
+#define OOM_GUARD_POOL_REFILL_FAILED 3
+
+/* oom_guard_config.policy. */
+#define OOM_GUARD_POLICY_OBSERVE 0
+#define OOM_GUARD_POLICY_AVERT 1
+
+/* ---- records ------------------------------------------------------------------------------ */
+
+/* The header that starts every record (32 bytes). */
+struct oom_guard_header {
+	uint32_t size;     /* size of the whole record in bytes, header included */
+	uint16_t rtype;    /* OOM_GUARD_RECORD_* ("type" in docs/ABI.md) */
+	uint8_t abi_major; /* OOM_GUARD_ABI_MAJOR of the producer */
+	uint8_t abi_minor; /* OOM_GUARD_ABI_MINOR of the producer */
+	uint32_t flags;    /* OOM_GUARD_FLAG_* */
+	uint32_t reserved;
+	uint64_t seq;      /* one per event, from 0 at module load */
+	uint64_t time_ns;  /* CLOCK_MONOTONIC time of the event */
+};
+
+/* One zone's free pages and watermarks, in pages (72 bytes). */
+struct oom_guard_zone {
+	uint16_t node;     /* NUMA node */
+	uint8_t zone_idx;  /* zone index in the node (enum zone_type) */
+	uint8_t state;     /* OOM_GUARD_ZONE_* */
+	uint32_t reserved;
+	char name[OOM_GUARD_ZONE_NAME_LEN]; /* "DMA", "DMA32", "Normal"..., NUL-padded */
+	uint64_t free;
+	uint64_t min;
+	uint64_t low;
+	uint64_t high;
+	uint64_t boost;    /* watermark boost, added to every watermark */
+	uint64_t reserve;  /* lowmem_reserve against the node's highest zone */
+	uint64_t managed;  /* pages managed by the buddy allocator */
+};
+
+/* Payload of OOM_GUARD_RECORD_PRESSURE (600 bytes): the pressure level changed. */
+struct oom_guard_pressure {
+	uint8_t source;    /* OOM_GUARD_SOURCE_* */
+	uint8_t old_level; /* OOM_GUARD_LEVEL_* */
+	uint8_t new_level;
+	uint8_t reserved;
+	uint32_t nr_zones; /* valid entries in zones */
+	uint64_t free_pages;
+	uint64_t available_pages; /* si_mem_available() */
+	struct oom_guard_zone zones[OOM_GUARD_MAX_ZONES];
+};
+
+/* Payload of OOM_GUARD_RECORD_OOM (656 bytes): the OOM notifier was called. */
+struct oom_guard_oom {
+	uint8_t action;    /* OOM_GUARD_OOM_* */
+	uint8_t level;     /* OOM_GUARD_LEVEL_* at the time */
+	uint16_t reserved;
+	uint32_t pid;      /* task that hit the OOM */
+	char comm[OOM_GUARD_COMM_LEN]; /* its name, NUL-padded (not terminated if 16 long) */
+	uint64_t free_pages;
+	uint64_t available_pages;
+	uint64_t pool_before;
+	uint64_t pool_after;
+	uint64_t freed_reported; /* pages reported freed; non-zero: the kill is skipped */
+	uint64_t callback_ns;
+	uint32_t averts_left;
+	uint32_t nr_zones;
+	struct oom_guard_zone zones[OOM_GUARD_MAX_ZONES];
+};
+
+/* Payload of OOM_GUARD_RECORD_POOL (32 bytes): the emergency pool changed. */
+struct oom_guard_pool {
+	uint8_t op;        /* OOM_GUARD_POOL_* */
+	uint8_t reserved[7];
+	uint64_t pages;    /* released or refilled by this operation */
+	uint64_t pool_pages; /* after the operation */
+	uint64_t target_pages;
+};
+
+/* Payload of OOM_GUARD_RECORD_KILL (40 bytes): an OOM kill was observed. */
+struct oom_guard_kill {
+	uint64_t kills;    /* increase of the kernel's oom_kill counter */
+	uint32_t victim_pid; /* 0 if unknown (always in ABI 1.0) */
+	uint32_t reserved;
+	char victim_comm[OOM_GUARD_COMM_LEN]; /* empty if unknown */
+	uint64_t victim_rss_kib;
+};
+
+/* Payload of OOM_GUARD_RECORD_LOST (16 bytes): this reader missed events. */
+struct oom_guard_lost {
+	uint64_t count;     /* events missed */
+	uint64_t first_seq; /* the next record has seq == first_seq + count */
+};
+
+#define OOM_GUARD_HEADER_SIZE 32
+#define OOM_GUARD_PRESSURE_RECORD_SIZE 632
+#define OOM_GUARD_OOM_RECORD_SIZE 688
+#define OOM_GUARD_POOL_RECORD_SIZE 64
+#define OOM_GUARD_KILL_RECORD_SIZE 72
+#define OOM_GUARD_LOST_RECORD_SIZE 48
+/* The smallest record; a smaller read() buffer fails with EINVAL. */
+#define OOM_GUARD_MIN_RECORD OOM_GUARD_LOST_RECORD_SIZE
+/* The largest record: a read() buffer of this size always holds the next record. */
+#define OOM_GUARD_MAX_RECORD OOM_GUARD_OOM_RECORD_SIZE
+
+/* ---- ioctls ------------------------------------------------------------------------------- */
+
+/* Counters returned by OOM_GUARD_GET_STATS (128 bytes). */
+struct oom_guard_stats {
+	uint64_t oom_calls;
+	uint64_t averts;
+	uint64_t pages_released;
+	uint64_t pages_refilled;
+	uint64_t refill_failures;
+	uint64_t level_changes;
+	uint64_t events;
+	uint64_t events_lost;     /* summed over readers */
+	uint64_t callback_max_ns;
+	uint64_t callback_avg_ns;
+	uint64_t level;           /* OOM_GUARD_LEVEL_* */
+	uint64_t pool_pages;
+	uint64_t pool_target;
+	uint64_t readers;
+	uint64_t kills;
+	uint64_t samples;         /* watermark monitor wake-ups */
+};
+
+/* Zone snapshot returned by OOM_GUARD_GET_ZONES (608 bytes). */
+struct oom_guard_zones {
+	uint32_t nr_zones;
+	uint32_t flags;           /* OOM_GUARD_FLAG_* */
+	uint64_t free_pages;
+	uint64_t available_pages;
+	uint64_t level;           /* OOM_GUARD_LEVEL_* */
+	struct oom_guard_zone zones[OOM_GUARD_MAX_ZONES];
+};
+
+/* Runtime configuration (32 bytes); ranges in docs/ABI.md, SET_CONFIG checks them all. */
+struct oom_guard_config {
+	uint32_t policy;          /* OOM_GUARD_POLICY_*, default avert */
+	uint32_t release_chunk;   /* 1..65536 pages, default 256 */
+	uint32_t avert_budget;    /* 0..1000 per window, default 8 */
+	uint32_t budget_window_ms; /* 100..3600000, default 60000 */
+	uint32_t refill_delay_ms; /* 0..600000, default 5000 */
+	uint32_t sample_slow_ms;  /* 10..10000, default 1000 */
+	uint32_t sample_fast_ms;  /* 1..1000 and <= sample_slow_ms, default 10 */
+	uint32_t reserved;        /* must be 0 */
+};
+
+#define OOM_GUARD_IOCTL_MAGIC 0xB7
+
+#define OOM_GUARD_GET_VERSION _IOR(OOM_GUARD_IOCTL_MAGIC, 0, uint32_t)
+#define OOM_GUARD_GET_STATS _IOR(OOM_GUARD_IOCTL_MAGIC, 1, struct oom_guard_stats)
+#define OOM_GUARD_GET_ZONES _IOR(OOM_GUARD_IOCTL_MAGIC, 2, struct oom_guard_zones)
+#define OOM_GUARD_GET_CONFIG _IOR(OOM_GUARD_IOCTL_MAGIC, 3, struct oom_guard_config)
+/* Needs CAP_SYS_ADMIN (EPERM); any value out of range fails with EINVAL, changing nothing. */
+#define OOM_GUARD_SET_CONFIG _IOW(OOM_GUARD_IOCTL_MAGIC, 4, struct oom_guard_config)
+
+/* ---- layout checks (docs/ABI.md) ---------------------------------------------------------- */
+
+#ifdef __cplusplus
+#define OOM_GUARD_ASSERT(expr) static_assert(expr, #expr)
+#else
+#define OOM_GUARD_ASSERT(expr) _Static_assert(expr, #expr)
+#endif
+
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_header) == OOM_GUARD_HEADER_SIZE);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_header, size) == 0);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_header, rtype) == 4);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_header, abi_major) == 6);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_header, abi_minor) == 7);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_header, flags) == 8);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_header, reserved) == 12);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_header, seq) == 16);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_header, time_ns) == 24);
+
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_zone) == 72);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zone, node) == 0);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zone, zone_idx) == 2);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zone, state) == 3);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zone, reserved) == 4);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zone, name) == 8);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zone, free) == 16);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zone, min) == 24);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zone, low) == 32);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zone, high) == 40);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zone, boost) == 48);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zone, reserve) == 56);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zone, managed) == 64);
+
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_pressure) == 600);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, source) == 0);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, old_level) == 1);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, new_level) == 2);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, nr_zones) == 4);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, free_pages) == 8);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, available_pages) == 16);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, zones) == 24);
+
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_oom) == 656);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, action) == 0);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, level) == 1);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, pid) == 4);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, comm) == 8);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, free_pages) == 24);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, available_pages) == 32);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, pool_before) == 40);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, pool_after) == 48);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, freed_reported) == 56);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, callback_ns) == 64);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, averts_left) == 72);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, nr_zones) == 76);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, zones) == 80);
+
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_pool) == 32);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_pool, op) == 0);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_pool, pages) == 8);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_pool, pool_pages) == 16);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_pool, target_pages) == 24);
+
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_kill) == 40);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, kills) == 0);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, victim_pid) == 8);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, victim_comm) == 16);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, victim_rss_kib) == 32);
+
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_lost) == 16);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_lost, count) == 0);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_lost, first_seq) == 8);
+
+OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + sizeof(struct oom_guard_pressure) ==
+		 OOM_GUARD_PRESSURE_RECORD_SIZE);
+OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + sizeof(struct oom_guard_oom) ==
+		 OOM_GUARD_OOM_RECORD_SIZE);
+OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + sizeof(struct oom_guard_pool) ==
+		 OOM_GUARD_POOL_RECORD_SIZE);
+OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + sizeof(struct oom_guard_kill) ==
+		 OOM_GUARD_KILL_RECORD_SIZE);
+OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + sizeof(struct oom_guard_lost) ==
+		 OOM_GUARD_LOST_RECORD_SIZE);
+OOM_GUARD_ASSERT(OOM_GUARD_MAX_RECORD == 688);
+
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_stats) == 128);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, samples) == 120);
+
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_zones) == 608);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zones, nr_zones) == 0);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zones, flags) == 4);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zones, free_pages) == 8);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zones, available_pages) == 16);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zones, level) == 24);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_zones, zones) == 32);
+
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_config) == 32);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, policy) == 0);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, sample_fast_ms) == 24);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, reserved) == 28);
+
+/*
+ * The documented numbers follow the asm-generic ioctl encoding, which x86, arm, arm64 and riscv
+ * use (powerpc, mips and sparc encode directions differently; the macros above are right there
+ * too, the literals below are not).
+ */
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || defined(__arm__) || \
+	defined(__riscv)
+OOM_GUARD_ASSERT(OOM_GUARD_GET_VERSION == 0x8004B700u);
+OOM_GUARD_ASSERT(OOM_GUARD_GET_STATS == 0x8080B701u);
+OOM_GUARD_ASSERT(OOM_GUARD_GET_ZONES == 0x8260B702u);
+OOM_GUARD_ASSERT(OOM_GUARD_GET_CONFIG == 0x8020B703u);
+OOM_GUARD_ASSERT(OOM_GUARD_SET_CONFIG == 0x4020B704u);
+#endif
+
+#undef OOM_GUARD_ASSERT
+
+#endif /* OOM_GUARD_H */
