@@ -52,7 +52,7 @@ for suite in $SUITES; do
 		log=$OUT/host-cargo-test.log
 		msg "host: cargo test (userspace crates)"
 		set +e
-		(cd "$ROOT/userspace" && cargo test --locked --workspace) >"$log" 2>&1
+		(cd "$ROOT/userspace" && cargo test --locked --workspace --no-fail-fast) >"$log" 2>&1
 		rc=$?
 		set -e
 		p=$(awk '/^test result:/ { s += $4 } END { print s + 0 }' "$log")

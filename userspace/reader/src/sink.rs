@@ -476,10 +476,24 @@ mod tests {
         s.emit(&r).unwrap();
         drop(server);
         std::fs::remove_file(&path).unwrap();
-        assert!(s.emit(&r).is_err(), "nobody listens");
+        // Usually an error now (nobody listens), but a child forked by another test thread may
+        // briefly hold a copy of the old socket, so do not insist.
+        let _ = s.emit(&r);
         let server = UnixDatagram::bind(&path).unwrap();
-        s.emit(&r).unwrap();
-        let got = recv_all(&server, 1);
+        server
+            .set_read_timeout(Some(std::time::Duration::from_millis(20)))
+            .unwrap();
+        // The sink reconnects once the old socket is really gone: within a second.
+        let mut buf = [0u8; 65536];
+        let mut got = None;
+        for _ in 0..50 {
+            let _ = s.emit(&r);
+            if let Ok(n) = server.recv(&mut buf) {
+                got = Some(vec![buf[..n].to_vec()]);
+                break;
+            }
+        }
+        let got = got.expect("the sink never reached the restarted daemon");
         let msg = String::from_utf8(got[0].clone()).unwrap();
         assert!(msg.ends_with(&format::json(&r, &OPTS)), "{msg}");
     }
