@@ -29,6 +29,7 @@ impl OomHandler for Guard {
         // brings the level back.
         watermark::update_level(self, &s, ZoneState::BelowMin, start);
 
+        let mut pool_after = pool_before;
         let (action, released, averts_left) = if cfg.policy != POLICY_AVERT {
             (OomAction::Observe, 0, 0)
         } else {
@@ -57,9 +58,10 @@ impl OomHandler for Guard {
                     })
                     .fold(0u64, u64::saturating_add);
                 let want = u64::from(cfg.release_chunk).saturating_add(deficit);
-                let released = self
+                let (released, left) = self
                     .pool
                     .release(usize::try_from(want).unwrap_or(usize::MAX));
+                pool_after = left;
                 if released == 0 {
                     (OomAction::PoolEmpty, 0, cfg.avert_budget - b.used)
                 } else {
@@ -91,7 +93,7 @@ impl OomHandler for Guard {
                 free_pages: s.free_pages,
                 available_pages: s.available_pages,
                 pool_before: pool_before as u64,
-                pool_after: self.pool.len() as u64,
+                pool_after: pool_after as u64,
                 freed_reported: released as u64,
                 callback_ns: took,
                 averts_left,
@@ -107,7 +109,7 @@ impl OomHandler for Guard {
                     op: abi::PoolOp::Release as u8,
                     reserved: [0; 7],
                     pages: released as u64,
-                    pool_pages: self.pool.len() as u64,
+                    pool_pages: pool_after as u64,
                     target_pages: self.pool.target() as u64,
                 }),
             );

@@ -50,10 +50,11 @@ impl Pool {
         self.target
     }
 
-    /// Gives up to `n` pages back to the page allocator; returns how many.
+    /// Gives up to `n` pages back to the page allocator; returns how many, and how many are
+    /// left in the pool.
     ///
     /// Never allocates or sleeps: freeing a page only takes the zone lock. Safe on the OOM path.
-    pub(crate) fn release(&self, n: usize) -> usize {
+    pub(crate) fn release(&self, n: usize) -> (usize, usize) {
         let mut pages = self.pages.lock();
         let mut released = 0;
         while released < n {
@@ -64,7 +65,7 @@ impl Pool {
             }
             released += 1;
         }
-        released
+        (released, pages.len())
     }
 
     /// Tries to put up to `n` pages back into the pool, without reclaim and without warnings

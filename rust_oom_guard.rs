@@ -77,19 +77,22 @@ module! {
     },
 }
 
-/// Checks one parameter against its range; logs one `pr_err` naming it on failure.
+/// Logs one `pr_err` naming a rejected parameter and its accepted range; returns `EINVAL`.
+fn rejected(e: params::RangeError) -> Error {
+    pr_err!(
+        "invalid {}={}: accepted range {}..={} {}\n",
+        e.spec.name,
+        e.value,
+        e.spec.min,
+        e.spec.max,
+        e.spec.unit
+    );
+    EINVAL
+}
+
+/// Checks one parameter against its range.
 fn param(spec: params::Spec, value: u32) -> Result<u32> {
-    spec.check_u32(value).map_err(|e| {
-        pr_err!(
-            "invalid {}={}: accepted range {}..={} {}\n",
-            e.spec.name,
-            e.value,
-            e.spec.min,
-            e.spec.max,
-            e.spec.unit
-        );
-        EINVAL
-    })
+    spec.check_u32(value).map_err(rejected)
 }
 
 /// The loaded module. Fields drop in declaration order, which is the teardown order: OOM
@@ -134,17 +137,7 @@ fn setup() -> Result<Arc<Guard>> {
         reserved: 0,
     };
     // The one cross-parameter rule: fast sampling no slower than slow sampling.
-    if let Err(e) = params::validate_config(&config) {
-        pr_err!(
-            "invalid {}={}: accepted range {}..={} {}\n",
-            e.spec.name,
-            e.value,
-            e.spec.min,
-            e.spec.max,
-            e.spec.unit
-        );
-        return Err(EINVAL);
-    }
+    params::validate_config(&config).map_err(rejected)?;
     let pool_pages = (pool_kib as usize) * 1024 / kernel::page::PAGE_SIZE;
     let state = Guard::new(config, ring_size as usize, pool_pages).inspect_err(|_| {
         pr_err!(
