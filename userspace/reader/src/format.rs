@@ -6,6 +6,7 @@
 //! schema is documented in the crate's `README.md`; changing a name there is a breaking change.
 
 use crate::decode::Record;
+use crate::enrich::{Proc, Snapshot};
 use oom_guard_core::abi::{
     self, Level, OomAction, Payload, PoolOp, RecordType, ZoneSnapshot, ZoneState, MAX_ZONES,
 };
@@ -166,8 +167,16 @@ pub enum Value {
     Str(String),
     /// A boolean.
     Bool(bool),
+    /// A signed integer.
+    I64(i64),
+    /// A decimal with two places, in hundredths (`1234` is `12.34`).
+    Centi(u64),
     /// Zone snapshots (a JSON array of objects; a compact string elsewhere).
     Zones(Vec<ZoneSnapshot>),
+    /// Processes (a JSON array of objects; a compact string elsewhere).
+    Procs(Vec<Proc>),
+    /// Nested fields (a JSON object; flattened to `parent_child` names elsewhere).
+    Object(Vec<Field>),
 }
 
 /// One named value of a record.
@@ -233,6 +242,93 @@ pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
     f
 }
 
+/// The fields of an `--enrich` snapshot, in schema order (the JSON `enrich` object). Values
+/// that could not be read are left out.
+pub fn enrich_fields(s: &Snapshot) -> Vec<Field> {
+    use Value::{Bool, Centi, Procs, Str, U64};
+    let mut f: Vec<Field> = vec![
+        ("time_ns", U64(s.time_ns)),
+        ("elapsed_us", U64(s.elapsed_us)),
+    ];
+    let m = &s.meminfo;
+    for (k, v) in [
+        ("mem_available_kib", m.available_kib),
+        ("mem_free_kib", m.free_kib),
+        ("swap_free_kib", m.swap_free_kib),
+    ] {
+        if let Some(v) = v {
+            f.push((k, U64(v)));
+        }
+    }
+    if let Some(psi) = &s.psi {
+        for (avg10, total, line) in [
+            ("psi_some_avg10", "psi_some_total_us", psi.some),
+            ("psi_full_avg10", "psi_full_total_us", psi.full),
+        ] {
+            if let Some(l) = line {
+                f.extend([(avg10, Centi(l.avg10_centi)), (total, U64(l.total_us))]);
+            }
+        }
+    }
+    f.extend([
+        ("scanned", U64(u64::from(s.scanned))),
+        ("skipped", U64(u64::from(s.skipped))),
+        ("truncated", Bool(s.truncated.is_some())),
+    ]);
+    if let Some(t) = s.truncated {
+        f.push(("truncated_by", Str(t.name().into())));
+    }
+    f.push(("top", Procs(s.top().to_vec())));
+    f
+}
+
+/// The fields of a record with its `--enrich` snapshot, if any, as a last field `enrich`.
+pub fn event_fields(rec: &Record, enrich: Option<&Snapshot>, opts: &FormatOptions) -> Vec<Field> {
+    let mut f = fields(rec, opts);
+    if let Some(s) = enrich {
+        f.push(("enrich", Value::Object(enrich_fields(s))));
+    }
+    f
+}
+
+/// Fields with nested objects flattened: child `k` of `parent` becomes `parent_k`
+/// (logfmt, journald).
+pub fn flat_fields(fields: &[Field]) -> Vec<(String, &Value)> {
+    let mut out = Vec::with_capacity(fields.len());
+    for (k, v) in fields {
+        match v {
+            Value::Object(children) => {
+                out.extend(children.iter().map(|(c, v)| (format!("{k}_{c}"), v)));
+            }
+            v => out.push(((*k).to_string(), v)),
+        }
+    }
+    out
+}
+
+/// Processes as `PID:COMM:RSS_KIB:OOM_SCORE:OOM_SCORE_ADJ`, space-separated.
+pub fn procs_compact(procs: &[Proc]) -> String {
+    procs
+        .iter()
+        .map(|p| {
+            format!(
+                "{}:{}:{}:{}:{}",
+                p.pid,
+                p.comm_text(),
+                p.rss_kib,
+                p.oom_score,
+                p.oom_score_adj
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A hundredths value as `N.NN`.
+fn centi_text(n: u64) -> String {
+    format!("{}.{:02}", n / 100, n % 100)
+}
+
 /// Zones as `NODE/NAME:STATE:FREE_PAGES`, space-separated (logfmt, journald, hooks).
 pub fn zones_compact(zones: &[ZoneSnapshot]) -> String {
     zones
@@ -256,7 +352,11 @@ pub fn value_text(v: &Value) -> String {
         Value::U64(n) => n.to_string(),
         Value::Str(s) => s.clone(),
         Value::Bool(b) => b.to_string(),
+        Value::I64(n) => n.to_string(),
+        Value::Centi(n) => centi_text(*n),
         Value::Zones(z) => zones_compact(z),
+        Value::Procs(p) => procs_compact(p),
+        Value::Object(f) => logfmt_line(f),
     }
 }
 
@@ -416,6 +516,63 @@ pub fn message(rec: &Record, opts: &FormatOptions) -> String {
     s
 }
 
+/// A snapshot in words, appended to the message of the event it belongs to:
+/// `enrich: available …, free …, swap free …; psi some 1.23 full 0.50; top NAME[PID] RSS
+/// score N adj N, …; N pids in N ms`.
+pub fn enrich_text(s: &Snapshot) -> String {
+    let mut out = String::from("enrich:");
+    let kib =
+        |v: Option<u64>| v.map_or_else(|| "?".into(), |k| human_bytes(k.saturating_mul(1024)));
+    let m = &s.meminfo;
+    let _ = write!(
+        out,
+        " available {}, free {}, swap free {}",
+        kib(m.available_kib),
+        kib(m.free_kib),
+        kib(m.swap_free_kib)
+    );
+    if let Some(psi) = &s.psi {
+        out.push_str("; psi");
+        for (name, line) in [("some", psi.some), ("full", psi.full)] {
+            if let Some(l) = line {
+                let _ = write!(out, " {name} {}", centi_text(l.avg10_centi));
+            }
+        }
+    }
+    for (i, p) in s.top().iter().enumerate() {
+        let _ = write!(
+            out,
+            "{}{}[{}] {} score {} adj {}",
+            if i == 0 { "; top " } else { ", " },
+            p.comm_text(),
+            p.pid,
+            human_bytes(p.rss_kib.saturating_mul(1024)),
+            p.oom_score,
+            p.oom_score_adj
+        );
+    }
+    let _ = write!(
+        out,
+        "; {} pids in {}",
+        s.scanned,
+        human_ns(s.elapsed_us.saturating_mul(1000))
+    );
+    if let Some(t) = s.truncated {
+        let _ = write!(out, " (stopped early: {})", t.name());
+    }
+    out
+}
+
+/// The message of an event, with its snapshot appended after `; ` if it has one.
+pub fn event_message(rec: &Record, enrich: Option<&Snapshot>, opts: &FormatOptions) -> String {
+    let mut m = message(rec, opts);
+    if let Some(s) = enrich {
+        m.push_str("; ");
+        m.push_str(&enrich_text(s));
+    }
+    m
+}
+
 /// One human-readable line: `[timestamp] message`.
 pub fn text(rec: &Record, opts: &FormatOptions) -> String {
     format!("{} {}", timestamp(rec.header.time_ns), message(rec, opts))
@@ -442,6 +599,28 @@ fn json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+fn json_proc(out: &mut String, p: &Proc) {
+    let _ = write!(out, "{{\"pid\":{},\"comm\":", p.pid);
+    json_string(out, &p.comm_text());
+    let _ = write!(
+        out,
+        ",\"rss_kib\":{},\"oom_score\":{},\"oom_score_adj\":{}}}",
+        p.rss_kib, p.oom_score, p.oom_score_adj
+    );
+}
+
+/// Appends a JSON array of `items`, each written by `one`.
+fn json_array<T>(out: &mut String, items: &[T], one: fn(&mut String, &T)) {
+    out.push('[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        one(out, x);
+    }
+    out.push(']');
+}
+
 fn json_zone(out: &mut String, z: &ZoneSnapshot) {
     let _ = write!(
         out,
@@ -461,35 +640,38 @@ fn json_zone(out: &mut String, z: &ZoneSnapshot) {
 
 /// A JSON object of fields, on one line.
 pub fn json_object(fields: &[Field]) -> String {
-    let mut out = String::from("{");
+    let mut out = String::new();
+    json_fields(&mut out, fields);
+    out
+}
+
+/// Appends a JSON object of fields.
+fn json_fields(out: &mut String, fields: &[Field]) {
+    out.push('{');
     for (i, (k, v)) in fields.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        json_string(&mut out, k);
+        json_string(out, k);
         out.push(':');
         match v {
             Value::U64(n) => {
                 let _ = write!(out, "{n}");
             }
-            Value::Str(s) => json_string(&mut out, s),
+            Value::I64(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Value::Centi(n) => out.push_str(&centi_text(*n)),
+            Value::Str(s) => json_string(out, s),
             Value::Bool(b) => {
                 let _ = write!(out, "{b}");
             }
-            Value::Zones(zones) => {
-                out.push('[');
-                for (j, z) in zones.iter().enumerate() {
-                    if j > 0 {
-                        out.push(',');
-                    }
-                    json_zone(&mut out, z);
-                }
-                out.push(']');
-            }
+            Value::Zones(zones) => json_array(out, zones, json_zone),
+            Value::Procs(procs) => json_array(out, procs, json_proc),
+            Value::Object(f) => json_fields(out, f),
         }
     }
     out.push('}');
-    out
 }
 
 /// One JSON Lines object (without the newline).
@@ -523,10 +705,12 @@ fn logfmt_value(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Fields as logfmt `key=value` pairs; zones compact (`NODE/NAME:STATE:FREE_PAGES ...`).
+/// Fields as logfmt `key=value` pairs; zones and processes compact
+/// (`NODE/NAME:STATE:FREE_PAGES ...`, `PID:COMM:RSS_KIB:OOM_SCORE:OOM_SCORE_ADJ ...`), nested
+/// objects flattened (`enrich_mem_free_kib=...`).
 pub fn logfmt_line(fields: &[Field]) -> String {
     let mut out = String::new();
-    for (i, (k, v)) in fields.iter().enumerate() {
+    for (i, (k, v)) in flat_fields(fields).iter().enumerate() {
         if i > 0 {
             out.push(' ');
         }
@@ -542,21 +726,36 @@ pub fn logfmt(rec: &Record, opts: &FormatOptions) -> String {
     logfmt_line(&fields(rec, opts))
 }
 
-/// One line in `format` (without the newline).
-pub fn line(format: Format, rec: &Record, opts: &FormatOptions) -> String {
+/// One line in `format` (without the newline), with the event's `--enrich` snapshot if it has
+/// one: appended to the text, an `enrich` object in JSON, `enrich_*` pairs in logfmt.
+pub fn line(
+    format: Format,
+    rec: &Record,
+    enrich: Option<&Snapshot>,
+    opts: &FormatOptions,
+) -> String {
     match format {
-        Format::Text => text(rec, opts),
-        Format::Json => json(rec, opts),
-        Format::Logfmt => logfmt(rec, opts),
+        Format::Text => format!(
+            "{} {}",
+            timestamp(rec.header.time_ns),
+            event_message(rec, enrich, opts)
+        ),
+        Format::Json => json_object(&event_fields(rec, enrich, opts)),
+        Format::Logfmt => logfmt_line(&event_fields(rec, enrich, opts)),
     }
 }
 
 /// The message body for logging sinks, which stamp their own time: the text message without
 /// the timestamp, or the JSON/logfmt line.
-pub fn body(format: Format, rec: &Record, opts: &FormatOptions) -> String {
+pub fn body(
+    format: Format,
+    rec: &Record,
+    enrich: Option<&Snapshot>,
+    opts: &FormatOptions,
+) -> String {
     match format {
-        Format::Text => message(rec, opts),
-        Format::Json | Format::Logfmt => line(format, rec, opts),
+        Format::Text => event_message(rec, enrich, opts),
+        Format::Json | Format::Logfmt => line(format, rec, enrich, opts),
     }
 }
 
@@ -817,12 +1016,63 @@ mod tests {
     fn line_and_body_pick_the_format() {
         let r = all();
         for x in &r {
-            assert_eq!(line(Format::Text, x, &OPTS), text(x, &OPTS));
-            assert_eq!(line(Format::Json, x, &OPTS), json(x, &OPTS));
-            assert_eq!(line(Format::Logfmt, x, &OPTS), logfmt(x, &OPTS));
-            assert_eq!(body(Format::Text, x, &OPTS), message(x, &OPTS));
-            assert_eq!(body(Format::Json, x, &OPTS), json(x, &OPTS));
+            assert_eq!(line(Format::Text, x, None, &OPTS), text(x, &OPTS));
+            assert_eq!(line(Format::Json, x, None, &OPTS), json(x, &OPTS));
+            assert_eq!(line(Format::Logfmt, x, None, &OPTS), logfmt(x, &OPTS));
+            assert_eq!(body(Format::Text, x, None, &OPTS), message(x, &OPTS));
+            assert_eq!(body(Format::Json, x, None, &OPTS), json(x, &OPTS));
         }
+    }
+
+    #[test]
+    fn enrich_in_every_format() {
+        let snap = crate::enrich::tests::sample();
+        let oom = &all()[1];
+        let text = line(Format::Text, oom, Some(&snap), &OPTS);
+        assert!(text.starts_with(&super::text(oom, &OPTS)), "{text}");
+        assert!(
+            text.ends_with(
+                "; enrich: available 19.5 MiB, free 11.7 MiB, swap free ?; psi some 12.34; \
+                 top memhog[42] 200.0 MiB score 900 adj 0, oom-guard[99] 1.1 MiB score 0 \
+                 adj -1000; 60 pids in 1.5 ms (stopped early: time)"
+            ),
+            "{text}"
+        );
+        assert_eq!(
+            body(Format::Text, oom, Some(&snap), &OPTS),
+            event_message(oom, Some(&snap), &OPTS)
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&line(Format::Json, oom, Some(&snap), &OPTS)).unwrap();
+        assert_eq!(v["comm"], "memhog", "the record's fields stay");
+        assert_eq!(
+            v["enrich"],
+            serde_json::json!({"time_ns":12_345_700_000_u64,"elapsed_us":1500,
+                "mem_available_kib":20000,"mem_free_kib":12000,"psi_some_avg10":12.34,
+                "psi_some_total_us":5678,"scanned":60,"skipped":1,"truncated":true,
+                "truncated_by":"time","top":[
+                    {"pid":42,"comm":"memhog","rss_kib":204_800,"oom_score":900,"oom_score_adj":0},
+                    {"pid":99,"comm":"oom-guard","rss_kib":1200,"oom_score":0,
+                     "oom_score_adj":-1000}]})
+        );
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert!(keys.contains(&"enrich"));
+        let lf = line(Format::Logfmt, oom, Some(&snap), &OPTS);
+        assert!(lf.starts_with(&logfmt(oom, &OPTS)), "{lf}");
+        assert!(
+            lf.ends_with(
+                " enrich_time_ns=12345700000 enrich_elapsed_us=1500 \
+                 enrich_mem_available_kib=20000 enrich_mem_free_kib=12000 \
+                 enrich_psi_some_avg10=12.34 enrich_psi_some_total_us=5678 enrich_scanned=60 \
+                 enrich_skipped=1 enrich_truncated=true enrich_truncated_by=time \
+                 enrich_top=\"42:memhog:204800:900:0 99:oom-guard:1200:0:-1000\""
+            ),
+            "{lf}"
+        );
+        // Without a snapshot nothing changes.
+        assert_eq!(line(Format::Json, oom, None, &OPTS), json(oom, &OPTS));
+        assert_eq!(centi_text(5), "0.05");
+        assert_eq!(value_text(&Value::I64(-3)), "-3");
     }
 
     #[test]

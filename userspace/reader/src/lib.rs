@@ -9,6 +9,7 @@
 //! - [`format`](mod@format) renders records as text, JSON Lines or logfmt, and gives their structured
 //!   fields and syslog priorities;
 //! - [`sink`] writes them to stdout, stderr, syslog, journald or kmsg;
+//! - [`enrich`] takes the `--enrich` snapshots of `/proc` attached to OOM, kill and `min` events;
 //! - [`watch`] is the loop: reader thread, bounded queue, sink thread, hooks ([`hooks`]);
 //! - [`report`] decodes captures offline and renders `stats`, `zones` and `config`;
 //! - [`config`] parses and validates `KEY=VALUE` settings; [`survive`] sets `oom_score_adj`
@@ -31,7 +32,7 @@
 //!     dec.push(piece);
 //!     while let Some(item) = dec.next_item().unwrap() {
 //!         if let Item::Record(r) = item {
-//!             lines.push(format::line(Format::Logfmt, &r, &opts));
+//!             lines.push(format::line(Format::Logfmt, &r, None, &opts));
 //!         }
 //!     }
 //! }
@@ -51,6 +52,7 @@
 pub mod config;
 pub mod decode;
 pub mod device;
+pub mod enrich;
 pub mod format;
 pub mod hooks;
 pub mod report;

@@ -14,6 +14,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use oom_guard::config::{self, ConfigError};
 use oom_guard::decode::DecodeError;
 use oom_guard::device::{Device, DeviceError, OpenOptions, DEFAULT_DEVICE};
+use oom_guard::enrich::{self, EnrichOptions, MAX_TOP, PROC_ROOT};
 use oom_guard::format::{system_page_size, Format, FormatOptions};
 use oom_guard::hooks::Hook;
 use oom_guard::sink::{self, SinkKind, SinkPaths, JOURNAL_SOCKET, KMSG, SYSLOG_SOCKET};
@@ -180,6 +181,26 @@ struct WatchArgs {
     /// do not run it.
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     exec_rate_limit_ms: u64,
+
+    /// At OOM, kill and pressure `min` events, attach a snapshot: MemAvailable, MemFree and
+    /// SwapFree from /proc/meminfo, /proc/pressure/memory when present, and the processes
+    /// with the most resident memory with their oom_score and oom_score_adj. Each snapshot
+    /// stops after 50 ms or 4096 processes and says so.
+    #[arg(long)]
+    enrich: bool,
+
+    /// Processes listed in an --enrich snapshot, 0 to 32.
+    #[arg(long, value_name = "N", default_value_t = enrich::DEFAULT_TOP,
+          value_parser = clap::value_parser!(u32).range(0..=MAX_TOP as i64).map(|v| v as usize))]
+    enrich_top: usize,
+
+    /// Least time between two --enrich snapshots, in milliseconds; events in between get none.
+    #[arg(long, value_name = "MS", default_value_t = 200)]
+    enrich_interval_ms: u64,
+
+    /// The /proc to read --enrich snapshots from (for tests).
+    #[arg(long, value_name = "PATH", default_value = PROC_ROOT, hide = true)]
+    proc_root: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -301,6 +322,12 @@ fn run_watch(device: &Path, wait: bool, a: WatchArgs) -> Result<ExitCode> {
         hooks: a.exec_on,
         hook_interval: Duration::from_millis(a.exec_rate_limit_ms),
         format: opts,
+        enrich: a.enrich.then(|| EnrichOptions {
+            proc_root: a.proc_root,
+            top: a.enrich_top,
+            interval: Duration::from_millis(a.enrich_interval_ms),
+            ..EnrichOptions::default()
+        }),
     };
     let path = dev.path().to_path_buf();
     let report = watch::watch(&mut dev, &path, Some(stop.as_fd()), sink, opts, warn);
@@ -494,6 +521,9 @@ mod tests {
         assert_eq!(a.oom_score_adj, -1000);
         assert_eq!(a.queue_size, DEFAULT_QUEUE);
         assert_eq!(a.exec_rate_limit_ms, 1000);
+        assert!(!a.enrich);
+        assert_eq!((a.enrich_top, a.enrich_interval_ms), (5, 200));
+        assert_eq!(a.proc_root, Path::new("/proc"));
         assert_eq!(cli.device, Path::new("/tmp/x"));
     }
 
@@ -507,6 +537,8 @@ mod tests {
             &["oom-guard", "--exec-on", "no-equals"],
             &["oom-guard", "config", "set"],
             &["oom-guard", "--format", "json", "stats"],
+            &["oom-guard", "--enrich-top", "33"],
+            &["oom-guard", "--enrich", "zones"],
         ] {
             let e = parse_cli(args).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{args:?}: {e}");

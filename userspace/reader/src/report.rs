@@ -71,7 +71,7 @@ pub fn decode_to(
         while let Some(item) = dec.next_item().map_err(decode_err)? {
             match item {
                 Item::Record(r) => {
-                    writeln!(output, "{}", format::line(format, &r, opts))
+                    writeln!(output, "{}", format::line(format, &r, None, opts))
                         .map_err(StreamError::Write)?;
                     n_records += 1;
                 }

@@ -3,6 +3,7 @@
 //! a temporary directory.
 
 use crate::decode::Record;
+use crate::enrich::Snapshot;
 use crate::format::{self, Format, FormatOptions, Priority};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -41,8 +42,8 @@ pub enum SinkKind {
 
 /// An event destination. Runs on the output thread.
 pub trait Sink: Send {
-    /// Writes one record.
-    fn emit(&mut self, rec: &Record) -> io::Result<()>;
+    /// Writes one record, with its `--enrich` snapshot if it has one.
+    fn emit(&mut self, rec: &Record, enrich: Option<&Snapshot>) -> io::Result<()>;
 
     /// Flushes buffered output; called whenever the queue runs empty.
     fn flush(&mut self) -> io::Result<()> {
@@ -75,8 +76,9 @@ impl<W: Write + Send> WriterSink<W> {
 }
 
 impl<W: Write + Send> Sink for WriterSink<W> {
-    fn emit(&mut self, rec: &Record) -> io::Result<()> {
-        writeln!(self.out, "{}", format::line(self.format, rec, &self.opts))
+    fn emit(&mut self, rec: &Record, enrich: Option<&Snapshot>) -> io::Result<()> {
+        let line = format::line(self.format, rec, enrich, &self.opts);
+        writeln!(self.out, "{line}")
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -183,12 +185,12 @@ pub fn syslog_time(now: SystemTime) -> String {
 }
 
 impl Sink for SyslogSink {
-    fn emit(&mut self, rec: &Record) -> io::Result<()> {
+    fn emit(&mut self, rec: &Record, enrich: Option<&Snapshot>) -> io::Result<()> {
         let msg = syslog_message(
             format::priority(rec),
             &syslog_time(SystemTime::now()),
             self.pid,
-            &format::body(self.format, rec, &self.opts),
+            &format::body(self.format, rec, enrich, &self.opts),
         );
         self.sock.send(msg.as_bytes())
     }
@@ -232,23 +234,34 @@ fn journal_field(out: &mut Vec<u8>, key: &str, value: &str) {
 
 /// The journald datagram for a record: `MESSAGE`, `PRIORITY`, `SYSLOG_IDENTIFIER`,
 /// `SYSLOG_FACILITY`, then every field as `OOM_GUARD_*` (`OOM_GUARD_EVENT`, `OOM_GUARD_SEQ`,
-/// `OOM_GUARD_TIME_NS`, `OOM_GUARD_LEVEL`, …).
-pub fn journal_message(rec: &Record, format: Format, opts: &FormatOptions) -> Vec<u8> {
+/// `OOM_GUARD_TIME_NS`, `OOM_GUARD_LEVEL`, …), and with a snapshot its fields as
+/// `OOM_GUARD_ENRICH_*` (`OOM_GUARD_ENRICH_MEM_AVAILABLE_KIB`, `OOM_GUARD_ENRICH_TOP`, …).
+pub fn journal_message(
+    rec: &Record,
+    enrich: Option<&Snapshot>,
+    format: Format,
+    opts: &FormatOptions,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(1024);
-    journal_field(&mut out, "MESSAGE", &format::body(format, rec, opts));
+    journal_field(
+        &mut out,
+        "MESSAGE",
+        &format::body(format, rec, enrich, opts),
+    );
     journal_field(&mut out, "PRIORITY", &format::priority(rec).0.to_string());
     journal_field(&mut out, "SYSLOG_IDENTIFIER", IDENT);
     journal_field(&mut out, "SYSLOG_FACILITY", &FACILITY_DAEMON.to_string());
-    for (k, v) in format::fields(rec, opts) {
-        journal_field(&mut out, &format::env_name(k), &format::value_text(&v));
+    let fields = format::event_fields(rec, enrich, opts);
+    for (k, v) in format::flat_fields(&fields) {
+        journal_field(&mut out, &format::env_name(&k), &format::value_text(v));
     }
     out
 }
 
 impl Sink for JournalSink {
-    fn emit(&mut self, rec: &Record) -> io::Result<()> {
+    fn emit(&mut self, rec: &Record, enrich: Option<&Snapshot>) -> io::Result<()> {
         self.sock
-            .send(&journal_message(rec, self.format, &self.opts))
+            .send(&journal_message(rec, enrich, self.format, &self.opts))
     }
 
     fn errors_are_fatal(&self) -> bool {
@@ -297,11 +310,11 @@ pub fn kmsg_line(prio: Priority, pid: u32, body: &str) -> String {
 }
 
 impl Sink for KmsgSink {
-    fn emit(&mut self, rec: &Record) -> io::Result<()> {
+    fn emit(&mut self, rec: &Record, enrich: Option<&Snapshot>) -> io::Result<()> {
         let line = kmsg_line(
             format::priority(rec),
             self.pid,
-            &format::body(self.format, rec, &self.opts),
+            &format::body(self.format, rec, enrich, &self.opts),
         );
         // `/dev/kmsg` takes one record per `write()`: write the line in one call.
         let n = self.file.write(line.as_bytes())?;
@@ -425,7 +438,7 @@ mod tests {
             {
                 let mut s = WriterSink::new(&mut out, format, OPTS);
                 for r in &recs {
-                    s.emit(r).unwrap();
+                    s.emit(r, None).unwrap();
                 }
                 s.flush().unwrap();
                 assert!(s.errors_are_fatal());
@@ -433,7 +446,7 @@ mod tests {
             let text = String::from_utf8(out).unwrap();
             let want: String = recs
                 .iter()
-                .map(|r| format::line(format, r, &OPTS) + "\n")
+                .map(|r| format::line(format, r, None, &OPTS) + "\n")
                 .collect();
             assert_eq!(text, want);
         }
@@ -448,7 +461,7 @@ mod tests {
         assert!(!s.errors_are_fatal());
         let recs = records();
         for r in &recs {
-            s.emit(r).unwrap();
+            s.emit(r, None).unwrap();
         }
         let got = recv_all(&server, recs.len());
         let pid = std::process::id();
@@ -473,12 +486,12 @@ mod tests {
         let server = UnixDatagram::bind(&path).unwrap();
         let mut s = SyslogSink::connect(&path, Format::Json, OPTS).unwrap();
         let r = records()[2];
-        s.emit(&r).unwrap();
+        s.emit(&r, None).unwrap();
         drop(server);
         std::fs::remove_file(&path).unwrap();
         // Usually an error now (nobody listens), but a child forked by another test thread may
         // briefly hold a copy of the old socket, so do not insist.
-        let _ = s.emit(&r);
+        let _ = s.emit(&r, None);
         let server = UnixDatagram::bind(&path).unwrap();
         server
             .set_read_timeout(Some(std::time::Duration::from_millis(20)))
@@ -487,7 +500,7 @@ mod tests {
         let mut buf = [0u8; 65536];
         let mut got = None;
         for _ in 0..50 {
-            let _ = s.emit(&r);
+            let _ = s.emit(&r, None);
             if let Ok(n) = server.recv(&mut buf) {
                 got = Some(vec![buf[..n].to_vec()]);
                 break;
@@ -531,7 +544,7 @@ mod tests {
         let mut s = JournalSink::connect(&path, Format::Text, OPTS).unwrap();
         let recs = records();
         for r in &recs {
-            s.emit(r).unwrap();
+            s.emit(r, None).unwrap();
         }
         let got: Vec<_> = recv_all(&server, recs.len())
             .iter()
@@ -570,6 +583,36 @@ mod tests {
     }
 
     #[test]
+    fn journald_and_kmsg_carry_the_snapshot() {
+        let snap = crate::enrich::tests::sample();
+        let r = records()[1];
+        let m = parse_journal(&journal_message(&r, Some(&snap), Format::Text, &OPTS));
+        assert_eq!(m["MESSAGE"], format::event_message(&r, Some(&snap), &OPTS));
+        assert_eq!(m["PRIORITY"], "2");
+        assert_eq!(m["OOM_GUARD_COMM"], "memhog");
+        assert_eq!(m["OOM_GUARD_ENRICH_MEM_AVAILABLE_KIB"], "20000");
+        assert_eq!(m["OOM_GUARD_ENRICH_PSI_SOME_AVG10"], "12.34");
+        assert_eq!(m["OOM_GUARD_ENRICH_TRUNCATED_BY"], "time");
+        assert_eq!(
+            m["OOM_GUARD_ENRICH_TOP"],
+            "42:memhog:204800:900:0 99:oom-guard:1200:0:-1000"
+        );
+        assert!(!m.contains_key("OOM_GUARD_ENRICH_SWAP_FREE_KIB"));
+        assert!(!m.contains_key("OOM_GUARD_ENRICH"));
+        let plain = parse_journal(&journal_message(&r, None, Format::Text, &OPTS));
+        assert!(plain.keys().all(|k| !k.starts_with("OOM_GUARD_ENRICH")));
+        let dir = TempDir::new();
+        let path = dir.path().join("kmsg");
+        std::fs::write(&path, b"").unwrap();
+        let mut s = KmsgSink::open(&path, Format::Text, OPTS).unwrap();
+        s.emit(&r, Some(&snap)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("<2>oom-guard["), "{text}");
+        assert!(text.contains("; enrich: available 19.5 MiB"), "{text}");
+        assert!(text.trim_end().ends_with("(stopped early: time)"), "{text}");
+    }
+
+    #[test]
     fn journald_values_with_newlines_use_the_binary_form() {
         let mut out = Vec::new();
         journal_field(&mut out, "MESSAGE", "a\nb");
@@ -588,7 +631,7 @@ mod tests {
         let mut s = KmsgSink::open(&path, Format::Text, OPTS).unwrap();
         let recs = records();
         for r in &recs {
-            s.emit(r).unwrap();
+            s.emit(r, None).unwrap();
         }
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().collect();

@@ -9,6 +9,7 @@
 
 use crate::decode::{DecodeError, Item, Record, StreamDecoder};
 use crate::device::READ_BUFFER;
+use crate::enrich::{EnrichOptions, Enricher};
 use crate::format::FormatOptions;
 use crate::hooks::{Hook, HookRunner};
 use crate::sink::Sink;
@@ -43,8 +44,10 @@ pub struct WatchOptions {
     pub hooks: Vec<Hook>,
     /// Least time between two runs of one hook.
     pub hook_interval: Duration,
-    /// Formatting options for hook environments.
+    /// Formatting options for hook environments and snapshots.
     pub format: FormatOptions,
+    /// `--enrich`: attach a snapshot of `/proc` to OOM, kill and `min` events.
+    pub enrich: Option<EnrichOptions>,
 }
 
 impl Default for WatchOptions {
@@ -55,6 +58,7 @@ impl Default for WatchOptions {
             hooks: Vec::new(),
             hook_interval: Duration::from_secs(1),
             format: FormatOptions::default(),
+            enrich: None,
         }
     }
 }
@@ -270,7 +274,12 @@ struct Output {
 struct Closed;
 
 impl Output {
-    fn start(sink: Box<dyn Sink>, queue: usize, warn: Warn) -> io::Result<Self> {
+    fn start(
+        sink: Box<dyn Sink>,
+        enricher: Option<Enricher>,
+        queue: usize,
+        warn: Warn,
+    ) -> io::Result<Self> {
         let (tx, rx) = mpsc::sync_channel(queue.max(1));
         let sink_errors = Arc::new(AtomicU64::new(0));
         let errors = Arc::clone(&sink_errors);
@@ -279,7 +288,7 @@ impl Output {
             .name("oom-guard-sink".into())
             .stack_size(256 * 1024)
             .spawn(move || {
-                let r = sink_thread(rx, sink, &errors, &*warn);
+                let r = sink_thread(rx, sink, enricher, &errors, &*warn);
                 drop(alive);
                 r
             })?;
@@ -371,9 +380,12 @@ impl Output {
     }
 }
 
+/// Writes what comes through the queue; with `--enrich`, takes the snapshots here, so reading
+/// `/proc` never delays reading the device.
 fn sink_thread(
     rx: Receiver<Msg>,
     mut sink: Box<dyn Sink>,
+    mut enricher: Option<Enricher>,
     errors: &AtomicU64,
     warn: &(dyn Fn(&str) + Send + Sync),
 ) -> io::Result<()> {
@@ -392,24 +404,29 @@ fn sink_thread(
             Err(TryRecvError::Disconnected) => break,
         };
         match msg {
-            Msg::Record(rec) => match sink.emit(&rec) {
-                Ok(()) => {
-                    if failing {
-                        warn("the sink works again");
-                        failing = false;
+            Msg::Record(rec) => {
+                let snap = enricher
+                    .as_mut()
+                    .and_then(|e| e.for_record(&rec, Instant::now()));
+                match sink.emit(&rec, snap.as_ref()) {
+                    Ok(()) => {
+                        if failing {
+                            warn("the sink works again");
+                            failing = false;
+                        }
                     }
-                }
-                Err(e) if fatal => return Err(e),
-                Err(e) => {
-                    errors.fetch_add(1, Ordering::Relaxed);
-                    if !failing {
-                        warn(&format!(
+                    Err(e) if fatal => return Err(e),
+                    Err(e) => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                        if !failing {
+                            warn(&format!(
                             "writing to the sink failed: {e}; counting failures until it works again"
                         ));
-                        failing = true;
+                            failing = true;
+                        }
                     }
                 }
-            },
+            }
             Msg::Dropped(n) => warn(&format!(
                 "output queue full: dropped {n} record{} (the sink is too slow)",
                 if n == 1 { "" } else { "s" }
@@ -433,7 +450,11 @@ pub fn watch<R: Read + AsFd>(
     warn: Warn,
 ) -> WatchReport {
     let mut counters = Counters::default();
-    let mut out = match Output::start(sink, opts.queue_size, Arc::clone(&warn)) {
+    let enricher = opts
+        .enrich
+        .clone()
+        .map(|e| Enricher::new(e, opts.format.page_size));
+    let mut out = match Output::start(sink, enricher, opts.queue_size, Arc::clone(&warn)) {
         Ok(o) => o,
         Err(e) => {
             return WatchReport {
@@ -583,6 +604,7 @@ fn read_loop<R: Read + AsFd>(
 mod tests {
     use super::*;
     use crate::decode::tests::{encoded, patched, samples, stream};
+    use crate::enrich::{EnrichOptions, Snapshot};
     use crate::format::{self, Format};
     use crate::hooks::HookKind;
     use crate::sink::WriterSink;
@@ -629,7 +651,7 @@ mod tests {
     }
 
     impl Sink for Collect {
-        fn emit(&mut self, rec: &Record) -> io::Result<()> {
+        fn emit(&mut self, rec: &Record, enrich: Option<&Snapshot>) -> io::Result<()> {
             let mut blocked = self.gate.0.lock().unwrap();
             while *blocked {
                 blocked = self.gate.1.wait(blocked).unwrap();
@@ -637,7 +659,8 @@ mod tests {
             if let Some(kind) = self.fail_with {
                 return Err(io::Error::from(kind));
             }
-            self.lines.lock().unwrap().push(format::json(rec, &OPTS));
+            let line = format::line(Format::Json, rec, enrich, &OPTS);
+            self.lines.lock().unwrap().push(line);
             Ok(())
         }
         fn errors_are_fatal(&self) -> bool {
@@ -947,6 +970,50 @@ mod tests {
             .counters
             .to_string()
             .ends_with("hooks: 1 run, 0 failed, 4 skipped"));
+    }
+
+    #[test]
+    fn enrich_snapshots_oom_kill_and_min_events() {
+        let dir = TempDir::new();
+        let (mut f, path) = capture(&dir, &stream());
+        let proc_root = crate::enrich::tests::fixture();
+        let sink = Collect::default();
+        let (warn, _) = warnings();
+        let opts = WatchOptions {
+            enrich: Some(EnrichOptions {
+                proc_root: proc_root.path().to_path_buf(),
+                interval: Duration::ZERO,
+                ..EnrichOptions::default()
+            }),
+            ..options()
+        };
+        let r = watch(&mut f, &path, None, Box::new(sink.clone()), opts, warn);
+        assert_eq!(r.result.unwrap(), End::Eof);
+        let lines = sink.lines();
+        let enriched: Vec<(String, bool)> = lines
+            .iter()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (
+                    v["type"].as_str().unwrap().to_string(),
+                    v.get("enrich").is_some(),
+                )
+            })
+            .collect();
+        // The sample pressure record goes to `low`: no snapshot.
+        let want = [
+            ("pressure", false),
+            ("oom", true),
+            ("pool", false),
+            ("kill", true),
+            ("lost", false),
+        ];
+        let want: Vec<(String, bool)> = want.iter().map(|(t, e)| (t.to_string(), *e)).collect();
+        assert_eq!(enriched, want);
+        let v: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
+        assert_eq!(v["enrich"]["mem_available_kib"], 20_000);
+        assert_eq!(v["enrich"]["top"][0]["comm"], "memhog");
+        assert_eq!(v["enrich"]["top"].as_array().unwrap().len(), 5);
     }
 
     #[test]

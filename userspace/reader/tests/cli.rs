@@ -364,6 +364,49 @@ fn watch_a_capture_file_prints_records_and_a_summary() {
 }
 
 #[test]
+fn enrich_attaches_snapshots_from_the_real_proc_and_a_fixture() {
+    let dir = TempDir::new();
+    let cap = write_capture(&dir, &capture());
+    let mut args = vec!["-d", cap.to_str().unwrap(), "--format", "json", "--enrich"];
+    args.extend(["--enrich-interval-ms", "0", "--enrich-top", "3"]);
+    args.extend(QUIET);
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let with: Vec<bool> = lines.iter().map(|v| v.get("enrich").is_some()).collect();
+    // pressure to min, oom and kill get one; pool and lost do not.
+    assert_eq!(with, [true, true, false, true, false]);
+    let e = &lines[1]["enrich"];
+    assert!(e["mem_available_kib"].as_u64().unwrap() > 0, "{e}");
+    let top = e["top"].as_array().unwrap();
+    assert!(!top.is_empty() && top.len() <= 3, "{e}");
+    assert!(top[0]["rss_kib"].as_u64().unwrap() > 0, "{e}");
+    // A fixture /proc with nothing but meminfo.
+    let root = dir.path().join("proc");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("meminfo"), "MemFree: 7 kB\n").unwrap();
+    let mut args = vec![
+        "-d",
+        cap.to_str().unwrap(),
+        "--format",
+        "logfmt",
+        "--enrich",
+    ];
+    args.extend(["--proc-root", root.to_str().unwrap()]);
+    args.extend(QUIET);
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let first = text(&out.stdout).lines().next().unwrap().to_string();
+    assert!(
+        first.contains(" enrich_mem_free_kib=7 enrich_scanned=0 enrich_skipped=0 enrich_truncated=false enrich_top=\"\""),
+        "{first}"
+    );
+}
+
+#[test]
 fn watch_with_the_default_survival_settings_still_works() {
     // As root this sets oom_score_adj -1000 and locks memory; otherwise it warns.
     let dir = TempDir::new();
