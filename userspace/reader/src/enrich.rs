@@ -33,7 +33,7 @@ pub const DEFAULT_MAX_PIDS: u32 = 4096;
 pub const DEFAULT_MAX_TIME: Duration = Duration::from_millis(50);
 /// `--enrich-interval-ms` default: least time between two snapshots.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(200);
-/// Bytes read from one `/proc` file: `/proc/meminfo` is about 1.5 KiB, a `stat` line under
+/// Bytes read from one `/proc` file: `/proc/meminfo` is about 1.5 KiB, a `statm` line under
 /// 512 bytes.
 const BUF_SIZE: usize = 4096;
 /// Bytes of a process name kept (the kernel's `TASK_COMM_LEN`).
@@ -100,7 +100,7 @@ pub struct Psi {
 pub struct Proc {
     /// Process id.
     pub pid: u32,
-    /// Name, NUL-padded (from `/proc/PID/stat`).
+    /// Name, NUL-padded (from `/proc/PID/comm`).
     pub comm: [u8; COMM_LEN],
     /// Resident memory, KiB.
     pub rss_kib: u64,
@@ -266,24 +266,24 @@ pub fn parse_psi(text: &[u8]) -> Psi {
     psi
 }
 
-/// The name and resident pages of a `/proc/PID/stat` line: `PID (COMM) STATE … RSS …`, the
-/// name between the first `(` and the last `)` (it may hold spaces and parentheses), RSS the
-/// 24th field.
-pub fn parse_stat(text: &[u8]) -> Option<([u8; COMM_LEN], u64)> {
-    let open = text.iter().position(|b| *b == b'(')?;
-    let close = text.iter().rposition(|b| *b == b')')?;
-    let name = text.get(open + 1..close)?;
+/// Resident pages from a `/proc/PID/statm` line: `SIZE RESIDENT SHARED TEXT LIB DATA DT`,
+/// in pages. (`statm` is far cheaper for the kernel to produce than `stat`.)
+pub fn parse_statm(text: &[u8]) -> Option<u64> {
+    let mut words = text
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty());
+    let _size = words.next()?;
+    whole_i64(words.next()?).and_then(|r| u64::try_from(r).ok())
+}
+
+/// A process name from `/proc/PID/comm` without its newline, cut to [`COMM_LEN`] bytes.
+pub fn parse_comm(text: &[u8]) -> [u8; COMM_LEN] {
+    let name = text.strip_suffix(b"\n").unwrap_or(text);
     let mut comm = [0u8; COMM_LEN];
     for (d, s) in comm.iter_mut().zip(name) {
         *d = *s;
     }
-    // After the name: field 3 (state) is word 0, so field 24 (rss) is word 21.
-    let rest = text.get(close + 1..)?;
-    let rss = rest
-        .split(|b| b.is_ascii_whitespace())
-        .filter(|w| !w.is_empty())
-        .nth(21)?;
-    Some((comm, whole_i64(rss).and_then(|r| u64::try_from(r).ok())?))
+    comm
 }
 
 /// Reads `/proc` files into one buffer allocated once.
@@ -388,7 +388,7 @@ impl Enricher {
         s
     }
 
-    /// Fills the top list from `ROOT/*/stat`, within the pid and time budgets.
+    /// Fills the top list from `ROOT/*/statm`, within the pid and time budgets.
     fn scan(&mut self, s: &mut Snapshot, start: Instant) {
         let want = self.opts.top.min(MAX_TOP);
         if want == 0 {
@@ -417,8 +417,11 @@ impl Enricher {
                 break;
             }
             s.scanned += 1;
-            let Some((comm, rss_pages)) =
-                self.files.read(Some(pid), "stat").ok().and_then(parse_stat)
+            let Some(rss_pages) = self
+                .files
+                .read(Some(pid), "statm")
+                .ok()
+                .and_then(parse_statm)
             else {
                 s.skipped += 1;
                 continue;
@@ -429,7 +432,6 @@ impl Enricher {
             }
             let p = Proc {
                 pid,
-                comm,
                 rss_kib: rss_pages.saturating_mul(self.page_kib),
                 ..Proc::default()
             };
@@ -437,19 +439,22 @@ impl Enricher {
         }
     }
 
-    /// Reads the OOM scores of the listed processes; one that is gone by now is dropped.
+    /// Reads the names and OOM scores of the listed processes; one that is gone by now is
+    /// dropped.
     fn scores(&mut self, s: &mut Snapshot) {
         let mut kept = 0;
         for i in 0..s.nr_top {
             let Some(mut p) = s.top.get(i).copied() else {
                 break;
             };
+            let comm = self.files.read(Some(p.pid), "comm").ok().map(parse_comm);
             let score = self.read_i64(p.pid, "oom_score");
             let adj = self.read_i64(p.pid, "oom_score_adj");
-            let Some((score, adj)) = score.zip(adj) else {
+            let (Some(comm), Some(score), Some(adj)) = (comm, score, adj) else {
                 s.skipped += 1;
                 continue;
             };
+            p.comm = comm;
             p.oom_score = score;
             p.oom_score_adj = adj;
             if let Some(slot) = s.top.get_mut(kept) {
@@ -499,19 +504,13 @@ pub(crate) mod tests {
     const PSI: &str = "some avg10=12.34 avg60=1.00 avg300=0.10 total=123456\n\
         full avg10=0.50 avg60=0.00 avg300=0.00 total=789\n";
 
-    /// A `stat` line for `pid` named `comm` with `rss` resident pages.
-    fn stat(pid: u32, comm: &str, rss: u64) -> String {
-        format!(
-            "{pid} ({comm}) S 1 {pid} {pid} 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 100 \
-             1000000 {rss} 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"
-        )
-    }
-
-    /// A process directory with `stat`, `oom_score` and `oom_score_adj`.
+    /// A process directory with `statm`, `comm`, `oom_score` and `oom_score_adj`.
     pub(crate) fn process(root: &Path, pid: u32, comm: &str, rss: u64, score: i64, adj: i64) {
         let d = root.join(pid.to_string());
         std::fs::create_dir_all(&d).unwrap();
-        std::fs::write(d.join("stat"), stat(pid, comm, rss)).unwrap();
+        let size = rss * 3 + 100;
+        std::fs::write(d.join("statm"), format!("{size} {rss} 10 5 0 {rss} 0\n")).unwrap();
+        std::fs::write(d.join("comm"), format!("{comm}\n")).unwrap();
         std::fs::write(d.join("oom_score"), format!("{score}\n")).unwrap();
         std::fs::write(d.join("oom_score_adj"), format!("{adj}\n")).unwrap();
     }
@@ -663,7 +662,7 @@ pub(crate) mod tests {
     fn vanished_processes_are_skipped_and_counted() {
         let dir = fixture();
         let root = dir.path();
-        // Listed, but gone before its stat was read.
+        // Listed, but gone before its statm was read.
         std::fs::create_dir_all(root.join("300")).unwrap();
         // Read, then gone before its scores were.
         process(root, 301, "dying", 90_000, 1000, 0);
@@ -702,16 +701,17 @@ pub(crate) mod tests {
             }
         );
         assert_eq!(parse_psi(b"some total=-1 avg10=0.00\n").some, None);
-        assert_eq!(parse_stat(b"12 (x) S 1 2 3"), None, "too few fields");
-        assert_eq!(parse_stat(b"12 x S"), None);
+        assert_eq!(parse_statm(b"12\n"), None, "too few fields");
+        assert_eq!(parse_statm(b"12 -5 0\n"), None);
+        assert_eq!(parse_statm(b"12 x 0\n"), None);
+        assert_eq!(parse_statm(b"  12  7 0 0 0 0 0\n"), Some(7));
         assert_eq!(
-            parse_stat(stat(1, "a", 0).replace(" 0 18446", " -5 18446").as_bytes()),
-            None
+            &parse_comm(b"a very long process name\n"),
+            b"a very long proc"
         );
-        let (comm, rss) = parse_stat(stat(1, "a very long process name) S", 7).as_bytes()).unwrap();
-        assert_eq!((&comm, rss), (b"a very long proc", 7));
+        assert_eq!(&parse_comm(b"sh\n"), b"sh\0\0\0\0\0\0\0\0\0\0\0\0\0\0");
         let dir = fixture();
-        std::fs::write(dir.path().join("77/stat"), "77 (broken\n").unwrap();
+        std::fs::write(dir.path().join("77/statm"), "broken\n").unwrap();
         std::fs::write(dir.path().join("120/oom_score_adj"), "zero\n").unwrap();
         let s = Enricher::new(options(dir.path()), 4096).snapshot();
         assert_eq!(pids(&s), [42, 99, 1]);

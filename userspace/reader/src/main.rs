@@ -184,8 +184,8 @@ struct WatchArgs {
 
     /// At OOM, kill and pressure `min` events, attach a snapshot: MemAvailable, MemFree and
     /// SwapFree from /proc/meminfo, /proc/pressure/memory when present, and the processes
-    /// with the most resident memory with their oom_score and oom_score_adj. Each snapshot
-    /// stops after 50 ms or 4096 processes and says so.
+    /// with the most resident memory with their oom_score and oom_score_adj. A snapshot stops
+    /// after --enrich-max-ms or 4096 processes and says so.
     #[arg(long)]
     enrich: bool,
 
@@ -197,6 +197,12 @@ struct WatchArgs {
     /// Least time between two --enrich snapshots, in milliseconds; events in between get none.
     #[arg(long, value_name = "MS", default_value_t = 200)]
     enrich_interval_ms: u64,
+
+    /// Most time one --enrich snapshot may take, in milliseconds (1 to 10000); the scan of
+    /// /proc stops there and the snapshot says it was truncated.
+    #[arg(long, value_name = "MS", default_value_t = 50,
+          value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    enrich_max_ms: u64,
 
     /// The /proc to read --enrich snapshots from (for tests).
     #[arg(long, value_name = "PATH", default_value = PROC_ROOT, hide = true)]
@@ -326,6 +332,7 @@ fn run_watch(device: &Path, wait: bool, a: WatchArgs) -> Result<ExitCode> {
             proc_root: a.proc_root,
             top: a.enrich_top,
             interval: Duration::from_millis(a.enrich_interval_ms),
+            max_time: Duration::from_millis(a.enrich_max_ms),
             ..EnrichOptions::default()
         }),
     };
@@ -522,7 +529,10 @@ mod tests {
         assert_eq!(a.queue_size, DEFAULT_QUEUE);
         assert_eq!(a.exec_rate_limit_ms, 1000);
         assert!(!a.enrich);
-        assert_eq!((a.enrich_top, a.enrich_interval_ms), (5, 200));
+        assert_eq!(
+            (a.enrich_top, a.enrich_interval_ms, a.enrich_max_ms),
+            (5, 200, 50)
+        );
         assert_eq!(a.proc_root, Path::new("/proc"));
         assert_eq!(cli.device, Path::new("/tmp/x"));
     }
@@ -538,6 +548,7 @@ mod tests {
             &["oom-guard", "config", "set"],
             &["oom-guard", "--format", "json", "stats"],
             &["oom-guard", "--enrich-top", "33"],
+            &["oom-guard", "--enrich-max-ms", "0"],
             &["oom-guard", "--enrich", "zones"],
         ] {
             let e = parse_cli(args).unwrap_err();
