@@ -69,6 +69,7 @@ impl DeviceOps for Guard {
                 let new: abi::Config = reader.read()?;
                 params::validate_config(&new).map_err(|_| EINVAL)?;
                 *self.config.lock() = new;
+                crate::publish_config(&new);
             }
             _ => return Err(ENOTTY),
         }

@@ -37,44 +37,37 @@ module! {
     authors: ["rust_oom_guard developers"],
     description: "Averts global OOM kills with an emergency page pool and warns before memory runs out",
     license: "GPL",
-    params: {
-        pool_kib: u32 {
-            default: 16384,
-            description: "Emergency pool size in KiB, 0..=4194304 (default 16384)",
-        },
-        release_chunk: u32 {
-            default: 256,
-            description: "Pages released per OOM call, 1..=65536 (default 256)",
-        },
-        policy: u32 {
-            default: 1,
-            description: "OOM policy: 0 = observe, 1 = avert (default 1)",
-        },
-        avert_budget: u32 {
-            default: 8,
-            description: "Averts allowed per budget window, 0..=1000 (default 8)",
-        },
-        budget_window_ms: u32 {
-            default: 60000,
-            description: "Avert budget window in ms, 100..=3600000 (default 60000)",
-        },
-        ring_size: u32 {
-            default: 1024,
-            description: "Event ring capacity in records, 64..=65536 (default 1024)",
-        },
-        refill_delay_ms: u32 {
-            default: 5000,
-            description: "Time above the high watermarks before the pool refills, ms, 0..=600000 (default 5000)",
-        },
-        sample_slow_ms: u32 {
-            default: 1000,
-            description: "Sampling period far from the watermarks, ms, 10..=10000 (default 1000)",
-        },
-        sample_fast_ms: u32 {
-            default: 10,
-            description: "Sampling period near the watermarks, ms, 1..=1000 and <= sample_slow_ms (default 10)",
-        },
-    },
+}
+
+// Module parameters: checked at load (bad values fail it with `-EINVAL`), readable under
+// /sys/module/rust_oom_guard/parameters/ with their live values. Ranges are in `params.rs`.
+mod load_params {
+    use crate::params;
+
+    crate::ffi::module_params! {
+        pool_kib = params::POOL_KIB.default as u32, "Emergency pool size in KiB, 0..=4194304 (default 16384)";
+        release_chunk = params::RELEASE_CHUNK.default as u32, "Pages released per OOM call, 1..=65536 (default 256)";
+        policy = params::POLICY.default as u32, "OOM policy: 0 = observe, 1 = avert (default 1)";
+        avert_budget = params::AVERT_BUDGET.default as u32, "Averts allowed per budget window, 0..=1000 (default 8)";
+        budget_window_ms = params::BUDGET_WINDOW_MS.default as u32, "Avert budget window in ms, 100..=3600000 (default 60000)";
+        ring_size = params::RING_SIZE.default as u32, "Event ring capacity in records, 64..=65536 (default 1024)";
+        refill_delay_ms = params::REFILL_DELAY_MS.default as u32,
+            "Time above the high watermarks before the pool refills, ms, 0..=600000 (default 5000)";
+        sample_slow_ms = params::SAMPLE_SLOW_MS.default as u32, "Sampling period far from the watermarks, ms, 10..=10000 (default 1000)";
+        sample_fast_ms = params::SAMPLE_FAST_MS.default as u32,
+            "Sampling period near the watermarks, ms, 1..=1000 and <= sample_slow_ms (default 10)";
+    }
+}
+
+/// Publishes the live configuration to the parameters' sysfs files.
+pub(crate) fn publish_config(config: &abi::Config) {
+    load_params::release_chunk.set(config.release_chunk);
+    load_params::policy.set(config.policy);
+    load_params::avert_budget.set(config.avert_budget);
+    load_params::budget_window_ms.set(config.budget_window_ms);
+    load_params::refill_delay_ms.set(config.refill_delay_ms);
+    load_params::sample_slow_ms.set(config.sample_slow_ms);
+    load_params::sample_fast_ms.set(config.sample_fast_ms);
 }
 
 /// Logs one `pr_err` naming a rejected parameter and its accepted range; returns `EINVAL`.
@@ -111,33 +104,22 @@ struct OomGuard {
 
 /// Reads and checks every parameter, then allocates the shared state (ring and pool).
 fn setup() -> Result<Arc<Guard>> {
-    let mp = |p: &'static kernel::module_param::ModuleParamAccess<u32>| p.value();
-    let pool_kib = param(params::POOL_KIB, mp(&module_parameters::pool_kib))?;
-    let ring_size = param(params::RING_SIZE, mp(&module_parameters::ring_size))?;
+    let mp = |p: &'static ffi::Param| p.get();
+    let pool_kib = param(params::POOL_KIB, mp(&load_params::pool_kib))?;
+    let ring_size = param(params::RING_SIZE, mp(&load_params::ring_size))?;
     let config = abi::Config {
-        policy: param(params::POLICY, mp(&module_parameters::policy))?,
-        release_chunk: param(params::RELEASE_CHUNK, mp(&module_parameters::release_chunk))?,
-        avert_budget: param(params::AVERT_BUDGET, mp(&module_parameters::avert_budget))?,
-        budget_window_ms: param(
-            params::BUDGET_WINDOW_MS,
-            mp(&module_parameters::budget_window_ms),
-        )?,
-        refill_delay_ms: param(
-            params::REFILL_DELAY_MS,
-            mp(&module_parameters::refill_delay_ms),
-        )?,
-        sample_slow_ms: param(
-            params::SAMPLE_SLOW_MS,
-            mp(&module_parameters::sample_slow_ms),
-        )?,
-        sample_fast_ms: param(
-            params::SAMPLE_FAST_MS,
-            mp(&module_parameters::sample_fast_ms),
-        )?,
+        policy: param(params::POLICY, mp(&load_params::policy))?,
+        release_chunk: param(params::RELEASE_CHUNK, mp(&load_params::release_chunk))?,
+        avert_budget: param(params::AVERT_BUDGET, mp(&load_params::avert_budget))?,
+        budget_window_ms: param(params::BUDGET_WINDOW_MS, mp(&load_params::budget_window_ms))?,
+        refill_delay_ms: param(params::REFILL_DELAY_MS, mp(&load_params::refill_delay_ms))?,
+        sample_slow_ms: param(params::SAMPLE_SLOW_MS, mp(&load_params::sample_slow_ms))?,
+        sample_fast_ms: param(params::SAMPLE_FAST_MS, mp(&load_params::sample_fast_ms))?,
         reserved: 0,
     };
     // The one cross-parameter rule: fast sampling no slower than slow sampling.
     params::validate_config(&config).map_err(rejected)?;
+    publish_config(&config);
     let pool_pages = (pool_kib as usize) * 1024 / kernel::page::PAGE_SIZE;
     let state = Guard::new(config, ring_size as usize, pool_pages).inspect_err(|_| {
         pr_err!(

@@ -52,3 +52,49 @@ capacity_mib() {
 	MEMHOG_PROGRESS=/tmp/capacity memhog 64G >/dev/null 2>&1
 	echo $(($(tr -d ' ' </tmp/capacity) / 1024))
 }
+# Waits up to SECONDS for CMD to succeed, checking every 0.1 s; fails the test with MESSAGE if
+# it never does.
+wait_for() { # wait_for SECONDS MESSAGE CMD...
+	wf_tenths=$(($1 * 10)) wf_msg=$2
+	shift 2
+	wf_i=0
+	until "$@"; do
+		wf_i=$((wf_i + 1))
+		[ $wf_i -le $wf_tenths ] || fail "$wf_msg"
+		sleep 0.1
+	done
+}
+# Whether the device has a KILL record (the monitor reports a kill within its sampling period).
+kill_reported() {
+	guardctl read -n 2>/dev/null | grep -q 'kind=kill'
+}
+# Whether the pool is back at its target size.
+pool_full() {
+	[ "$(stat stats pool_pages)" = "$(stat stats pool_target)" ]
+}
+# Runs an unbounded hog (the command given) under a loaded guard and checks what T8 asks: the
+# pool is released chunk by chunk, the kill happens and is reported, the guard keeps working,
+# and the pool refills once memory is back.
+unbounded_oom() {
+	guardctl set refill_delay_ms=200 || fail "set refill_delay_ms"
+	kills=$(vmstat oom_kill)
+	"$@" >/dev/null 2>&1
+	rc=$?
+	[ "$rc" = 137 ] || fail "the unbounded hog '$*' was not killed (exit $rc)"
+	[ "$(vmstat oom_kill)" -gt "$kills" ] || fail "oom_kill did not move"
+	wait_for 5 "no KILL event within 5 s" kill_reported
+	guardctl read -n >/tmp/ev 2>/dev/null
+	grep -v 'kind=pool op=2' /tmp/ev | cut -c1-240
+	contiguous 0 </tmp/ev || fail "events not contiguous"
+	grep -q 'kind=oom action=avert' /tmp/ev || fail "the pool was never released"
+	grep -Eq 'kind=oom action=(pool-empty|budget-spent)' /tmp/ev ||
+		fail "no OOM event saying why the kill went ahead"
+	grep -q 'kind=kill kills=[1-9]' /tmp/ev || fail "no KILL event"
+	[ "$(stat stats kills)" -ge 1 ] || fail "stats.kills not counted"
+	# Memory is back: the pool refills to its target.
+	target=$(stat stats pool_target)
+	wait_for 10 "pool did not refill within 10 s: $(stat stats pool_pages)/$target" pool_full
+	guardctl read -n 2>/dev/null | grep -q 'kind=pool op=2' || fail "no refill event"
+	echo "pool back to $target pages; refills: $(stat stats pages_refilled) pages"
+	[ "$(guardctl version)" = "abi=1.0" ] || fail "device broken after the OOM"
+}

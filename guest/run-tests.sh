@@ -14,7 +14,12 @@ res=/tmp/ktap.results
 n=0 pass=0 fail=0 skip=0
 for t in /guard/tests/*.sh; do
 	name=$(basename "$t" .sh)
-	case $name in $filter) ;; *) continue ;; esac
+	# The filter is a comma-separated list of globs.
+	match=
+	for f in $(echo "$filter" | tr ',' ' '); do
+		case $name in $f) match=1 ;; esac
+	done
+	[ -n "$match" ] || continue
 	n=$((n + 1))
 	echo "# guard-test: running $name"
 	out=/tmp/test.$n.out
@@ -32,7 +37,7 @@ for t in /guard/tests/*.sh; do
 	esac
 	echo "# guard-test: $name exit $rc"
 	# Leave a clean guest for the next test, whatever this one left behind.
-	killall -q memhog guardctl timeit 2>/dev/null
+	killall -q memhog pipehog guardctl guardfuzz oom-guard timeit 2>/dev/null
 	sleep 0.1
 	[ -d /sys/module/rust_oom_guard ] && rmmod rust_oom_guard 2>/dev/null
 done

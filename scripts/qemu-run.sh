@@ -11,7 +11,7 @@ usage: $0 [--mode test|demo|bench] [ARCH] [VARIANT]
   ARCH       x86_64 or arm64 (default: \$ARCH or the host's)
   VARIANT    '' (default) or debug
 Environment (defaults):
-  TESTS=${TESTS:-*}          glob of guest test names to run
+  TESTS=${TESTS:-*}          comma-separated globs of guest test names to run
   MEM=${MEM:-256M (512M for debug)}  guest memory
   SMP=${SMP:-2}               guest CPUs
   TIMEOUT=${TIMEOUT:-900}     seconds before the guest is killed

@@ -14,11 +14,17 @@ for bad in pool_kib=4194305 release_chunk=0 release_chunk=65537 policy=2 avert_b
 	[ "$errs" = 1 ] || fail "insmod $bad: expected one 'invalid $name=' line, got $errs: $(dmesg | tail -n 3)"
 	echo "$bad -> EINVAL: $(dmesg | grep "invalid $name=")"
 done
-for bad in pool_kib=abc ring_size=-1 policy=; do
+# Malformed values: the kernel's parameter parser rejects them with one line naming the
+# parameter, before the module's init runs.
+for bad in pool_kib=abc ring_size=-1 policy= sample_slow_ms=0x; do
+	name=${bad%%=*}
+	dmesg -c >/dev/null
 	out=$(guardctl insmod "$MODULE" $bad)
 	[ "$out" = EINVAL ] || fail "insmod $bad: expected EINVAL, got: $out"
 	module_loaded && fail "module loaded after insmod $bad"
-	echo "$bad -> EINVAL"
+	errs=$(dmesg | grep -c "invalid for parameter \`$name'")
+	[ "$errs" = 1 ] || fail "insmod $bad: expected one 'invalid for parameter' line, got $errs: $(dmesg | tail -n 3)"
+	echo "$bad -> EINVAL: $(dmesg | grep 'invalid for parameter')"
 done
 # Nothing leaked by the failed loads: a 1 GiB pool would have shown.
 load pool_kib=4096 release_chunk=128 policy=0 avert_budget=3 ring_size=64 sample_fast_ms=5

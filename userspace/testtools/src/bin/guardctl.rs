@@ -9,10 +9,12 @@
 //!   version                    ABI version from the ioctl
 //!   stats | zones | config     the ioctl structs as key=value lines
 //!   set KEY=VALUE...           change the runtime configuration
-//!   read [-n] [-c COUNT] [-b BUFSIZE] [-t TIMEOUT_MS] [-w WAIT_MS] [-W FILE]
+//!   read [-n] [-c COUNT] [-b BUFSIZE] [-t TIMEOUT_MS] [-w WAIT_MS] [-W FILE] [-S] [-C MS]
 //!                              read records (-n: O_NONBLOCK; -w: sleep after open; -W: wait
-//!                              after open until FILE exists), one line each
-//!   poll [-t TIMEOUT_MS]       exit 0 if POLLIN within the timeout, 1 if not
+//!                              after open until FILE exists; -S: SIGUSR1 interrupts a
+//!                              blocked read (no SA_RESTART); -C: another thread closes the
+//!                              fd MS ms after open), one line each
+//!   poll [-e] [-t TIMEOUT_MS]  exit 0 if POLLIN within the timeout, 1 if not (-e: epoll)
 //!   ioctl-raw CMD [ADDR]       issue an arbitrary ioctl, print the errno name
 //!   insmod PATH [PARAM=VALUE...]  one finit_module() call, print ok or the errno name
 //!
@@ -189,8 +191,55 @@ fn poll_fd(fd: libc::c_int, timeout_ms: i32) -> Result<bool, String> {
     Ok(r > 0 && p.revents & libc::POLLIN != 0)
 }
 
+/// Waits for `EPOLLIN` on `fd` with a fresh epoll instance.
+fn epoll_fd(fd: libc::c_int, timeout_ms: i32) -> Result<bool, String> {
+    // SAFETY: `epoll_create1` has no memory-safety preconditions.
+    let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    if ep < 0 {
+        return Err(format!(
+            "epoll_create1: {}",
+            errno_name(&Error::last_os_error())
+        ));
+    }
+    let mut ev = libc::epoll_event {
+        events: libc::EPOLLIN as u32,
+        u64: 0,
+    };
+    // SAFETY: `ev` is a valid event; `ep` and `fd` are open descriptors.
+    let mut r = unsafe { libc::epoll_ctl(ep, libc::EPOLL_CTL_ADD, fd, &mut ev) };
+    if r == 0 {
+        // SAFETY: `ev` has room for the one event asked for.
+        r = unsafe { libc::epoll_wait(ep, &mut ev, 1, timeout_ms) };
+    }
+    let err = Error::last_os_error();
+    // SAFETY: `ep` is ours.
+    unsafe { libc::close(ep) };
+    if r < 0 {
+        return Err(format!("epoll: {}", errno_name(&err)));
+    }
+    Ok(r > 0 && ev.events & libc::EPOLLIN as u32 != 0)
+}
+
+extern "C" fn on_sigusr1(_: libc::c_int) {}
+
+/// Makes SIGUSR1 interrupt blocking system calls (`EINTR`) instead of killing the process.
+fn interrupt_on_sigusr1() -> Result<(), String> {
+    // SAFETY: A zeroed `sigaction` is a valid value to fill in.
+    let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+    sa.sa_sigaction = on_sigusr1 as extern "C" fn(libc::c_int) as usize;
+    sa.sa_flags = 0;
+    // SAFETY: `sa` is initialised; the handler is async-signal-safe (it does nothing).
+    if unsafe { libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut()) } != 0 {
+        return Err(format!("sigaction: {}", Error::last_os_error()));
+    }
+    Ok(())
+}
+
 fn read_cmd(dev_path: &str, args: &[String]) -> Result<(), String> {
     let nonblock = args.iter().any(|a| a == "-n");
+    if args.iter().any(|a| a == "-S") {
+        interrupt_on_sigusr1()?;
+    }
     let count = opt(args, "-c")?.unwrap_or(u64::MAX);
     let bufsize = opt(args, "-b")?.unwrap_or(64 * 1024) as usize;
     let timeout = opt(args, "-t")?;
@@ -203,6 +252,17 @@ fn read_cmd(dev_path: &str, args: &[String]) -> Result<(), String> {
         while !std::path::Path::new(path).exists() {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
+    }
+    if let Some(ms) = opt(args, "-C")? {
+        let fd = dev.0;
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            // SAFETY: Closing our own descriptor under a blocked read() is the test: the
+            // kernel keeps the file alive until the read returns. `Dev`'s later close then
+            // fails with EBADF, which is harmless.
+            unsafe { libc::close(fd) };
+            eprintln!("closed fd {fd}");
+        });
     }
     let mut buf = vec![0u8; bufsize];
     let mut seen = 0u64;
@@ -322,7 +382,12 @@ fn run(mut args: &[String]) -> Result<(), String> {
         "poll" => {
             let dev = Dev::open(dev_path, true)?;
             let t = opt(rest, "-t")?.unwrap_or(1000) as i32;
-            return if poll_fd(dev.0, t)? {
+            let ready = if rest.iter().any(|a| a == "-e") {
+                epoll_fd(dev.0, t)?
+            } else {
+                poll_fd(dev.0, t)?
+            };
+            return if ready {
                 Ok(())
             } else {
                 Err("no POLLIN".into())

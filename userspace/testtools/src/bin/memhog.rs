@@ -10,7 +10,9 @@
 //! Prints one `memhog: done <KiB> KiB in <ms> ms` line on success; exit code 0
 //! on success, 2 on bad arguments. With `MEMHOG_PROGRESS=FILE` it rewrites FILE with the KiB
 //! committed so far after every chunk, so a test can tell how far a hog got before the OOM
-//! killer stopped it.
+//! killer stopped it. With `MEMHOG_PATTERN=1` it fills every byte with a pattern derived from
+//! its offset and checks all of it before exiting (a memory test: exit 3 and the first bad
+//! offset if any byte changed).
 
 use oom_guard_testtools::{next_due, parse_size, KIB, MIB};
 use std::process::ExitCode;
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
             .open(p)
             .ok()
     });
+    let pattern = std::env::var_os("MEMHOG_PATTERN").is_some_and(|v| v == "1");
     let start = Instant::now();
     let mut chunks: Vec<Vec<u8>> = Vec::new();
     let mut done: u64 = 0;
@@ -80,9 +83,13 @@ fn main() -> ExitCode {
         // Fresh zeroed pages from mmap are not committed until written:
         // touch every page, with volatile writes the optimiser cannot drop.
         let mut chunk = vec![0u8; want];
-        for byte in chunk.iter_mut().step_by(PAGE) {
-            // SAFETY: `byte` is a valid, exclusive reference into `chunk`.
-            unsafe { std::ptr::write_volatile(byte, 0xa5) };
+        if pattern {
+            fill(&mut chunk, done);
+        } else {
+            for byte in chunk.iter_mut().step_by(PAGE) {
+                // SAFETY: `byte` is a valid, exclusive reference into `chunk`.
+                unsafe { std::ptr::write_volatile(byte, 0xa5) };
+            }
         }
         chunks.push(chunk);
         done += want as u64;
@@ -106,6 +113,38 @@ fn main() -> ExitCode {
         start.elapsed().as_millis()
     );
     std::thread::sleep(Duration::from_secs(hold));
+    if pattern {
+        let mut offset = 0;
+        for chunk in &chunks {
+            if let Some(bad) = check(chunk, offset) {
+                println!("memhog: pattern mismatch at offset {bad:#x} of {done:#x}");
+                return ExitCode::from(3);
+            }
+            offset += chunk.len() as u64;
+        }
+        println!("memhog: pattern intact over {} KiB", done / KIB);
+    }
     drop(chunks);
     ExitCode::SUCCESS
+}
+
+/// The pattern word at byte offset `offset`: the offset mixed so that every page differs and a
+/// page showing up at the wrong place, or zeroed, is caught.
+fn word(offset: u64) -> u64 {
+    (offset ^ 0x5a5a_5a5a_5a5a_5a5a).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// Fills `chunk`, which starts at `base` bytes into the hog's memory, with the pattern.
+fn fill(chunk: &mut [u8], base: u64) {
+    for (i, w) in chunk.chunks_exact_mut(8).enumerate() {
+        w.copy_from_slice(&word(base + 8 * i as u64).to_ne_bytes());
+    }
+}
+
+/// The offset of the first word of `chunk` that lost its pattern.
+fn check(chunk: &[u8], base: u64) -> Option<u64> {
+    chunk.chunks_exact(8).enumerate().find_map(|(i, w)| {
+        let at = base + 8 * i as u64;
+        (w != word(at).to_ne_bytes()).then_some(at)
+    })
 }

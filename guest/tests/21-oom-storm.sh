@@ -1,0 +1,48 @@
+# An OOM storm: 20 consecutive global OOMs (each hog unbounded, each ending in a kill once the
+# avert budget is spent). No crash, the counters agree with each other and with the records,
+# and the oom-guard reader (mlocked, oom_score_adj -1000) is alive and has every sequence
+# number.
+. /guard/lib.sh
+load pool_kib=32768 release_chunk=1024 avert_budget=8
+oom-guard watch --format json >/tmp/storm.json 2>/tmp/storm.err &
+reader=$!
+sleep 1
+kills0=$(vmstat oom_kill)
+i=0
+while [ $i -lt 20 ]; do
+	i=$((i + 1))
+	memhog 4G >/dev/null 2>&1
+	rc=$?
+	[ "$rc" = 137 ] || fail "hog $i was not killed (exit $rc)"
+	kill -0 $reader 2>/dev/null || fail "the reader died in OOM $i"
+done
+kills=$(($(vmstat oom_kill) - kills0))
+[ "$kills" -ge 20 ] || fail "20 hogs, but oom_kill moved by $kills"
+# The monitor reports kills within its sampling period.
+all_kills() { [ "$(stat stats kills)" -ge "$kills" ]; }
+wait_for 5 "stats.kills below $kills after 5 s" all_kills
+sleep 0.5
+kill -TERM $reader
+wait $reader
+rc=$?
+tail -n 3 /tmp/storm.err
+[ "$rc" = 0 ] || fail "reader exited $rc"
+guardctl stats >/tmp/stats
+cat /tmp/stats
+s() { awk -F= -v k="$1" '$1 == k { print $2 }' /tmp/stats; }
+n() { grep -c "\"type\":\"$1\"" /tmp/storm.json; }
+lines=$(grep -c '"seq":' /tmp/storm.json)
+[ "$lines" = "$(s events)" ] || fail "reader has $lines records, stats.events=$(s events)"
+awk -F'"seq":' '{ split($2, a, /[,}]/); if (a[1] + 0 != NR - 1) { print "gap at line " NR ": " a[1]; exit 1 } }' /tmp/storm.json ||
+	fail "sequence numbers not contiguous"
+[ "$(n lost)" = 0 ] || fail "the reader lost records"
+[ "$(n oom)" = "$(s oom_calls)" ] || fail "$(n oom) OOM records, stats.oom_calls=$(s oom_calls)"
+[ "$(n pressure)" = "$(s level_changes)" ] || fail "$(n pressure) pressure records, stats.level_changes=$(s level_changes)"
+averted=$(grep -c '"type":"oom".*"action":"avert"' /tmp/storm.json)
+[ "$averted" = "$(s averts)" ] || fail "$averted averted OOM records, stats.averts=$(s averts)"
+[ "$(s averts)" -le 8 ] || fail "stats.averts=$(s averts) exceeds the budget of 8"
+[ "$(s kills)" = "$kills" ] || fail "stats.kills=$(s kills), oom_kill moved by $kills"
+sum=$(($(n oom) + $(n pressure) + $(n pool) + $(n kill)))
+[ "$sum" = "$(s events)" ] || fail "oom+pressure+pool+kill records = $sum, stats.events=$(s events)"
+echo "storm: 20 hogs, $kills kills, $(s oom_calls) OOM calls ($averted averted), $(s events) events, reader has all of them"
+unload
