@@ -16,9 +16,11 @@ for t in /guard/tests/*.sh; do
 	name=$(basename "$t" .sh)
 	# The filter is a comma-separated list of globs.
 	match=
+	set -f
 	for f in $(echo "$filter" | tr ',' ' '); do
 		case $name in $f) match=1 ;; esac
 	done
+	set +f
 	[ -n "$match" ] || continue
 	n=$((n + 1))
 	echo "# guard-test: running $name"

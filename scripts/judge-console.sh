@@ -76,7 +76,7 @@ if [ "$MODE" = test ]; then
 	elif [ $((g_pass + g_fail + g_skip)) -ne "$plan" ]; then
 		check "KTAP results complete" 0 "plan 1..$plan, got $((g_pass + g_fail + g_skip)) results"
 	elif [ "$plan" -eq 0 ]; then
-		check "KTAP results present" 0 "no guest test matched TESTS='$TESTS'"
+		check "KTAP results present" 0 "no guest test matched TESTS='${TESTS:-*}'"
 	fi
 	grep -E '^(ok|not ok) [0-9]+ ' <<<"$ktap" | sed "s/^/    $KV: /" || true
 	# Show the diagnostics of failed guest tests.

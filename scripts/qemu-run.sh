@@ -83,9 +83,12 @@ elapsed=$(($(date +%s) - start))
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 [ "$MODE" = bench ] && { grep "^bench:" "$log" >"$outdir/bench.txt" || true; }
 set +e
+rm -f "$results"
 "$ROOT/scripts/judge-console.sh" --name "$KV" --mode "$MODE" --qemu-exit "$qrc" --timeout "$TIMEOUT" \
 	--results "$results" "$log"
 rc=$?
 set -e
+# A judge that died before writing its results is one failure, never stale numbers.
+[ -s "$results" ] || echo "0 1 0" >"$results"
 msg "$KV $MODE: $(awk '{ printf "%d passed, %d failed, %d skipped", $1, $2, $3 }' "$results") in $elapsed s (log: $log)"
 exit $rc

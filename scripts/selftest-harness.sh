@@ -40,7 +40,14 @@ n=0 bad=0
 expect() { # expect pass|fail NAME LOGFILE
 	local want=$1 name=$2 file=$3 got
 	n=$((n + 1))
-	if "$JUDGE" --name "$name" --mode test "$file" >"$tmp/out" 2>&1; then got=pass; else got=fail; fi
+	# A fail must be the judge's verdict (a "not ok" line), not the judge crashing.
+	if "$JUDGE" --name "$name" --mode test "$file" >"$tmp/out" 2>&1; then
+		got=pass
+	elif grep -q 'not ok' "$tmp/out"; then
+		got=fail
+	else
+		got=crash
+	fi
 	if [ "$got" = "$want" ]; then
 		echo "ok $n judge: $name -> $want"
 	else
@@ -57,7 +64,7 @@ variant() {
 splat_after_boot() { variant "$1" "/Run \/init/a $2"; }
 
 echo "KTAP version 1"
-echo "1..14"
+echo "1..15"
 expect pass "clean log with an OOM-killer report" "$tmp/clean.log"
 expect fail "WARNING splat" "$(splat_after_boot warn '[    2.0] WARNING: CPU: 0 PID: 1 at mm/page_alloc.c:4500 __alloc_pages+0x1/0x2')"
 expect fail "BUG splat" "$(splat_after_boot bug '[    2.0] BUG: sleeping function called from invalid context at mm/slub.c:4100')"
@@ -69,6 +76,7 @@ expect fail "Oops" "$(splat_after_boot oops '[    2.0] Oops: general protection 
 expect fail "Rust panic" "$(splat_after_boot rpanic '[    2.0] rust_kernel: panicked at rust_oom_guard.rs:10:5:')"
 expect fail "a failed guest test" "$(variant notok 's/^ok 3 03-c$/not ok 3 03-c/')"
 expect fail "incomplete KTAP plan" "$(variant short '/^ok 3 03-c$/d')"
+expect fail "no guest test ran (plan 1..0)" "$(variant empty 's/^1\.\.3$/1..0/; /^ok [0-9] /d')"
 expect fail "no KTAP at all" "$(variant noktap '/^KTAP version 1$/,/^# totals/d')"
 expect fail "missing sentinel (guest died)" "$(variant nosentinel '/^OOM_GUARD_SENTINEL/d')"
 expect fail "sentinel of another mode" "$(variant othermode 's/mode=test/mode=demo/')"
