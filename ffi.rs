@@ -714,7 +714,10 @@ impl KernelParam {
     /// with its only NUL (checked at compile time: the records are `static`s).
     #[doc(hidden)]
     pub(crate) const fn new(name: &'static [u8], param: &'static Param) -> Self {
-        assert!(matches!(name.last(), Some(0)), "parameter name without its NUL");
+        assert!(
+            matches!(name.last(), Some(0)),
+            "parameter name without its NUL"
+        );
         Self(bindings::kernel_param {
             name: name.as_ptr().cast(),
             // The module's own `struct module`, built by the kernel at load time; it outlives

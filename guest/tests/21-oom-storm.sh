@@ -3,7 +3,7 @@
 # and the oom-guard reader (mlocked, oom_score_adj -1000) is alive and has every sequence
 # number.
 . /guard/lib.sh
-load pool_kib=32768 release_chunk=1024 avert_budget=8
+load pool_kib=32768 release_chunk=1024 avert_budget=8 budget_window_ms=3600000
 oom-guard watch --format json >/tmp/storm.json 2>/tmp/storm.err &
 reader=$!
 sleep 1

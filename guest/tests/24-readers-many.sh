@@ -58,7 +58,7 @@ echo "spike: events $before -> $(stat stats events)"
 gone() { ! kill -0 "$1" 2>/dev/null; }
 wait_for 10 "the read under a closed fd did not return: $(tail -n 2 /tmp/c)" gone $r
 wait $r || fail "the read under a closed fd failed: $(tail -n 2 /tmp/c)"
-[ "$(grep -c seq= /tmp/c)" = $((total + 1)) ] || fail "the blocked read did not return the next event"
+[ "$(grep -c seq= /tmp/c)" -gt "$total" ] || fail "the blocked read did not return the next event"
 [ "$(stat stats readers)" = 1 ] || fail "readers=$(stat stats readers) after every reader closed"
 echo "close under a blocked read: the read returned the next event, every reader gone"
 unload
