@@ -19,6 +19,8 @@
 
 #[path = "../../../abi.rs"]
 pub mod abi;
+#[path = "../../../headroom.rs"]
+pub mod headroom;
 #[path = "../../../level.rs"]
 pub mod level;
 #[path = "../../../params.rs"]
