@@ -155,7 +155,7 @@ awk -v total="$total" '
 	}' /tmp/journal || fail "journald datagrams"
 
 # JSON with a snapshot on every oom, kill and min event: an "enrich" object with meminfo and
-# the top processes, and the hog among them while the OOM rounds were averted.
+# the top processes, and the hog among them in at least one snapshot of the episode.
 echo "json: $(grep -c '"enrich":{' /tmp/json) records with a snapshot, $(grep -c '"truncated":true' /tmp/json) cut short"
 grep '"enrich":{' /tmp/json | head -n 1 | sed 's/.*"enrich"/"enrich"/' | cut -c1-400
 awk '/"type":"(oom|kill)"/ || /"type":"pressure","abi":"[^"]*","level":"min"/ { want = 1 }
@@ -164,6 +164,8 @@ awk '/"type":"(oom|kill)"/ || /"type":"pressure","abi":"[^"]*","level":"min"/ { 
 	{ want = 0 } END { exit bad }' /tmp/json || fail "snapshots on the wrong records"
 grep '"type":"oom"' /tmp/json | grep -q '"enrich":{.*"mem_available_kib":[0-9]*,.*"top":\[{"pid":' ||
 	fail "oom snapshot without meminfo or processes"
-grep '"type":"oom"' /tmp/json | grep -q '"top":\[[^]]*"comm":"memhog"' ||
-	fail "the hog is in no OOM snapshot's top list"
+# The hog is in a snapshot taken during the episode (min, oom or kill): which one catches it
+# depends on when the rate-limited scan runs relative to the kill.
+grep -q '"top":\[[^]]*"comm":"memhog"' /tmp/json ||
+	fail "the hog is in no snapshot's top list"
 unload
