@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * oom_guard.h - userspace ABI of /dev/oom_guard (rust_oom_guard), version 1.0.
+ * oom_guard.h - userspace ABI of /dev/oom_guard (rust_oom_guard), version 1.1.
  *
  * This is a C rendering of abi.rs, the single definition of the ABI; the structs below have the
  * same fields in the same order, and the assertions at the end pin every size and the key
@@ -13,7 +13,9 @@
  * skip record types you do not know. Copy records out of the byte buffer with memcpy() rather
  * than casting pointers into it (records are not guaranteed to be 8-byte aligned in a buffer
  * you assembled yourself). A newer abi_minor may append fields: size may be larger than the
- * struct; a different abi_major is incompatible.
+ * struct; a different abi_major is incompatible. An older one may lack fields: a PRESSURE record
+ * from ABI 1.0 is OOM_GUARD_PRESSURE_RECORD_SIZE_1_0 bytes long, without the trailing headroom
+ * fields (read them as headroom 0, fall_rate 0, tte_ms OOM_GUARD_TTE_UNKNOWN).
  */
 #ifndef OOM_GUARD_H
 #define OOM_GUARD_H
@@ -25,7 +27,7 @@
 /* ---- versions and limits ------------------------------------------------------------------ */
 
 #define OOM_GUARD_ABI_MAJOR 1
-#define OOM_GUARD_ABI_MINOR 0
+#define OOM_GUARD_ABI_MINOR 1
 /* OOM_GUARD_GET_VERSION returns (major << 8) | minor. */
 #define OOM_GUARD_ABI_VERSION ((OOM_GUARD_ABI_MAJOR << 8) | OOM_GUARD_ABI_MINOR)
 
@@ -42,6 +44,9 @@
 /* Header flag: the system had more populated zones than OOM_GUARD_MAX_ZONES. */
 #define OOM_GUARD_FLAG_ZONES_TRUNCATED (1u << 0)
 
+/* A time to exhaustion that is not known: available memory is not falling (ABI 1.1). */
+#define OOM_GUARD_TTE_UNKNOWN UINT64_MAX
+
 /* ---- enumerations ------------------------------------------------------------------------- */
 
 /* Record types, in oom_guard_header.rtype. */
@@ -50,11 +55,31 @@
 #define OOM_GUARD_RECORD_POOL 3     /* struct oom_guard_pool */
 #define OOM_GUARD_RECORD_KILL 4     /* struct oom_guard_kill */
 #define OOM_GUARD_RECORD_LOST 5     /* struct oom_guard_lost */
+#define OOM_GUARD_RECORD_HEADROOM 6 /* struct oom_guard_headroom, since ABI 1.1 */
+#define OOM_GUARD_RECORD_RECLAIM 7  /* struct oom_guard_reclaim, since ABI 1.1 */
 
 /* Memory pressure levels. */
 #define OOM_GUARD_LEVEL_OK 0
 #define OOM_GUARD_LEVEL_LOW 1
 #define OOM_GUARD_LEVEL_MIN 2
+
+/*
+ * Headroom levels from available memory, in rising severity (ABI 1.1). The numbers are GLib's
+ * G_MEMORY_MONITOR_WARNING_LEVEL_* values.
+ */
+#define OOM_GUARD_HEADROOM_PLENTY 0    /* above every threshold */
+#define OOM_GUARD_HEADROOM_LOW 50      /* below headroom_low: a good time to drop caches */
+#define OOM_GUARD_HEADROOM_MEDIUM 100  /* below headroom_medium: free what can be freed */
+#define OOM_GUARD_HEADROOM_CRITICAL 255 /* below headroom_critical: the OOM killer is near */
+
+/* oom_guard_reclaim.phase (ABI 1.1). */
+#define OOM_GUARD_RECLAIM_PHASE_ONSET 1  /* the kernel called the shrinker after a quiet period */
+#define OOM_GUARD_RECLAIM_PHASE_DIRECT 2 /* direct reclaim joined a kswapd-only episode */
+#define OOM_GUARD_RECLAIM_PHASE_END 3    /* no reclaim for reclaim_quiet_ms */
+
+/* oom_guard_reclaim.who bits: who reclaimed during the episode so far (ABI 1.1). */
+#define OOM_GUARD_RECLAIM_KSWAPD (1u << 0)
+#define OOM_GUARD_RECLAIM_DIRECT (1u << 1)
 
 /* oom_guard_zone.state: where a zone stands against its watermarks. */
 #define OOM_GUARD_ZONE_ABOVE_HIGH 0
@@ -79,6 +104,10 @@
 /* oom_guard_config.policy. */
 #define OOM_GUARD_POLICY_OBSERVE 0
 #define OOM_GUARD_POLICY_AVERT 1
+
+/* oom_guard_config.headroom_unit (ABI 1.1). */
+#define OOM_GUARD_HEADROOM_PERCENT 0 /* percent of the pages managed by the allocator */
+#define OOM_GUARD_HEADROOM_KIB 1
 
 /* ---- records ------------------------------------------------------------------------------ */
 
@@ -110,7 +139,10 @@ struct oom_guard_zone {
 	uint64_t managed;  /* pages managed by the buddy allocator */
 };
 
-/* Payload of OOM_GUARD_RECORD_PRESSURE (600 bytes): the pressure level changed. */
+/*
+ * Payload of OOM_GUARD_RECORD_PRESSURE (624 bytes; 600 in ABI 1.0, which lacks the fields from
+ * headroom on): the pressure level changed.
+ */
 struct oom_guard_pressure {
 	uint8_t source;    /* OOM_GUARD_SOURCE_* */
 	uint8_t old_level; /* OOM_GUARD_LEVEL_* */
@@ -120,6 +152,10 @@ struct oom_guard_pressure {
 	uint64_t free_pages;
 	uint64_t available_pages; /* si_mem_available() */
 	struct oom_guard_zone zones[OOM_GUARD_MAX_ZONES];
+	uint8_t headroom;  /* OOM_GUARD_HEADROOM_* at the time (ABI 1.1) */
+	uint8_t reserved2[7];
+	uint64_t fall_rate; /* pages/s available memory falls, 0 if not falling (ABI 1.1) */
+	uint64_t tte_ms;   /* ms until the min watermarks at that rate, or OOM_GUARD_TTE_UNKNOWN */
 };
 
 /* Payload of OOM_GUARD_RECORD_OOM (656 bytes): the OOM notifier was called. */
@@ -164,12 +200,51 @@ struct oom_guard_lost {
 	uint64_t first_seq; /* the next record has seq == first_seq + count */
 };
 
+/*
+ * Payload of OOM_GUARD_RECORD_HEADROOM (80 bytes, ABI 1.1): the headroom level changed. The
+ * thresholds apply to available_pages; tte_ms counts down to floor_pages.
+ */
+struct oom_guard_headroom {
+	uint8_t old_level; /* OOM_GUARD_HEADROOM_* */
+	uint8_t new_level;
+	uint8_t wm_level;  /* OOM_GUARD_LEVEL_* at the time */
+	uint8_t wm_state;  /* the worst OOM_GUARD_ZONE_* at the time */
+	uint32_t reserved;
+	uint64_t free_pages;
+	uint64_t available_pages; /* si_mem_available() */
+	uint64_t total_pages;     /* managed by the allocator, all zones (what percentages are of) */
+	uint64_t low_pages;       /* the thresholds, in available pages */
+	uint64_t medium_pages;
+	uint64_t critical_pages;
+	uint64_t floor_pages;     /* sum over zones of min watermark + lowmem reserve */
+	uint64_t fall_rate;       /* pages/s, 0 if not falling */
+	uint64_t tte_ms;          /* ms until floor_pages, or OOM_GUARD_TTE_UNKNOWN */
+};
+
+/* Payload of OOM_GUARD_RECORD_RECLAIM (48 bytes, ABI 1.1): reclaim started, escalated, ended. */
+struct oom_guard_reclaim {
+	uint8_t phase;     /* OOM_GUARD_RECLAIM_PHASE_* */
+	uint8_t who;       /* OOM_GUARD_RECLAIM_KSWAPD | OOM_GUARD_RECLAIM_DIRECT */
+	uint8_t wm_level;  /* OOM_GUARD_LEVEL_* at the time */
+	uint8_t headroom;  /* OOM_GUARD_HEADROOM_* at the time */
+	uint32_t reserved;
+	uint64_t kswapd_calls; /* shrinker calls from kswapd during the episode so far */
+	uint64_t direct_calls; /* shrinker calls from direct reclaim during the episode so far */
+	uint64_t duration_ms;  /* since the episode's onset (0 in the onset record) */
+	uint64_t free_pages;
+	uint64_t available_pages;
+};
+
 #define OOM_GUARD_HEADER_SIZE 32
-#define OOM_GUARD_PRESSURE_RECORD_SIZE 632
+#define OOM_GUARD_PRESSURE_SIZE_1_0 600
+#define OOM_GUARD_PRESSURE_RECORD_SIZE_1_0 632
+#define OOM_GUARD_PRESSURE_RECORD_SIZE 656
 #define OOM_GUARD_OOM_RECORD_SIZE 688
 #define OOM_GUARD_POOL_RECORD_SIZE 64
 #define OOM_GUARD_KILL_RECORD_SIZE 72
 #define OOM_GUARD_LOST_RECORD_SIZE 48
+#define OOM_GUARD_HEADROOM_RECORD_SIZE 112
+#define OOM_GUARD_RECLAIM_RECORD_SIZE 80
 /* The smallest record; a smaller read() buffer fails with EINVAL. */
 #define OOM_GUARD_MIN_RECORD OOM_GUARD_LOST_RECORD_SIZE
 /* The largest record: a read() buffer of this size always holds the next record. */
@@ -177,7 +252,7 @@ struct oom_guard_lost {
 
 /* ---- ioctls ------------------------------------------------------------------------------- */
 
-/* Counters returned by OOM_GUARD_GET_STATS (128 bytes). */
+/* Counters returned by OOM_GUARD_GET_STATS (192 bytes; the first 128 are ABI 1.0). */
 struct oom_guard_stats {
 	uint64_t oom_calls;
 	uint64_t averts;
@@ -195,6 +270,15 @@ struct oom_guard_stats {
 	uint64_t readers;
 	uint64_t kills;
 	uint64_t samples;         /* watermark monitor wake-ups */
+	/* ABI 1.1: */
+	uint64_t headroom;        /* OOM_GUARD_HEADROOM_* now */
+	uint64_t headroom_changes;
+	uint64_t fall_rate;       /* pages/s available memory falls now, 0 if not falling */
+	uint64_t tte_ms;          /* ms until the min watermarks, or OOM_GUARD_TTE_UNKNOWN */
+	uint64_t reclaim_episodes;
+	uint64_t reclaim_kswapd_calls; /* shrinker calls from kswapd since load */
+	uint64_t reclaim_direct_calls; /* shrinker calls from direct reclaim since load */
+	uint64_t reclaim_active;  /* 1 while a reclaim episode is running */
 };
 
 /* Zone snapshot returned by OOM_GUARD_GET_ZONES (608 bytes). */
@@ -207,7 +291,10 @@ struct oom_guard_zones {
 	struct oom_guard_zone zones[OOM_GUARD_MAX_ZONES];
 };
 
-/* Runtime configuration (32 bytes); ranges in docs/ABI.md, SET_CONFIG checks them all. */
+/*
+ * Runtime configuration (64 bytes; the first 32 are ABI 1.0); ranges in docs/ABI.md, SET_CONFIG
+ * checks them all, and the rules between fields.
+ */
 struct oom_guard_config {
 	uint32_t policy;          /* OOM_GUARD_POLICY_*, default avert */
 	uint32_t release_chunk;   /* 1..65536 pages, default 256 */
@@ -217,7 +304,20 @@ struct oom_guard_config {
 	uint32_t sample_slow_ms;  /* 10..10000, default 1000 */
 	uint32_t sample_fast_ms;  /* 1..1000 and <= sample_slow_ms, default 10 */
 	uint32_t reserved;        /* must be 0 */
+	/* ABI 1.1: */
+	uint32_t headroom_unit;   /* OOM_GUARD_HEADROOM_PERCENT (default) or _KIB */
+	uint32_t headroom_low;    /* 1..2^31, > headroom_medium, <= 100 in percent, default 20 */
+	uint32_t headroom_medium; /* 1..2^31, > headroom_critical, default 10 */
+	uint32_t headroom_critical; /* 1..2^31, default 5 */
+	uint32_t headroom_hysteresis; /* 0..2^31, <= 100 in percent, default 2 */
+	uint32_t sample_min_ms;   /* 1..1000 and <= sample_fast_ms, default 1 */
+	uint32_t reclaim_quiet_ms; /* 10..60000, default 500 */
+	uint32_t reserved2;       /* must be 0 */
 };
+
+/* The ABI 1.0 sizes of the ioctl structs: their first bytes (the 1.0 ioctl numbers below). */
+#define OOM_GUARD_STATS_SIZE_1_0 128
+#define OOM_GUARD_CONFIG_SIZE_1_0 32
 
 #define OOM_GUARD_IOCTL_MAGIC 0xB7
 
@@ -227,6 +327,17 @@ struct oom_guard_config {
 #define OOM_GUARD_GET_CONFIG _IOR(OOM_GUARD_IOCTL_MAGIC, 3, struct oom_guard_config)
 /* Needs CAP_SYS_ADMIN (EPERM); any value out of range fails with EINVAL, changing nothing. */
 #define OOM_GUARD_SET_CONFIG _IOW(OOM_GUARD_IOCTL_MAGIC, 4, struct oom_guard_config)
+
+/*
+ * The ABI 1.0 numbers, still answered: GET_STATS_1_0 and GET_CONFIG_1_0 return the first 128 and
+ * 32 bytes; SET_CONFIG_1_0 sets the first 32 bytes and keeps the fields added since (the result
+ * is checked as a whole).
+ */
+#define OOM_GUARD_GET_STATS_1_0 _IOC(_IOC_READ, OOM_GUARD_IOCTL_MAGIC, 1, OOM_GUARD_STATS_SIZE_1_0)
+#define OOM_GUARD_GET_CONFIG_1_0 \
+	_IOC(_IOC_READ, OOM_GUARD_IOCTL_MAGIC, 3, OOM_GUARD_CONFIG_SIZE_1_0)
+#define OOM_GUARD_SET_CONFIG_1_0 \
+	_IOC(_IOC_WRITE, OOM_GUARD_IOCTL_MAGIC, 4, OOM_GUARD_CONFIG_SIZE_1_0)
 
 /* ---- layout checks (docs/ABI.md) ---------------------------------------------------------- */
 
@@ -260,7 +371,7 @@ OOM_GUARD_ASSERT(offsetof(struct oom_guard_zone, boost) == 48);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_zone, reserve) == 56);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_zone, managed) == 64);
 
-OOM_GUARD_ASSERT(sizeof(struct oom_guard_pressure) == 600);
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_pressure) == 624);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, source) == 0);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, old_level) == 1);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, new_level) == 2);
@@ -268,6 +379,11 @@ OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, nr_zones) == 4);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, free_pages) == 8);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, available_pages) == 16);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, zones) == 24);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, headroom) == OOM_GUARD_PRESSURE_SIZE_1_0);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, headroom) == 600);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, reserved2) == 601);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, fall_rate) == 608);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, tte_ms) == 616);
 
 OOM_GUARD_ASSERT(sizeof(struct oom_guard_oom) == 656);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, action) == 0);
@@ -300,6 +416,34 @@ OOM_GUARD_ASSERT(sizeof(struct oom_guard_lost) == 16);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_lost, count) == 0);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_lost, first_seq) == 8);
 
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_headroom) == 80);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_headroom, old_level) == 0);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_headroom, new_level) == 1);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_headroom, wm_level) == 2);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_headroom, wm_state) == 3);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_headroom, reserved) == 4);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_headroom, free_pages) == 8);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_headroom, available_pages) == 16);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_headroom, total_pages) == 24);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_headroom, low_pages) == 32);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_headroom, medium_pages) == 40);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_headroom, critical_pages) == 48);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_headroom, floor_pages) == 56);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_headroom, fall_rate) == 64);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_headroom, tte_ms) == 72);
+
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_reclaim) == 48);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_reclaim, phase) == 0);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_reclaim, who) == 1);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_reclaim, wm_level) == 2);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_reclaim, headroom) == 3);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_reclaim, reserved) == 4);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_reclaim, kswapd_calls) == 8);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_reclaim, direct_calls) == 16);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_reclaim, duration_ms) == 24);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_reclaim, free_pages) == 32);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_reclaim, available_pages) == 40);
+
 OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + sizeof(struct oom_guard_pressure) ==
 		 OOM_GUARD_PRESSURE_RECORD_SIZE);
 OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + sizeof(struct oom_guard_oom) ==
@@ -310,10 +454,25 @@ OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + sizeof(struct oom_guard_kill) ==
 		 OOM_GUARD_KILL_RECORD_SIZE);
 OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + sizeof(struct oom_guard_lost) ==
 		 OOM_GUARD_LOST_RECORD_SIZE);
+OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + sizeof(struct oom_guard_headroom) ==
+		 OOM_GUARD_HEADROOM_RECORD_SIZE);
+OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + sizeof(struct oom_guard_reclaim) ==
+		 OOM_GUARD_RECLAIM_RECORD_SIZE);
+OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + OOM_GUARD_PRESSURE_SIZE_1_0 ==
+		 OOM_GUARD_PRESSURE_RECORD_SIZE_1_0);
+OOM_GUARD_ASSERT(OOM_GUARD_PRESSURE_RECORD_SIZE < OOM_GUARD_MAX_RECORD);
 OOM_GUARD_ASSERT(OOM_GUARD_MAX_RECORD == 688);
 
-OOM_GUARD_ASSERT(sizeof(struct oom_guard_stats) == 128);
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_stats) == 192);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, samples) == 120);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, headroom) == OOM_GUARD_STATS_SIZE_1_0);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, headroom_changes) == 136);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, fall_rate) == 144);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, tte_ms) == 152);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, reclaim_episodes) == 160);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, reclaim_kswapd_calls) == 168);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, reclaim_direct_calls) == 176);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, reclaim_active) == 184);
 
 OOM_GUARD_ASSERT(sizeof(struct oom_guard_zones) == 608);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_zones, nr_zones) == 0);
@@ -323,10 +482,18 @@ OOM_GUARD_ASSERT(offsetof(struct oom_guard_zones, available_pages) == 16);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_zones, level) == 24);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_zones, zones) == 32);
 
-OOM_GUARD_ASSERT(sizeof(struct oom_guard_config) == 32);
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_config) == 64);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, policy) == 0);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, sample_fast_ms) == 24);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, reserved) == 28);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, headroom_unit) == OOM_GUARD_CONFIG_SIZE_1_0);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, headroom_low) == 36);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, headroom_medium) == 40);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, headroom_critical) == 44);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, headroom_hysteresis) == 48);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, sample_min_ms) == 52);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, reclaim_quiet_ms) == 56);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, reserved2) == 60);
 
 /*
  * The documented numbers follow the asm-generic ioctl encoding, which x86, arm, arm64 and riscv
@@ -336,10 +503,13 @@ OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, reserved) == 28);
 #if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || defined(__arm__) || \
 	defined(__riscv)
 OOM_GUARD_ASSERT(OOM_GUARD_GET_VERSION == 0x8004B700u);
-OOM_GUARD_ASSERT(OOM_GUARD_GET_STATS == 0x8080B701u);
+OOM_GUARD_ASSERT(OOM_GUARD_GET_STATS == 0x80C0B701u);
 OOM_GUARD_ASSERT(OOM_GUARD_GET_ZONES == 0x8260B702u);
-OOM_GUARD_ASSERT(OOM_GUARD_GET_CONFIG == 0x8020B703u);
-OOM_GUARD_ASSERT(OOM_GUARD_SET_CONFIG == 0x4020B704u);
+OOM_GUARD_ASSERT(OOM_GUARD_GET_CONFIG == 0x8040B703u);
+OOM_GUARD_ASSERT(OOM_GUARD_SET_CONFIG == 0x4040B704u);
+OOM_GUARD_ASSERT(OOM_GUARD_GET_STATS_1_0 == 0x8080B701u);
+OOM_GUARD_ASSERT(OOM_GUARD_GET_CONFIG_1_0 == 0x8020B703u);
+OOM_GUARD_ASSERT(OOM_GUARD_SET_CONFIG_1_0 == 0x4020B704u);
 #endif
 
 #undef OOM_GUARD_ASSERT

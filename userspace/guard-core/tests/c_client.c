@@ -6,7 +6,8 @@
  *   c_client --ioctls     print the ioctl numbers and the ABI constants
  *
  * Records are walked by their header's size and copied out of the byte buffer with memcpy()
- * into the header's structs, as a real client of /dev/oom_guard would.
+ * into the header's structs, as a real client of /dev/oom_guard would. A PRESSURE record from
+ * ABI 1.0 (without the trailing headroom fields) gets the documented defaults for them.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -51,15 +52,37 @@ static int print_ioctls(void)
 	printf("OOM_GUARD_GET_ZONES=0x%08lx\n", (unsigned long)OOM_GUARD_GET_ZONES);
 	printf("OOM_GUARD_GET_CONFIG=0x%08lx\n", (unsigned long)OOM_GUARD_GET_CONFIG);
 	printf("OOM_GUARD_SET_CONFIG=0x%08lx\n", (unsigned long)OOM_GUARD_SET_CONFIG);
+	printf("OOM_GUARD_GET_STATS_1_0=0x%08lx\n", (unsigned long)OOM_GUARD_GET_STATS_1_0);
+	printf("OOM_GUARD_GET_CONFIG_1_0=0x%08lx\n", (unsigned long)OOM_GUARD_GET_CONFIG_1_0);
+	printf("OOM_GUARD_SET_CONFIG_1_0=0x%08lx\n", (unsigned long)OOM_GUARD_SET_CONFIG_1_0);
 	printf("OOM_GUARD_ABI_VERSION=0x%04x\n", (unsigned)OOM_GUARD_ABI_VERSION);
 	printf("OOM_GUARD_MAX_RECORD=%u\n", (unsigned)OOM_GUARD_MAX_RECORD);
 	printf("OOM_GUARD_MAX_ZONES=%u\n", (unsigned)OOM_GUARD_MAX_ZONES);
 	printf("OOM_GUARD_FLAG_ZONES_TRUNCATED=%u\n", (unsigned)OOM_GUARD_FLAG_ZONES_TRUNCATED);
 	printf("OOM_GUARD_POLICY_OBSERVE=%u\n", (unsigned)OOM_GUARD_POLICY_OBSERVE);
 	printf("OOM_GUARD_POLICY_AVERT=%u\n", (unsigned)OOM_GUARD_POLICY_AVERT);
+	printf("OOM_GUARD_TTE_UNKNOWN=%llu\n", (unsigned long long)OOM_GUARD_TTE_UNKNOWN);
+	printf("OOM_GUARD_HEADROOM=%u,%u,%u,%u\n", (unsigned)OOM_GUARD_HEADROOM_PLENTY,
+	       (unsigned)OOM_GUARD_HEADROOM_LOW, (unsigned)OOM_GUARD_HEADROOM_MEDIUM,
+	       (unsigned)OOM_GUARD_HEADROOM_CRITICAL);
+	printf("OOM_GUARD_RECLAIM_PHASE=%u,%u,%u\n", (unsigned)OOM_GUARD_RECLAIM_PHASE_ONSET,
+	       (unsigned)OOM_GUARD_RECLAIM_PHASE_DIRECT, (unsigned)OOM_GUARD_RECLAIM_PHASE_END);
+	printf("OOM_GUARD_RECLAIM_WHO=%u,%u\n", (unsigned)OOM_GUARD_RECLAIM_KSWAPD,
+	       (unsigned)OOM_GUARD_RECLAIM_DIRECT);
+	printf("OOM_GUARD_HEADROOM_UNIT=%u,%u\n", (unsigned)OOM_GUARD_HEADROOM_PERCENT,
+	       (unsigned)OOM_GUARD_HEADROOM_KIB);
+	printf("OOM_GUARD_RECORD=%u,%u\n", (unsigned)OOM_GUARD_RECORD_HEADROOM,
+	       (unsigned)OOM_GUARD_RECORD_RECLAIM);
+	printf("record_sizes=%u,%u,%u,%u,%u,%u,%u,%u\n", (unsigned)OOM_GUARD_PRESSURE_RECORD_SIZE_1_0,
+	       (unsigned)OOM_GUARD_PRESSURE_RECORD_SIZE, (unsigned)OOM_GUARD_OOM_RECORD_SIZE,
+	       (unsigned)OOM_GUARD_POOL_RECORD_SIZE, (unsigned)OOM_GUARD_KILL_RECORD_SIZE,
+	       (unsigned)OOM_GUARD_LOST_RECORD_SIZE, (unsigned)OOM_GUARD_HEADROOM_RECORD_SIZE,
+	       (unsigned)OOM_GUARD_RECLAIM_RECORD_SIZE);
 	printf("sizeof_stats=%u\n", (unsigned)sizeof(struct oom_guard_stats));
 	printf("sizeof_zones=%u\n", (unsigned)sizeof(struct oom_guard_zones));
 	printf("sizeof_config=%u\n", (unsigned)sizeof(struct oom_guard_config));
+	printf("sizeof_stats_1_0=%u\n", (unsigned)OOM_GUARD_STATS_SIZE_1_0);
+	printf("sizeof_config_1_0=%u\n", (unsigned)OOM_GUARD_CONFIG_SIZE_1_0);
 	return 0;
 }
 
@@ -147,14 +170,24 @@ static int print_records(const unsigned char *buf, size_t len)
 		case OOM_GUARD_RECORD_PRESSURE: {
 			struct oom_guard_pressure p;
 
-			if (payload(&p, sizeof(p), rec, h.size))
-				return 1;
+			if (h.size >= OOM_GUARD_PRESSURE_RECORD_SIZE) {
+				if (payload(&p, sizeof(p), rec, h.size))
+					return 1;
+			} else {
+				/* ABI 1.0: no headroom fields. */
+				memset(&p, 0, sizeof(p));
+				if (payload(&p, OOM_GUARD_PRESSURE_SIZE_1_0, rec, h.size))
+					return 1;
+				p.tte_ms = OOM_GUARD_TTE_UNKNOWN;
+			}
 			printf(" source=%u old_level=%u new_level=%u nr_zones=%lu free_pages=%llu"
 			       " available_pages=%llu",
 			       (unsigned)p.source, (unsigned)p.old_level, (unsigned)p.new_level,
 			       (unsigned long)p.nr_zones, (unsigned long long)p.free_pages,
 			       (unsigned long long)p.available_pages);
 			print_zones(p.zones, p.nr_zones);
+			printf(" headroom=%u fall_rate=%llu tte_ms=%llu", (unsigned)p.headroom,
+			       (unsigned long long)p.fall_rate, (unsigned long long)p.tte_ms);
 			break;
 		}
 		case OOM_GUARD_RECORD_OOM: {
@@ -204,6 +237,39 @@ static int print_records(const unsigned char *buf, size_t len)
 				return 1;
 			printf(" count=%llu first_seq=%llu", (unsigned long long)l.count,
 			       (unsigned long long)l.first_seq);
+			break;
+		}
+		case OOM_GUARD_RECORD_HEADROOM: {
+			struct oom_guard_headroom r;
+
+			if (payload(&r, sizeof(r), rec, h.size))
+				return 1;
+			printf(" old_level=%u new_level=%u wm_level=%u wm_state=%u free_pages=%llu"
+			       " available_pages=%llu total_pages=%llu low_pages=%llu medium_pages=%llu"
+			       " critical_pages=%llu floor_pages=%llu fall_rate=%llu tte_ms=%llu",
+			       (unsigned)r.old_level, (unsigned)r.new_level, (unsigned)r.wm_level,
+			       (unsigned)r.wm_state, (unsigned long long)r.free_pages,
+			       (unsigned long long)r.available_pages, (unsigned long long)r.total_pages,
+			       (unsigned long long)r.low_pages, (unsigned long long)r.medium_pages,
+			       (unsigned long long)r.critical_pages, (unsigned long long)r.floor_pages,
+			       (unsigned long long)r.fall_rate, (unsigned long long)r.tte_ms);
+			if (r.tte_ms == OOM_GUARD_TTE_UNKNOWN)
+				printf(" tte=unknown");
+			break;
+		}
+		case OOM_GUARD_RECORD_RECLAIM: {
+			struct oom_guard_reclaim r;
+
+			if (payload(&r, sizeof(r), rec, h.size))
+				return 1;
+			printf(" phase=%u who=%u%s%s wm_level=%u headroom=%u kswapd_calls=%llu"
+			       " direct_calls=%llu duration_ms=%llu free_pages=%llu available_pages=%llu",
+			       (unsigned)r.phase, (unsigned)r.who,
+			       (r.who & OOM_GUARD_RECLAIM_KSWAPD) ? ":kswapd" : "",
+			       (r.who & OOM_GUARD_RECLAIM_DIRECT) ? ":direct" : "", (unsigned)r.wm_level,
+			       (unsigned)r.headroom, (unsigned long long)r.kswapd_calls,
+			       (unsigned long long)r.direct_calls, (unsigned long long)r.duration_ms,
+			       (unsigned long long)r.free_pages, (unsigned long long)r.available_pages);
 			break;
 		}
 		default:

@@ -116,7 +116,8 @@ fn zone(i: u8) -> ZoneSnapshot {
 }
 
 /// One record of every type with distinctive values, plus a record of an unknown type and one
-/// from a newer minor version with an appended field, which a client must skip by `size`.
+/// from a newer minor version with an appended field, which a client must skip by `size`, and a
+/// `PRESSURE` record from ABI 1.0, without the trailing headroom fields.
 fn fixture() -> Vec<u8> {
     let mut all = [ZoneSnapshot::default(); MAX_ZONES];
     for (i, z) in (0u8..).zip(all.iter_mut()) {
@@ -136,6 +137,10 @@ fn fixture() -> Vec<u8> {
                 free_pages: 0x1122_3344_5566_7788,
                 available_pages: 0x8877_6655_4433_2211,
                 zones: all,
+                headroom: HeadroomLevel::Medium as u8,
+                reserved2: [0; 7],
+                fall_rate: 0x0F0E_0D0C_0B0A_0908,
+                tte_ms: 0x1020_3040_5060_7080,
             }),
         ),
         (
@@ -182,6 +187,58 @@ fn fixture() -> Vec<u8> {
             Payload::Lost(Lost {
                 count: 0xD1_0000_0000_0001,
                 first_seq: 0xD2_0000_0000_0002,
+            }),
+        ),
+        (
+            0,
+            Payload::Headroom(Headroom {
+                old_level: HeadroomLevel::Low as u8,
+                new_level: HeadroomLevel::Critical as u8,
+                wm_level: Level::Low as u8,
+                wm_state: ZoneState::BelowLow as u8,
+                reserved: 0,
+                free_pages: 0xE1_0000_0000_0001,
+                available_pages: 0xE2_0000_0000_0002,
+                total_pages: 0xE3_0000_0000_0003,
+                low_pages: 0xE4_0000_0000_0004,
+                medium_pages: 0xE5_0000_0000_0005,
+                critical_pages: 0xE6_0000_0000_0006,
+                floor_pages: 0xE7_0000_0000_0007,
+                fall_rate: 0xE8_0000_0000_0008,
+                tte_ms: 0xE9_0000_0000_0009,
+            }),
+        ),
+        (
+            0,
+            Payload::Headroom(Headroom {
+                old_level: HeadroomLevel::Medium as u8,
+                new_level: HeadroomLevel::Plenty as u8,
+                total_pages: 65536,
+                tte_ms: TTE_UNKNOWN,
+                ..Headroom::default()
+            }),
+        ),
+        (
+            0,
+            Payload::Reclaim(Reclaim {
+                phase: ReclaimPhase::Direct as u8,
+                who: RECLAIM_KSWAPD | RECLAIM_DIRECT,
+                wm_level: Level::Min as u8,
+                headroom: HeadroomLevel::Critical as u8,
+                reserved: 0,
+                kswapd_calls: 0xF1_0000_0000_0001,
+                direct_calls: 0xF2_0000_0000_0002,
+                duration_ms: 0xF3_0000_0000_0003,
+                free_pages: 0xF4_0000_0000_0004,
+                available_pages: 0xF5_0000_0000_0005,
+            }),
+        ),
+        (
+            0,
+            Payload::Reclaim(Reclaim {
+                phase: ReclaimPhase::Onset as u8,
+                who: RECLAIM_KSWAPD,
+                ..Reclaim::default()
             }),
         ),
     ];
@@ -231,6 +288,33 @@ fn fixture() -> Vec<u8> {
     buf[7] = 1;
     buf[n..n + 8].copy_from_slice(&[0xAB; 8]);
     out.extend_from_slice(&buf[..n + 8]);
+
+    // A PRESSURE record as ABI 1.0 wrote it: cut before the headroom fields.
+    let n = encode(
+        0xF000_0000_0000_0012,
+        79,
+        0,
+        &Payload::Pressure(Pressure {
+            source: 1,
+            old_level: Level::Ok as u8,
+            new_level: Level::Low as u8,
+            nr_zones: 2,
+            free_pages: 4321,
+            available_pages: 8765,
+            zones: three,
+            headroom: 0xEE,
+            fall_rate: 0xEE,
+            tte_ms: 0xEE,
+            ..Pressure::default()
+        }),
+        &mut buf,
+    )
+    .expect("encode");
+    let old = RecordType::Pressure.min_record_size();
+    assert!(old < n);
+    buf[0..4].copy_from_slice(&u32::try_from(old).expect("small").to_ne_bytes());
+    buf[7] = 0;
+    out.extend_from_slice(&buf[..old]);
     out
 }
 
@@ -278,6 +362,11 @@ fn expected_lines(stream: &[u8]) -> Vec<String> {
                     p.source, p.old_level, p.new_level, p.nr_zones, p.free_pages, p.available_pages
                 );
                 push_zones(&mut line, &p.zones, p.nr_zones);
+                let _ = write!(
+                    line,
+                    " headroom={} fall_rate={} tte_ms={}",
+                    p.headroom, p.fall_rate, p.tte_ms
+                );
             }
             Some(Payload::Oom(o)) => {
                 let _ = write!(
@@ -320,6 +409,52 @@ fn expected_lines(stream: &[u8]) -> Vec<String> {
             Some(Payload::Lost(l)) => {
                 let _ = write!(line, " count={} first_seq={}", l.count, l.first_seq);
             }
+            Some(Payload::Headroom(r)) => {
+                let _ = write!(
+                    line,
+                    " old_level={} new_level={} wm_level={} wm_state={} free_pages={} \
+                     available_pages={} total_pages={} low_pages={} medium_pages={} \
+                     critical_pages={} floor_pages={} fall_rate={} tte_ms={}",
+                    r.old_level,
+                    r.new_level,
+                    r.wm_level,
+                    r.wm_state,
+                    r.free_pages,
+                    r.available_pages,
+                    r.total_pages,
+                    r.low_pages,
+                    r.medium_pages,
+                    r.critical_pages,
+                    r.floor_pages,
+                    r.fall_rate,
+                    r.tte_ms
+                );
+                if r.tte_ms == TTE_UNKNOWN {
+                    line.push_str(" tte=unknown");
+                }
+            }
+            Some(Payload::Reclaim(r)) => {
+                let mut who = r.who.to_string();
+                if r.who & RECLAIM_KSWAPD != 0 {
+                    who.push_str(":kswapd");
+                }
+                if r.who & RECLAIM_DIRECT != 0 {
+                    who.push_str(":direct");
+                }
+                let _ = write!(
+                    line,
+                    " phase={} who={who} wm_level={} headroom={} kswapd_calls={} \
+                     direct_calls={} duration_ms={} free_pages={} available_pages={}",
+                    r.phase,
+                    r.wm_level,
+                    r.headroom,
+                    r.kswapd_calls,
+                    r.direct_calls,
+                    r.duration_ms,
+                    r.free_pages,
+                    r.available_pages
+                );
+            }
             None => line.push_str(" unknown"),
         }
         lines.push(line);
@@ -352,13 +487,24 @@ fn c_client_decodes_records_like_the_rust_abi() {
     std::fs::write(&path, &stream).expect("writing the fixture");
 
     let want = expected_lines(&stream);
-    // Every record type, the unknown one and the newer minor version are all in the fixture.
-    assert_eq!(want.len(), 7);
-    for t in 1..=5 {
+    // Every record type, the unknown one, the newer minor version and the 1.0 PRESSURE record
+    // are all in the fixture.
+    assert_eq!(want.len(), 12);
+    for t in 1..=7 {
         assert!(want.iter().any(|l| l.contains(&format!(" type={t} "))));
     }
     assert!(want.iter().any(|l| l.ends_with(" unknown")));
-    assert!(want.iter().any(|l| l.contains(" abi=1.1 ")));
+    assert!(want
+        .iter()
+        .any(|l| l.contains(" abi=1.1 ") && l.contains(" type=3 ")));
+    let old = want.last().expect("12 lines");
+    assert!(old.contains(" size=632 abi=1.0 "), "{old}");
+    assert!(
+        old.ends_with(&format!(" headroom=0 fall_rate=0 tte_ms={TTE_UNKNOWN}")),
+        "{old}"
+    );
+    assert!(want.iter().any(|l| l.ends_with(" tte=unknown")));
+    assert!(want.iter().any(|l| l.contains(" who=3:kswapd:direct ")));
 
     assert_same_lines(&run_client(&exe, &path), &want);
 }
@@ -373,6 +519,9 @@ fn c_header_ioctls_and_constants_match_the_rust_abi() {
         format!("OOM_GUARD_GET_ZONES={IOCTL_GET_ZONES:#010x}"),
         format!("OOM_GUARD_GET_CONFIG={IOCTL_GET_CONFIG:#010x}"),
         format!("OOM_GUARD_SET_CONFIG={IOCTL_SET_CONFIG:#010x}"),
+        format!("OOM_GUARD_GET_STATS_1_0={IOCTL_GET_STATS_1_0:#010x}"),
+        format!("OOM_GUARD_GET_CONFIG_1_0={IOCTL_GET_CONFIG_1_0:#010x}"),
+        format!("OOM_GUARD_SET_CONFIG_1_0={IOCTL_SET_CONFIG_1_0:#010x}"),
         format!(
             "OOM_GUARD_ABI_VERSION={:#06x}",
             u16::from(ABI_MAJOR) << 8 | u16::from(ABI_MINOR)
@@ -382,9 +531,43 @@ fn c_header_ioctls_and_constants_match_the_rust_abi() {
         format!("OOM_GUARD_FLAG_ZONES_TRUNCATED={FLAG_ZONES_TRUNCATED}"),
         format!("OOM_GUARD_POLICY_OBSERVE={POLICY_OBSERVE}"),
         format!("OOM_GUARD_POLICY_AVERT={POLICY_AVERT}"),
+        format!("OOM_GUARD_TTE_UNKNOWN={TTE_UNKNOWN}"),
+        format!(
+            "OOM_GUARD_HEADROOM={},{},{},{}",
+            HeadroomLevel::Plenty as u8,
+            HeadroomLevel::Low as u8,
+            HeadroomLevel::Medium as u8,
+            HeadroomLevel::Critical as u8
+        ),
+        format!(
+            "OOM_GUARD_RECLAIM_PHASE={},{},{}",
+            ReclaimPhase::Onset as u8,
+            ReclaimPhase::Direct as u8,
+            ReclaimPhase::End as u8
+        ),
+        format!("OOM_GUARD_RECLAIM_WHO={RECLAIM_KSWAPD},{RECLAIM_DIRECT}"),
+        format!("OOM_GUARD_HEADROOM_UNIT={HEADROOM_PERCENT},{HEADROOM_KIB}"),
+        format!(
+            "OOM_GUARD_RECORD={},{}",
+            RecordType::Headroom as u16,
+            RecordType::Reclaim as u16
+        ),
+        format!(
+            "record_sizes={},{},{},{},{},{},{},{}",
+            RecordType::Pressure.min_record_size(),
+            RecordType::Pressure.record_size(),
+            RecordType::Oom.record_size(),
+            RecordType::Pool.record_size(),
+            RecordType::Kill.record_size(),
+            RecordType::Lost.record_size(),
+            RecordType::Headroom.record_size(),
+            RecordType::Reclaim.record_size()
+        ),
         format!("sizeof_stats={}", std::mem::size_of::<Stats>()),
         format!("sizeof_zones={}", std::mem::size_of::<Zones>()),
         format!("sizeof_config={}", std::mem::size_of::<Config>()),
+        format!("sizeof_stats_1_0={STATS_SIZE_1_0}"),
+        format!("sizeof_config_1_0={CONFIG_SIZE_1_0}"),
     ]
     .into();
     assert_same_lines(&run_client(&exe, Path::new("--ioctls")), &want);

@@ -1,11 +1,11 @@
 //! `config get` / `config set KEY=VALUE...`: names, parsing and validation of the runtime
 //! configuration, using the ranges the module itself checks (`params.rs`).
 
-use oom_guard_core::abi::{Config, POLICY_AVERT, POLICY_OBSERVE};
+use oom_guard_core::abi::{Config, HEADROOM_KIB, HEADROOM_PERCENT, POLICY_AVERT, POLICY_OBSERVE};
 use oom_guard_core::params::{self, RangeError, Spec};
 
 /// Every settable key with its range, in `struct oom_guard_config` order.
-pub const KEYS: [Spec; 7] = [
+pub const KEYS: [Spec; 14] = [
     params::POLICY,
     params::RELEASE_CHUNK,
     params::AVERT_BUDGET,
@@ -13,7 +13,22 @@ pub const KEYS: [Spec; 7] = [
     params::REFILL_DELAY_MS,
     params::SAMPLE_SLOW_MS,
     params::SAMPLE_FAST_MS,
+    params::HEADROOM_UNIT,
+    params::HEADROOM_LOW,
+    params::HEADROOM_MEDIUM,
+    params::HEADROOM_CRITICAL,
+    params::HEADROOM_HYSTERESIS,
+    params::SAMPLE_MIN_MS,
+    params::RECLAIM_QUIET_MS,
 ];
+
+/// How many of [`KEYS`] a module of ABI 1.0 has (the first ones).
+pub const KEYS_1_0: usize = 7;
+
+/// Every key's name, comma-separated, for messages.
+pub fn key_names() -> String {
+    KEYS.map(|k| k.name).join(", ")
+}
 
 /// A bad `KEY=VALUE`.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -22,12 +37,12 @@ pub enum ConfigError {
     #[error("expected KEY=VALUE, got `{0}`")]
     Syntax(String),
     /// A key the module does not have.
-    #[error(
-        "unknown key `{0}`; the keys are policy, release_chunk, avert_budget, budget_window_ms, \
-         refill_delay_ms, sample_slow_ms, sample_fast_ms"
-    )]
+    #[error("unknown key `{0}`; the keys are {keys}", keys = key_names())]
     UnknownKey(String),
-    /// A value that is not a number (or a policy name).
+    /// A key added in ABI 1.1, given to a module of ABI 1.0.
+    #[error("{0} needs a module of ABI 1.1; this module speaks ABI 1.0")]
+    NotInModule(&'static str),
+    /// A value that is not a number (or a policy or unit name).
     #[error("invalid {key}={value}: not a number")]
     NotANumber {
         /// The key.
@@ -53,7 +68,7 @@ pub struct Setting {
 }
 
 /// Parses `KEY=VALUE` and checks the value against the key's own range. `policy` also takes
-/// `observe` and `avert`.
+/// `observe` and `avert`, `headroom_unit` also `percent` and `kib`.
 pub fn parse_setting(s: &str) -> Result<Setting, ConfigError> {
     let (key, value) = s
         .split_once('=')
@@ -67,6 +82,8 @@ pub fn parse_setting(s: &str) -> Result<Setting, ConfigError> {
     let named = match (spec.name, value) {
         ("policy", "observe") => Some(POLICY_OBSERVE),
         ("policy", "avert") => Some(POLICY_AVERT),
+        ("headroom_unit", "percent") => Some(HEADROOM_PERCENT),
+        ("headroom_unit", "kib" | "KiB") => Some(HEADROOM_KIB),
         _ => None,
     };
     let v = match named {
@@ -89,12 +106,36 @@ fn field<'a>(c: &'a mut Config, name: &str) -> Option<&'a mut u32> {
         "refill_delay_ms" => &mut c.refill_delay_ms,
         "sample_slow_ms" => &mut c.sample_slow_ms,
         "sample_fast_ms" => &mut c.sample_fast_ms,
+        "headroom_unit" => &mut c.headroom_unit,
+        "headroom_low" => &mut c.headroom_low,
+        "headroom_medium" => &mut c.headroom_medium,
+        "headroom_critical" => &mut c.headroom_critical,
+        "headroom_hysteresis" => &mut c.headroom_hysteresis,
+        "sample_min_ms" => &mut c.sample_min_ms,
+        "reclaim_quiet_ms" => &mut c.reclaim_quiet_ms,
         _ => return None,
     })
 }
 
+/// Checks that a module of ABI 1.0 (`v1_0`) has every key of `settings`.
+pub fn check_module(settings: &[Setting], v1_0: bool) -> Result<(), ConfigError> {
+    if !v1_0 {
+        return Ok(());
+    }
+    let old = KEYS.get(..KEYS_1_0).unwrap_or_default();
+    match settings
+        .iter()
+        .find(|s| !old.iter().any(|k| k.name == s.spec.name))
+    {
+        Some(s) => Err(ConfigError::NotInModule(s.spec.name)),
+        None => Ok(()),
+    }
+}
+
 /// Applies `settings` to `config` and validates the result as the module will
-/// (`params::validate_config`, which also checks `sample_fast_ms <= sample_slow_ms`).
+/// (`params::validate_config`, which also checks the rules between fields:
+/// `sample_min_ms <= sample_fast_ms <= sample_slow_ms`, `headroom_low > headroom_medium >
+/// headroom_critical`, percentages at most 100).
 pub fn apply(config: &Config, settings: &[Setting]) -> Result<Config, ConfigError> {
     let mut c = *config;
     for s in settings {
@@ -106,9 +147,10 @@ pub fn apply(config: &Config, settings: &[Setting]) -> Result<Config, ConfigErro
     Ok(c)
 }
 
-/// The configuration as `(key, value)` pairs in struct order.
-pub fn entries(c: &Config) -> [(&'static str, u32); 7] {
-    [
+/// The configuration as `(key, value)` pairs in struct order; with `v1_0` only the keys of a
+/// module of ABI 1.0.
+pub fn entries(c: &Config, v1_0: bool) -> Vec<(&'static str, u32)> {
+    let all = [
         ("policy", c.policy),
         ("release_chunk", c.release_chunk),
         ("avert_budget", c.avert_budget),
@@ -116,7 +158,16 @@ pub fn entries(c: &Config) -> [(&'static str, u32); 7] {
         ("refill_delay_ms", c.refill_delay_ms),
         ("sample_slow_ms", c.sample_slow_ms),
         ("sample_fast_ms", c.sample_fast_ms),
-    ]
+        ("headroom_unit", c.headroom_unit),
+        ("headroom_low", c.headroom_low),
+        ("headroom_medium", c.headroom_medium),
+        ("headroom_critical", c.headroom_critical),
+        ("headroom_hysteresis", c.headroom_hysteresis),
+        ("sample_min_ms", c.sample_min_ms),
+        ("reclaim_quiet_ms", c.reclaim_quiet_ms),
+    ];
+    let n = if v1_0 { KEYS_1_0 } else { all.len() };
+    all.into_iter().take(n).collect()
 }
 
 #[cfg(test)]
@@ -139,19 +190,148 @@ mod tests {
         )
         .unwrap();
         assert_eq!((c.sample_slow_ms, c.sample_fast_ms), (500, 20));
-        assert_eq!(entries(&c)[5], ("sample_slow_ms", 500));
-        // Every key can be set.
+        assert_eq!(entries(&c, false)[5], ("sample_slow_ms", 500));
+        // Every key can be set, to its minimum (in a configuration where the rules between
+        // fields allow it: thresholds in KiB, far apart).
+        let mut base = params::default_config();
+        base.sample_slow_ms = 10_000;
+        base.headroom_unit = HEADROOM_KIB;
+        (
+            base.headroom_low,
+            base.headroom_medium,
+            base.headroom_critical,
+        ) = (30, 20, 10);
         for spec in KEYS {
-            let s = parse_setting(&format!("{}={}", spec.name, spec.min)).unwrap();
-            let mut c = params::default_config();
-            c.sample_slow_ms = 10_000;
-            let c = apply(&c, &[s]).unwrap();
-            assert!(
-                entries(&c).contains(&(spec.name, spec.min as u32)),
-                "{}",
-                spec.name
-            );
+            let mut settings = vec![parse_setting(&format!("{}={}", spec.name, spec.min)).unwrap()];
+            match spec.name {
+                "headroom_low" => settings.extend([
+                    parse_setting("headroom_medium=1").unwrap(),
+                    parse_setting("headroom_critical=1").unwrap(),
+                ]),
+                "headroom_medium" => settings.push(parse_setting("headroom_critical=1").unwrap()),
+                _ => {}
+            }
+            let result = apply(&base, &settings);
+            match spec.name {
+                // low > medium > critical >= 1 cannot hold with low = 1 or medium = 1.
+                "headroom_low" | "headroom_medium" => {
+                    assert!(
+                        matches!(result, Err(ConfigError::Range(_))),
+                        "{}",
+                        spec.name
+                    )
+                }
+                _ => assert!(
+                    entries(&result.unwrap(), false).contains(&(spec.name, spec.min as u32)),
+                    "{}",
+                    spec.name
+                ),
+            }
         }
+        // And to its maximum.
+        for spec in KEYS {
+            let s = parse_setting(&format!("{}={}", spec.name, spec.max)).unwrap();
+            let mut c = base;
+            c.headroom_low = 1 << 31;
+            c.headroom_medium = (1 << 31) - 1;
+            c.headroom_critical = (1 << 31) - 2;
+            c.sample_fast_ms = 1000;
+            match apply(&c, &[s]) {
+                Ok(c) => assert!(entries(&c, false).contains(&(spec.name, spec.max as u32))),
+                // Ordered thresholds leave no room for medium or critical at the top.
+                Err(ConfigError::Range(e)) => assert!(
+                    matches!(spec.name, "headroom_medium" | "headroom_critical"),
+                    "{}: {e:?}",
+                    spec.name
+                ),
+                Err(e) => panic!("{}: {e}", spec.name),
+            }
+        }
+        assert_eq!(KEYS.len(), entries(&base, false).len());
+        for (k, (name, _)) in KEYS.iter().zip(entries(&base, false)) {
+            assert_eq!(k.name, name, "struct order");
+        }
+        assert_eq!(entries(&base, true).len(), KEYS_1_0);
+    }
+
+    #[test]
+    fn headroom_settings() {
+        assert_eq!(
+            parse_setting("headroom_unit=kib").unwrap().value,
+            HEADROOM_KIB
+        );
+        assert_eq!(
+            parse_setting("headroom_unit=KiB").unwrap().value,
+            HEADROOM_KIB
+        );
+        assert_eq!(
+            parse_setting("headroom_unit=percent").unwrap().value,
+            HEADROOM_PERCENT
+        );
+        let msg = |s: &str| parse_setting(s).unwrap_err().to_string();
+        assert_eq!(
+            msg("headroom_unit=2"),
+            "invalid headroom_unit=2: accepted range 0..=1 (0 = percent, 1 = KiB)"
+        );
+        assert_eq!(
+            msg("reclaim_quiet_ms=9"),
+            "invalid reclaim_quiet_ms=9: accepted range 10..=60000 ms"
+        );
+        assert_eq!(
+            msg("headroom_low=0"),
+            "invalid headroom_low=0: accepted range 1..=2147483648 (percent or KiB, > headroom_medium)"
+        );
+        let d = params::default_config();
+        let set = |list: &[&str]| {
+            let settings: Vec<Setting> = list.iter().map(|s| parse_setting(s).unwrap()).collect();
+            apply(&d, &settings)
+        };
+        // The rules between fields, as the module checks them.
+        assert_eq!(
+            set(&["headroom_medium=20"]).unwrap_err().to_string(),
+            "invalid headroom_medium=20: accepted range 1..=19 (percent or KiB, > headroom_critical)"
+        );
+        assert_eq!(
+            set(&["headroom_critical=10"]).unwrap_err().to_string(),
+            "invalid headroom_critical=10: accepted range 1..=9 (percent or KiB)"
+        );
+        assert_eq!(
+            set(&["headroom_low=101"]).unwrap_err().to_string(),
+            "invalid headroom_low=101: accepted range 1..=100 (percent or KiB, > headroom_medium)"
+        );
+        assert_eq!(
+            set(&["sample_min_ms=11"]).unwrap_err().to_string(),
+            "invalid sample_min_ms=11: accepted range 1..=10 ms"
+        );
+        // In KiB large thresholds are fine; the whole set is checked together.
+        let c = set(&[
+            "headroom_unit=kib",
+            "headroom_low=262144",
+            "headroom_medium=131072",
+            "headroom_critical=65536",
+            "headroom_hysteresis=8192",
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.headroom_unit, c.headroom_low, c.headroom_critical),
+            (HEADROOM_KIB, 262_144, 65_536)
+        );
+    }
+
+    #[test]
+    fn a_module_of_abi_1_0_has_the_first_keys_only() {
+        let old = [parse_setting("avert_budget=3").unwrap()];
+        assert_eq!(check_module(&old, true), Ok(()));
+        let new = [
+            parse_setting("avert_budget=3").unwrap(),
+            parse_setting("sample_min_ms=2").unwrap(),
+        ];
+        assert_eq!(check_module(&new, false), Ok(()));
+        let e = check_module(&new, true).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "sample_min_ms needs a module of ABI 1.1; this module speaks ABI 1.0"
+        );
     }
 
     #[test]
@@ -161,7 +341,14 @@ mod tests {
             msg("release_chunk"),
             "expected KEY=VALUE, got `release_chunk`"
         );
-        assert!(msg("pool_kib=1").starts_with("unknown key `pool_kib`; the keys are policy"));
+        assert_eq!(
+            msg("pool_kib=1"),
+            "unknown key `pool_kib`; the keys are policy, release_chunk, avert_budget, \
+             budget_window_ms, refill_delay_ms, sample_slow_ms, sample_fast_ms, headroom_unit, \
+             headroom_low, headroom_medium, headroom_critical, headroom_hysteresis, \
+             sample_min_ms, reclaim_quiet_ms"
+        );
+        assert!(msg("reserved2=0").starts_with("unknown key `reserved2`"));
         assert!(msg("reserved=0").starts_with("unknown key `reserved`"));
         assert_eq!(
             msg("avert_budget=lots"),

@@ -400,6 +400,10 @@ pub(crate) mod tests {
                 free_pages: 202_600,
                 available_pages: 300_000,
                 zones,
+                headroom: HeadroomLevel::Low as u8,
+                reserved2: [0; 7],
+                fall_rate: 2560,
+                tte_ms: 1500,
             }),
             Payload::Oom(Oom {
                 action: OomAction::Avert as u8,
@@ -434,6 +438,34 @@ pub(crate) mod tests {
             Payload::Lost(Lost {
                 count: 17,
                 first_seq: 29,
+            }),
+            Payload::Headroom(Headroom {
+                old_level: HeadroomLevel::Low as u8,
+                new_level: HeadroomLevel::Medium as u8,
+                wm_level: Level::Low as u8,
+                wm_state: ZoneState::BelowLow as u8,
+                reserved: 0,
+                free_pages: 202_600,
+                available_pages: 150_000,
+                total_pages: 1_500_000,
+                low_pages: 300_000,
+                medium_pages: 150_001,
+                critical_pages: 75_000,
+                floor_pages: 3078,
+                fall_rate: 256,
+                tte_ms: 573_906,
+            }),
+            Payload::Reclaim(Reclaim {
+                phase: ReclaimPhase::Direct as u8,
+                who: RECLAIM_KSWAPD | RECLAIM_DIRECT,
+                wm_level: Level::Min as u8,
+                headroom: HeadroomLevel::Critical as u8,
+                reserved: 0,
+                kswapd_calls: 40,
+                direct_calls: 3,
+                duration_ms: 120,
+                free_pages: 2000,
+                available_pages: 5000,
             }),
         ]
     }
@@ -486,7 +518,11 @@ pub(crate) mod tests {
     fn decodes_every_type_in_order() {
         let items = decode_all(&stream()).unwrap();
         let recs = records(&items);
-        assert_eq!(items.len(), recs.len(), "no warnings for a 1.0 stream");
+        assert_eq!(
+            items.len(),
+            recs.len(),
+            "no warnings for a stream of this version"
+        );
         let want = samples();
         assert_eq!(recs.len(), want.len());
         for (i, (r, p)) in recs.iter().zip(&want).enumerate() {
@@ -574,6 +610,29 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_1_0_pressure_record_decodes_without_headroom_fields() {
+        let p = samples()[0];
+        let mut bytes = encoded(0, &p);
+        let old = RecordType::Pressure.min_record_size();
+        bytes.truncate(old);
+        bytes[0..4].copy_from_slice(&u32::try_from(old).unwrap().to_ne_bytes());
+        bytes[7] = 0;
+        bytes.extend(encoded(1, &samples()[2]));
+        let items = decode_all(&bytes).unwrap();
+        let recs = records(&items);
+        assert_eq!(items.len(), 2, "no warning for an older minor");
+        let Payload::Pressure(got) = recs[0].payload else {
+            panic!("{recs:?}")
+        };
+        assert_eq!(
+            (got.headroom, got.fall_rate, got.tte_ms),
+            (0, 0, TTE_UNKNOWN)
+        );
+        assert_eq!(recs[0].header.size as usize, old);
+        assert_eq!(recs[1].header.seq, 1);
+    }
+
+    #[test]
     fn incompatible_major_stops_with_the_offset() {
         let pool = samples()[2];
         let mut bytes = encoded(0, &pool);
@@ -591,11 +650,11 @@ pub(crate) mod tests {
             DecodeError::Incompatible {
                 offset: first,
                 major: 2,
-                minor: 0
+                minor: ABI_MINOR
             }
         );
         let msg = e.to_string();
-        assert!(msg.contains("ABI version 2.0 is incompatible"), "{msg}");
+        assert!(msg.contains("ABI version 2.1 is incompatible"), "{msg}");
         assert!(msg.contains("offset 64"), "{msg}");
         // It stays failed: no resynchronisation on garbage.
         assert_eq!(d.next_item().unwrap_err(), e);
@@ -645,7 +704,7 @@ pub(crate) mod tests {
         while let Some(Item::Record(_)) = d.next_item().unwrap() {
             n += 1;
         }
-        assert_eq!(n, 4);
+        assert_eq!(n, 6);
         let e = d.finish().unwrap_err();
         let DecodeError::Truncated {
             offset,
@@ -656,8 +715,8 @@ pub(crate) mod tests {
         else {
             panic!("{e:?}");
         };
-        assert_eq!((*have, *need), (43, 48));
-        assert_eq!(*offset, (cut - 43) as u64);
+        assert_eq!((*have, *need), (75, 80));
+        assert_eq!(*offset, (cut - 75) as u64);
         assert_eq!(head.len(), 32);
         // A partial header.
         let mut d = StreamDecoder::new();

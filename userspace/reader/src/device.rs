@@ -2,8 +2,12 @@
 //!
 //! The path is a parameter everywhere, so tests and offline tools can open fixture files and
 //! FIFOs with the same code; the ioctls then fail with `ENOTTY`, which is reported as such.
+//!
+//! A module of ABI 1.0 does not know the 1.1 numbers of the stats and config ioctls (their
+//! structs grew): on `ENOTTY` the 1.0 number is tried, and the answer says which one worked.
 
-use oom_guard_core::abi::{self, Config, Stats, Zones};
+use oom_guard_core::abi::{self, Config, Stats, Zones, CONFIG_SIZE_1_0, STATS_SIZE_1_0};
+use oom_guard_core::params;
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -105,6 +109,76 @@ impl DeviceError {
     }
 }
 
+/// An ioctl answer with the ABI version of its layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reply<T> {
+    /// The struct; with `v1_0`, the fields added in ABI 1.1 hold defaults.
+    pub value: T,
+    /// Whether only the ABI 1.0 ioctl number worked (a module of ABI 1.0).
+    pub v1_0: bool,
+}
+
+/// The ABI 1.0 counters as [`Stats`]: the 1.1 counters zero, `tte_ms` unknown.
+pub fn stats_from_1_0(v: [u64; STATS_SIZE_1_0 / 8]) -> Stats {
+    let [oom_calls, averts, pages_released, pages_refilled, refill_failures, level_changes, events, events_lost, callback_max_ns, callback_avg_ns, level, pool_pages, pool_target, readers, kills, samples] =
+        v;
+    Stats {
+        oom_calls,
+        averts,
+        pages_released,
+        pages_refilled,
+        refill_failures,
+        level_changes,
+        events,
+        events_lost,
+        callback_max_ns,
+        callback_avg_ns,
+        level,
+        pool_pages,
+        pool_target,
+        readers,
+        kills,
+        samples,
+        tte_ms: abi::TTE_UNKNOWN,
+        ..Stats::default()
+    }
+}
+
+/// The ABI 1.0 configuration as [`Config`], the 1.1 fields at their defaults.
+pub fn config_from_1_0(v: [u32; CONFIG_SIZE_1_0 / 4]) -> Config {
+    let [policy, release_chunk, avert_budget, budget_window_ms, refill_delay_ms, sample_slow_ms, sample_fast_ms, reserved] =
+        v;
+    Config {
+        policy,
+        release_chunk,
+        avert_budget,
+        budget_window_ms,
+        refill_delay_ms,
+        sample_slow_ms,
+        sample_fast_ms,
+        reserved,
+        ..params::default_config()
+    }
+}
+
+/// The first 32 bytes of a configuration: what the ABI 1.0 `SET_CONFIG` takes.
+pub fn config_to_1_0(c: &Config) -> [u32; CONFIG_SIZE_1_0 / 4] {
+    [
+        c.policy,
+        c.release_chunk,
+        c.avert_budget,
+        c.budget_window_ms,
+        c.refill_delay_ms,
+        c.sample_slow_ms,
+        c.sample_fast_ms,
+        c.reserved,
+    ]
+}
+
+fn is_enotty(e: &DeviceError) -> bool {
+    matches!(e, DeviceError::Ioctl { source, .. } if source.raw_os_error() == Some(libc::ENOTTY))
+}
+
 /// How to open the device.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct OpenOptions {
@@ -204,9 +278,19 @@ impl Device {
         Ok(Some((major, minor)))
     }
 
-    /// The module's counters.
-    pub fn stats(&self) -> Result<Stats, DeviceError> {
-        self.ioctl_read(abi::IOCTL_GET_STATS, "OOM_GUARD_GET_STATS")
+    /// The module's counters; from a module of ABI 1.0 the first 16 only.
+    pub fn stats(&self) -> Result<Reply<Stats>, DeviceError> {
+        match self.ioctl_read(abi::IOCTL_GET_STATS, "OOM_GUARD_GET_STATS") {
+            Ok(value) => Ok(Reply { value, v1_0: false }),
+            Err(e) if is_enotty(&e) => self
+                .ioctl_read(abi::IOCTL_GET_STATS_1_0, "OOM_GUARD_GET_STATS_1_0")
+                .map(|v| Reply {
+                    value: stats_from_1_0(v),
+                    v1_0: true,
+                })
+                .map_err(|_| e),
+            Err(e) => Err(e),
+        }
     }
 
     /// The current zone snapshot.
@@ -214,15 +298,37 @@ impl Device {
         self.ioctl_read(abi::IOCTL_GET_ZONES, "OOM_GUARD_GET_ZONES")
     }
 
-    /// The runtime configuration.
-    pub fn config(&self) -> Result<Config, DeviceError> {
-        self.ioctl_read(abi::IOCTL_GET_CONFIG, "OOM_GUARD_GET_CONFIG")
+    /// The runtime configuration; from a module of ABI 1.0 the first 8 fields, the others at
+    /// their defaults.
+    pub fn config(&self) -> Result<Reply<Config>, DeviceError> {
+        match self.ioctl_read(abi::IOCTL_GET_CONFIG, "OOM_GUARD_GET_CONFIG") {
+            Ok(value) => Ok(Reply { value, v1_0: false }),
+            Err(e) if is_enotty(&e) => self
+                .ioctl_read(abi::IOCTL_GET_CONFIG_1_0, "OOM_GUARD_GET_CONFIG_1_0")
+                .map(|v| Reply {
+                    value: config_from_1_0(v),
+                    v1_0: true,
+                })
+                .map_err(|_| e),
+            Err(e) => Err(e),
+        }
     }
 
     /// Sets the runtime configuration (needs `CAP_SYS_ADMIN`; all or nothing).
     pub fn set_config(&self, config: &Config) -> Result<(), DeviceError> {
         let mut c = *config;
         self.ioctl(abi::IOCTL_SET_CONFIG, "OOM_GUARD_SET_CONFIG", &mut c)
+    }
+
+    /// Sets the first 8 fields of the configuration with the ABI 1.0 ioctl, for a module of
+    /// ABI 1.0 (a 1.1 module keeps the fields added since).
+    pub fn set_config_1_0(&self, config: &Config) -> Result<(), DeviceError> {
+        let mut c = config_to_1_0(config);
+        self.ioctl(
+            abi::IOCTL_SET_CONFIG_1_0,
+            "OOM_GUARD_SET_CONFIG_1_0",
+            &mut c,
+        )
     }
 
     fn ioctl_read<T: Default + Copy>(
@@ -335,6 +441,26 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn layouts_of_abi_1_0() {
+        let mut v = [0u64; 16];
+        for (i, x) in (1..).zip(v.iter_mut()) {
+            *x = i;
+        }
+        let s = stats_from_1_0(v);
+        assert_eq!((s.oom_calls, s.level, s.samples), (1, 11, 16));
+        assert_eq!((s.headroom, s.reclaim_active), (0, 0));
+        assert_eq!(s.tte_ms, abi::TTE_UNKNOWN);
+        let c = config_from_1_0([1, 2, 3, 4, 5, 6, 7, 0]);
+        assert_eq!((c.policy, c.sample_fast_ms, c.reserved), (1, 7, 0));
+        let d = params::default_config();
+        assert_eq!(
+            (c.headroom_low, c.sample_min_ms, c.reclaim_quiet_ms),
+            (d.headroom_low, d.sample_min_ms, d.reclaim_quiet_ms)
+        );
+        assert_eq!(config_to_1_0(&c), [1, 2, 3, 4, 5, 6, 7, 0]);
     }
 
     #[test]

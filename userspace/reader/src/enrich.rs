@@ -170,7 +170,7 @@ pub fn wants(rec: &Record) -> bool {
     match &rec.payload {
         Payload::Oom(_) | Payload::Kill(_) => true,
         Payload::Pressure(p) => p.new_level == Level::Min as u8,
-        Payload::Pool(_) | Payload::Lost(_) => false,
+        Payload::Pool(_) | Payload::Lost(_) | Payload::Headroom(_) | Payload::Reclaim(_) => false,
     }
 }
 

@@ -8,7 +8,8 @@
 use crate::decode::Record;
 use crate::enrich::{Proc, Snapshot};
 use oom_guard_core::abi::{
-    self, Level, OomAction, Payload, PoolOp, RecordType, ZoneSnapshot, ZoneState, MAX_ZONES,
+    self, HeadroomLevel, Level, OomAction, Payload, PoolOp, ReclaimPhase, RecordType, ZoneSnapshot,
+    ZoneState, MAX_ZONES, RECLAIM_DIRECT, RECLAIM_KSWAPD, TTE_UNKNOWN,
 };
 use std::fmt::Write as _;
 
@@ -63,9 +64,10 @@ impl Priority {
     pub const INFO: Self = Self(6);
 }
 
-/// The severity of a record: `crit` for OOM and kills, `err` for pressure `min`, `warning` for
-/// pressure `low`, lost events and failed refills, `notice` for pool releases, `info` for
-/// pressure `ok` and refills.
+/// The severity of a record: `crit` for OOM and kills; `err` for pressure `min` and headroom
+/// `critical`; `warning` for pressure `low`, headroom `medium`, direct reclaim, lost events and
+/// failed refills; `notice` for headroom `low`, reclaim onset and pool releases; `info` for
+/// pressure `ok`, headroom `plenty`, reclaim end and refills.
 pub fn priority(rec: &Record) -> Priority {
     match &rec.payload {
         Payload::Pressure(p) => match Level::from_raw(p.new_level) {
@@ -80,10 +82,22 @@ pub fn priority(rec: &Record) -> Priority {
             Some(PoolOp::Release) | None => Priority::NOTICE,
         },
         Payload::Lost(_) => Priority::WARNING,
+        Payload::Headroom(h) => match HeadroomLevel::from_raw(h.new_level) {
+            Some(HeadroomLevel::Plenty) => Priority::INFO,
+            Some(HeadroomLevel::Low) => Priority::NOTICE,
+            Some(HeadroomLevel::Medium) | None => Priority::WARNING,
+            Some(HeadroomLevel::Critical) => Priority::ERR,
+        },
+        Payload::Reclaim(r) => match ReclaimPhase::from_raw(r.phase) {
+            Some(ReclaimPhase::Onset) | None => Priority::NOTICE,
+            Some(ReclaimPhase::Direct) => Priority::WARNING,
+            Some(ReclaimPhase::End) => Priority::INFO,
+        },
     }
 }
 
-/// The record kind as printed and as the JSON `type`: `pressure`, `oom`, `pool`, `kill`, `lost`.
+/// The record kind as printed and as the JSON `type`: `pressure`, `oom`, `pool`, `kill`, `lost`,
+/// `headroom`, `reclaim`.
 pub fn kind(rtype: RecordType) -> &'static str {
     match rtype {
         RecordType::Pressure => "pressure",
@@ -91,6 +105,8 @@ pub fn kind(rtype: RecordType) -> &'static str {
         RecordType::Pool => "pool",
         RecordType::Kill => "kill",
         RecordType::Lost => "lost",
+        RecordType::Headroom => "headroom",
+        RecordType::Reclaim => "reclaim",
     }
 }
 
@@ -104,13 +120,61 @@ pub fn level_name(raw: u8) -> String {
     Level::from_raw(raw).map_or_else(|| unknown(raw), |l| l.name().to_string())
 }
 
-/// The level a record carries (pressure: the new level; OOM: the level at the time).
+/// The watermark level a record carries (pressure: the new level; OOM, headroom, reclaim: the
+/// level at the time).
 pub fn level(rec: &Record) -> Option<String> {
     match &rec.payload {
         Payload::Pressure(p) => Some(level_name(p.new_level)),
         Payload::Oom(o) => Some(level_name(o.level)),
-        _ => None,
+        Payload::Headroom(h) => Some(level_name(h.wm_level)),
+        Payload::Reclaim(r) => Some(level_name(r.wm_level)),
+        Payload::Pool(_) | Payload::Kill(_) | Payload::Lost(_) => None,
     }
+}
+
+/// A headroom level's name: `plenty`, `low`, `medium`, `critical` (or `unknown-N`).
+pub fn headroom_name(raw: u8) -> String {
+    HeadroomLevel::from_raw(raw).map_or_else(|| unknown(raw), |l| l.name().to_string())
+}
+
+/// A reclaim phase's name: `onset`, `direct`, `end` (or `unknown-N`).
+pub fn reclaim_phase_name(raw: u8) -> String {
+    ReclaimPhase::from_raw(raw).map_or_else(|| unknown(raw), |p| p.name().to_string())
+}
+
+/// Who reclaimed: `kswapd`, `direct`, `kswapd+direct`, `none`; unknown bits as `unknown-0xN`.
+pub fn reclaim_who_name(who: u8) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if who & RECLAIM_KSWAPD != 0 {
+        parts.push("kswapd".into());
+    }
+    if who & RECLAIM_DIRECT != 0 {
+        parts.push("direct".into());
+    }
+    let rest = who & !(RECLAIM_KSWAPD | RECLAIM_DIRECT);
+    if rest != 0 {
+        parts.push(format!("unknown-{rest:#x}"));
+    }
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join("+")
+    }
+}
+
+/// A time to exhaustion: [`Value::Unknown`] for [`TTE_UNKNOWN`], else milliseconds.
+pub fn tte_value(tte_ms: u64) -> Value {
+    if tte_ms == TTE_UNKNOWN {
+        Value::Unknown
+    } else {
+        Value::U64(tte_ms)
+    }
+}
+
+/// Whether a pressure record carries the ABI 1.1 fields (`headroom`, `fall_rate`, `tte_ms`); a
+/// record from an ABI 1.0 module is shorter and does not.
+pub fn has_headroom_fields(rec: &Record) -> bool {
+    rec.header.size as usize >= RecordType::Pressure.record_size()
 }
 
 /// An OOM action's name: `observe`, `avert`, `budget-spent`, `pool-empty`.
@@ -177,16 +241,18 @@ pub enum Value {
     Procs(Vec<Proc>),
     /// Nested fields (a JSON object; flattened to `parent_child` names elsewhere).
     Object(Vec<Field>),
+    /// A value that is not known (JSON `null`, `unknown` elsewhere).
+    Unknown,
 }
 
 /// One named value of a record.
 pub type Field = (&'static str, Value);
 
 /// The structured fields of a record, in schema order. Every record starts with `seq`,
-/// `time_ns`, `type` and `abi`; amounts of memory are in pages (`page_size` bytes) unless the
-/// name says otherwise.
+/// `time_ns`, `type` and `abi`; amounts of memory are in pages (`page_size` bytes) and rates in
+/// pages per second unless the name says otherwise.
 pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
-    use Value::{Bool, Str, Zones, U64};
+    use Value::{Bool, Str, Unknown, Zones, U64};
     let h = &rec.header;
     let mut f: Vec<Field> = vec![
         ("seq", U64(h.seq)),
@@ -196,17 +262,36 @@ pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
     ];
     let truncated = rec.zones_truncated();
     match &rec.payload {
-        Payload::Pressure(p) => f.extend([
-            ("level", Str(level_name(p.new_level))),
-            ("old_level", Str(level_name(p.old_level))),
-            ("source", Str(source_name(p.source))),
-            ("free_pages", U64(p.free_pages)),
-            ("available_pages", U64(p.available_pages)),
-            ("page_size", U64(opts.page_size)),
-            ("nr_zones", U64(u64::from(p.nr_zones))),
-            ("zones_truncated", Bool(truncated)),
-            ("zones", Zones(valid_zones(&p.zones, p.nr_zones).to_vec())),
-        ]),
+        Payload::Pressure(p) => f.extend(
+            [
+                ("level", Str(level_name(p.new_level))),
+                ("old_level", Str(level_name(p.old_level))),
+                ("source", Str(source_name(p.source))),
+                ("free_pages", U64(p.free_pages)),
+                ("available_pages", U64(p.available_pages)),
+            ]
+            .into_iter()
+            .chain(if has_headroom_fields(rec) {
+                [
+                    ("headroom", Str(headroom_name(p.headroom))),
+                    ("fall_rate", U64(p.fall_rate)),
+                    ("tte_ms", tte_value(p.tte_ms)),
+                ]
+            } else {
+                // An ABI 1.0 record: not known.
+                [
+                    ("headroom", Unknown),
+                    ("fall_rate", Unknown),
+                    ("tte_ms", Unknown),
+                ]
+            })
+            .chain([
+                ("page_size", U64(opts.page_size)),
+                ("nr_zones", U64(u64::from(p.nr_zones))),
+                ("zones_truncated", Bool(truncated)),
+                ("zones", Zones(valid_zones(&p.zones, p.nr_zones).to_vec())),
+            ]),
+        ),
         Payload::Oom(o) => f.extend([
             ("level", Str(level_name(o.level))),
             ("action", Str(action_name(o.action))),
@@ -238,6 +323,34 @@ pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
             ("victim_rss_kib", U64(k.victim_rss_kib)),
         ]),
         Payload::Lost(l) => f.extend([("count", U64(l.count)), ("first_seq", U64(l.first_seq))]),
+        Payload::Headroom(h) => f.extend([
+            ("headroom", Str(headroom_name(h.new_level))),
+            ("old_headroom", Str(headroom_name(h.old_level))),
+            ("level", Str(level_name(h.wm_level))),
+            ("wm_state", Str(zone_state_name(h.wm_state))),
+            ("free_pages", U64(h.free_pages)),
+            ("available_pages", U64(h.available_pages)),
+            ("total_pages", U64(h.total_pages)),
+            ("low_pages", U64(h.low_pages)),
+            ("medium_pages", U64(h.medium_pages)),
+            ("critical_pages", U64(h.critical_pages)),
+            ("floor_pages", U64(h.floor_pages)),
+            ("fall_rate", U64(h.fall_rate)),
+            ("tte_ms", tte_value(h.tte_ms)),
+            ("page_size", U64(opts.page_size)),
+        ]),
+        Payload::Reclaim(r) => f.extend([
+            ("phase", Str(reclaim_phase_name(r.phase))),
+            ("who", Str(reclaim_who_name(r.who))),
+            ("level", Str(level_name(r.wm_level))),
+            ("headroom", Str(headroom_name(r.headroom))),
+            ("kswapd_calls", U64(r.kswapd_calls)),
+            ("direct_calls", U64(r.direct_calls)),
+            ("duration_ms", U64(r.duration_ms)),
+            ("free_pages", U64(r.free_pages)),
+            ("available_pages", U64(r.available_pages)),
+            ("page_size", U64(opts.page_size)),
+        ]),
     }
     f
 }
@@ -357,6 +470,7 @@ pub fn value_text(v: &Value) -> String {
         Value::Zones(z) => zones_compact(z),
         Value::Procs(p) => procs_compact(p),
         Value::Object(f) => logfmt_line(f),
+        Value::Unknown => "unknown".into(),
     }
 }
 
@@ -392,6 +506,39 @@ pub fn human_bytes(bytes: u64) -> String {
 /// A page count in KiB/MiB/GiB.
 fn pages(n: u64, opts: &FormatOptions) -> String {
     human_bytes(n.saturating_mul(opts.page_size))
+}
+
+/// A rate in bytes per second as `N KiB/s` below 1 MiB/s, else `N.N MiB/s` (rounded down).
+pub fn human_rate(bytes_per_sec: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    if bytes_per_sec < MIB {
+        format!("{} KiB/s", bytes_per_sec / KIB)
+    } else {
+        format!(
+            "{}.{} MiB/s",
+            bytes_per_sec / MIB,
+            (bytes_per_sec % MIB) * 10 / MIB
+        )
+    }
+}
+
+/// A time to exhaustion as `N ms`, or `unknown` for [`TTE_UNKNOWN`].
+pub fn human_tte(tte_ms: u64) -> String {
+    if tte_ms == TTE_UNKNOWN {
+        "unknown".into()
+    } else {
+        format!("{tte_ms} ms")
+    }
+}
+
+/// `fall rate R, time to exhaustion T` for a fall rate in pages per second.
+fn fall_text(fall_rate: u64, tte_ms: u64, opts: &FormatOptions) -> String {
+    format!(
+        "fall rate {}, time to exhaustion {}",
+        human_rate(fall_rate.saturating_mul(opts.page_size)),
+        human_tte(tte_ms)
+    )
 }
 
 /// A duration as `N ns`, `N.N us` or `N.N ms`.
@@ -452,6 +599,14 @@ pub fn message(rec: &Record, opts: &FormatOptions) -> String {
                 pages(p.free_pages, opts),
                 pages(p.available_pages, opts)
             );
+            if has_headroom_fields(rec) {
+                let _ = write!(
+                    s,
+                    "; headroom {}, {}",
+                    headroom_name(p.headroom),
+                    fall_text(p.fall_rate, p.tte_ms, opts)
+                );
+            }
             match worst_zone_text(valid_zones(&p.zones, p.nr_zones), opts) {
                 Some(w) => write!(s, "; {w}"),
                 None => Ok(()),
@@ -509,6 +664,37 @@ pub fn message(rec: &Record, opts: &FormatOptions) -> String {
                 l.count, l.first_seq, last
             )
         }
+        Payload::Headroom(h) => write!(
+            s,
+            "headroom {} (was {}): available {} of {} (thresholds low {}, medium {}, critical \
+             {}); {}; free {}, floor {}; watermarks {} ({})",
+            headroom_name(h.new_level),
+            headroom_name(h.old_level),
+            pages(h.available_pages, opts),
+            pages(h.total_pages, opts),
+            pages(h.low_pages, opts),
+            pages(h.medium_pages, opts),
+            pages(h.critical_pages, opts),
+            fall_text(h.fall_rate, h.tte_ms, opts),
+            pages(h.free_pages, opts),
+            pages(h.floor_pages, opts),
+            level_name(h.wm_level),
+            zone_state_name(h.wm_state)
+        ),
+        Payload::Reclaim(r) => write!(
+            s,
+            "reclaim {} by {}: {} kswapd and {} direct calls in {} ms; free {}, available {}; \
+             watermarks {}, headroom {}",
+            reclaim_phase_name(r.phase),
+            reclaim_who_name(r.who),
+            r.kswapd_calls,
+            r.direct_calls,
+            r.duration_ms,
+            pages(r.free_pages, opts),
+            pages(r.available_pages, opts),
+            level_name(r.wm_level),
+            headroom_name(r.headroom)
+        ),
     };
     if rec.zones_truncated() {
         s.push_str(" (more zones than shown)");
@@ -669,6 +855,7 @@ fn json_fields(out: &mut String, fields: &[Field]) {
             Value::Zones(zones) => json_array(out, zones, json_zone),
             Value::Procs(procs) => json_array(out, procs, json_proc),
             Value::Object(f) => json_fields(out, f),
+            Value::Unknown => out.push_str("null"),
         }
     }
     out.push('}');
@@ -773,7 +960,7 @@ mod tests {
                 size: payload.rtype().record_size() as u32,
                 rtype: payload.rtype() as u16,
                 abi_major: 1,
-                abi_minor: 0,
+                abi_minor: oom_guard_core::abi::ABI_MINOR,
                 flags: 0,
                 reserved: 0,
                 seq,
@@ -798,6 +985,7 @@ mod tests {
             lines,
             [
                 "[   12.345678] pressure low (was ok): free 791.4 MiB, available 1.1 GiB; \
+                 headroom low, fall rate 10.0 MiB/s, time to exhaustion 1500 ms; \
                  worst zone Normal (node 0) below-low: free 10.1 MiB, low 10.0 MiB",
                 "[   12.345678] oom min: avert, pid 4242 (memhog); reported 1.0 MiB freed, \
                  pool 16.0 MiB -> 15.0 MiB, 7 averts left, callback 15.2 us; free 5.8 MiB, \
@@ -806,8 +994,86 @@ mod tests {
                 "[   12.345678] pool release: 1.0 MiB, pool now 15.0 MiB of 16.0 MiB",
                 "[   12.345678] kill: 1 OOM kill observed",
                 "[   12.345678] lost: 17 events missed (seq 29 to 45), the reader fell behind",
+                "[   12.345678] headroom medium (was low): available 585.9 MiB of 5.7 GiB \
+                 (thresholds low 1.1 GiB, medium 585.9 MiB, critical 292.9 MiB); fall rate \
+                 1.0 MiB/s, time to exhaustion 573906 ms; free 791.4 MiB, floor 12.0 MiB; \
+                 watermarks low (below-low)",
+                "[   12.345678] reclaim direct by kswapd+direct: 40 kswapd and 3 direct calls in \
+                 120 ms; free 7.8 MiB, available 19.5 MiB; watermarks min, headroom critical",
             ]
         );
+    }
+
+    #[test]
+    fn headroom_fields_in_every_format() {
+        use oom_guard_core::abi::{Headroom, Reclaim, TTE_UNKNOWN};
+        // Not falling: the time to exhaustion is unknown (JSON null).
+        let mut p = samples()[0];
+        if let Payload::Pressure(x) = &mut p {
+            (x.headroom, x.fall_rate, x.tte_ms) = (0, 0, TTE_UNKNOWN);
+        }
+        let r = rec(1, p);
+        assert!(
+            message(&r, &OPTS)
+                .contains("; headroom plenty, fall rate 0 KiB/s, time to exhaustion unknown; "),
+            "{}",
+            message(&r, &OPTS)
+        );
+        let v: serde_json::Value = serde_json::from_str(&json(&r, &OPTS)).unwrap();
+        assert_eq!(v["headroom"], "plenty");
+        assert_eq!(v["fall_rate"], 0);
+        assert!(v["tte_ms"].is_null());
+        assert!(logfmt(&r, &OPTS).contains(" headroom=plenty fall_rate=0 tte_ms=unknown "));
+        let h = rec(
+            2,
+            Payload::Headroom(Headroom {
+                new_level: 255,
+                old_level: 100,
+                fall_rate: 100,
+                tte_ms: TTE_UNKNOWN,
+                ..Headroom::default()
+            }),
+        );
+        assert!(message(&h, &OPTS).starts_with("headroom critical (was medium): "));
+        assert!(message(&h, &OPTS).contains("; fall rate 400 KiB/s, time to exhaustion unknown;"));
+        let v: serde_json::Value = serde_json::from_str(&json(&h, &OPTS)).unwrap();
+        assert!(v["tte_ms"].is_null());
+        // A 1.0 record has no headroom fields: null, and nothing in the text.
+        let mut old = rec(3, samples()[0]);
+        old.header.size = RecordType::Pressure.min_record_size() as u32;
+        old.header.abi_minor = 0;
+        let m = message(&old, &OPTS);
+        assert!(!m.contains("headroom"), "{m}");
+        let v: serde_json::Value = serde_json::from_str(&json(&old, &OPTS)).unwrap();
+        for k in ["headroom", "fall_rate", "tte_ms"] {
+            assert!(v[k].is_null(), "{k}: {v}");
+        }
+        // Unknown values from a newer module are named.
+        let r = rec(
+            4,
+            Payload::Reclaim(Reclaim {
+                phase: 9,
+                who: 0,
+                headroom: 7,
+                ..Reclaim::default()
+            }),
+        );
+        assert!(
+            message(&r, &OPTS).starts_with("reclaim unknown-9 by none: "),
+            "{}",
+            message(&r, &OPTS)
+        );
+        assert!(message(&r, &OPTS).ends_with("headroom unknown-7"));
+        assert_eq!(reclaim_who_name(1), "kswapd");
+        assert_eq!(reclaim_who_name(2), "direct");
+        assert_eq!(reclaim_who_name(0x83), "kswapd+direct+unknown-0x80");
+        assert_eq!(human_rate(0), "0 KiB/s");
+        assert_eq!(human_rate(1024 * 1024 - 1), "1023 KiB/s");
+        assert_eq!(human_rate(5 * 1024 * 1024 / 2), "2.5 MiB/s");
+        assert_eq!(human_tte(0), "0 ms");
+        assert_eq!(human_tte(TTE_UNKNOWN), "unknown");
+        assert_eq!(value_text(&Value::Unknown), "unknown");
+        assert_eq!(json_object(&[("x", Value::Unknown)]), "{\"x\":null}");
     }
 
     #[test]
@@ -869,7 +1135,7 @@ mod tests {
             assert_eq!(v["seq"], r.header.seq);
             assert_eq!(v["time_ns"], r.header.time_ns);
             assert_eq!(v["type"], kind(r.rtype()));
-            assert_eq!(v["abi"], "1.0");
+            assert_eq!(v["abi"], "1.1");
         }
     }
 
@@ -904,6 +1170,9 @@ mod tests {
                 "source",
                 "free_pages",
                 "available_pages",
+                "headroom",
+                "fall_rate",
+                "tte_ms",
                 "page_size",
                 "nr_zones",
                 "zones_truncated",
@@ -911,6 +1180,9 @@ mod tests {
             ])
         );
         assert_eq!(p["level"], "low");
+        assert_eq!(p["headroom"], "low");
+        assert_eq!(p["fall_rate"], 2560);
+        assert_eq!(p["tte_ms"], 1500);
         assert_eq!(p["old_level"], "ok");
         assert_eq!(p["source"], "watermarks");
         assert_eq!(p["free_pages"], 202_600);
@@ -972,6 +1244,66 @@ mod tests {
             (l["count"].as_u64(), l["first_seq"].as_u64()),
             (Some(17), Some(29))
         );
+        let h = v(5);
+        assert_eq!(
+            keys(&h),
+            with(&[
+                "headroom",
+                "old_headroom",
+                "level",
+                "wm_state",
+                "free_pages",
+                "available_pages",
+                "total_pages",
+                "low_pages",
+                "medium_pages",
+                "critical_pages",
+                "floor_pages",
+                "fall_rate",
+                "tte_ms",
+                "page_size"
+            ])
+        );
+        assert_eq!(
+            (
+                &h["headroom"],
+                &h["old_headroom"],
+                &h["level"],
+                &h["wm_state"]
+            ),
+            (
+                &serde_json::json!("medium"),
+                &serde_json::json!("low"),
+                &serde_json::json!("low"),
+                &serde_json::json!("below-low")
+            )
+        );
+        assert_eq!(h["tte_ms"], 573_906);
+        let r = v(6);
+        assert_eq!(
+            keys(&r),
+            with(&[
+                "phase",
+                "who",
+                "level",
+                "headroom",
+                "kswapd_calls",
+                "direct_calls",
+                "duration_ms",
+                "free_pages",
+                "available_pages",
+                "page_size"
+            ])
+        );
+        assert_eq!(
+            (&r["phase"], &r["who"], &r["level"], &r["headroom"]),
+            (
+                &serde_json::json!("direct"),
+                &serde_json::json!("kswapd+direct"),
+                &serde_json::json!("min"),
+                &serde_json::json!("critical")
+            )
+        );
     }
 
     #[test]
@@ -991,20 +1323,28 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "seq=40 time_ns=12345678941 type=pressure abi=1.0 level=low old_level=ok \
-                 source=watermarks free_pages=202600 available_pages=300000 page_size=4096 \
-                 nr_zones=2 zones_truncated=false \
+                "seq=40 time_ns=12345678941 type=pressure abi=1.1 level=low old_level=ok \
+                 source=watermarks free_pages=202600 available_pages=300000 headroom=low \
+                 fall_rate=2560 tte_ms=1500 page_size=4096 nr_zones=2 zones_truncated=false \
                  zones=\"0/DMA32:above-high:200000 0/Normal:below-low:2600\"",
-                "seq=41 time_ns=12345678942 type=oom abi=1.0 level=min action=avert pid=4242 \
+                "seq=41 time_ns=12345678942 type=oom abi=1.1 level=min action=avert pid=4242 \
                  comm=memhog free_pages=1500 available_pages=2000 pool_before=4096 \
                  pool_after=3840 freed_reported=256 callback_ns=15200 averts_left=7 \
                  page_size=4096 nr_zones=2 zones_truncated=false \
                  zones=\"0/DMA32:above-high:200000 0/Normal:below-low:2600\"",
-                "seq=42 time_ns=12345678943 type=pool abi=1.0 op=release pages=256 \
+                "seq=42 time_ns=12345678943 type=pool abi=1.1 op=release pages=256 \
                  pool_pages=3840 target_pages=4096 page_size=4096",
-                "seq=43 time_ns=12345678944 type=kill abi=1.0 kills=1 victim_pid=0 \
+                "seq=43 time_ns=12345678944 type=kill abi=1.1 kills=1 victim_pid=0 \
                  victim_comm=\"\" victim_rss_kib=0",
-                "seq=44 time_ns=12345678945 type=lost abi=1.0 count=17 first_seq=29",
+                "seq=44 time_ns=12345678945 type=lost abi=1.1 count=17 first_seq=29",
+                "seq=45 time_ns=12345678946 type=headroom abi=1.1 headroom=medium \
+                 old_headroom=low level=low wm_state=below-low free_pages=202600 \
+                 available_pages=150000 total_pages=1500000 low_pages=300000 \
+                 medium_pages=150001 critical_pages=75000 floor_pages=3078 fall_rate=256 \
+                 tte_ms=573906 page_size=4096",
+                "seq=46 time_ns=12345678947 type=reclaim abi=1.1 phase=direct who=kswapd+direct \
+                 level=min headroom=critical kswapd_calls=40 direct_calls=3 duration_ms=120 \
+                 free_pages=2000 available_pages=5000 page_size=4096",
             ]
         );
         let mut s = String::new();
@@ -1078,7 +1418,7 @@ mod tests {
     #[test]
     fn priorities() {
         let p: Vec<u8> = all().iter().map(|r| priority(r).0).collect();
-        assert_eq!(p, [4, 2, 5, 2, 4]);
+        assert_eq!(p, [4, 2, 5, 2, 4, 4, 4]);
         let pressure = |new| {
             let mut p = samples()[0];
             if let Payload::Pressure(x) = &mut p {
@@ -1101,6 +1441,33 @@ mod tests {
         assert_eq!(pool(1), Priority::NOTICE);
         assert_eq!(pool(2), Priority::INFO);
         assert_eq!(pool(3), Priority::WARNING);
+        let headroom = |new_level| {
+            priority(&rec(
+                0,
+                Payload::Headroom(oom_guard_core::abi::Headroom {
+                    new_level,
+                    ..Default::default()
+                }),
+            ))
+        };
+        assert_eq!(headroom(0), Priority::INFO);
+        assert_eq!(headroom(50), Priority::NOTICE);
+        assert_eq!(headroom(100), Priority::WARNING);
+        assert_eq!(headroom(255), Priority::ERR);
+        assert_eq!(headroom(7), Priority::WARNING);
+        let reclaim = |phase| {
+            priority(&rec(
+                0,
+                Payload::Reclaim(oom_guard_core::abi::Reclaim {
+                    phase,
+                    ..Default::default()
+                }),
+            ))
+        };
+        assert_eq!(reclaim(1), Priority::NOTICE);
+        assert_eq!(reclaim(2), Priority::WARNING);
+        assert_eq!(reclaim(3), Priority::INFO);
+        assert_eq!(reclaim(9), Priority::NOTICE);
     }
 
     #[test]

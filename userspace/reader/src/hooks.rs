@@ -11,7 +11,7 @@
 use crate::decode::Record;
 use crate::format::{self, FormatOptions};
 use crate::Warn;
-use oom_guard_core::abi::{Level, Payload};
+use oom_guard_core::abi::{HeadroomLevel, Level, Payload, ReclaimPhase};
 use std::io;
 use std::os::fd::AsFd;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -54,11 +54,29 @@ pub enum HookKind {
     Kill,
     /// Lost events.
     Lost,
+    /// Every headroom level change.
+    Headroom,
+    /// A headroom change to `plenty`.
+    HeadroomPlenty,
+    /// A headroom change to `low`.
+    HeadroomLow,
+    /// A headroom change to `medium`.
+    HeadroomMedium,
+    /// A headroom change to `critical`.
+    HeadroomCritical,
+    /// Every reclaim record.
+    Reclaim,
+    /// Reclaim started.
+    ReclaimOnset,
+    /// Direct reclaim joined the episode.
+    ReclaimDirect,
+    /// The reclaim episode ended.
+    ReclaimEnd,
 }
 
 impl HookKind {
     /// Every kind with its name.
-    pub const ALL: [(&'static str, HookKind); 9] = [
+    pub const ALL: [(&'static str, HookKind); 18] = [
         ("any", Self::Any),
         ("pressure", Self::Pressure),
         ("ok", Self::Ok),
@@ -68,7 +86,21 @@ impl HookKind {
         ("pool", Self::Pool),
         ("kill", Self::Kill),
         ("lost", Self::Lost),
+        ("headroom", Self::Headroom),
+        ("headroom-plenty", Self::HeadroomPlenty),
+        ("headroom-low", Self::HeadroomLow),
+        ("headroom-medium", Self::HeadroomMedium),
+        ("headroom-critical", Self::HeadroomCritical),
+        ("reclaim", Self::Reclaim),
+        ("reclaim-onset", Self::ReclaimOnset),
+        ("reclaim-direct", Self::ReclaimDirect),
+        ("reclaim-end", Self::ReclaimEnd),
     ];
+
+    /// Every kind's name, comma-separated, for messages.
+    pub fn names() -> String {
+        Self::ALL.map(|(n, _)| n).join(", ")
+    }
 
     /// The kind's name.
     pub fn name(self) -> &'static str {
@@ -78,9 +110,12 @@ impl HookKind {
             .map_or("?", |(n, _)| n)
     }
 
-    /// Whether a record triggers hooks of this kind.
+    /// Whether a record triggers hooks of this kind. A level kind matches a change to exactly
+    /// that level, whichever the direction.
     pub fn matches(self, rec: &Record) -> bool {
         let pressure_to = |level: Level| matches!(&rec.payload, Payload::Pressure(p) if p.new_level == level as u8);
+        let headroom_to = |level: HeadroomLevel| matches!(&rec.payload, Payload::Headroom(h) if h.new_level == level as u8);
+        let reclaim = |phase: ReclaimPhase| matches!(&rec.payload, Payload::Reclaim(r) if r.phase == phase as u8);
         match self {
             Self::Any => true,
             Self::Pressure => matches!(rec.payload, Payload::Pressure(_)),
@@ -91,6 +126,15 @@ impl HookKind {
             Self::Pool => matches!(rec.payload, Payload::Pool(_)),
             Self::Kill => matches!(rec.payload, Payload::Kill(_)),
             Self::Lost => matches!(rec.payload, Payload::Lost(_)),
+            Self::Headroom => matches!(rec.payload, Payload::Headroom(_)),
+            Self::HeadroomPlenty => headroom_to(HeadroomLevel::Plenty),
+            Self::HeadroomLow => headroom_to(HeadroomLevel::Low),
+            Self::HeadroomMedium => headroom_to(HeadroomLevel::Medium),
+            Self::HeadroomCritical => headroom_to(HeadroomLevel::Critical),
+            Self::Reclaim => matches!(rec.payload, Payload::Reclaim(_)),
+            Self::ReclaimOnset => reclaim(ReclaimPhase::Onset),
+            Self::ReclaimDirect => reclaim(ReclaimPhase::Direct),
+            Self::ReclaimEnd => reclaim(ReclaimPhase::End),
         }
     }
 }
@@ -102,7 +146,7 @@ pub enum HookParseError {
     #[error("expected KIND=COMMAND, got `{0}`")]
     Syntax(String),
     /// An unknown kind.
-    #[error("unknown event kind `{0}`; expected one of any, pressure, ok, low, min, oom, pool, kill, lost")]
+    #[error("unknown event kind `{0}`; expected one of {kinds}", kinds = HookKind::names())]
     Kind(String),
     /// An empty command.
     #[error("empty command for `{0}`")]
@@ -410,9 +454,20 @@ mod tests {
         );
         let e = "boom=true".parse::<Hook>().unwrap_err();
         assert_eq!(e, HookParseError::Kind("boom".into()));
-        assert!(e
-            .to_string()
-            .contains("any, pressure, ok, low, min, oom, pool, kill, lost"));
+        assert_eq!(
+            e.to_string(),
+            "unknown event kind `boom`; expected one of any, pressure, ok, low, min, oom, pool, \
+             kill, lost, headroom, headroom-plenty, headroom-low, headroom-medium, \
+             headroom-critical, reclaim, reclaim-onset, reclaim-direct, reclaim-end"
+        );
+        let h: Hook = "Headroom-Critical=systemctl stop batch.slice"
+            .parse()
+            .unwrap();
+        assert_eq!(h.kind, HookKind::HeadroomCritical);
+        assert_eq!(
+            "reclaim-end=true".parse::<Hook>().unwrap().kind,
+            HookKind::ReclaimEnd
+        );
         assert_eq!(
             "kill= ".parse::<Hook>(),
             Err(HookParseError::Empty("kill".into()))
@@ -436,7 +491,7 @@ mod tests {
                 .map(|r| r.header.seq)
                 .collect()
         };
-        assert_eq!(matching(HookKind::Any), [0, 1, 2, 3, 4]);
+        assert_eq!(matching(HookKind::Any), [0, 1, 2, 3, 4, 5, 6]);
         assert_eq!(matching(HookKind::Pressure), [0]);
         assert_eq!(matching(HookKind::Low), [0], "the sample rises to low");
         assert!(
@@ -448,6 +503,61 @@ mod tests {
         assert_eq!(matching(HookKind::Pool), [2]);
         assert_eq!(matching(HookKind::Kill), [3]);
         assert_eq!(matching(HookKind::Lost), [4]);
+        // The sample headroom record goes to medium, the reclaim record is direct reclaim.
+        assert_eq!(matching(HookKind::Headroom), [5]);
+        assert_eq!(matching(HookKind::HeadroomMedium), [5]);
+        for k in [
+            HookKind::HeadroomPlenty,
+            HookKind::HeadroomLow,
+            HookKind::HeadroomCritical,
+        ] {
+            assert!(matching(k).is_empty(), "{k:?}");
+        }
+        assert_eq!(matching(HookKind::Reclaim), [6]);
+        assert_eq!(matching(HookKind::ReclaimDirect), [6]);
+        assert!(matching(HookKind::ReclaimOnset).is_empty());
+        assert!(matching(HookKind::ReclaimEnd).is_empty());
+        // Each level and phase.
+        use oom_guard_core::abi::{Headroom, Reclaim};
+        for (raw, kind) in [
+            (0, HookKind::HeadroomPlenty),
+            (50, HookKind::HeadroomLow),
+            (100, HookKind::HeadroomMedium),
+            (255, HookKind::HeadroomCritical),
+        ] {
+            let r = record(
+                0,
+                Payload::Headroom(Headroom {
+                    new_level: raw,
+                    ..Headroom::default()
+                }),
+            );
+            let hit: Vec<HookKind> = HookKind::ALL
+                .iter()
+                .map(|(_, k)| *k)
+                .filter(|k| k.matches(&r))
+                .collect();
+            assert_eq!(hit, [HookKind::Any, HookKind::Headroom, kind]);
+        }
+        for (raw, kind) in [
+            (1, HookKind::ReclaimOnset),
+            (2, HookKind::ReclaimDirect),
+            (3, HookKind::ReclaimEnd),
+        ] {
+            let r = record(
+                0,
+                Payload::Reclaim(Reclaim {
+                    phase: raw,
+                    ..Reclaim::default()
+                }),
+            );
+            let hit: Vec<HookKind> = HookKind::ALL
+                .iter()
+                .map(|(_, k)| *k)
+                .filter(|k| k.matches(&r))
+                .collect();
+            assert_eq!(hit, [HookKind::Any, HookKind::Reclaim, kind]);
+        }
     }
 
     #[test]
@@ -490,6 +600,35 @@ mod tests {
             "present but empty without a level"
         );
         assert_eq!(env["OOM_GUARD_COUNT"], "17");
+        // Headroom: the levels, the rate and the time to exhaustion.
+        let env: std::collections::BTreeMap<_, _> = hook_env(&record(5, samples()[5]), &OPTS)
+            .into_iter()
+            .collect();
+        assert_eq!(env["OOM_GUARD_EVENT"], "headroom");
+        assert_eq!(env["OOM_GUARD_HEADROOM"], "medium");
+        assert_eq!(env["OOM_GUARD_OLD_HEADROOM"], "low");
+        assert_eq!(env["OOM_GUARD_LEVEL"], "low", "the watermark level");
+        assert_eq!(env["OOM_GUARD_FALL_RATE"], "256");
+        assert_eq!(env["OOM_GUARD_TTE_MS"], "573906");
+        assert_eq!(env["OOM_GUARD_PRIORITY"], "4");
+        assert!(env["OOM_GUARD_MESSAGE"].starts_with("headroom medium (was low)"));
+        let env: std::collections::BTreeMap<_, _> = hook_env(&record(6, samples()[6]), &OPTS)
+            .into_iter()
+            .collect();
+        assert_eq!(env["OOM_GUARD_EVENT"], "reclaim");
+        assert_eq!(env["OOM_GUARD_PHASE"], "direct");
+        assert_eq!(env["OOM_GUARD_WHO"], "kswapd+direct");
+        assert_eq!(env["OOM_GUARD_HEADROOM"], "critical");
+        assert_eq!(env["OOM_GUARD_DIRECT_CALLS"], "3");
+        // A pressure record that is not falling: TTE unknown.
+        let mut p = samples()[0];
+        if let Payload::Pressure(x) = &mut p {
+            x.tte_ms = oom_guard_core::abi::TTE_UNKNOWN;
+        }
+        let env: std::collections::BTreeMap<_, _> =
+            hook_env(&record(7, p), &OPTS).into_iter().collect();
+        assert_eq!(env["OOM_GUARD_TTE_MS"], "unknown");
+        assert_eq!(env["OOM_GUARD_HEADROOM"], "low");
     }
 
     fn warnings() -> (Warn, Arc<Mutex<Vec<String>>>) {

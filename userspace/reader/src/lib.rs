@@ -36,7 +36,7 @@
 //!         }
 //!     }
 //! }
-//! assert_eq!(lines, ["seq=7 time_ns=1000 type=lost abi=1.0 count=3 first_seq=7"]);
+//! assert_eq!(lines, ["seq=7 time_ns=1000 type=lost abi=1.1 count=3 first_seq=7"]);
 //! ```
 #![warn(
     missing_docs,
@@ -96,14 +96,14 @@ pub(crate) mod testutil {
         }
     }
 
-    /// A version 1.0 record `seq` with `payload`.
+    /// A record `seq` of this ABI version with `payload`.
     pub(crate) fn record(seq: u64, payload: Payload) -> Record {
         Record {
             header: RecordHeader {
                 size: payload.rtype().record_size() as u32,
                 rtype: payload.rtype() as u16,
                 abi_major: 1,
-                abi_minor: 0,
+                abi_minor: oom_guard_core::abi::ABI_MINOR,
                 flags: 0,
                 reserved: 0,
                 seq,

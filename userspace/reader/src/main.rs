@@ -1,5 +1,5 @@
-//! `oom-guard`: follows rust_oom_guard's `/dev/oom_guard` and reports memory pressure, OOM
-//! notifier calls, emergency pool changes and OOM kills. A thin layer over the `oom_guard`
+//! `oom-guard`: follows rust_oom_guard's `/dev/oom_guard` and reports memory pressure, headroom,
+//! reclaim, OOM notifier calls, emergency pool changes and OOM kills. A thin layer over the `oom_guard`
 //! library: argument parsing, signals, exit codes.
 #![warn(rust_2018_idioms, clippy::undocumented_unsafe_blocks)]
 #![cfg_attr(
@@ -59,10 +59,13 @@ Examples:
   oom-guard                                  follow /dev/oom_guard, text on stdout
   oom-guard --format json --sink stdout      JSON Lines (schema in the README)
   oom-guard --sink journald --exec-on min='systemctl stop batch.slice'
-  oom-guard config set release_chunk=512 avert_budget=4";
+  oom-guard --exec-on headroom-critical='systemctl stop batch.slice'
+  oom-guard config set release_chunk=512 avert_budget=4
+  oom-guard config set headroom_unit=kib headroom_low=524288 headroom_medium=262144 \\
+      headroom_critical=131072";
 
-/// Follows rust_oom_guard's /dev/oom_guard and reports memory pressure, OOM notifier calls,
-/// emergency pool changes and OOM kills.
+/// Follows rust_oom_guard's /dev/oom_guard and reports memory pressure, headroom levels,
+/// reclaim episodes, OOM notifier calls, emergency pool changes and OOM kills.
 ///
 /// Without a subcommand it runs `watch`.
 #[derive(Debug, Parser)]
@@ -119,7 +122,11 @@ enum ConfigCmd {
     ///
     /// Keys and ranges: policy 0-1 (or observe/avert), release_chunk 1-65536 pages,
     /// avert_budget 0-1000, budget_window_ms 100-3600000, refill_delay_ms 0-600000,
-    /// sample_slow_ms 10-10000, sample_fast_ms 1-1000 and at most sample_slow_ms.
+    /// sample_slow_ms 10-10000, sample_fast_ms 1-1000 and at most sample_slow_ms;
+    /// since ABI 1.1: headroom_unit 0-1 (or percent/kib), headroom_low, headroom_medium and
+    /// headroom_critical 1-2147483648 with low > medium > critical, headroom_hysteresis
+    /// 0-2147483648 (thresholds and hysteresis at most 100 in percent), sample_min_ms 1-1000 and
+    /// at most sample_fast_ms, reclaim_quiet_ms 10-60000.
     Set {
         /// Settings such as release_chunk=512.
         #[arg(value_name = "KEY=VALUE", required = true)]
@@ -171,9 +178,11 @@ struct WatchArgs {
     no_mlock: bool,
 
     /// Run COMMAND with /bin/sh -c on events of KIND: any, pressure, ok, low, min (pressure
-    /// changes to that level), oom, pool, kill, lost. Repeatable. The event is in OOM_GUARD_*
-    /// environment variables (OOM_GUARD_EVENT, OOM_GUARD_LEVEL, OOM_GUARD_SEQ,
-    /// OOM_GUARD_TIME_NS, payload fields); hook output goes to stderr.
+    /// changes to that level), oom, pool, kill, lost, headroom, headroom-plenty, headroom-low,
+    /// headroom-medium, headroom-critical (headroom changes to that level), reclaim,
+    /// reclaim-onset, reclaim-direct, reclaim-end. Repeatable. The event is in OOM_GUARD_*
+    /// environment variables (OOM_GUARD_EVENT, OOM_GUARD_LEVEL, OOM_GUARD_HEADROOM,
+    /// OOM_GUARD_SEQ, OOM_GUARD_TIME_NS, payload fields); hook output goes to stderr.
     #[arg(long, value_name = "KIND=COMMAND")]
     exec_on: Vec<Hook>,
 
@@ -389,8 +398,13 @@ fn run_config_set(device: &Path, wait: bool, settings: &[String]) -> Result<Exit
         .collect::<Result<Vec<_>, ConfigError>>()?;
     let dev = open_device(device, wait)?;
     let current = dev.config()?;
-    let new = config::apply(&current, &settings)?;
-    dev.set_config(&new)?;
+    config::check_module(&settings, current.v1_0)?;
+    let new = config::apply(&current.value, &settings)?;
+    if current.v1_0 {
+        dev.set_config_1_0(&new)?;
+    } else {
+        dev.set_config(&new)?;
+    }
     Ok(ExitCode::from(EXIT_OK))
 }
 

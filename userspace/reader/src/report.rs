@@ -2,10 +2,10 @@
 
 use crate::config;
 use crate::decode::{DecodeError, Item, StreamDecoder};
-use crate::device::READ_BUFFER;
+use crate::device::{Reply, READ_BUFFER};
 use crate::format::{
-    self, human_bytes, human_ns, json_object, level_name, name_text, valid_zones, zone_state_name,
-    Field, Format, FormatOptions, Value,
+    self, headroom_name, human_bytes, human_ns, human_rate, json_object, level_name, name_text,
+    tte_value, valid_zones, zone_state_name, Field, Format, FormatOptions, Value,
 };
 use oom_guard_core::abi::{Config, Stats, Zones};
 use std::fmt::Write as _;
@@ -85,8 +85,9 @@ pub fn decode_to(
     Ok(n_records)
 }
 
-fn stats_fields(s: &Stats, abi: Option<(u8, u8)>, opts: &FormatOptions) -> Vec<Field> {
-    use Value::{Str, U64};
+fn stats_fields(reply: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOptions) -> Vec<Field> {
+    use Value::{Bool, Str, U64};
+    let s = &reply.value;
     let mut f: Vec<Field> = Vec::new();
     if let Some((major, minor)) = abi {
         f.push(("abi", Str(format!("{major}.{minor}"))));
@@ -109,19 +110,35 @@ fn stats_fields(s: &Stats, abi: Option<(u8, u8)>, opts: &FormatOptions) -> Vec<F
         ("callback_max_ns", U64(s.callback_max_ns)),
         ("callback_avg_ns", U64(s.callback_avg_ns)),
         ("samples", U64(s.samples)),
-        ("page_size", U64(opts.page_size)),
     ]);
+    if !reply.v1_0 {
+        let headroom = u8::try_from(s.headroom)
+            .map_or_else(|_| format!("unknown-{}", s.headroom), headroom_name);
+        f.extend([
+            ("headroom", Str(headroom)),
+            ("headroom_changes", U64(s.headroom_changes)),
+            ("fall_rate", U64(s.fall_rate)),
+            ("tte_ms", tte_value(s.tte_ms)),
+            ("reclaim_episodes", U64(s.reclaim_episodes)),
+            ("reclaim_kswapd_calls", U64(s.reclaim_kswapd_calls)),
+            ("reclaim_direct_calls", U64(s.reclaim_direct_calls)),
+            ("reclaim_active", Bool(s.reclaim_active != 0)),
+        ]);
+    }
+    f.push(("page_size", U64(opts.page_size)));
     f
 }
 
 /// The counters as one JSON object (field names as in `struct oom_guard_stats`, plus `abi`
-/// when known, `level` as a name and `page_size`).
-pub fn stats_json(s: &Stats, abi: Option<(u8, u8)>, opts: &FormatOptions) -> String {
+/// when known, `level` and `headroom` as names, `tte_ms` `null` when unknown, `reclaim_active`
+/// a boolean, and `page_size`). From a module of ABI 1.0 the counters added in 1.1 are left out.
+pub fn stats_json(s: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOptions) -> String {
     json_object(&stats_fields(s, abi, opts))
 }
 
-/// The counters as aligned `name value` lines, page counts and times also in human units.
-pub fn stats_text(s: &Stats, abi: Option<(u8, u8)>, opts: &FormatOptions) -> String {
+/// The counters as aligned `name value` lines, page counts, rates and times also in human
+/// units.
+pub fn stats_text(s: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOptions) -> String {
     let mut out = String::new();
     for (k, v) in stats_fields(s, abi, opts) {
         if k == "page_size" {
@@ -134,9 +151,13 @@ pub fn stats_text(s: &Stats, abi: Option<(u8, u8)>, opts: &FormatOptions) -> Str
             ("callback_max_ns" | "callback_avg_ns", Value::U64(n)) => {
                 format!("{n} ({})", human_ns(n))
             }
+            ("fall_rate", Value::U64(n)) => {
+                format!("{n} ({})", human_rate(n.saturating_mul(opts.page_size)))
+            }
+            ("tte_ms", Value::U64(n)) => format!("{n} ms"),
             (_, v) => format::value_text(&v),
         };
-        let _ = writeln!(out, "{k:<16} {v}");
+        let _ = writeln!(out, "{k:<20} {v}");
     }
     out
 }
@@ -199,17 +220,18 @@ pub fn zones_table(z: &Zones, opts: &FormatOptions) -> String {
     out
 }
 
-/// The configuration as `key=value` lines (the form `config set` takes).
-pub fn config_text(c: &Config) -> String {
-    config::entries(c)
+/// The configuration as `key=value` lines (the form `config set` takes); from a module of ABI
+/// 1.0 its keys only.
+pub fn config_text(c: &Reply<Config>) -> String {
+    config::entries(&c.value, c.v1_0)
         .iter()
         .map(|(k, v)| format!("{k}={v}\n"))
         .collect()
 }
 
-/// The configuration as a JSON object.
-pub fn config_json(c: &Config) -> String {
-    let fields: Vec<Field> = config::entries(c)
+/// The configuration as a JSON object (numbers, keys as in `config_text`).
+pub fn config_json(c: &Reply<Config>) -> String {
+    let fields: Vec<Field> = config::entries(&c.value, c.v1_0)
         .iter()
         .map(|(k, v)| (*k, Value::U64(u64::from(*v))))
         .collect();
@@ -241,9 +263,9 @@ mod tests {
             &OPTS,
             &|w| warnings.borrow_mut().push(w.to_string()),
         );
-        assert_eq!(n.unwrap(), 5);
+        assert_eq!(n.unwrap(), 7);
         let text = String::from_utf8(out).unwrap();
-        assert_eq!(text.lines().count(), 5);
+        assert_eq!(text.lines().count(), 7);
         for l in text.lines() {
             serde_json::from_str::<serde_json::Value>(l).unwrap();
         }
@@ -265,7 +287,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.to_string(), "decoding cap.bin");
-        assert_eq!(String::from_utf8(out).unwrap().lines().count(), 4);
+        assert_eq!(String::from_utf8(out).unwrap().lines().count(), 6);
     }
 
     fn zones() -> Zones {
@@ -312,41 +334,115 @@ mod tests {
         assert_eq!(v["zones"].as_array().unwrap().len(), 1);
     }
 
-    #[test]
-    fn stats_text_and_json() {
-        let s = Stats {
+    fn stats() -> Stats {
+        Stats {
             oom_calls: 3,
             averts: 2,
             pool_pages: 3840,
             callback_max_ns: 15_200,
             level: 2,
+            headroom: 100,
+            headroom_changes: 4,
+            fall_rate: 2560,
+            tte_ms: 1500,
+            reclaim_episodes: 2,
+            reclaim_kswapd_calls: 40,
+            reclaim_direct_calls: 3,
+            reclaim_active: 1,
             ..Stats::default()
+        }
+    }
+
+    #[test]
+    fn stats_text_and_json() {
+        let s = Reply {
+            value: stats(),
+            v1_0: false,
         };
-        let t = stats_text(&s, Some((1, 0)), &OPTS);
+        let t = stats_text(&s, Some((1, 1)), &OPTS);
         assert!(
-            t.starts_with("abi              1.0\nlevel            min\noom_calls        3\n"),
+            t.starts_with(
+                "abi                  1.1\nlevel                min\noom_calls            3\n"
+            ),
             "{t}"
         );
-        assert!(t.contains("pool_pages       3840 (15.0 MiB)\n"), "{t}");
-        assert!(t.contains("callback_max_ns  15200 (15.2 us)\n"), "{t}");
+        assert!(t.contains("pool_pages           3840 (15.0 MiB)\n"), "{t}");
+        assert!(t.contains("callback_max_ns      15200 (15.2 us)\n"), "{t}");
+        assert!(
+            t.ends_with(
+                "samples              0\nheadroom             medium\nheadroom_changes     4\n\
+                 fall_rate            2560 (10.0 MiB/s)\ntte_ms               1500 ms\n\
+                 reclaim_episodes     2\nreclaim_kswapd_calls 40\nreclaim_direct_calls 3\n\
+                 reclaim_active       true\n"
+            ),
+            "{t}"
+        );
         let v: serde_json::Value = serde_json::from_str(&stats_json(&s, None, &OPTS)).unwrap();
         assert_eq!(v["averts"], 2);
         assert_eq!(v["level"], "min");
+        assert_eq!(v["headroom"], "medium");
+        assert_eq!(v["fall_rate"], 2560);
+        assert_eq!(v["tte_ms"], 1500);
+        assert_eq!(v["reclaim_active"], true);
         assert!(v.get("abi").is_none());
-        assert_eq!(v.as_object().unwrap().len(), 17);
+        assert_eq!(v.as_object().unwrap().len(), 25);
+        // Not falling: the time to exhaustion is unknown.
+        let s = Reply {
+            value: Stats {
+                fall_rate: 0,
+                tte_ms: oom_guard_core::abi::TTE_UNKNOWN,
+                ..stats()
+            },
+            v1_0: false,
+        };
+        assert!(stats_text(&s, None, &OPTS).contains("tte_ms               unknown\n"));
+        let v: serde_json::Value = serde_json::from_str(&stats_json(&s, None, &OPTS)).unwrap();
+        assert!(v["tte_ms"].is_null());
+        // A module of ABI 1.0 has no 1.1 counters.
+        let s = Reply {
+            value: stats(),
+            v1_0: true,
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(&stats_json(&s, Some((1, 0)), &OPTS)).unwrap();
+        assert_eq!(v.as_object().unwrap().len(), 18);
+        assert!(v.get("headroom").is_none());
+        assert!(!stats_text(&s, None, &OPTS).contains("headroom"));
     }
 
     #[test]
     fn config_text_round_trips_through_set() {
-        let c = params::default_config();
+        let c = Reply {
+            value: params::default_config(),
+            v1_0: false,
+        };
         let t = config_text(&c);
         assert!(t.starts_with("policy=1\nrelease_chunk=256\n"), "{t}");
+        assert!(
+            t.ends_with(
+                "sample_fast_ms=10\nheadroom_unit=0\nheadroom_low=20\nheadroom_medium=10\n\
+                 headroom_critical=5\nheadroom_hysteresis=2\nsample_min_ms=1\n\
+                 reclaim_quiet_ms=500\n"
+            ),
+            "{t}"
+        );
         let settings: Vec<_> = t
             .lines()
             .map(|l| config::parse_setting(l).unwrap())
             .collect();
-        assert_eq!(config::apply(&Config::default(), &settings).unwrap(), c);
+        assert_eq!(
+            config::apply(&Config::default(), &settings).unwrap(),
+            c.value
+        );
         let v: serde_json::Value = serde_json::from_str(&config_json(&c)).unwrap();
         assert_eq!(v["budget_window_ms"], 60_000);
+        assert_eq!(v["reclaim_quiet_ms"], 500);
+        assert_eq!(v.as_object().unwrap().len(), 14);
+        // A module of ABI 1.0: its 7 keys.
+        let old = Reply { v1_0: true, ..c };
+        assert_eq!(config_text(&old).lines().count(), 7);
+        assert!(config_text(&old).ends_with("sample_fast_ms=10\n"));
+        let v: serde_json::Value = serde_json::from_str(&config_json(&old)).unwrap();
+        assert_eq!(v.as_object().unwrap().len(), 7);
     }
 }

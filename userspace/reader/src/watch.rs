@@ -78,6 +78,10 @@ pub struct Counters {
     pub kill: u64,
     /// `LOST` records.
     pub lost_records: u64,
+    /// `HEADROOM` records.
+    pub headroom: u64,
+    /// `RECLAIM` records.
+    pub reclaim: u64,
     /// Records of unknown types (skipped).
     pub unknown: u64,
     /// Events the module reported lost (sum of `LOST` counts).
@@ -97,7 +101,14 @@ pub struct Counters {
 impl Counters {
     /// Records of all types, unknown ones included.
     pub fn records(&self) -> u64 {
-        self.pressure + self.oom + self.pool + self.kill + self.lost_records + self.unknown
+        self.pressure
+            + self.oom
+            + self.pool
+            + self.kill
+            + self.lost_records
+            + self.headroom
+            + self.reclaim
+            + self.unknown
     }
 
     fn count(&mut self, rec: &Record) {
@@ -107,6 +118,8 @@ impl Counters {
             RecordType::Pool => self.pool += 1,
             RecordType::Kill => self.kill += 1,
             RecordType::Lost => self.lost_records += 1,
+            RecordType::Headroom => self.headroom += 1,
+            RecordType::Reclaim => self.reclaim += 1,
         }
         if let Payload::Lost(l) = rec.payload {
             self.events_lost = self.events_lost.saturating_add(l.count);
@@ -118,14 +131,16 @@ impl fmt::Display for Counters {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} records (pressure {}, oom {}, pool {}, kill {}, lost {}, unknown {}), \
-             {} events lost, {} dropped",
+            "{} records (pressure {}, oom {}, pool {}, kill {}, lost {}, headroom {}, reclaim {}, \
+             unknown {}), {} events lost, {} dropped",
             self.records(),
             self.pressure,
             self.oom,
             self.pool,
             self.kill,
             self.lost_records,
+            self.headroom,
+            self.reclaim,
             self.unknown,
             self.events_lost,
             self.dropped
@@ -691,11 +706,11 @@ mod tests {
         let (warn, log) = warnings();
         let r = watch(&mut f, &path, None, Box::new(sink.clone()), options(), warn);
         assert_eq!(r.result.unwrap(), End::Eof);
-        assert_eq!(sink.lines().len(), 5);
+        assert_eq!(sink.lines().len(), 7);
         assert_eq!(
             r.counters.to_string(),
-            "5 records (pressure 1, oom 1, pool 1, kill 1, lost 1, unknown 0), 17 events lost, \
-             0 dropped"
+            "7 records (pressure 1, oom 1, pool 1, kill 1, lost 1, headroom 1, reclaim 1, \
+             unknown 0), 17 events lost, 0 dropped"
         );
         assert!(log.lock().unwrap().is_empty());
     }
@@ -765,7 +780,7 @@ mod tests {
                 ..
             }
         ));
-        assert_eq!(r.counters.records(), 4, "what came before still counts");
+        assert_eq!(r.counters.records(), 6, "what came before still counts");
     }
 
     #[test]
@@ -937,8 +952,8 @@ mod tests {
         };
         let r = watch(&mut f, &path, None, Box::new(sink), options(), warn);
         assert_eq!(r.result.unwrap(), End::Eof);
-        assert_eq!(r.counters.sink_errors, 5);
-        assert!(r.counters.to_string().ends_with(", 5 sink errors"));
+        assert_eq!(r.counters.sink_errors, 7);
+        assert!(r.counters.to_string().ends_with(", 7 sink errors"));
         assert_eq!(log.lock().unwrap().len(), 1);
     }
 
@@ -966,12 +981,12 @@ mod tests {
         );
         assert_eq!(r.result.unwrap(), End::Eof);
         assert_eq!(r.counters.hooks_run, 1);
-        assert_eq!(r.counters.hooks_skipped, 4, "rate-limited");
+        assert_eq!(r.counters.hooks_skipped, 6, "rate-limited");
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "pressure\n");
         assert!(r
             .counters
             .to_string()
-            .ends_with("hooks: 1 run, 0 failed, 4 skipped"));
+            .ends_with("hooks: 1 run, 0 failed, 6 skipped"));
     }
 
     #[test]
@@ -1009,6 +1024,8 @@ mod tests {
             ("pool", false),
             ("kill", true),
             ("lost", false),
+            ("headroom", false),
+            ("reclaim", false),
         ];
         let want: Vec<(String, bool)> = want.iter().map(|(t, e)| (t.to_string(), *e)).collect();
         assert_eq!(enriched, want);
@@ -1028,7 +1045,7 @@ mod tests {
         let r = watch(&mut f, &path, None, Box::new(sink), options(), warn);
         assert_eq!(r.result.unwrap(), End::Eof);
         let text = std::fs::read_to_string(&out).unwrap();
-        assert_eq!(text.lines().count(), 5);
+        assert_eq!(text.lines().count(), 7);
         assert!(text.lines().all(|l| l.starts_with("seq=")));
     }
 

@@ -2,7 +2,8 @@
 //! temporary directory: exit statuses, messages, formats, sinks, signals, hooks.
 
 use oom_guard_core::abi::{
-    self, Kill, Level, Lost, Oom, OomAction, Payload, Pool, PoolOp, Pressure,
+    self, Headroom, HeadroomLevel, Kill, Level, Lost, Oom, OomAction, Payload, Pool, PoolOp,
+    Pressure, Reclaim, ReclaimPhase, RECLAIM_KSWAPD, TTE_UNKNOWN,
 };
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixDatagram;
@@ -55,6 +56,9 @@ fn payloads() -> Vec<Payload> {
             new_level: Level::Min as u8,
             free_pages: 1000,
             available_pages: 2000,
+            headroom: HeadroomLevel::Critical as u8,
+            fall_rate: 256,
+            tte_ms: 700,
             ..Pressure::default()
         }),
         Payload::Oom(Oom {
@@ -83,6 +87,31 @@ fn payloads() -> Vec<Payload> {
             count: 4,
             first_seq: 10,
         }),
+        Payload::Headroom(Headroom {
+            old_level: HeadroomLevel::Medium as u8,
+            new_level: HeadroomLevel::Critical as u8,
+            wm_level: Level::Low as u8,
+            free_pages: 1000,
+            available_pages: 2000,
+            total_pages: 65536,
+            low_pages: 13107,
+            medium_pages: 6553,
+            critical_pages: 3276,
+            floor_pages: 500,
+            fall_rate: 0,
+            tte_ms: TTE_UNKNOWN,
+            ..Headroom::default()
+        }),
+        Payload::Reclaim(Reclaim {
+            phase: ReclaimPhase::Onset as u8,
+            who: RECLAIM_KSWAPD,
+            wm_level: Level::Low as u8,
+            headroom: HeadroomLevel::Critical as u8,
+            kswapd_calls: 1,
+            free_pages: 1000,
+            available_pages: 2000,
+            ..Reclaim::default()
+        }),
     ]
 }
 
@@ -93,7 +122,7 @@ fn record(seq: u64, p: &Payload) -> Vec<u8> {
     buf
 }
 
-/// The five sample records, seq 0 to 4.
+/// The seven sample records, seq 0 to 6.
 fn capture() -> Vec<u8> {
     payloads()
         .iter()
@@ -169,6 +198,27 @@ fn bad_config_settings_exit_2_with_one_line_before_touching_the_device() {
             "sample_fast_ms=5000",
             "invalid sample_fast_ms=5000: accepted range 1..=1000 ms",
         ),
+        (
+            "headroom_unit=mib",
+            "invalid headroom_unit=mib: not a number",
+        ),
+        (
+            "headroom_unit=2",
+            "invalid headroom_unit=2: accepted range 0..=1 (0 = percent, 1 = KiB)",
+        ),
+        (
+            "headroom_critical=0",
+            "invalid headroom_critical=0: accepted range 1..=2147483648 (percent or KiB)",
+        ),
+        (
+            "sample_min_ms=1001",
+            "invalid sample_min_ms=1001: accepted range 1..=1000 ms",
+        ),
+        (
+            "reclaim_quiet_ms=5",
+            "invalid reclaim_quiet_ms=5: accepted range 10..=60000 ms",
+        ),
+        ("reserved2=0", "unknown key `reserved2`"),
     ] {
         let out = run(&["-d", dev, "config", "set", "avert_budget=2", arg]);
         assert_eq!(out.status.code(), Some(2), "{arg}");
@@ -216,6 +266,17 @@ fn help_documents_exit_codes_and_defaults() {
     );
     let out = run(&["decode", "--help"]);
     assert!(text(&out.stdout).contains("or - for standard input"));
+    for want in ["headroom-critical", "reclaim-onset", "OOM_GUARD_HEADROOM"] {
+        assert!(help.contains(want), "missing {want:?} in\n{help}");
+    }
+    let set = text(&run(&["config", "set", "--help"]).stdout);
+    for want in [
+        "headroom_unit 0-1 (or percent/kib)",
+        "sample_min_ms",
+        "reclaim_quiet_ms",
+    ] {
+        assert!(set.contains(want), "missing {want:?} in\n{set}");
+    }
 }
 
 #[test]
@@ -226,9 +287,27 @@ fn decode_a_capture_in_every_format() {
     let out = run(&["decode", cap]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let lines: Vec<String> = text(&out.stdout).lines().map(String::from).collect();
-    assert_eq!(lines.len(), 5);
+    assert_eq!(lines.len(), 7);
     assert!(
         lines[0].starts_with("[    7.000000] pressure min (was ok): free "),
+        "{lines:?}"
+    );
+    assert!(
+        lines[0].ends_with("; headroom critical, fall rate 1.0 MiB/s, time to exhaustion 700 ms"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[5].starts_with("[    7.000000] headroom critical (was medium): available 7.8 MiB"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[5].contains("; fall rate 0 KiB/s, time to exhaustion unknown;"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[6].starts_with(
+            "[    7.000000] reclaim onset by kswapd: 1 kswapd and 0 direct calls in 0 ms"
+        ),
         "{lines:?}"
     );
     assert!(
@@ -247,17 +326,62 @@ fn decode_a_capture_in_every_format() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let types: Vec<&str> = objs.iter().map(|o| o["type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["pressure", "oom", "pool", "kill", "lost"]);
+    assert_eq!(
+        types,
+        ["pressure", "oom", "pool", "kill", "lost", "headroom", "reclaim"]
+    );
     for (i, o) in objs.iter().enumerate() {
         assert_eq!(o["seq"], i as u64);
         assert_eq!(o["time_ns"], 7_000_000_000 + i as u64);
     }
     assert_eq!(objs[0]["page_size"], 16384);
+    assert_eq!(
+        (
+            &objs[0]["headroom"],
+            &objs[0]["fall_rate"],
+            &objs[0]["tte_ms"]
+        ),
+        (
+            &serde_json::json!("critical"),
+            &serde_json::json!(256),
+            &serde_json::json!(700)
+        )
+    );
+    assert_eq!(objs[5]["headroom"], "critical");
+    assert_eq!(objs[5]["old_headroom"], "medium");
+    assert!(objs[5]["tte_ms"].is_null());
+    assert_eq!(objs[6]["phase"], "onset");
+    assert_eq!(objs[6]["who"], "kswapd");
 
     let out = run(&["decode", "--format", "logfmt", cap]);
     let t = text(&out.stdout);
     assert!(t.lines().all(|l| l.starts_with("seq=")), "{t}");
-    assert!(t.contains("type=kill abi=1.0 kills=1"), "{t}");
+    assert!(t.contains("type=kill abi=1.1 kills=1"), "{t}");
+    assert!(
+        t.contains(" type=headroom abi=1.1 headroom=critical old_headroom=medium level=low "),
+        "{t}"
+    );
+    assert!(t.contains(" fall_rate=0 tte_ms=unknown page_size="), "{t}");
+    assert!(
+        t.contains(" type=reclaim abi=1.1 phase=onset who=kswapd level=low headroom=critical "),
+        "{t}"
+    );
+
+    // A PRESSURE record of a module of ABI 1.0: no headroom fields.
+    let mut old = record(0, &payloads()[0]);
+    let size = abi::RecordType::Pressure.min_record_size();
+    old.truncate(size);
+    old[0..4].copy_from_slice(&(size as u32).to_ne_bytes());
+    old[7] = 0;
+    let cap = write_capture(&dir, &old);
+    let out = run(&["decode", "--format", "json", cap.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let o: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(o["abi"], "1.0");
+    assert!(o["headroom"].is_null() && o["fall_rate"].is_null() && o["tte_ms"].is_null());
+    let out = run(&["decode", cap.to_str().unwrap()]);
+    assert!(!text(&out.stdout).contains("headroom"));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
 
 #[test]
@@ -281,7 +405,7 @@ fn decode_reads_stdin() {
     writer.join().unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout).lines().count(), 5);
+    assert_eq!(text(&out.stdout).lines().count(), 7);
 }
 
 #[test]
@@ -294,7 +418,7 @@ fn decode_errors_name_the_file_and_offset() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stdout).lines().count(),
-        4,
+        6,
         "records before the cut are printed"
     );
     let err = text(&out.stderr);
@@ -305,7 +429,7 @@ fn decode_errors_name_the_file_and_offset() {
         )),
         "{err}"
     );
-    assert!(err.contains("45 of 48 bytes"), "{err}");
+    assert!(err.contains("77 of 80 bytes"), "{err}");
 
     // Another major version: a clear error, exit 3 like an incompatible module.
     let mut bytes = capture();
@@ -313,7 +437,7 @@ fn decode_errors_name_the_file_and_offset() {
     let cap = write_capture(&dir, &bytes);
     let out = run(&["decode", cap.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3));
-    assert!(text(&out.stderr).contains("ABI version 2.0 is incompatible"));
+    assert!(text(&out.stderr).contains("ABI version 2.1 is incompatible"));
 
     let out = run(&["decode", dir.path().join("nope").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
@@ -354,12 +478,12 @@ fn watch_a_capture_file_prints_records_and_a_summary() {
     args.extend(QUIET);
     let out = run(&args);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout).lines().count(), 5);
+    assert_eq!(text(&out.stdout).lines().count(), 7);
     let err = text(&out.stderr);
     assert_eq!(
         err.trim_end(),
-        "oom-guard: end of input: 5 records (pressure 1, oom 1, pool 1, kill 1, lost 1, \
-         unknown 0), 4 events lost, 0 dropped"
+        "oom-guard: end of input: 7 records (pressure 1, oom 1, pool 1, kill 1, lost 1, \
+         headroom 1, reclaim 1, unknown 0), 4 events lost, 0 dropped"
     );
 }
 
@@ -377,8 +501,8 @@ fn enrich_attaches_snapshots_from_the_real_proc_and_a_fixture() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let with: Vec<bool> = lines.iter().map(|v| v.get("enrich").is_some()).collect();
-    // pressure to min, oom and kill get one; pool and lost do not.
-    assert_eq!(with, [true, true, false, true, false]);
+    // pressure to min, oom and kill get one; pool, lost, headroom and reclaim do not.
+    assert_eq!(with, [true, true, false, true, false, false, false]);
     let e = &lines[1]["enrich"];
     assert!(e["mem_available_kib"].as_u64().unwrap() > 0, "{e}");
     let top = e["top"].as_array().unwrap();
@@ -477,7 +601,7 @@ fn watch_a_fifo_until_sigterm() {
     std::thread::sleep(Duration::from_millis(50));
     w.write_all(b).unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    for _ in 0..5 {
+    for _ in 0..7 {
         let mut line = String::new();
         stdout.read_line(&mut line).unwrap();
         assert!(line.starts_with("seq="), "{line}");
@@ -497,7 +621,7 @@ fn watch_a_fifo_until_sigterm() {
         .read_to_string(&mut err)
         .unwrap();
     assert_eq!(status.code(), Some(0), "{err}");
-    assert!(err.starts_with("oom-guard: stopped: 5 records"), "{err}");
+    assert!(err.starts_with("oom-guard: stopped: 7 records"), "{err}");
     drop(w);
 }
 
@@ -563,9 +687,17 @@ fn sinks_from_the_command_line() {
     .concat());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty());
-    let msgs = recv_n(&server, 5);
+    let msgs = recv_n(&server, 7);
     let pris: Vec<&str> = msgs.iter().map(|m| &m[..4]).collect();
-    assert_eq!(pris, ["<27>", "<26>", "<29>", "<26>", "<28>"]);
+    assert_eq!(
+        pris,
+        ["<27>", "<26>", "<29>", "<26>", "<28>", "<27>", "<29>"]
+    );
+    assert!(
+        msgs[5].contains(": headroom critical (was medium)"),
+        "{}",
+        msgs[5]
+    );
     assert!(msgs[0].contains(" oom-guard["), "{}", msgs[0]);
 
     let journal = dir.path().join("journal");
@@ -583,8 +715,29 @@ fn sinks_from_the_command_line() {
     ]
     .concat());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let msgs = recv_n(&server, 5);
+    let msgs = recv_n(&server, 7);
     assert!(msgs[1].contains("\nOOM_GUARD_EVENT=oom\n"), "{}", msgs[1]);
+    for want in [
+        "\nPRIORITY=3\n",
+        "\nOOM_GUARD_EVENT=headroom\n",
+        "\nOOM_GUARD_HEADROOM=critical\n",
+        "\nOOM_GUARD_OLD_HEADROOM=medium\n",
+        "\nOOM_GUARD_FALL_RATE=0\n",
+        "\nOOM_GUARD_TTE_MS=unknown\n",
+        "\nOOM_GUARD_CRITICAL_PAGES=3276\n",
+    ] {
+        assert!(msgs[5].contains(want), "{want:?} in {}", msgs[5]);
+    }
+    for want in [
+        "\nPRIORITY=5\n",
+        "\nOOM_GUARD_EVENT=reclaim\n",
+        "\nOOM_GUARD_PHASE=onset\n",
+        "\nOOM_GUARD_WHO=kswapd\n",
+        "\nOOM_GUARD_KSWAPD_CALLS=1\n",
+    ] {
+        assert!(msgs[6].contains(want), "{want:?} in {}", msgs[6]);
+    }
+    assert!(msgs[0].contains("\nOOM_GUARD_TTE_MS=700\n"), "{}", msgs[0]);
     assert!(msgs[1].contains("\nOOM_GUARD_LEVEL=min\n"), "{}", msgs[1]);
     assert!(msgs[1].contains("\nOOM_GUARD_SEQ=1\n"), "{}", msgs[1]);
     assert!(msgs[1].contains("\nPRIORITY=2\n"), "{}", msgs[1]);
@@ -611,14 +764,14 @@ fn sinks_from_the_command_line() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let k = std::fs::read_to_string(&kmsg).unwrap();
     let prefixes: Vec<&str> = k.lines().map(|l| &l[..3]).collect();
-    assert_eq!(prefixes, ["<3>", "<2>", "<5>", "<2>", "<4>"]);
+    assert_eq!(prefixes, ["<3>", "<2>", "<5>", "<2>", "<4>", "<3>", "<5>"]);
 
     let out = run(&[&["-d", cap, "--sink", "stderr"][..], &QUIET].concat());
     assert!(out.stdout.is_empty());
     assert_eq!(
         text(&out.stderr).lines().count(),
-        6,
-        "5 records and the summary"
+        8,
+        "7 records and the summary"
     );
 
     // A missing socket is an error at start.
@@ -648,6 +801,15 @@ fn exec_on_runs_hooks_with_the_event_environment() {
         "oom=echo \"$OOM_GUARD_EVENT $OOM_GUARD_LEVEL $OOM_GUARD_SEQ $OOM_GUARD_TIME_NS $OOM_GUARD_PID\" >> {}",
         out_file.display()
     );
+    let headroom_hook = format!(
+        "headroom-critical=echo \"$OOM_GUARD_EVENT $OOM_GUARD_HEADROOM $OOM_GUARD_OLD_HEADROOM \
+         $OOM_GUARD_TTE_MS $OOM_GUARD_PRIORITY\" >> {}",
+        out_file.display()
+    );
+    let reclaim_hook = format!(
+        "reclaim-onset=echo \"$OOM_GUARD_EVENT $OOM_GUARD_PHASE $OOM_GUARD_WHO\" >> {}",
+        out_file.display()
+    );
     let started = Instant::now();
     let out = run(&[
         &[
@@ -657,6 +819,14 @@ fn exec_on_runs_hooks_with_the_event_environment() {
             &hook,
             "--exec-on",
             "lost=exit 7",
+            "--exec-on",
+            &headroom_hook,
+            "--exec-on",
+            &reclaim_hook,
+            "--exec-on",
+            "headroom-low=exit 9",
+            "--exec-on",
+            "reclaim-end=exit 9",
         ][..],
         &QUIET,
     ]
@@ -664,15 +834,27 @@ fn exec_on_runs_hooks_with_the_event_environment() {
     assert!(started.elapsed() < Duration::from_secs(10));
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
+    // Hooks run in parallel: compare the lines as a set.
+    let mut got: Vec<String> = std::fs::read_to_string(&out_file)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    got.sort();
     assert_eq!(
-        std::fs::read_to_string(&out_file).unwrap(),
-        "oom min 1 7000000001 321\n"
+        got,
+        [
+            "headroom critical medium unknown 3",
+            "oom min 1 7000000001 321",
+            "reclaim onset kswapd",
+        ]
     );
     assert!(
         err.contains("warning: hook lost=`exit 7` exited with status 7"),
         "{err}"
     );
-    assert!(err.contains("hooks: 2 run, 1 failed, 0 skipped"), "{err}");
+    assert!(!err.contains("exit 9"), "{err}");
+    assert!(err.contains("hooks: 4 run, 1 failed, 0 skipped"), "{err}");
 }
 
 #[test]

@@ -3,12 +3,18 @@
 //! It exercises the device exactly as the ABI says (read, poll, ioctls) and prints plain
 //! `key=value` lines that shell tests can grep. The user-facing reader is `oom-guard`.
 //!
-//! usage: guardctl [-d DEVICE] [-u UID] [-x] COMMAND
+//! usage: guardctl [-d DEVICE] [-u UID] [-x] [-1] COMMAND
 //!   -u UID                     switch to UID (and GID) before opening the device
 //!   -x                         drop CAP_SYS_ADMIN first
+//!   -1                         use the ABI 1.0 numbers of the stats and config ioctls: stats and
+//!                              config print the 1.0 fields only, set sends the first 32 bytes
+//!                              (the module keeps the fields added since)
 //!   version                    ABI version from the ioctl
 //!   stats | zones | config     the ioctl structs as key=value lines
-//!   set KEY=VALUE...           change the runtime configuration
+//!   set KEY=VALUE...           change the runtime configuration: read it, change the named
+//!                              fields and send it back, unchecked (out-of-range values reach
+//!                              the module); the keys are the field names, `reserved` and
+//!                              `reserved2` included
 //!   read [-n] [-c COUNT] [-b BUFSIZE] [-t TIMEOUT_MS] [-w WAIT_MS] [-W FILE] [-S] [-C MS]
 //!                              read records (-n: O_NONBLOCK; -w: sleep after open; -W: wait
 //!                              after open until FILE exists; -S: SIGUSR1 interrupts a
@@ -17,6 +23,10 @@
 //!   poll [-e] [-t TIMEOUT_MS]  exit 0 if POLLIN within the timeout, 1 if not (-e: epoll)
 //!   ioctl-raw CMD [ADDR]       issue an arbitrary ioctl, print the errno name
 //!   insmod PATH [PARAM=VALUE...]  one finit_module() call, print ok or the errno name
+//!
+//! `read` prints one `seq=N time_ns=N type=N size=N flags=N kind=KIND ...` line per record with
+//! the payload's raw numbers: levels as numbers (pressure `old`/`new` 0-2, headroom 0, 50, 100,
+//! 255), a `tte_ms` of `TTE_UNKNOWN` as `tte_ms=unknown`, the reclaim phase as a name.
 //!
 //! Exit codes: 0 ok, 1 operation failed (the errno is printed), 2 bad usage.
 
@@ -124,6 +134,15 @@ fn marks(zones: &[abi::ZoneSnapshot]) -> String {
         .join(",")
 }
 
+/// A time to exhaustion: `unknown` for `TTE_UNKNOWN`, else the number.
+fn tte(ms: u64) -> String {
+    if ms == abi::TTE_UNKNOWN {
+        "unknown".into()
+    } else {
+        ms.to_string()
+    }
+}
+
 fn record_line(h: &abi::RecordHeader, p: Option<&Payload>) -> String {
     let head = format!(
         "seq={} time_ns={} type={} size={} flags={}",
@@ -132,13 +151,16 @@ fn record_line(h: &abi::RecordHeader, p: Option<&Payload>) -> String {
     match p {
         None => format!("{head} kind=unknown"),
         Some(Payload::Pressure(x)) => format!(
-            "{head} kind=pressure old={} new={} free={} available={} zones={} marks={}",
+            "{head} kind=pressure old={} new={} free={} available={} zones={} marks={} headroom={} fall_rate={} tte_ms={}",
             x.old_level,
             x.new_level,
             x.free_pages,
             x.available_pages,
             x.nr_zones,
-            marks(&x.zones[..(x.nr_zones as usize).min(abi::MAX_ZONES)])
+            marks(&x.zones[..(x.nr_zones as usize).min(abi::MAX_ZONES)]),
+            x.headroom,
+            x.fall_rate,
+            tte(x.tte_ms)
         ),
         Some(Payload::Oom(x)) => format!(
             "{head} kind=oom action={} pid={} comm={} pool_before={} pool_after={} freed={} callback_ns={} averts_left={} free={} available={} zones={}",
@@ -162,6 +184,34 @@ fn record_line(h: &abi::RecordHeader, p: Option<&Payload>) -> String {
         Some(Payload::Lost(x)) => {
             format!("{head} kind=lost count={} first_seq={}", x.count, x.first_seq)
         }
+        Some(Payload::Headroom(x)) => format!(
+            "{head} kind=headroom old={} new={} wm_level={} wm_state={} free={} available={} total={} low={} medium={} critical={} floor={} fall_rate={} tte_ms={}",
+            x.old_level,
+            x.new_level,
+            x.wm_level,
+            x.wm_state,
+            x.free_pages,
+            x.available_pages,
+            x.total_pages,
+            x.low_pages,
+            x.medium_pages,
+            x.critical_pages,
+            x.floor_pages,
+            x.fall_rate,
+            tte(x.tte_ms)
+        ),
+        Some(Payload::Reclaim(x)) => format!(
+            "{head} kind=reclaim phase={} who={} wm_level={} headroom={} kswapd_calls={} direct_calls={} duration_ms={} free={} available={}",
+            abi::ReclaimPhase::from_raw(x.phase).map_or("?", abi::ReclaimPhase::name),
+            x.who,
+            x.wm_level,
+            x.headroom,
+            x.kswapd_calls,
+            x.direct_calls,
+            x.duration_ms,
+            x.free_pages,
+            x.available_pages
+        ),
     }
 }
 
@@ -288,28 +338,145 @@ fn read_cmd(dev_path: &str, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-fn set_cmd(dev: &Dev, args: &[String]) -> Result<(), String> {
-    let mut c: abi::Config = dev.get(abi::IOCTL_GET_CONFIG)?;
+/// The field of `c` named `key`: every field of `struct oom_guard_config`, the reserved ones
+/// included, so that a test can send any value.
+fn config_field<'a>(c: &'a mut abi::Config, key: &str) -> Option<&'a mut u32> {
+    Some(match key {
+        "policy" => &mut c.policy,
+        "release_chunk" => &mut c.release_chunk,
+        "avert_budget" => &mut c.avert_budget,
+        "budget_window_ms" => &mut c.budget_window_ms,
+        "refill_delay_ms" => &mut c.refill_delay_ms,
+        "sample_slow_ms" => &mut c.sample_slow_ms,
+        "sample_fast_ms" => &mut c.sample_fast_ms,
+        "reserved" => &mut c.reserved,
+        "headroom_unit" => &mut c.headroom_unit,
+        "headroom_low" => &mut c.headroom_low,
+        "headroom_medium" => &mut c.headroom_medium,
+        "headroom_critical" => &mut c.headroom_critical,
+        "headroom_hysteresis" => &mut c.headroom_hysteresis,
+        "sample_min_ms" => &mut c.sample_min_ms,
+        "reclaim_quiet_ms" => &mut c.reclaim_quiet_ms,
+        "reserved2" => &mut c.reserved2,
+        _ => return None,
+    })
+}
+
+/// The configuration fields as `(name, value)` in struct order; with `v1_0` the first 8.
+fn config_entries(c: &abi::Config, v1_0: bool) -> Vec<(&'static str, u32)> {
+    let all = [
+        ("policy", c.policy),
+        ("release_chunk", c.release_chunk),
+        ("avert_budget", c.avert_budget),
+        ("budget_window_ms", c.budget_window_ms),
+        ("refill_delay_ms", c.refill_delay_ms),
+        ("sample_slow_ms", c.sample_slow_ms),
+        ("sample_fast_ms", c.sample_fast_ms),
+        ("reserved", c.reserved),
+        ("headroom_unit", c.headroom_unit),
+        ("headroom_low", c.headroom_low),
+        ("headroom_medium", c.headroom_medium),
+        ("headroom_critical", c.headroom_critical),
+        ("headroom_hysteresis", c.headroom_hysteresis),
+        ("sample_min_ms", c.sample_min_ms),
+        ("reclaim_quiet_ms", c.reclaim_quiet_ms),
+        ("reserved2", c.reserved2),
+    ];
+    let n = if v1_0 {
+        abi::CONFIG_SIZE_1_0 / 4
+    } else {
+        all.len()
+    };
+    all.into_iter().take(n).collect()
+}
+
+/// The counters as `(name, value)` in struct order; with `v1_0` the first 16.
+fn stats_entries(s: &abi::Stats, v1_0: bool) -> Vec<(&'static str, u64)> {
+    let all = [
+        ("oom_calls", s.oom_calls),
+        ("averts", s.averts),
+        ("pages_released", s.pages_released),
+        ("pages_refilled", s.pages_refilled),
+        ("refill_failures", s.refill_failures),
+        ("level_changes", s.level_changes),
+        ("events", s.events),
+        ("events_lost", s.events_lost),
+        ("callback_max_ns", s.callback_max_ns),
+        ("callback_avg_ns", s.callback_avg_ns),
+        ("level", s.level),
+        ("pool_pages", s.pool_pages),
+        ("pool_target", s.pool_target),
+        ("readers", s.readers),
+        ("kills", s.kills),
+        ("samples", s.samples),
+        ("headroom", s.headroom),
+        ("headroom_changes", s.headroom_changes),
+        ("fall_rate", s.fall_rate),
+        ("tte_ms", s.tte_ms),
+        ("reclaim_episodes", s.reclaim_episodes),
+        ("reclaim_kswapd_calls", s.reclaim_kswapd_calls),
+        ("reclaim_direct_calls", s.reclaim_direct_calls),
+        ("reclaim_active", s.reclaim_active),
+    ];
+    let n = if v1_0 {
+        abi::STATS_SIZE_1_0 / 8
+    } else {
+        all.len()
+    };
+    all.into_iter().take(n).collect()
+}
+
+/// Reads the configuration with the 1.1 or (`v1_0`) the 1.0 ioctl; the fields a 1.0 read
+/// does not return are zero.
+fn get_config(dev: &Dev, v1_0: bool) -> Result<abi::Config, String> {
+    if !v1_0 {
+        return dev.get(abi::IOCTL_GET_CONFIG);
+    }
+    let old: [u32; abi::CONFIG_SIZE_1_0 / 4] = dev.get(abi::IOCTL_GET_CONFIG_1_0)?;
+    let [policy, release_chunk, avert_budget, budget_window_ms, refill_delay_ms, sample_slow_ms, sample_fast_ms, reserved] =
+        old;
+    Ok(abi::Config {
+        policy,
+        release_chunk,
+        avert_budget,
+        budget_window_ms,
+        refill_delay_ms,
+        sample_slow_ms,
+        sample_fast_ms,
+        reserved,
+        ..abi::Config::default()
+    })
+}
+
+fn set_cmd(dev: &Dev, args: &[String], v1_0: bool) -> Result<(), String> {
+    let mut c = get_config(dev, v1_0)?;
     for kv in args {
         let (k, v) = kv
             .split_once('=')
             .ok_or_else(|| format!("expected KEY=VALUE, got {kv}"))?;
         let v: u32 = v.parse().map_err(|_| format!("{k}: not a number"))?;
-        let field = match k {
-            "policy" => &mut c.policy,
-            "release_chunk" => &mut c.release_chunk,
-            "avert_budget" => &mut c.avert_budget,
-            "budget_window_ms" => &mut c.budget_window_ms,
-            "refill_delay_ms" => &mut c.refill_delay_ms,
-            "sample_slow_ms" => &mut c.sample_slow_ms,
-            "sample_fast_ms" => &mut c.sample_fast_ms,
-            "reserved" => &mut c.reserved,
-            _ => return Err(format!("unknown key {k}")),
-        };
-        *field = v;
+        let known_to_1_0 = config_entries(&c, true).iter().any(|(n, _)| *n == k);
+        if v1_0 && !known_to_1_0 {
+            return Err(format!("unknown key {k} in ABI 1.0 (-1)"));
+        }
+        *config_field(&mut c, k).ok_or_else(|| format!("unknown key {k}"))? = v;
     }
-    dev.ioctl(abi::IOCTL_SET_CONFIG, &mut c)
-        .map_err(|e| format!("ioctl: {}", errno_name(&e)))
+    let r = if v1_0 {
+        let mut old: [u32; abi::CONFIG_SIZE_1_0 / 4] = [
+            c.policy,
+            c.release_chunk,
+            c.avert_budget,
+            c.budget_window_ms,
+            c.refill_delay_ms,
+            c.sample_slow_ms,
+            c.sample_fast_ms,
+            c.reserved,
+        ];
+        dev.ioctl(abi::IOCTL_SET_CONFIG_1_0, &mut old)
+    } else {
+        dev.ioctl(abi::IOCTL_SET_CONFIG, &mut c)
+    };
+    r.map_err(|e| format!("ioctl: {}", errno_name(&e)))
 }
 
 /// Drops `CAP_SYS_ADMIN` from the effective, permitted and inheritable sets (root stays root).
@@ -350,6 +517,7 @@ fn drop_sys_admin() -> Result<(), String> {
 
 fn run(mut args: &[String]) -> Result<(), String> {
     let mut dev_path = "/dev/oom_guard";
+    let mut v1_0 = false;
     loop {
         match args {
             [d, path, rest @ ..] if d == "-d" => {
@@ -368,12 +536,16 @@ fn run(mut args: &[String]) -> Result<(), String> {
                 drop_sys_admin()?;
                 args = rest;
             }
+            [one, rest @ ..] if one == "-1" => {
+                v1_0 = true;
+                args = rest;
+            }
             _ => break,
         }
     }
     let Some((cmd, rest)) = args.split_first() else {
         return Err(
-            "usage: guardctl [-d DEVICE] version|stats|zones|config|set|read|poll|ioctl-raw".into(),
+            "usage: guardctl [-d DEVICE] [-u UID] [-x] [-1] version|stats|zones|config|set|read|poll|ioctl-raw|insmod".into(),
         );
     };
     match cmd.as_str() {
@@ -402,9 +574,39 @@ fn run(mut args: &[String]) -> Result<(), String> {
             println!("abi={}.{}", v >> 8, v & 0xff);
         }
         "stats" => {
-            let s: abi::Stats = dev.get(abi::IOCTL_GET_STATS)?;
-            println!("oom_calls={}\naverts={}\npages_released={}\npages_refilled={}\nrefill_failures={}\nlevel_changes={}\nevents={}\nevents_lost={}\ncallback_max_ns={}\ncallback_avg_ns={}\nlevel={}\npool_pages={}\npool_target={}\nreaders={}\nkills={}\nsamples={}",
-                s.oom_calls, s.averts, s.pages_released, s.pages_refilled, s.refill_failures, s.level_changes, s.events, s.events_lost, s.callback_max_ns, s.callback_avg_ns, s.level, s.pool_pages, s.pool_target, s.readers, s.kills, s.samples);
+            let s = if v1_0 {
+                let old: [u64; abi::STATS_SIZE_1_0 / 8] = dev.get(abi::IOCTL_GET_STATS_1_0)?;
+                let [oom_calls, averts, pages_released, pages_refilled, refill_failures, level_changes, events, events_lost, callback_max_ns, callback_avg_ns, level, pool_pages, pool_target, readers, kills, samples] =
+                    old;
+                abi::Stats {
+                    oom_calls,
+                    averts,
+                    pages_released,
+                    pages_refilled,
+                    refill_failures,
+                    level_changes,
+                    events,
+                    events_lost,
+                    callback_max_ns,
+                    callback_avg_ns,
+                    level,
+                    pool_pages,
+                    pool_target,
+                    readers,
+                    kills,
+                    samples,
+                    ..abi::Stats::default()
+                }
+            } else {
+                dev.get(abi::IOCTL_GET_STATS)?
+            };
+            for (k, v) in stats_entries(&s, v1_0) {
+                if k == "tte_ms" {
+                    println!("{k}={}", tte(v));
+                } else {
+                    println!("{k}={v}");
+                }
+            }
         }
         "zones" => {
             let z: abi::Zones = dev.get(abi::IOCTL_GET_ZONES)?;
@@ -415,11 +617,15 @@ fn run(mut args: &[String]) -> Result<(), String> {
             print_zones("", &z.zones[..(z.nr_zones as usize).min(abi::MAX_ZONES)]);
         }
         "config" => {
-            let c: abi::Config = dev.get(abi::IOCTL_GET_CONFIG)?;
-            println!("policy={}\nrelease_chunk={}\navert_budget={}\nbudget_window_ms={}\nrefill_delay_ms={}\nsample_slow_ms={}\nsample_fast_ms={}",
-                c.policy, c.release_chunk, c.avert_budget, c.budget_window_ms, c.refill_delay_ms, c.sample_slow_ms, c.sample_fast_ms);
+            let c = get_config(&dev, v1_0)?;
+            for (k, v) in config_entries(&c, v1_0) {
+                // The reserved fields are settable but not printed, as before.
+                if !k.starts_with("reserved") {
+                    println!("{k}={v}");
+                }
+            }
         }
-        "set" => set_cmd(&dev, rest)?,
+        "set" => set_cmd(&dev, rest, v1_0)?,
         "ioctl-raw" => {
             let cmd: u32 = rest
                 .first()
@@ -482,5 +688,91 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_config_field_is_settable_by_name() {
+        let mut c = abi::Config::default();
+        let names: Vec<&str> = config_entries(&c, false).iter().map(|(k, _)| *k).collect();
+        assert_eq!(names.len(), std::mem::size_of::<abi::Config>() / 4);
+        for (i, k) in (1u32..).zip(&names) {
+            *config_field(&mut c, k).unwrap() = i;
+        }
+        let values: Vec<u32> = config_entries(&c, false).iter().map(|(_, v)| *v).collect();
+        assert_eq!(values, (1..=16).collect::<Vec<u32>>(), "struct order");
+        assert_eq!(config_entries(&c, true).len(), 8);
+        assert!(config_field(&mut c, "pool_kib").is_none());
+    }
+
+    #[test]
+    fn stats_in_struct_order() {
+        let s = abi::Stats {
+            samples: 16,
+            headroom: 17,
+            reclaim_active: 24,
+            ..abi::Stats::default()
+        };
+        let e = stats_entries(&s, false);
+        assert_eq!(e.len(), std::mem::size_of::<abi::Stats>() / 8);
+        assert_eq!(e[15], ("samples", 16));
+        assert_eq!(e[16], ("headroom", 17));
+        assert_eq!(e[23], ("reclaim_active", 24));
+        assert_eq!(stats_entries(&s, true).len(), 16);
+    }
+
+    #[test]
+    fn record_lines_of_the_new_records() {
+        let h = abi::RecordHeader {
+            size: 112,
+            rtype: 6,
+            seq: 3,
+            ..abi::RecordHeader::default()
+        };
+        let line = record_line(
+            &h,
+            Some(&Payload::Headroom(abi::Headroom {
+                old_level: 50,
+                new_level: 100,
+                fall_rate: 7,
+                tte_ms: abi::TTE_UNKNOWN,
+                ..abi::Headroom::default()
+            })),
+        );
+        assert!(line.contains(" kind=headroom old=50 new=100 "), "{line}");
+        assert!(line.ends_with(" fall_rate=7 tte_ms=unknown"), "{line}");
+        let line = record_line(
+            &h,
+            Some(&Payload::Reclaim(abi::Reclaim {
+                phase: 2,
+                who: 3,
+                direct_calls: 4,
+                ..abi::Reclaim::default()
+            })),
+        );
+        assert!(
+            line.contains(" kind=reclaim phase=direct who=3 wm_level=0 headroom=0 "),
+            "{line}"
+        );
+        assert!(line.contains(" direct_calls=4 "), "{line}");
+        let line = record_line(
+            &h,
+            Some(&Payload::Pressure(abi::Pressure {
+                new_level: 1,
+                headroom: 255,
+                fall_rate: 9,
+                tte_ms: 10,
+                ..abi::Pressure::default()
+            })),
+        );
+        assert!(line.contains(" kind=pressure old=0 new=1 "), "{line}");
+        assert!(
+            line.ends_with(" marks= headroom=255 fall_rate=9 tte_ms=10"),
+            "{line}"
+        );
     }
 }

@@ -5,13 +5,17 @@
 //! usage: guardfuzz [-d DEVICE] fuzz [-n CALLS] [-s SEED]
 //!        guardfuzz [-d DEVICE] padding
 //!
-//! `fuzz` issues CALLS (default 10000) random calls: ioctls with the five valid commands,
-//! near-miss commands (magic 0xB7 with another number, direction or size) and fully random
-//! ones, with pointers that are valid, NULL, in kernel space, unmapped, misaligned or
-//! straddling a PROT_NONE page; reads of random sizes to the same pointers; polls. Oracle:
+//! `fuzz` issues CALLS (default 10000) random calls: ioctls with the eight valid commands (the
+//! five of ABI 1.1 and the 1.0 numbers of GET_STATS, GET_CONFIG and SET_CONFIG), near-miss
+//! commands (magic 0xB7 with another number, direction or size) and fully random ones, with
+//! pointers that are valid, NULL, in kernel space, unmapped, misaligned or straddling a
+//! PROT_NONE page; reads of random sizes to the same pointers; polls. Oracle:
 //! - a near-miss command is ENOTTY; a valid command to a bad pointer is EFAULT; a valid one to a
 //!   good buffer succeeds, and SET_CONFIG succeeds exactly when the host-side validation
-//!   accepts the value;
+//!   accepts the value, after which GET_CONFIG returns it; SET_CONFIG_1_0 sets the first 32
+//!   bytes and keeps the rest: it succeeds exactly when that merged configuration validates,
+//!   and GET_CONFIG then returns the merged one; the 1.0 GETs write their 128 or 32 bytes and
+//!   not one byte more, GET_CONFIG_1_0 the first 32 bytes of GET_CONFIG's answer;
 //! - reads return whole records, which decode, and whose sequence numbers continue where the
 //!   previous read stopped (a failed read consumes nothing), or EAGAIN, EINVAL (buffer
 //!   smaller than the next record), EFAULT;
@@ -19,9 +23,13 @@
 //!
 //! It restores the configuration it found and prints one summary line per errno.
 //!
-//! `padding` fills the ioctl buffers with 0xAA first, then checks that reserved fields, name
-//! padding and unused zone entries read back as zero, and that every record read re-encodes
-//! to the very same bytes (the encoder zeroes every reserved byte).
+//! `padding` fills the ioctl buffers with 0xAA first, then checks that reserved fields
+//! (`reserved` and `reserved2` of the config), name padding and unused zone entries read back as
+//! zero, that every stats counter was written, that the 1.0 ioctls write exactly their 128 and
+//! 32 bytes, and that every record read has the size of its type in this ABI and re-encodes to
+//! the very same bytes (the encoder zeroes every reserved byte, the 1.1 records' and the
+//! PRESSURE record's trailing `reserved2` included); it prints how many records of each type it
+//! checked.
 //!
 //! Exit codes: 0 ok, 1 a check failed (printed), 2 bad usage.
 
@@ -173,13 +181,57 @@ fn name(e: i32) -> String {
     }
 }
 
-const VALID: [u32; 5] = [
+const VALID: [u32; 8] = [
     abi::IOCTL_GET_VERSION,
     abi::IOCTL_GET_STATS,
     abi::IOCTL_GET_ZONES,
     abi::IOCTL_GET_CONFIG,
     abi::IOCTL_SET_CONFIG,
+    abi::IOCTL_GET_STATS_1_0,
+    abi::IOCTL_GET_CONFIG_1_0,
+    abi::IOCTL_SET_CONFIG_1_0,
 ];
+
+/// What the ABI 1.0 `SET_CONFIG` makes of `current` given `sent`: its first 32 bytes set, the
+/// fields added since kept.
+fn merged_1_0(current: &abi::Config, sent: &abi::Config) -> abi::Config {
+    abi::Config {
+        policy: sent.policy,
+        release_chunk: sent.release_chunk,
+        avert_budget: sent.avert_budget,
+        budget_window_ms: sent.budget_window_ms,
+        refill_delay_ms: sent.refill_delay_ms,
+        sample_slow_ms: sent.sample_slow_ms,
+        sample_fast_ms: sent.sample_fast_ms,
+        reserved: sent.reserved,
+        ..*current
+    }
+}
+
+/// The bytes of a configuration in `struct oom_guard_config` layout (native byte order).
+fn config_bytes(c: &abi::Config) -> Vec<u8> {
+    [
+        c.policy,
+        c.release_chunk,
+        c.avert_budget,
+        c.budget_window_ms,
+        c.refill_delay_ms,
+        c.sample_slow_ms,
+        c.sample_fast_ms,
+        c.reserved,
+        c.headroom_unit,
+        c.headroom_low,
+        c.headroom_medium,
+        c.headroom_critical,
+        c.headroom_hysteresis,
+        c.sample_min_ms,
+        c.reclaim_quiet_ms,
+        c.reserved2,
+    ]
+    .iter()
+    .flat_map(|v| v.to_ne_bytes())
+    .collect()
+}
 
 /// The size a valid command transfers (bits 16..30 of the number).
 fn cmd_size(cmd: u32) -> usize {
@@ -202,18 +254,21 @@ fn bad_pointer(rng: &mut Rng, arena: &Arena, len: usize) -> (*mut u8, usize) {
     }
 }
 
-/// A random configuration near the valid ranges (about half of them valid).
+/// A random configuration near the valid ranges (about half of them valid): one field of the
+/// current configuration changed.
 fn random_config(rng: &mut Rng, current: abi::Config) -> abi::Config {
     let mut c = current;
     let pick = |rng: &mut Rng, spec: params::Spec| -> u32 {
-        match rng.below(4) {
+        match rng.below(5) {
             0 => spec.min as u32,
             1 => spec.max as u32,
             2 => (spec.max as u32).wrapping_add(1 + rng.below(3) as u32),
+            // Small values: where percentages and the ordering rules between fields bite.
+            3 => (spec.min + rng.below(101)).min(spec.max) as u32,
             _ => (spec.min + rng.below(spec.max - spec.min + 1)) as u32,
         }
     };
-    match rng.below(8) {
+    match rng.below(16) {
         0 => c.policy = pick(rng, params::POLICY),
         1 => c.release_chunk = pick(rng, params::RELEASE_CHUNK),
         2 => c.avert_budget = pick(rng, params::AVERT_BUDGET),
@@ -221,7 +276,15 @@ fn random_config(rng: &mut Rng, current: abi::Config) -> abi::Config {
         4 => c.refill_delay_ms = pick(rng, params::REFILL_DELAY_MS),
         5 => c.sample_slow_ms = pick(rng, params::SAMPLE_SLOW_MS),
         6 => c.sample_fast_ms = pick(rng, params::SAMPLE_FAST_MS),
-        _ => c.reserved = rng.below(2) as u32,
+        7 => c.reserved = rng.below(2) as u32,
+        8 => c.headroom_unit = pick(rng, params::HEADROOM_UNIT),
+        9 => c.headroom_low = pick(rng, params::HEADROOM_LOW),
+        10 => c.headroom_medium = pick(rng, params::HEADROOM_MEDIUM),
+        11 => c.headroom_critical = pick(rng, params::HEADROOM_CRITICAL),
+        12 => c.headroom_hysteresis = pick(rng, params::HEADROOM_HYSTERESIS),
+        13 => c.sample_min_ms = pick(rng, params::SAMPLE_MIN_MS),
+        14 => c.reclaim_quiet_ms = pick(rng, params::RECLAIM_QUIET_MS),
+        _ => c.reserved2 = rng.below(2) as u32,
     }
     c
 }
@@ -287,15 +350,25 @@ fn fuzz(dev_path: &str, calls: u64, seed: u64) -> Result<(), String> {
                 let config = random_config(&mut rng, current);
                 if rng.below(2) == 0 {
                     let ptr = arena.good();
-                    if cmd == abi::IOCTL_SET_CONFIG {
-                        // SAFETY: The first page holds far more than a `Config`; unaligned
-                        // writes are used because the arena offset is arbitrary in general.
-                        unsafe { ptr.cast::<abi::Config>().write_unaligned(config) };
+                    // What the configuration must be after the call, if it succeeds.
+                    let after = match cmd {
+                        abi::IOCTL_SET_CONFIG => config,
+                        abi::IOCTL_SET_CONFIG_1_0 => merged_1_0(&current, &config),
+                        _ => current,
+                    };
+                    // SAFETY: The first page holds far more than a `Config` plus the 64 guard
+                    // bytes; unaligned writes are used because the arena offset is arbitrary in
+                    // general. A GET overwrites what it returns; the 0xAA after it must stay.
+                    unsafe {
+                        std::ptr::write_bytes(ptr, 0xAA, size + 64);
+                        if cmd == abi::IOCTL_SET_CONFIG || cmd == abi::IOCTL_SET_CONFIG_1_0 {
+                            ptr.cast::<abi::Config>().write_unaligned(config);
+                        }
                     }
                     let e = dev.ioctl(cmd, ptr);
                     f.count("ioctl-valid", e);
-                    let want = if cmd == abi::IOCTL_SET_CONFIG
-                        && params::validate_config(&config).is_err()
+                    let want = if (cmd == abi::IOCTL_SET_CONFIG || cmd == abi::IOCTL_SET_CONFIG_1_0)
+                        && params::validate_config(&after).is_err()
                     {
                         libc::EINVAL
                     } else {
@@ -307,6 +380,29 @@ fn fuzz(dev_path: &str, calls: u64, seed: u64) -> Result<(), String> {
                             name(e),
                             name(want)
                         )));
+                    }
+                    // SAFETY: The first page is mapped and `size + 64` bytes fit in it.
+                    let bytes = unsafe { std::slice::from_raw_parts(ptr, size + 64) };
+                    let is_get = cmd >> 30 == 2;
+                    if is_get && bytes[size..].iter().any(|&b| b != 0xAA) {
+                        return Err(fail(format!("ioctl {cmd:#x} wrote past its {size} bytes")));
+                    }
+                    let is_get_config =
+                        cmd == abi::IOCTL_GET_CONFIG || cmd == abi::IOCTL_GET_CONFIG_1_0;
+                    if is_get_config && bytes[..size] != config_bytes(&current)[..size] {
+                        return Err(fail(format!(
+                            "ioctl {cmd:#x} returned other bytes than the configuration read \
+                             just before: {:?}",
+                            &bytes[..size]
+                        )));
+                    }
+                    if e == 0 && after != current {
+                        let now: abi::Config = dev.get(abi::IOCTL_GET_CONFIG).map_err(fail)?;
+                        if now != after {
+                            return Err(fail(format!(
+                                "ioctl {cmd:#x} set {now:?}, expected {after:?}"
+                            )));
+                        }
                     }
                 } else {
                     let e = dev.ioctl(cmd, bad_pointer(&mut rng, &arena, size).0);
@@ -452,9 +548,34 @@ fn raw<T: Default + Copy>(dev: &Dev, cmd: u32) -> Result<Vec<u8>, String> {
 fn padding(dev_path: &str) -> Result<(), String> {
     let dev = Dev::open(dev_path)?;
     let config = raw::<abi::Config>(&dev, abi::IOCTL_GET_CONFIG)?;
-    let off = std::mem::offset_of!(abi::Config, reserved);
-    if config[off..off + 4] != [0; 4] {
-        return Err(format!("config reserved bytes {:?}", &config[off..off + 4]));
+    for off in [
+        std::mem::offset_of!(abi::Config, reserved),
+        std::mem::offset_of!(abi::Config, reserved2),
+    ] {
+        if config[off..off + 4] != [0; 4] {
+            return Err(format!(
+                "config reserved bytes at {off}: {:?}",
+                &config[off..off + 4]
+            ));
+        }
+    }
+    // The 1.0 numbers write their first bytes, and nothing after them.
+    let old = raw::<abi::Config>(&dev, abi::IOCTL_GET_CONFIG_1_0)?;
+    if old[..abi::CONFIG_SIZE_1_0] != config[..abi::CONFIG_SIZE_1_0] {
+        return Err("GET_CONFIG_1_0 differs from the first 32 bytes of GET_CONFIG".into());
+    }
+    if old[abi::CONFIG_SIZE_1_0..].iter().any(|&b| b != 0xAA) {
+        return Err("GET_CONFIG_1_0 wrote past its 32 bytes".into());
+    }
+    let old = raw::<abi::Stats>(&dev, abi::IOCTL_GET_STATS_1_0)?;
+    if old[abi::STATS_SIZE_1_0..].iter().any(|&b| b != 0xAA) {
+        return Err("GET_STATS_1_0 wrote past its 128 bytes".into());
+    }
+    if old[..abi::STATS_SIZE_1_0]
+        .chunks_exact(8)
+        .any(|w| w == [0xAA; 8])
+    {
+        return Err("a stats field was left unwritten by GET_STATS_1_0".into());
     }
     let zones = raw::<abi::Zones>(&dev, abi::IOCTL_GET_ZONES)?;
     let z: abi::Zones = dev.get(abi::IOCTL_GET_ZONES)?;
@@ -480,7 +601,7 @@ fn padding(dev_path: &str) -> Result<(), String> {
         }
     }
     let stats = raw::<abi::Stats>(&dev, abi::IOCTL_GET_STATS)?;
-    if stats.windows(8).step_by(8).any(|w| w == [0xAA; 8]) {
+    if stats.chunks_exact(8).any(|w| w == [0xAA; 8]) {
         return Err("a stats field was left unwritten".into());
     }
     let version = raw::<u32>(&dev, abi::IOCTL_GET_VERSION)?;
@@ -490,6 +611,7 @@ fn padding(dev_path: &str) -> Result<(), String> {
     // Every record re-encodes to the same bytes.
     let mut buf = vec![0xAAu8; 64 * 1024];
     let mut records = 0;
+    let mut per_type: BTreeMap<u16, u64> = BTreeMap::new();
     loop {
         let n = match dev.read(buf.as_mut_ptr(), buf.len()) {
             Ok(n) => n,
@@ -501,6 +623,16 @@ fn padding(dev_path: &str) -> Result<(), String> {
             let (h, p) = abi::decode(&buf[at..n]).map_err(|e| format!("decode: {e:?}"))?;
             let size = h.size as usize;
             let payload = p.ok_or("unknown record type from our own module")?;
+            if size != payload.rtype().record_size() {
+                return Err(format!(
+                    "record seq {} type {} has size {size}, expected {} in ABI {}.{}",
+                    h.seq,
+                    h.rtype,
+                    payload.rtype().record_size(),
+                    abi::ABI_MAJOR,
+                    abi::ABI_MINOR
+                ));
+            }
             let mut again = [0u8; abi::MAX_RECORD_SIZE];
             let len = abi::encode(h.seq, h.time_ns, h.flags, &payload, &mut again)
                 .map_err(|e| format!("encode: {e:?}"))?;
@@ -512,6 +644,7 @@ fn padding(dev_path: &str) -> Result<(), String> {
                 ));
             }
             records += 1;
+            *per_type.entry(h.rtype).or_default() += 1;
             at += size;
         }
         buf[..n].fill(0xAA);
@@ -519,7 +652,26 @@ fn padding(dev_path: &str) -> Result<(), String> {
     if records == 0 {
         return Err("no records to check: cause some events first".into());
     }
-    println!("padding: config, {} zones, stats, version and {records} records: all reserved and padding bytes zero", z.nr_zones);
+    let types: Vec<String> = per_type
+        .iter()
+        .map(|(t, n)| {
+            let kind = abi::RecordType::from_raw(*t).map_or("?", |k| match k {
+                abi::RecordType::Pressure => "pressure",
+                abi::RecordType::Oom => "oom",
+                abi::RecordType::Pool => "pool",
+                abi::RecordType::Kill => "kill",
+                abi::RecordType::Lost => "lost",
+                abi::RecordType::Headroom => "headroom",
+                abi::RecordType::Reclaim => "reclaim",
+            });
+            format!("{kind} {n}")
+        })
+        .collect();
+    println!(
+        "padding: config (and its 1.0 view), {} zones, stats (and its 1.0 view), version and {records} records ({}): all reserved and padding bytes zero",
+        z.nr_zones,
+        types.join(", ")
+    );
     Ok(())
 }
 
@@ -564,5 +716,73 @@ fn main() -> ExitCode {
             eprintln!("guardfuzz: {msg}");
             ExitCode::from(code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::offset_of;
+
+    #[test]
+    fn config_bytes_follow_the_struct_layout() {
+        let c = abi::Config {
+            policy: 1,
+            reserved: 8,
+            headroom_unit: 9,
+            sample_min_ms: 14,
+            reserved2: 16,
+            ..abi::Config::default()
+        };
+        let b = config_bytes(&c);
+        assert_eq!(b.len(), std::mem::size_of::<abi::Config>());
+        let at = |off: usize| u32::from_ne_bytes(b[off..off + 4].try_into().unwrap());
+        assert_eq!(at(offset_of!(abi::Config, policy)), 1);
+        assert_eq!(at(offset_of!(abi::Config, reserved)), 8);
+        assert_eq!(at(offset_of!(abi::Config, headroom_unit)), 9);
+        assert_eq!(at(offset_of!(abi::Config, sample_min_ms)), 14);
+        assert_eq!(at(offset_of!(abi::Config, reserved2)), 16);
+    }
+
+    #[test]
+    fn set_config_1_0_keeps_the_new_fields() {
+        let current = params::default_config();
+        let sent = abi::Config {
+            avert_budget: 3,
+            headroom_low: 99,
+            reserved2: 5,
+            ..abi::Config::default()
+        };
+        let m = merged_1_0(&current, &sent);
+        assert_eq!(m.avert_budget, 3);
+        assert_eq!(m.policy, 0, "the first 32 bytes are all taken");
+        assert_eq!(
+            config_bytes(&m)[abi::CONFIG_SIZE_1_0..],
+            config_bytes(&current)[abi::CONFIG_SIZE_1_0..]
+        );
+        assert_eq!(
+            config_bytes(&m)[..abi::CONFIG_SIZE_1_0],
+            config_bytes(&sent)[..abi::CONFIG_SIZE_1_0]
+        );
+    }
+
+    #[test]
+    fn random_configs_touch_every_field_and_are_often_valid() {
+        let mut rng = Rng(42);
+        let base = params::default_config();
+        let (mut valid, mut changed) = (0, std::collections::BTreeSet::new());
+        for _ in 0..4000 {
+            let c = random_config(&mut rng, base);
+            valid += u32::from(params::validate_config(&c).is_ok());
+            let (a, b) = (config_bytes(&base), config_bytes(&c));
+            for (i, (x, y)) in a.chunks(4).zip(b.chunks(4)).enumerate() {
+                if x != y {
+                    changed.insert(i);
+                }
+            }
+        }
+        assert_eq!(changed.len(), 16, "{changed:?}");
+        assert!((1000..3500).contains(&valid), "{valid} of 4000 valid");
+        assert!(VALID.contains(&abi::IOCTL_SET_CONFIG_1_0));
     }
 }

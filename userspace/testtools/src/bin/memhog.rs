@@ -8,13 +8,27 @@
 //!   CHUNK         allocation step, a multiple of 4K (default 1M)
 //!
 //! Prints one `memhog: done <KiB> KiB in <ms> ms` line on success; exit code 0
-//! on success, 2 on bad arguments. With `MEMHOG_PROGRESS=FILE` it rewrites FILE with the KiB
-//! committed so far after every chunk, so a test can tell how far a hog got before the OOM
-//! killer stopped it. With `MEMHOG_PATTERN=1` it fills every byte with a pattern derived from
-//! its offset and checks all of it before exiting (a memory test: exit 3 and the first bad
-//! offset if any byte changed).
+//! on success, 2 on bad arguments. Environment:
+//!
+//! - `MEMHOG_PROGRESS=FILE`: rewrites FILE with the KiB committed so far after every chunk (one
+//!   line, the number right-aligned in 20 columns), so a test can tell how far a hog got before
+//!   the OOM killer stopped it.
+//! - `MEMHOG_PROGRESS_LOG=FILE`: truncates FILE, then appends one line at the start and one
+//!   after every chunk is touched: `time_ns=<CLOCK_MONOTONIC ns> kib=<KiB touched> mib=<whole
+//!   MiB touched>`. The clock is the one of the module's `time_ns`, so a test can set events
+//!   against how much the hog had allocated when. Each line is written with one `write()`, so a
+//!   killed hog leaves whole lines.
+//! - `MEMHOG_RATE=<MiB/s>` (decimals allowed, e.g. `8` or `0.5`; 0 or unset: as fast as
+//!   possible): allocates and touches CHUNK-sized steps on a fixed `CLOCK_MONOTONIC` schedule,
+//!   the step that reaches N bytes not before start + N / rate, sleeping (never spinning) in
+//!   between. A delayed step does not shift the schedule, so the average rate stays right: the
+//!   hog catches up, and is never ahead of it. Not together with RATE_PER_SEC, which instead
+//!   restarts its schedule after a stall.
+//! - `MEMHOG_PATTERN=1`: fills every byte with a pattern derived from its offset and checks all
+//!   of it before exiting (a memory test: exit 3 and the first bad offset if any byte changed).
 
-use oom_guard_testtools::{next_due, parse_size, KIB, MIB};
+use oom_guard_testtools::{due_at, next_due, parse_rate_mib, parse_size, progress_line, KIB, MIB};
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -23,9 +37,52 @@ const DEFAULT_CHUNK: u64 = MIB;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: memhog SIZE [RATE_PER_SEC] [HOLD_SECONDS] [CHUNK]   (sizes like 64M; rate 0 = unlimited; chunk default 1M)"
+        "usage: memhog SIZE [RATE_PER_SEC] [HOLD_SECONDS] [CHUNK]   (sizes like 64M; rate 0 = unlimited; chunk default 1M)\n\
+         environment: MEMHOG_RATE=<MiB/s> MEMHOG_PROGRESS=FILE MEMHOG_PROGRESS_LOG=FILE MEMHOG_PATTERN=1"
     );
     ExitCode::from(2)
+}
+
+/// `CLOCK_MONOTONIC` now, in ns.
+fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable `timespec`; CLOCK_MONOTONIC always exists.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    let secs = u64::try_from(ts.tv_sec).unwrap_or(0);
+    let nanos = u64::try_from(ts.tv_nsec).unwrap_or(0);
+    secs.saturating_mul(1_000_000_000).saturating_add(nanos)
+}
+
+/// Sleeps until `CLOCK_MONOTONIC` reaches `deadline_ns` (at once if it has).
+fn sleep_until(deadline_ns: u64) {
+    let (Ok(tv_sec), Ok(tv_nsec)) = (
+        (deadline_ns / 1_000_000_000).try_into(),
+        (deadline_ns % 1_000_000_000).try_into(),
+    ) else {
+        // A deadline beyond a 32-bit `time_t`: sleep relative to now instead.
+        std::thread::sleep(Duration::from_nanos(
+            deadline_ns.saturating_sub(monotonic_ns()),
+        ));
+        return;
+    };
+    let ts = libc::timespec { tv_sec, tv_nsec };
+    loop {
+        // SAFETY: `ts` is a valid `timespec`; with TIMER_ABSTIME the remainder is not used.
+        let r = unsafe {
+            libc::clock_nanosleep(
+                libc::CLOCK_MONOTONIC,
+                libc::TIMER_ABSTIME,
+                &ts,
+                std::ptr::null_mut(),
+            )
+        };
+        if r != libc::EINTR {
+            return;
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -64,6 +121,31 @@ fn main() -> ExitCode {
             return usage();
         }
     };
+    // A fixed-schedule rate from the environment.
+    let fixed_rate = match std::env::var("MEMHOG_RATE") {
+        Err(_) => 0,
+        Ok(r) => match parse_rate_mib(&r) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("memhog: MEMHOG_RATE: {e}");
+                return usage();
+            }
+        },
+    };
+    if fixed_rate > 0 && rate > 0 {
+        eprintln!("memhog: give the rate once: MEMHOG_RATE or RATE_PER_SEC");
+        return usage();
+    }
+    let mut log = match std::env::var_os("MEMHOG_PROGRESS_LOG") {
+        None => None,
+        Some(p) => match std::fs::File::create(&p) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                eprintln!("memhog: MEMHOG_PROGRESS_LOG {}: {e}", p.to_string_lossy());
+                return ExitCode::from(1);
+            }
+        },
+    };
 
     let mut progress = std::env::var_os("MEMHOG_PROGRESS").and_then(|p| {
         std::fs::OpenOptions::new()
@@ -75,11 +157,24 @@ fn main() -> ExitCode {
     });
     let pattern = std::env::var_os("MEMHOG_PATTERN").is_some_and(|v| v == "1");
     let start = Instant::now();
+    let start_ns = monotonic_ns();
+    let mut log_line = |done: u64| {
+        if let Some(f) = log.as_mut() {
+            // One write per line: a hog killed in between leaves whole lines.
+            let line = progress_line(monotonic_ns(), done) + "\n";
+            let _ = f.write_all(line.as_bytes());
+        }
+    };
+    log_line(0);
     let mut chunks: Vec<Vec<u8>> = Vec::new();
     let mut done: u64 = 0;
     let mut due: u128 = 0;
     while done < size {
         let want = usize::try_from((size - done).min(chunk_size)).unwrap_or(PAGE);
+        if fixed_rate > 0 {
+            // Not before the schedule says this chunk's last byte is due.
+            sleep_until(due_at(start_ns, done + want as u64, fixed_rate));
+        }
         // Fresh zeroed pages from mmap are not committed until written:
         // touch every page, with volatile writes the optimiser cannot drop.
         let mut chunk = vec![0u8; want];
@@ -93,8 +188,9 @@ fn main() -> ExitCode {
         }
         chunks.push(chunk);
         done += want as u64;
+        log_line(done);
         if let Some(f) = progress.as_mut() {
-            use std::io::{Seek, Write};
+            use std::io::Seek;
             // Fixed width, so a rewrite never leaves a longer old number behind.
             let _ = f.seek(std::io::SeekFrom::Start(0));
             let _ = writeln!(f, "{:>20}", done / KIB);
