@@ -13,7 +13,7 @@
 /// Major ABI version: incremented on incompatible changes.
 pub const ABI_MAJOR: u8 = 1;
 /// Minor ABI version: incremented when record types or trailing fields are added.
-pub const ABI_MINOR: u8 = 0;
+pub const ABI_MINOR: u8 = 1;
 /// Name of the misc device (`/dev/oom_guard`).
 pub const DEVICE_NAME: &str = "oom_guard";
 /// Most zone snapshots a record carries (nodes × zones); more zones set [`FLAG_ZONES_TRUNCATED`].
@@ -25,6 +25,9 @@ pub const ZONE_NAME_LEN: usize = 8;
 
 /// Record flag: the system had more populated zones than [`MAX_ZONES`].
 pub const FLAG_ZONES_TRUNCATED: u32 = 1 << 0;
+
+/// A time to exhaustion that is not known: available memory is not falling.
+pub const TTE_UNKNOWN: u64 = u64::MAX;
 
 /// The type of a record, in [`RecordHeader::rtype`].
 #[repr(u16)]
@@ -40,6 +43,10 @@ pub enum RecordType {
     Kill = 4,
     /// This reader missed events ([`Lost`]).
     Lost = 5,
+    /// The headroom level changed ([`Headroom`]); since ABI 1.1.
+    Headroom = 6,
+    /// Reclaim started, escalated to direct reclaim, or ended ([`Reclaim`]); since ABI 1.1.
+    Reclaim = 7,
 }
 
 impl RecordType {
@@ -51,11 +58,14 @@ impl RecordType {
             3 => Some(Self::Pool),
             4 => Some(Self::Kill),
             5 => Some(Self::Lost),
+            6 => Some(Self::Headroom),
+            7 => Some(Self::Reclaim),
             _ => None,
         }
     }
 
-    /// Size in bytes of a whole record of this type, header included.
+    /// Size in bytes of a whole record of this type, header included, as this ABI version
+    /// writes it.
     pub const fn record_size(self) -> usize {
         HEADER_SIZE
             + match self {
@@ -64,9 +74,98 @@ impl RecordType {
                 Self::Pool => POOL_SIZE,
                 Self::Kill => KILL_SIZE,
                 Self::Lost => LOST_SIZE,
+                Self::Headroom => HEADROOM_SIZE,
+                Self::Reclaim => RECLAIM_SIZE,
             }
     }
+
+    /// The smallest size a record of this type can have: its size in the ABI version that
+    /// introduced it (a `PRESSURE` record from ABI 1.0 lacks the 1.1 trailing fields).
+    pub const fn min_record_size(self) -> usize {
+        match self {
+            Self::Pressure => HEADER_SIZE + PRESSURE_SIZE_1_0,
+            _ => self.record_size(),
+        }
+    }
 }
+
+/// A headroom level from available memory, in rising severity. The numbers are GLib's
+/// memory-monitor warning levels (`G_MEMORY_MONITOR_WARNING_LEVEL_*`).
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum HeadroomLevel {
+    /// Available memory is above every threshold.
+    #[default]
+    Plenty = 0,
+    /// Below the low threshold: a good time to drop caches.
+    Low = 50,
+    /// Below the medium threshold: free what can be freed.
+    Medium = 100,
+    /// Below the critical threshold: the OOM killer is near.
+    Critical = 255,
+}
+
+impl HeadroomLevel {
+    /// Converts a raw level number.
+    pub fn from_raw(raw: u8) -> Option<Self> {
+        match raw {
+            0 => Some(Self::Plenty),
+            50 => Some(Self::Low),
+            100 => Some(Self::Medium),
+            255 => Some(Self::Critical),
+            _ => None,
+        }
+    }
+
+    /// The level's name as printed by the reader.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Plenty => "plenty",
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+/// What a [`Reclaim`] record reports, in [`Reclaim::phase`].
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReclaimPhase {
+    /// Reclaim started: the kernel called our shrinker after a quiet period.
+    Onset = 1,
+    /// Direct reclaim started within an episode that was kswapd-only so far: allocations now
+    /// stall.
+    Direct = 2,
+    /// No reclaim for `reclaim_quiet_ms`: the episode is over.
+    End = 3,
+}
+
+impl ReclaimPhase {
+    /// Converts a raw phase number.
+    pub fn from_raw(raw: u8) -> Option<Self> {
+        match raw {
+            1 => Some(Self::Onset),
+            2 => Some(Self::Direct),
+            3 => Some(Self::End),
+            _ => None,
+        }
+    }
+
+    /// The phase's name as printed by the reader.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Onset => "onset",
+            Self::Direct => "direct",
+            Self::End => "end",
+        }
+    }
+}
+
+/// [`Reclaim::who`] bit: kswapd reclaimed during the episode.
+pub const RECLAIM_KSWAPD: u8 = 1 << 0;
+/// [`Reclaim::who`] bit: a task entered direct reclaim during the episode.
+pub const RECLAIM_DIRECT: u8 = 1 << 1;
 
 /// A memory pressure level.
 #[repr(u8)]
@@ -263,6 +362,16 @@ pub struct Pressure {
     pub available_pages: u64,
     /// The zones that caused the change; entries past `nr_zones` are zero.
     pub zones: [ZoneSnapshot; MAX_ZONES],
+    /// The [`HeadroomLevel`] at the time (ABI 1.1).
+    pub headroom: u8,
+    /// Zero.
+    pub reserved2: [u8; 7],
+    /// How fast usable memory (free plus reclaimable) falls, smoothed, in pages per second (0:
+    /// not falling) (ABI 1.1).
+    pub fall_rate: u64,
+    /// Estimated milliseconds until free memory reaches the min watermarks at that rate, or
+    /// [`TTE_UNKNOWN`] (ABI 1.1).
+    pub tte_ms: u64,
 }
 
 /// Payload of a [`RecordType::Oom`] record.
@@ -331,6 +440,68 @@ pub struct Kill {
     pub victim_rss_kib: u64,
 }
 
+/// Payload of a [`RecordType::Headroom`] record: the headroom level changed (80 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Headroom {
+    /// The previous [`HeadroomLevel`].
+    pub old_level: u8,
+    /// The new [`HeadroomLevel`].
+    pub new_level: u8,
+    /// The watermark [`Level`] at the time.
+    pub wm_level: u8,
+    /// The worst [`ZoneState`] at the time.
+    pub wm_state: u8,
+    /// Zero.
+    pub reserved: u32,
+    /// Free pages, all zones.
+    pub free_pages: u64,
+    /// Available pages (`si_mem_available()`), what the thresholds apply to.
+    pub available_pages: u64,
+    /// Pages managed by the allocator, all zones (what percentages are of).
+    pub total_pages: u64,
+    /// Low threshold in available pages.
+    pub low_pages: u64,
+    /// Medium threshold in available pages.
+    pub medium_pages: u64,
+    /// Critical threshold in available pages.
+    pub critical_pages: u64,
+    /// Free pages at which allocations fail: the sum over zones of the min watermark, its
+    /// boost and the lowmem reserve. The time to exhaustion counts down to it.
+    pub floor_pages: u64,
+    /// How fast usable memory (free plus reclaimable) falls, smoothed, in pages per second (0:
+    /// not falling).
+    pub fall_rate: u64,
+    /// Estimated milliseconds until the floor is reached, or [`TTE_UNKNOWN`].
+    pub tte_ms: u64,
+}
+
+/// Payload of a [`RecordType::Reclaim`] record (48 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reclaim {
+    /// A [`ReclaimPhase`].
+    pub phase: u8,
+    /// [`RECLAIM_KSWAPD`] and [`RECLAIM_DIRECT`] bits: who reclaimed during the episode so far.
+    pub who: u8,
+    /// The watermark [`Level`] at the time.
+    pub wm_level: u8,
+    /// The [`HeadroomLevel`] at the time.
+    pub headroom: u8,
+    /// Zero.
+    pub reserved: u32,
+    /// Shrinker calls from kswapd during the episode so far.
+    pub kswapd_calls: u64,
+    /// Shrinker calls from direct reclaim during the episode so far.
+    pub direct_calls: u64,
+    /// Milliseconds since the episode's onset (0 in the onset record).
+    pub duration_ms: u64,
+    /// Free pages, all zones.
+    pub free_pages: u64,
+    /// Available pages.
+    pub available_pages: u64,
+}
+
 /// Payload of a [`RecordType::Lost`] record: this reader fell behind the ring.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -353,6 +524,12 @@ pub const POOL_SIZE: usize = core::mem::size_of::<Pool>();
 pub const KILL_SIZE: usize = core::mem::size_of::<Kill>();
 /// Size of [`Lost`].
 pub const LOST_SIZE: usize = core::mem::size_of::<Lost>();
+/// Size of [`Headroom`].
+pub const HEADROOM_SIZE: usize = core::mem::size_of::<Headroom>();
+/// Size of [`Reclaim`].
+pub const RECLAIM_SIZE: usize = core::mem::size_of::<Reclaim>();
+/// Size of [`Pressure`] in ABI 1.0, before the trailing headroom fields.
+pub const PRESSURE_SIZE_1_0: usize = 24 + MAX_ZONES * ZONE_SIZE;
 /// Size of [`ZoneSnapshot`].
 pub const ZONE_SIZE: usize = core::mem::size_of::<ZoneSnapshot>();
 /// The largest record: a buffer of this size always holds at least one record.
@@ -361,7 +538,10 @@ pub const MAX_RECORD_SIZE: usize = HEADER_SIZE + OOM_SIZE;
 // The layout is part of the ABI: any change here is an ABI change.
 const _: () = assert!(HEADER_SIZE == 32);
 const _: () = assert!(ZONE_SIZE == 72);
-const _: () = assert!(PRESSURE_SIZE == 24 + MAX_ZONES * ZONE_SIZE);
+const _: () = assert!(PRESSURE_SIZE == PRESSURE_SIZE_1_0 + 24);
+const _: () = assert!(PRESSURE_SIZE < OOM_SIZE);
+const _: () = assert!(HEADROOM_SIZE == 80);
+const _: () = assert!(RECLAIM_SIZE == 48);
 const _: () = assert!(OOM_SIZE == 80 + MAX_ZONES * ZONE_SIZE);
 const _: () = assert!(POOL_SIZE == 32);
 const _: () = assert!(KILL_SIZE == 40);
@@ -380,6 +560,10 @@ pub enum Payload {
     Kill(Kill),
     /// See [`Lost`].
     Lost(Lost),
+    /// See [`Headroom`].
+    Headroom(Headroom),
+    /// See [`Reclaim`].
+    Reclaim(Reclaim),
 }
 
 impl Payload {
@@ -391,6 +575,8 @@ impl Payload {
             Self::Pool(_) => RecordType::Pool,
             Self::Kill(_) => RecordType::Kill,
             Self::Lost(_) => RecordType::Lost,
+            Self::Headroom(_) => RecordType::Headroom,
+            Self::Reclaim(_) => RecordType::Reclaim,
         }
     }
 }
@@ -537,6 +723,10 @@ pub fn encode(
             for z in &p.zones {
                 w.zone(z)?;
             }
+            w.u8(p.headroom)?;
+            w.bytes(&[0; 7])?;
+            w.u64(p.fall_rate)?;
+            w.u64(p.tte_ms)?;
         }
         Payload::Oom(o) => {
             w.u8(o.action)?;
@@ -578,6 +768,42 @@ pub fn encode(
             w.u64(l.count)?;
             w.u64(l.first_seq)?;
         }
+        Payload::Headroom(h) => {
+            w.u8(h.old_level)?;
+            w.u8(h.new_level)?;
+            w.u8(h.wm_level)?;
+            w.u8(h.wm_state)?;
+            w.u32(0)?;
+            for v in [
+                h.free_pages,
+                h.available_pages,
+                h.total_pages,
+                h.low_pages,
+                h.medium_pages,
+                h.critical_pages,
+                h.floor_pages,
+                h.fall_rate,
+                h.tte_ms,
+            ] {
+                w.u64(v)?;
+            }
+        }
+        Payload::Reclaim(r) => {
+            w.u8(r.phase)?;
+            w.u8(r.who)?;
+            w.u8(r.wm_level)?;
+            w.u8(r.headroom)?;
+            w.u32(0)?;
+            for v in [
+                r.kswapd_calls,
+                r.direct_calls,
+                r.duration_ms,
+                r.free_pages,
+                r.available_pages,
+            ] {
+                w.u64(v)?;
+            }
+        }
     }
     Ok(w.pos)
 }
@@ -616,7 +842,7 @@ pub fn decode(buf: &[u8]) -> Result<(RecordHeader, Option<Payload>), CodecError>
     let Some(rtype) = RecordType::from_raw(h.rtype) else {
         return Ok((h, None));
     };
-    if size < rtype.record_size() {
+    if size < rtype.min_record_size() {
         return Err(CodecError::BadSize);
     }
     let mut r = Reader { buf: body, pos: 0 };
@@ -626,7 +852,7 @@ pub fn decode(buf: &[u8]) -> Result<(RecordHeader, Option<Payload>), CodecError>
             let old_level = r.u8()?;
             let new_level = r.u8()?;
             let _reserved = r.u8()?;
-            Payload::Pressure(Pressure {
+            let mut p = Pressure {
                 source,
                 old_level,
                 new_level,
@@ -635,7 +861,19 @@ pub fn decode(buf: &[u8]) -> Result<(RecordHeader, Option<Payload>), CodecError>
                 free_pages: r.u64()?,
                 available_pages: r.u64()?,
                 zones: r.zones()?,
-            })
+                headroom: 0,
+                reserved2: [0; 7],
+                fall_rate: 0,
+                tte_ms: TTE_UNKNOWN,
+            };
+            // ABI 1.1 trailing fields, absent from a 1.0 record.
+            if size >= RecordType::Pressure.record_size() {
+                p.headroom = r.u8()?;
+                let _reserved: [u8; 7] = r.array()?;
+                p.fall_rate = r.u64()?;
+                p.tte_ms = r.u64()?;
+            }
+            Payload::Pressure(p)
         }
         RecordType::Oom => {
             let action = r.u8()?;
@@ -685,6 +923,48 @@ pub fn decode(buf: &[u8]) -> Result<(RecordHeader, Option<Payload>), CodecError>
             count: r.u64()?,
             first_seq: r.u64()?,
         }),
+        RecordType::Headroom => {
+            let old_level = r.u8()?;
+            let new_level = r.u8()?;
+            let wm_level = r.u8()?;
+            let wm_state = r.u8()?;
+            let _reserved = r.u32()?;
+            Payload::Headroom(Headroom {
+                old_level,
+                new_level,
+                wm_level,
+                wm_state,
+                reserved: 0,
+                free_pages: r.u64()?,
+                available_pages: r.u64()?,
+                total_pages: r.u64()?,
+                low_pages: r.u64()?,
+                medium_pages: r.u64()?,
+                critical_pages: r.u64()?,
+                floor_pages: r.u64()?,
+                fall_rate: r.u64()?,
+                tte_ms: r.u64()?,
+            })
+        }
+        RecordType::Reclaim => {
+            let phase = r.u8()?;
+            let who = r.u8()?;
+            let wm_level = r.u8()?;
+            let headroom = r.u8()?;
+            let _reserved = r.u32()?;
+            Payload::Reclaim(Reclaim {
+                phase,
+                who,
+                wm_level,
+                headroom,
+                reserved: 0,
+                kswapd_calls: r.u64()?,
+                direct_calls: r.u64()?,
+                duration_ms: r.u64()?,
+                free_pages: r.u64()?,
+                available_pages: r.u64()?,
+            })
+        }
     };
     Ok((h, Some(payload)))
 }
@@ -729,9 +1009,21 @@ pub const IOCTL_GET_CONFIG: u32 = ioc(IOC_READ, 3, core::mem::size_of::<Config>(
 /// `_IOW(0xB7, 4, struct oom_guard_config)`: set the configuration; needs `CAP_SYS_ADMIN`.
 pub const IOCTL_SET_CONFIG: u32 = ioc(IOC_WRITE, 4, core::mem::size_of::<Config>());
 
+/// Size of [`Stats`] in ABI 1.0: the first 16 counters.
+pub const STATS_SIZE_1_0: usize = 128;
+/// Size of [`Config`] in ABI 1.0: the first 8 fields.
+pub const CONFIG_SIZE_1_0: usize = 32;
+/// The ABI 1.0 number of [`IOCTL_GET_STATS`]: still answered, with the first 128 bytes.
+pub const IOCTL_GET_STATS_1_0: u32 = ioc(IOC_READ, 1, STATS_SIZE_1_0);
+/// The ABI 1.0 number of [`IOCTL_GET_CONFIG`]: still answered, with the first 32 bytes.
+pub const IOCTL_GET_CONFIG_1_0: u32 = ioc(IOC_READ, 3, CONFIG_SIZE_1_0);
+/// The ABI 1.0 number of [`IOCTL_SET_CONFIG`]: still accepted; it sets the first 32 bytes and
+/// keeps the fields added since.
+pub const IOCTL_SET_CONFIG_1_0: u32 = ioc(IOC_WRITE, 4, CONFIG_SIZE_1_0);
+
 const _: () = assert!(core::mem::size_of::<Zones>() < (1 << 14));
 
-/// Counters returned by [`IOCTL_GET_STATS`] (all `u64`, 128 bytes).
+/// Counters returned by [`IOCTL_GET_STATS`] (all `u64`, 192 bytes; the first 128 are ABI 1.0).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -767,6 +1059,24 @@ pub struct Stats {
     pub kills: u64,
     /// Samples taken by the watermark monitor (its wake-ups).
     pub samples: u64,
+    /// Current [`HeadroomLevel`] (ABI 1.1).
+    pub headroom: u64,
+    /// Headroom level changes (ABI 1.1).
+    pub headroom_changes: u64,
+    /// How fast usable memory falls now, smoothed, in pages per second, 0 if not falling (ABI
+    /// 1.1).
+    pub fall_rate: u64,
+    /// Estimated milliseconds until free memory reaches the min watermarks, or
+    /// [`TTE_UNKNOWN`] (ABI 1.1).
+    pub tte_ms: u64,
+    /// Reclaim episodes seen through the shrinker (ABI 1.1).
+    pub reclaim_episodes: u64,
+    /// Shrinker calls from kswapd since load (ABI 1.1).
+    pub reclaim_kswapd_calls: u64,
+    /// Shrinker calls from direct reclaim since load (ABI 1.1).
+    pub reclaim_direct_calls: u64,
+    /// 1 while a reclaim episode is running, else 0 (ABI 1.1).
+    pub reclaim_active: u64,
 }
 
 /// Zone snapshot returned by [`IOCTL_GET_ZONES`].
@@ -812,4 +1122,48 @@ pub struct Config {
     pub sample_fast_ms: u32,
     /// Zero.
     pub reserved: u32,
+    /// Unit of the headroom thresholds: [`HEADROOM_PERCENT`] or [`HEADROOM_KIB`] (ABI 1.1).
+    pub headroom_unit: u32,
+    /// Available memory below which the headroom is low (ABI 1.1).
+    pub headroom_low: u32,
+    /// Available memory below which the headroom is medium (ABI 1.1).
+    pub headroom_medium: u32,
+    /// Available memory below which the headroom is critical (ABI 1.1).
+    pub headroom_critical: u32,
+    /// How far above a threshold available memory must rise to leave its level (ABI 1.1).
+    pub headroom_hysteresis: u32,
+    /// Shortest adaptive sampling interval in milliseconds (ABI 1.1).
+    pub sample_min_ms: u32,
+    /// Milliseconds without a shrinker call that end a reclaim episode (ABI 1.1).
+    pub reclaim_quiet_ms: u32,
+    /// Zero.
+    pub reserved2: u32,
+}
+
+/// [`Config::headroom_unit`]: thresholds in percent of the pages managed by the allocator.
+pub const HEADROOM_PERCENT: u32 = 0;
+/// [`Config::headroom_unit`]: thresholds in KiB.
+pub const HEADROOM_KIB: u32 = 1;
+
+const _: () = assert!(core::mem::size_of::<Stats>() == STATS_SIZE_1_0 + 64);
+const _: () = assert!(core::mem::size_of::<Config>() == CONFIG_SIZE_1_0 + 32);
+
+impl Config {
+    /// The thresholds in available pages, given the pages managed by the allocator and the
+    /// page size: `(low, medium, critical, hysteresis)`.
+    pub fn headroom_pages(&self, total_pages: u64, page_size: u64) -> (u64, u64, u64, u64) {
+        let conv = |v: u32| -> u64 {
+            if self.headroom_unit == HEADROOM_KIB {
+                u64::from(v).saturating_mul(1024) / page_size.max(1)
+            } else {
+                total_pages.saturating_mul(u64::from(v)) / 100
+            }
+        };
+        (
+            conv(self.headroom_low),
+            conv(self.headroom_medium),
+            conv(self.headroom_critical),
+            conv(self.headroom_hysteresis),
+        )
+    }
 }

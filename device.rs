@@ -14,8 +14,19 @@ use kernel::{
     fs::File,
     prelude::*,
     sync::poll::PollTable,
+    transmute::AsBytes,
     uaccess::{UserSliceReader, UserSliceWriter},
 };
+
+impl Guard {
+    /// Checks and installs a new configuration, and publishes it to sysfs.
+    fn set_config(&self, new: abi::Config) -> Result {
+        params::validate_config(&new).map_err(|_| EINVAL)?;
+        *self.config.lock() = new;
+        crate::publish_config(&new);
+        Ok(())
+    }
+}
 
 impl DeviceOps for Guard {
     type Open = Pin<KBox<Cursor>>;
@@ -50,6 +61,12 @@ impl DeviceOps for Guard {
                 writer.write(&v)?;
             }
             abi::IOCTL_GET_STATS => writer.write(&self.stats())?,
+            // ABI 1.0 clients: the counters they know.
+            abi::IOCTL_GET_STATS_1_0 => {
+                let stats = self.stats();
+                let old = stats.as_bytes().get(..abi::STATS_SIZE_1_0).ok_or(EINVAL)?;
+                writer.write_slice(old)?;
+            }
             abi::IOCTL_GET_ZONES => {
                 let s = watermark::sample();
                 writer.write(&Zones {
@@ -62,14 +79,33 @@ impl DeviceOps for Guard {
                 })?;
             }
             abi::IOCTL_GET_CONFIG => writer.write(&self.config())?,
+            abi::IOCTL_GET_CONFIG_1_0 => {
+                let config = self.config();
+                let old = config
+                    .as_bytes()
+                    .get(..abi::CONFIG_SIZE_1_0)
+                    .ok_or(EINVAL)?;
+                writer.write_slice(old)?;
+            }
             abi::IOCTL_SET_CONFIG => {
                 if !ffi::capable_sys_admin() {
                     return Err(EPERM);
                 }
                 let new: abi::Config = reader.read()?;
-                params::validate_config(&new).map_err(|_| EINVAL)?;
-                *self.config.lock() = new;
-                crate::publish_config(&new);
+                self.set_config(new)?;
+            }
+            // ABI 1.0 clients set the fields they know and keep the others.
+            abi::IOCTL_SET_CONFIG_1_0 => {
+                if !ffi::capable_sys_admin() {
+                    return Err(EPERM);
+                }
+                let mut new = self.config();
+                let old = new
+                    .as_bytes_mut()
+                    .get_mut(..abi::CONFIG_SIZE_1_0)
+                    .ok_or(EINVAL)?;
+                reader.read_slice(old)?;
+                self.set_config(new)?;
             }
             _ => return Err(ENOTTY),
         }

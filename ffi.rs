@@ -51,6 +51,36 @@ pub(crate) fn free_pages() -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
+/// A global node counter (`global_node_page_state()`), 0 for an unknown item.
+fn node_stat(item: u32) -> u64 {
+    // SAFETY: `vm_node_stat` is a static array of atomics that lives forever; each element is
+    // read with a plain load, like `atomic_long_read()`.
+    let v = unsafe {
+        let stat = &raw const bindings::vm_node_stat;
+        match (*stat).get(item as usize) {
+            Some(a) => core::ptr::read_volatile(&a.counter),
+            None => 0,
+        }
+    };
+    u64::try_from(v).unwrap_or(0)
+}
+
+/// The page cache and kernel memory that reclaim can free, estimated the way
+/// `si_mem_available()` does (half the page cache and reclaimable slab, or all but the low
+/// watermarks' worth). `wmark_low` is the sum of the zones' low watermarks.
+///
+/// Lock-free counter reads: safe on the OOM path.
+pub(crate) fn reclaimable_pages(wmark_low: u64) -> u64 {
+    let shift = kernel::page::PAGE_SHIFT;
+    let pagecache = node_stat(bindings::node_stat_item_NR_ACTIVE_FILE)
+        .saturating_add(node_stat(bindings::node_stat_item_NR_INACTIVE_FILE));
+    let slab = (node_stat(bindings::node_stat_item_NR_SLAB_RECLAIMABLE_B) >> shift).saturating_add(
+        node_stat(bindings::node_stat_item_NR_KERNEL_MISC_RECLAIMABLE),
+    );
+    let keep = |v: u64| v.saturating_sub((v / 2).min(wmark_low));
+    keep(pagecache).saturating_add(keep(slab))
+}
+
 /// The kernel's `oom_kill` vmstat counter (OOM kills since boot).
 ///
 /// Sums the per-CPU event counters: call from process context, not on the OOM path.
@@ -290,6 +320,62 @@ impl<H: OomHandler + 'static> PinnedDrop for OomNotifier<H> {
 pub(crate) trait Tick: Send + Sync {
     /// Runs once; returns the delay in milliseconds until the next run.
     fn tick(&self) -> u32;
+
+    /// A [`Waker`] the [`Ticker`] attaches itself to while it exists.
+    fn waker(&self) -> &Waker;
+}
+
+/// Raw pointer to a ticker's `delayed_work`, as kept by a [`Waker`].
+struct WorkPtr(*mut bindings::delayed_work);
+
+// SAFETY: The pointer is only passed to the workqueue API, which is thread-safe; its validity
+// is managed by the `Waker` lock (see there).
+unsafe impl Send for WorkPtr {}
+
+/// Runs a [`Ticker`]'s job at once, from any context that may take a spinlock: the monitor's
+/// doorbell for the shrinker.
+///
+/// # Invariants
+///
+/// `work`, when set, points to the `delayed_work` of a live, pinned [`Ticker`]: the ticker sets
+/// it once initialised and clears it, under the lock, before it cancels its work and goes away.
+#[pin_data]
+pub(crate) struct Waker {
+    /// Interrupt-safe: the peek timers wake the monitor from softirq context.
+    #[pin]
+    work: kernel::sync::SpinLockIrq<WorkPtr>,
+}
+
+impl Waker {
+    /// A waker attached to no ticker yet (waking it does nothing).
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            work <- kernel::new_spinlock_irq!(WorkPtr(core::ptr::null_mut()), "OomGuard::waker"),
+        })
+    }
+
+    /// Runs the attached ticker's job now (or keeps it pending to run now). Never sleeps or
+    /// allocates.
+    pub(crate) fn wake(&self) {
+        let w = self.work.lock();
+        if !w.0.is_null() {
+            // SAFETY: By the invariant, `w.0` is the `delayed_work` of a live ticker; holding
+            // the lock keeps it from going away. `mod_delayed_work_on` is safe in any context.
+            unsafe {
+                bindings::mod_delayed_work_on(
+                    bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
+                    bindings::system_dfl_wq,
+                    w.0,
+                    0,
+                )
+            };
+        }
+    }
+
+    fn attach(&self, work: *mut bindings::delayed_work) {
+        // INVARIANT: Only `Ticker` calls this, with its own initialised, pinned work item.
+        self.work.lock().0 = work;
+    }
 }
 
 /// A self-rearming delayed work item on the default (unbound) system workqueue, cancelled on
@@ -339,6 +425,7 @@ impl<H: Tick + 'static> Ticker<H> {
             }),
         })
         .pin_chain(move |this| {
+            this.handler.waker().attach(this.dwork.get());
             this.start(first_delay_ms);
             Ok(())
         })
@@ -377,10 +464,239 @@ impl<H: Tick + 'static> Ticker<H> {
 #[pinned_drop]
 impl<H: Tick + 'static> PinnedDrop for Ticker<H> {
     fn drop(self: Pin<&mut Self>) {
+        // After this no waker can queue the work again.
+        self.handler.waker().attach(core::ptr::null_mut());
         // SAFETY: `dwork` is initialised. `cancel_delayed_work_sync` also stops a work item
         // that re-queues itself, and returns once it no longer runs.
         unsafe { bindings::cancel_delayed_work_sync(self.dwork.get()) };
     }
+}
+
+// ---- Per-CPU peeks ------------------------------------------------------------------------
+
+/// A cheap look at memory taken by [`Peeker`] on every CPU that is busy anyway.
+pub(crate) trait Peek: Send + Sync {
+    /// Runs in softirq context: atomics only, no locks but interrupt-safe ones, no allocation.
+    /// Returns whether the monitor should run now.
+    fn peek(&self) -> bool;
+
+    /// The monitor's doorbell.
+    fn doorbell(&self) -> &Waker;
+}
+
+/// One CPU's peek timer.
+struct PeekTimer<H: Peek + 'static> {
+    timer: Opaque<bindings::timer_list>,
+    handler: *const H,
+    period: c_ulong,
+}
+
+/// Per-CPU deferrable timers that call [`Peek::peek`] every `period_ms` and ring the monitor's
+/// doorbell when it says so.
+///
+/// Deferrable: a timer never wakes an idle CPU, it runs when its CPU is awake for another
+/// reason. So a quiet system pays nothing, while a CPU running an allocating task looks every
+/// period: the monitor learns of a fast fall within a period instead of at its next slow
+/// sample. One timer per CPU online at load, pinned to it.
+///
+/// # Invariants
+///
+/// Every `PeekTimer` in `timers` is initialised with `fire` as its function and `handler`
+/// pointing into `handler`'s allocation; the vector is never resized after that, so the
+/// timers never move.
+pub(crate) struct Peeker<H: Peek + 'static> {
+    timers: KVec<PeekTimer<H>>,
+    handler: Arc<H>,
+}
+
+// SAFETY: The timers are only touched through the timer API, which is thread-safe, and `H` is
+// `Send + Sync`.
+unsafe impl<H: Peek + 'static> Send for Peeker<H> {}
+// SAFETY: As above.
+unsafe impl<H: Peek + 'static> Sync for Peeker<H> {}
+
+/// `jiffies` now.
+fn jiffies_now() -> c_ulong {
+    // SAFETY: `jiffies` is a static the timer interrupt updates; a volatile load is what the
+    // C `READ_ONCE(jiffies)` does.
+    unsafe { core::ptr::read_volatile(&raw const bindings::jiffies) }
+}
+
+/// Whether `cpu` is online (`cpu_online()`).
+fn cpu_online(cpu: usize) -> bool {
+    let bits_per_long = core::mem::size_of::<c_ulong>() * 8;
+    // SAFETY: `__cpu_online_mask` is a static bitmap; reading one word is what
+    // `cpumask_test_cpu()` does.
+    unsafe {
+        let mask = &raw const bindings::__cpu_online_mask;
+        (*mask)
+            .bits
+            .get(cpu / bits_per_long)
+            .is_some_and(|w| core::ptr::read_volatile(w) & (1 << (cpu % bits_per_long)) != 0)
+    }
+}
+
+impl<H: Peek + 'static> Peeker<H> {
+    /// Starts one timer on every online CPU.
+    pub(crate) fn start(
+        handler: Arc<H>,
+        period_ms: u32,
+        key: Pin<&'static LockClassKey>,
+    ) -> Result<Self> {
+        let n = kernel::cpu::nr_cpu_ids() as usize;
+        let period = kernel::time::msecs_to_jiffies(period_ms).max(1);
+        let mut timers = KVec::with_capacity(n, GFP_KERNEL)?;
+        for _ in 0..n {
+            timers.push(
+                PeekTimer {
+                    timer: Opaque::uninit(),
+                    handler: Arc::as_ptr(&handler),
+                    period,
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        // INVARIANT: From here on `timers` is not resized; each timer is initialised now.
+        for (cpu, t) in timers.iter().enumerate() {
+            // SAFETY: `t.timer` is valid for writes and stays at this address (see the
+            // invariant). This is `timer_setup()`.
+            unsafe {
+                bindings::timer_init_key(
+                    t.timer.get(),
+                    Some(Self::fire),
+                    bindings::TIMER_DEFERRABLE | bindings::TIMER_PINNED,
+                    c"OomGuard::peek".as_char_ptr(),
+                    key.as_ptr(),
+                );
+            }
+            if cpu_online(cpu) {
+                // SAFETY: The timer is initialised and not pending; `cpu` is online.
+                unsafe {
+                    (*t.timer.get()).expires = jiffies_now().wrapping_add(period);
+                    bindings::add_timer_on(t.timer.get(), cpu as c_int);
+                }
+            }
+        }
+        Ok(Self { timers, handler })
+    }
+
+    /// The timer function: peeks and re-arms on the same CPU.
+    ///
+    /// # Safety
+    ///
+    /// Called by the timer core with the `timer` field of a live `PeekTimer<H>`.
+    unsafe extern "C" fn fire(timer: *mut bindings::timer_list) {
+        // SAFETY: By the type invariant `timer` is inside a `PeekTimer<H>` of a live
+        // `Peeker`, which shuts its timers down before the timers and `handler` go away.
+        let t = unsafe { &*kernel::container_of!(Opaque::cast_from(timer), PeekTimer<H>, timer) };
+        // SAFETY: As above, `handler` points into the `Peeker`'s `Arc`.
+        let h = unsafe { &*t.handler };
+        if h.peek() {
+            h.doorbell().wake();
+        }
+        // SAFETY: `timer` is initialised; a pinned timer re-armed from its own function stays
+        // on this CPU. After `timer_shutdown_sync` this does nothing.
+        unsafe { bindings::mod_timer(timer, jiffies_now().wrapping_add(t.period)) };
+    }
+}
+
+impl<H: Peek + 'static> Drop for Peeker<H> {
+    fn drop(&mut self) {
+        for t in self.timers.iter() {
+            // SAFETY: Every timer is initialised (type invariant). `timer_shutdown_sync`
+            // waits for a running function and keeps the timer from being armed again.
+            unsafe { bindings::timer_shutdown_sync(t.timer.get()) };
+        }
+        let _ = &self.handler;
+    }
+}
+
+// ---- Reclaim hook (a shrinker that frees nothing) ----------------------------------------
+
+/// Told by [`ReclaimHook`] whenever the kernel reclaims memory.
+pub(crate) trait ReclaimHandler: Send + Sync {
+    /// Called from every reclaim pass over the shrinkers: by kswapd (`kswapd` true) or by a
+    /// task in direct reclaim. Must not allocate, block or sleep.
+    fn on_reclaim(&self, kswapd: bool);
+}
+
+/// A shrinker whose count callback only tells its handler that reclaim runs, and which offers
+/// no objects: the kernel never calls its scan callback. Unregistered and freed on drop.
+///
+/// # Invariants
+///
+/// `shrinker` is a registered shrinker from `shrinker_alloc` whose `private_data` is the
+/// pointer of `handler`, kept alive by this struct until `shrinker_free`.
+pub(crate) struct ReclaimHook<H: ReclaimHandler + 'static> {
+    shrinker: core::ptr::NonNull<bindings::shrinker>,
+    handler: Arc<H>,
+}
+
+// SAFETY: The shrinker pointer is only used to free it; `H` is `Send + Sync`.
+unsafe impl<H: ReclaimHandler + 'static> Send for ReclaimHook<H> {}
+// SAFETY: As above; no method takes `&self` and touches the shrinker.
+unsafe impl<H: ReclaimHandler + 'static> Sync for ReclaimHook<H> {}
+
+impl<H: ReclaimHandler + 'static> ReclaimHook<H> {
+    /// Allocates and registers the shrinker.
+    pub(crate) fn register(handler: Arc<H>) -> Result<Self> {
+        // SAFETY: A plain string without format directives and no variadic arguments.
+        let raw = unsafe { bindings::shrinker_alloc(0, c"rust_oom_guard".as_char_ptr()) };
+        let shrinker = core::ptr::NonNull::new(raw).ok_or(ENOMEM)?;
+        // SAFETY: `raw` is a fresh, unregistered shrinker that nothing else sees yet; its
+        // callbacks and private data are set before `shrinker_register` publishes it.
+        // INVARIANT: `private_data` is `handler`'s pointer, and `handler` lives in `Self`.
+        unsafe {
+            (*raw).count_objects = Some(Self::count);
+            (*raw).scan_objects = Some(Self::scan);
+            (*raw).seeks = bindings::DEFAULT_SEEKS as c_int;
+            (*raw).private_data = Arc::as_ptr(&handler).cast_mut().cast();
+            bindings::shrinker_register(raw);
+        }
+        Ok(Self { shrinker, handler })
+    }
+
+    /// The count callback: notes the reclaim pass and offers nothing.
+    ///
+    /// # Safety
+    ///
+    /// Called by reclaim with a shrinker registered by [`ReclaimHook::register`].
+    unsafe extern "C" fn count(
+        shrinker: *mut bindings::shrinker,
+        _sc: *mut bindings::shrink_control,
+    ) -> c_ulong {
+        // SAFETY: By the type invariant `private_data` is a live `H` (the hook frees the
+        // shrinker, which waits for running callbacks, before it drops its `Arc`).
+        let handler = unsafe { &*(*shrinker).private_data.cast::<H>() };
+        handler.on_reclaim(current_is_kswapd());
+        0
+    }
+
+    /// The scan callback: never called while `count` returns 0; frees nothing.
+    extern "C" fn scan(
+        _shrinker: *mut bindings::shrinker,
+        _sc: *mut bindings::shrink_control,
+    ) -> c_ulong {
+        bindings::SHRINK_STOP as c_ulong
+    }
+}
+
+impl<H: ReclaimHandler + 'static> Drop for ReclaimHook<H> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the shrinker is registered; `shrinker_free`
+        // unregisters it and waits until no callback runs, so `handler` may go after it.
+        unsafe { bindings::shrinker_free(self.shrinker.as_ptr()) };
+        let _ = &self.handler;
+    }
+}
+
+/// Whether the current task is a kswapd thread (`current_is_kswapd()`).
+fn current_is_kswapd() -> bool {
+    let task = kernel::current!().as_ptr();
+    // SAFETY: `task` is the current task, valid for this call; `flags` of the current task is
+    // only written by the task itself.
+    let flags = unsafe { (*task).flags };
+    flags & bindings::PF_KSWAPD != 0
 }
 
 // ---- Misc device with poll ---------------------------------------------------------------

@@ -4,22 +4,10 @@
 //! sampling interval (issue 6).
 //!
 //! Pure logic on `core` only, in integer arithmetic (the kernel has no floating point): unit-
-//! tested on the host through `guard-core`. Not yet wired into the module's monitor.
+//! tested on the host through `guard-core` and used by the module's monitor (`watermark.rs`).
 
-/// A headroom level from available memory, in rising severity. The numbers are GLib's
-/// memory-monitor levels (`G_MEMORY_MONITOR_WARNING_LEVEL_*`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum Headroom {
-    /// Above every threshold.
-    Plenty = 0,
-    /// Below the low threshold.
-    Low = 50,
-    /// Below the medium threshold.
-    Medium = 100,
-    /// Below the critical threshold.
-    Critical = 255,
-}
+use crate::abi::Config;
+pub use crate::abi::HeadroomLevel as Headroom;
 
 /// Thresholds on available pages: `low > medium > critical`, and the hysteresis a level needs
 /// to be left upwards.
@@ -44,6 +32,18 @@ impl Thresholds {
             medium: part(medium),
             critical: part(critical),
             hysteresis: total / 100,
+        }
+    }
+
+    /// The thresholds of a runtime configuration, given the pages managed by the allocator and
+    /// the page size in bytes.
+    pub fn from_config(c: &Config, total_pages: u64, page_size: u64) -> Self {
+        let (low, medium, critical, hysteresis) = c.headroom_pages(total_pages, page_size);
+        Self {
+            low,
+            medium,
+            critical,
+            hysteresis,
         }
     }
 
@@ -110,9 +110,11 @@ impl Thresholds {
 /// Smoothed rate at which available memory falls, in pages per second (negative: rising).
 ///
 /// An exponentially weighted mean of the per-sample rate with a time constant, so the weight
-/// of a sample grows with the time it covers (irregular sampling is fine). For the time to
-/// exhaustion the estimator is deliberately pessimistic: a sample falling faster than the mean
-/// counts at once ([`RateEstimator::falling`]), so a sudden burst is not averaged away.
+/// of a sample grows with the time it covers (irregular sampling is fine). The time to
+/// exhaustion it reports uses the mean ([`RateEstimator::time_to`]), which is robust to the
+/// noise of short samples (the free count moves in per-CPU batches). Planning the next sample
+/// is deliberately pessimistic: a sample falling faster than the mean counts at once
+/// ([`RateEstimator::falling`]), so a sudden burst is not averaged away.
 #[derive(Clone, Copy, Debug)]
 pub struct RateEstimator {
     tau_ns: u64,
@@ -146,9 +148,13 @@ impl RateEstimator {
         if dt == 0 {
             return;
         }
-        let fall = i128::from(a0) - i128::from(available);
-        let rate = fall * 1_000_000_000 / i128::from(dt);
-        let rate = clamp_i64(rate);
+        // 64-bit arithmetic only: the kernel has no 128-bit division.
+        let fall = as_i64(a0).saturating_sub(as_i64(available));
+        let dt_i = as_i64(dt).max(1);
+        let rate = match fall.checked_mul(NS_PER_S) {
+            Some(v) => v / dt_i,
+            None => (fall / dt_i).saturating_mul(NS_PER_S),
+        };
         self.latest = rate;
         if !self.primed {
             // The first rate starts the mean (no bias towards zero).
@@ -157,10 +163,10 @@ impl RateEstimator {
             return;
         }
         // smoothed += (rate - smoothed) * dt / (tau + dt)
-        let w_num = i128::from(dt);
-        let w_den = i128::from(self.tau_ns) + i128::from(dt);
-        let delta = (i128::from(rate) - i128::from(self.smoothed)) * w_num / w_den;
-        self.smoothed = clamp_i64(i128::from(self.smoothed) + delta);
+        // In fixed point: weight = dt / (tau + dt), scaled by 2^10.
+        let w = dt.saturating_mul(1024) / self.tau_ns.saturating_add(dt).max(1);
+        let delta = rate.saturating_sub(self.smoothed).saturating_mul(as_i64(w)) / 1024;
+        self.smoothed = self.smoothed.saturating_add(delta);
     }
 
     /// The smoothed fall rate in pages per second.
@@ -175,22 +181,39 @@ impl RateEstimator {
         u64::try_from(r).ok().filter(|&r| r > 0)
     }
 
-    /// Milliseconds until `available` falls to `floor` pages at the planning rate; `None` if it
-    /// is not falling, 0 if already there.
+    /// The smoothed fall rate in pages per second if memory is falling.
+    pub fn fall_rate(&self) -> Option<u64> {
+        u64::try_from(self.smoothed).ok().filter(|&r| r > 0)
+    }
+
+    /// Milliseconds until `available` falls to `floor` pages at the smoothed rate: the estimate
+    /// to report. `None` if it is not falling, 0 if already there.
     pub fn time_to(&self, available: u64, floor: u64) -> Option<u64> {
-        let rate = self.falling()?;
+        Self::ms_at(available, floor, self.fall_rate()?)
+    }
+
+    /// Milliseconds until `available` falls to `floor` pages at the planning rate
+    /// ([`RateEstimator::falling`]): the soonest it may happen, to plan the next sample.
+    pub fn soonest(&self, available: u64, floor: u64) -> Option<u64> {
+        Self::ms_at(available, floor, self.falling()?)
+    }
+
+    fn ms_at(available: u64, floor: u64, rate: u64) -> Option<u64> {
         let gap = available.saturating_sub(floor);
-        Some(gap.saturating_mul(1000) / rate)
+        Some(gap.saturating_mul(1000) / rate.max(1))
     }
 }
 
-fn clamp_i64(v: i128) -> i64 {
-    i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
+const NS_PER_S: i64 = 1_000_000_000;
+
+/// A page count or a time as `i64`, saturating (no real count comes near 2^63).
+fn as_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
 }
 
 /// The next sampling interval in milliseconds: a quarter of the time the next threshold below
-/// is away at the planning rate, within `[min_ms, max_ms]`; `max_ms` while memory is not
-/// falling or no threshold is left below.
+/// is away at the planning rate ([`RateEstimator::soonest`]), within `[min_ms, max_ms]`;
+/// `max_ms` while memory is not falling or no threshold is left below.
 pub fn next_interval_ms(
     rate: &RateEstimator,
     available: u64,
@@ -199,7 +222,7 @@ pub fn next_interval_ms(
     max_ms: u64,
 ) -> u64 {
     let min_ms = min_ms.min(max_ms);
-    match next_threshold.and_then(|t| rate.time_to(available, t)) {
+    match next_threshold.and_then(|t| rate.soonest(available, t)) {
         Some(ms) => (ms / 4).clamp(min_ms, max_ms),
         None => max_ms,
     }
@@ -214,6 +237,26 @@ mod tests {
     fn thresholds() -> Thresholds {
         // 65536 pages (256 MiB of 4 KiB pages): 20 %, 10 %, 5 %, hysteresis 655.
         Thresholds::from_permille(65536, 200, 100, 50)
+    }
+
+    #[test]
+    fn from_config_in_percent_and_kib() {
+        let mut c = crate::params::default_config();
+        let t = Thresholds::from_config(&c, 65536, 4096);
+        assert_eq!(
+            (t.low, t.medium, t.critical, t.hysteresis),
+            (13107, 6553, 3276, 1310)
+        );
+        c.headroom_unit = crate::abi::HEADROOM_KIB;
+        c.headroom_low = 65536;
+        c.headroom_medium = 32768;
+        c.headroom_critical = 16384;
+        c.headroom_hysteresis = 4096;
+        let t = Thresholds::from_config(&c, 65536, 4096);
+        assert_eq!(
+            (t.low, t.medium, t.critical, t.hysteresis),
+            (16384, 8192, 4096, 1024)
+        );
     }
 
     #[test]
@@ -287,6 +330,11 @@ mod tests {
         let planning = r.falling().unwrap_or(0);
         assert!(planning >= 51200, "{planning}");
         assert!(r.smoothed() < 51200);
+        // The next sample is planned at the burst's rate; the reported estimate stays smooth.
+        let soonest = r.soonest(20000, 0).unwrap_or(u64::MAX);
+        let reported = r.time_to(20000, 0).unwrap_or(0);
+        assert!(soonest <= 20000 * 1000 / 51200, "{soonest}");
+        assert!(reported > soonest, "{reported} vs {soonest}");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //!
 //! Pure logic on `core` only: compiled into the module and unit-tested on the host.
 
-use crate::abi::{Config, POLICY_AVERT, POLICY_OBSERVE};
+use crate::abi::{Config, HEADROOM_KIB, HEADROOM_PERCENT, POLICY_AVERT, POLICY_OBSERVE};
 
 /// One tunable: its name (as a module parameter), accepted range and default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,6 +120,65 @@ pub const SAMPLE_FAST_MS: Spec = Spec {
     unit: "ms",
 };
 
+/// Unit of the headroom thresholds: 0 = percent of managed memory, 1 = KiB.
+pub const HEADROOM_UNIT: Spec = Spec {
+    name: "headroom_unit",
+    min: HEADROOM_PERCENT as u64,
+    max: HEADROOM_KIB as u64,
+    default: HEADROOM_PERCENT as u64,
+    unit: "(0 = percent, 1 = KiB)",
+};
+/// Largest headroom value in KiB (2 TiB); in percent the bound is 100.
+const HEADROOM_MAX: u64 = 1 << 31;
+/// Low headroom threshold.
+pub const HEADROOM_LOW: Spec = Spec {
+    name: "headroom_low",
+    min: 1,
+    max: HEADROOM_MAX,
+    default: 20,
+    unit: "(percent or KiB, > headroom_medium)",
+};
+/// Medium headroom threshold.
+pub const HEADROOM_MEDIUM: Spec = Spec {
+    name: "headroom_medium",
+    min: 1,
+    max: HEADROOM_MAX,
+    default: 10,
+    unit: "(percent or KiB, > headroom_critical)",
+};
+/// Critical headroom threshold.
+pub const HEADROOM_CRITICAL: Spec = Spec {
+    name: "headroom_critical",
+    min: 1,
+    max: HEADROOM_MAX,
+    default: 5,
+    unit: "(percent or KiB)",
+};
+/// Headroom hysteresis.
+pub const HEADROOM_HYSTERESIS: Spec = Spec {
+    name: "headroom_hysteresis",
+    min: 0,
+    max: HEADROOM_MAX,
+    default: 2,
+    unit: "(percent or KiB)",
+};
+/// Shortest adaptive sampling interval.
+pub const SAMPLE_MIN_MS: Spec = Spec {
+    name: "sample_min_ms",
+    min: 1,
+    max: 1000,
+    default: 1,
+    unit: "ms",
+};
+/// Quiet time that ends a reclaim episode.
+pub const RECLAIM_QUIET_MS: Spec = Spec {
+    name: "reclaim_quiet_ms",
+    min: 10,
+    max: 60_000,
+    default: 500,
+    unit: "ms",
+};
+
 /// A configuration with every default.
 pub fn default_config() -> Config {
     // The defaults are within `u32` by construction (checked by the tests).
@@ -133,12 +192,28 @@ pub fn default_config() -> Config {
         sample_slow_ms: d(SAMPLE_SLOW_MS),
         sample_fast_ms: d(SAMPLE_FAST_MS),
         reserved: 0,
+        headroom_unit: d(HEADROOM_UNIT),
+        headroom_low: d(HEADROOM_LOW),
+        headroom_medium: d(HEADROOM_MEDIUM),
+        headroom_critical: d(HEADROOM_CRITICAL),
+        headroom_hysteresis: d(HEADROOM_HYSTERESIS),
+        sample_min_ms: d(SAMPLE_MIN_MS),
+        reclaim_quiet_ms: d(RECLAIM_QUIET_MS),
+        reserved2: 0,
     }
 }
 
-/// Checks every field of a runtime configuration, and that the fast sampling period is not
-/// longer than the slow one (reported against `sample_fast_ms`, whose upper bound is then
-/// `sample_slow_ms`).
+/// `value` must not exceed `max`, reported against `spec` with that tighter bound.
+fn at_most(spec: Spec, value: u32, max: u64) -> Result<(), RangeError> {
+    Spec { max, ..spec }.check(u64::from(value)).map(|_| ())
+}
+
+/// Checks every field of a runtime configuration and the rules between fields, each reported
+/// against the later field with its bound tightened:
+///
+/// - `sample_min_ms <= sample_fast_ms <= sample_slow_ms`;
+/// - `headroom_low > headroom_medium > headroom_critical`, all at most 100 in percent, as is
+///   `headroom_hysteresis`.
 pub fn validate_config(c: &Config) -> Result<(), RangeError> {
     POLICY.check_u32(c.policy)?;
     RELEASE_CHUNK.check_u32(c.release_chunk)?;
@@ -156,17 +231,41 @@ pub fn validate_config(c: &Config) -> Result<(), RangeError> {
             value: u64::from(c.sample_fast_ms),
         });
     }
-    if c.reserved != 0 {
-        return Err(RangeError {
-            spec: Spec {
-                name: "reserved",
-                min: 0,
-                max: 0,
-                default: 0,
-                unit: "",
-            },
-            value: u64::from(c.reserved),
-        });
+    HEADROOM_UNIT.check_u32(c.headroom_unit)?;
+    HEADROOM_LOW.check_u32(c.headroom_low)?;
+    HEADROOM_MEDIUM.check_u32(c.headroom_medium)?;
+    HEADROOM_CRITICAL.check_u32(c.headroom_critical)?;
+    HEADROOM_HYSTERESIS.check_u32(c.headroom_hysteresis)?;
+    SAMPLE_MIN_MS.check_u32(c.sample_min_ms)?;
+    RECLAIM_QUIET_MS.check_u32(c.reclaim_quiet_ms)?;
+    at_most(SAMPLE_MIN_MS, c.sample_min_ms, u64::from(c.sample_fast_ms))?;
+    if c.headroom_unit == HEADROOM_PERCENT {
+        at_most(HEADROOM_LOW, c.headroom_low, 100)?;
+        at_most(HEADROOM_HYSTERESIS, c.headroom_hysteresis, 100)?;
+    }
+    at_most(
+        HEADROOM_MEDIUM,
+        c.headroom_medium,
+        u64::from(c.headroom_low).saturating_sub(1),
+    )?;
+    at_most(
+        HEADROOM_CRITICAL,
+        c.headroom_critical,
+        u64::from(c.headroom_medium).saturating_sub(1),
+    )?;
+    for (name, v) in [("reserved", c.reserved), ("reserved2", c.reserved2)] {
+        if v != 0 {
+            return Err(RangeError {
+                spec: Spec {
+                    name,
+                    min: 0,
+                    max: 0,
+                    default: 0,
+                    unit: "",
+                },
+                value: u64::from(v),
+            });
+        }
     }
     Ok(())
 }
@@ -175,7 +274,7 @@ pub fn validate_config(c: &Config) -> Result<(), RangeError> {
 mod tests {
     use super::*;
 
-    const ALL: [Spec; 9] = [
+    const ALL: [Spec; 16] = [
         POOL_KIB,
         RELEASE_CHUNK,
         POLICY,
@@ -185,6 +284,13 @@ mod tests {
         REFILL_DELAY_MS,
         SAMPLE_SLOW_MS,
         SAMPLE_FAST_MS,
+        HEADROOM_UNIT,
+        HEADROOM_LOW,
+        HEADROOM_MEDIUM,
+        HEADROOM_CRITICAL,
+        HEADROOM_HYSTERESIS,
+        SAMPLE_MIN_MS,
+        RECLAIM_QUIET_MS,
     ];
 
     #[test]
@@ -227,5 +333,36 @@ mod tests {
         let mut c = default_config();
         c.reserved = 1;
         assert_eq!(validate_config(&c).unwrap_err().spec.name, "reserved");
+        let mut c = default_config();
+        c.reserved2 = 1;
+        assert_eq!(validate_config(&c).unwrap_err().spec.name, "reserved2");
+    }
+
+    #[test]
+    fn headroom_rules() {
+        let mut c = default_config();
+        c.headroom_medium = c.headroom_low;
+        let e = validate_config(&c).unwrap_err();
+        assert_eq!((e.spec.name, e.spec.max), ("headroom_medium", 19));
+        let mut c = default_config();
+        c.headroom_critical = 10;
+        let e = validate_config(&c).unwrap_err();
+        assert_eq!((e.spec.name, e.spec.max), ("headroom_critical", 9));
+        let mut c = default_config();
+        c.headroom_low = 101;
+        assert_eq!(validate_config(&c).unwrap_err().spec.name, "headroom_low");
+        // In KiB the same value is fine.
+        c.headroom_unit = HEADROOM_KIB;
+        assert_eq!(validate_config(&c), Ok(()));
+        let mut c = default_config();
+        c.headroom_hysteresis = 101;
+        assert_eq!(
+            validate_config(&c).unwrap_err().spec.name,
+            "headroom_hysteresis"
+        );
+        let mut c = default_config();
+        c.sample_min_ms = c.sample_fast_ms + 1;
+        let e = validate_config(&c).unwrap_err();
+        assert_eq!((e.spec.name, e.spec.max), ("sample_min_ms", 10));
     }
 }

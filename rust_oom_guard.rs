@@ -8,9 +8,10 @@
 //!
 //! - `notifier.rs`: the OOM notifier (releases pool pages, reports them freed);
 //! - `pool.rs`: the emergency page pool;
-//! - `watermark.rs`: the zone-watermark monitor (levels, kills, refills);
+//! - `watermark.rs`: the monitor (watermark and headroom levels, fall rate, reclaim episodes,
+//!   kills, refills);
 //! - `events.rs`: the event ring; `device.rs`: `/dev/oom_guard`;
-//! - `abi.rs`, `level.rs`, `ring.rs`, `params.rs`: `core`-only ABI and logic, shared with
+//! - `abi.rs`, `level.rs`, `headroom.rs`, `ring.rs`, `params.rs`: `core`-only ABI and logic, shared with
 //!   userspace and tested on the host;
 //! - `ffi.rs`: every raw kernel interface, behind a safe API.
 
@@ -20,6 +21,7 @@ pub mod abi;
 mod device;
 mod events;
 mod ffi;
+pub mod headroom;
 pub mod level;
 mod notifier;
 pub mod params;
@@ -28,7 +30,10 @@ pub mod ring;
 mod state;
 mod watermark;
 
-use ffi::{MiscDev, OomNotifier, Ticker};
+use ffi::{MiscDev, OomNotifier, Peeker, ReclaimHook, Ticker};
+
+/// Period of the per-CPU peek timers, in milliseconds.
+const PEEK_MS: u32 = 10;
 use state::Guard;
 
 module! {
@@ -56,6 +61,20 @@ mod load_params {
         sample_slow_ms = params::SAMPLE_SLOW_MS.default as u32, "Sampling period far from the watermarks, ms, 10..=10000 (default 1000)";
         sample_fast_ms = params::SAMPLE_FAST_MS.default as u32,
             "Sampling period near the watermarks, ms, 1..=1000 and <= sample_slow_ms (default 10)";
+        headroom_unit = params::HEADROOM_UNIT.default as u32,
+            "Unit of the headroom thresholds: 0 = percent of managed memory, 1 = KiB (default 0)";
+        headroom_low = params::HEADROOM_LOW.default as u32,
+            "Available memory below which headroom is low, 1..=2147483648 (<= 100 in percent) (default 20)";
+        headroom_medium = params::HEADROOM_MEDIUM.default as u32,
+            "Available memory below which headroom is medium, < headroom_low (default 10)";
+        headroom_critical = params::HEADROOM_CRITICAL.default as u32,
+            "Available memory below which headroom is critical, < headroom_medium (default 5)";
+        headroom_hysteresis = params::HEADROOM_HYSTERESIS.default as u32,
+            "Rise above a threshold needed to leave its level, 0..=2147483648 (<= 100 in percent) (default 2)";
+        sample_min_ms = params::SAMPLE_MIN_MS.default as u32,
+            "Shortest adaptive sampling interval, ms, 1..=1000 and <= sample_fast_ms (default 1)";
+        reclaim_quiet_ms = params::RECLAIM_QUIET_MS.default as u32,
+            "Time without reclaim that ends a reclaim episode, ms, 10..=60000 (default 500)";
     }
 }
 
@@ -68,6 +87,13 @@ pub(crate) fn publish_config(config: &abi::Config) {
     load_params::refill_delay_ms.set(config.refill_delay_ms);
     load_params::sample_slow_ms.set(config.sample_slow_ms);
     load_params::sample_fast_ms.set(config.sample_fast_ms);
+    load_params::headroom_unit.set(config.headroom_unit);
+    load_params::headroom_low.set(config.headroom_low);
+    load_params::headroom_medium.set(config.headroom_medium);
+    load_params::headroom_critical.set(config.headroom_critical);
+    load_params::headroom_hysteresis.set(config.headroom_hysteresis);
+    load_params::sample_min_ms.set(config.sample_min_ms);
+    load_params::reclaim_quiet_ms.set(config.reclaim_quiet_ms);
 }
 
 /// Logs one `pr_err` naming a rejected parameter and its accepted range; returns `EINVAL`.
@@ -88,11 +114,13 @@ fn param(spec: params::Spec, value: u32) -> Result<u32> {
     spec.check_u32(value).map_err(rejected)
 }
 
-/// The loaded module. Fields drop in declaration order, which is the teardown order: OOM
-/// notifier off, monitor stopped, device gone (open files keep the module loaded), then the
-/// shared state with the pool.
+/// The loaded module. Fields drop in declaration order, which is the teardown order: reclaim
+/// hook and peek timers off (they wake the monitor), OOM notifier off, monitor stopped, device
+/// gone (open files keep the module loaded), then the shared state with the pool.
 #[pin_data(PinnedDrop)]
 struct OomGuard {
+    reclaim: ReclaimHook<Guard>,
+    peeks: Peeker<Guard>,
     #[pin]
     notifier: OomNotifier<Guard>,
     #[pin]
@@ -116,8 +144,22 @@ fn setup() -> Result<Arc<Guard>> {
         sample_slow_ms: param(params::SAMPLE_SLOW_MS, mp(&load_params::sample_slow_ms))?,
         sample_fast_ms: param(params::SAMPLE_FAST_MS, mp(&load_params::sample_fast_ms))?,
         reserved: 0,
+        headroom_unit: param(params::HEADROOM_UNIT, mp(&load_params::headroom_unit))?,
+        headroom_low: param(params::HEADROOM_LOW, mp(&load_params::headroom_low))?,
+        headroom_medium: param(params::HEADROOM_MEDIUM, mp(&load_params::headroom_medium))?,
+        headroom_critical: param(
+            params::HEADROOM_CRITICAL,
+            mp(&load_params::headroom_critical),
+        )?,
+        headroom_hysteresis: param(
+            params::HEADROOM_HYSTERESIS,
+            mp(&load_params::headroom_hysteresis),
+        )?,
+        sample_min_ms: param(params::SAMPLE_MIN_MS, mp(&load_params::sample_min_ms))?,
+        reclaim_quiet_ms: param(params::RECLAIM_QUIET_MS, mp(&load_params::reclaim_quiet_ms))?,
+        reserved2: 0,
     };
-    // The one cross-parameter rule: fast sampling no slower than slow sampling.
+    // The rules between parameters: sampling periods ordered, headroom thresholds ordered.
     params::validate_config(&config).map_err(rejected)?;
     publish_config(&config);
     let pool_pages = (pool_kib as usize) * 1024 / kernel::page::PAGE_SIZE;
@@ -152,6 +194,8 @@ impl kernel::InPlaceModule for OomGuard {
             monitor <- Ticker::new(guard.clone(), 0, static_lock_class!(), static_lock_class!()),
             device <- MiscDev::register(c"oom_guard", module, guard.clone()),
             notifier <- OomNotifier::register(guard.clone()),
+            reclaim: ReclaimHook::register(guard.clone())?,
+            peeks: Peeker::start(guard.clone(), PEEK_MS, static_lock_class!())?,
         })
     }
 }

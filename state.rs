@@ -3,12 +3,17 @@
 //! The state shared by every stage: the event ring, the pool, the configuration, the budget,
 //! the monitor's bookkeeping and the counters.
 
-use crate::abi::{Config, Level, Stats};
+use crate::abi::{Config, HeadroomLevel, Level, Stats, TTE_UNKNOWN};
 use crate::events::Events;
+use crate::ffi::Waker;
+use crate::headroom::RateEstimator;
 use crate::level::LevelTracker;
 use crate::pool::Pool;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::{new_spinlock, prelude::*, sync::SpinLock};
+
+/// Time constant of the fall-rate estimate, in nanoseconds.
+const RATE_TAU_NS: u64 = 200_000_000;
 
 /// Counters reported by the stats ioctl. Relaxed atomics: each is independent.
 #[derive(Default)]
@@ -24,6 +29,40 @@ pub(crate) struct Counters {
     pub(crate) kills: AtomicU64,
     pub(crate) level: AtomicU64,
     pub(crate) samples: AtomicU64,
+    /// The current [`HeadroomLevel`].
+    pub(crate) headroom: AtomicU64,
+    pub(crate) headroom_changes: AtomicU64,
+    /// The monitor's last fall-rate estimate (pages/s, 0 if not falling).
+    pub(crate) fall_rate: AtomicU64,
+    /// The monitor's last time-to-exhaustion estimate (ms, or `TTE_UNKNOWN`).
+    pub(crate) tte_ms: AtomicU64,
+    pub(crate) reclaim_episodes: AtomicU64,
+    /// Shrinker calls from kswapd, written by the shrinker.
+    pub(crate) reclaim_kswapd: AtomicU64,
+    /// Shrinker calls from direct reclaim, written by the shrinker.
+    pub(crate) reclaim_direct: AtomicU64,
+    /// Time (monotonic ns) of the last shrinker call.
+    pub(crate) reclaim_last_ns: AtomicU64,
+    /// `RECLAIM_*` bits seen by the shrinker since the monitor last ended an episode.
+    pub(crate) reclaim_seen: AtomicU64,
+    /// Free pages at the monitor's last sample, for the peek timers.
+    pub(crate) last_free: AtomicU64,
+    /// Pages managed by the allocator at the monitor's last sample.
+    pub(crate) total_pages: AtomicU64,
+    /// Times a peek timer woke the monitor.
+    pub(crate) peek_wakes: AtomicU64,
+}
+
+/// A reclaim episode as the monitor follows it.
+#[derive(Clone, Copy)]
+pub(crate) struct Episode {
+    /// Monotonic ns of the onset the monitor reported.
+    pub(crate) start_ns: u64,
+    /// The shrinker counters at the onset.
+    pub(crate) kswapd0: u64,
+    pub(crate) direct0: u64,
+    /// `RECLAIM_*` bits reported so far.
+    pub(crate) who: u8,
 }
 
 /// The avert budget: at most `avert_budget` averts per `budget_window_ms`.
@@ -43,6 +82,15 @@ pub(crate) struct MonitorState {
     pub(crate) above_high_since: Option<u64>,
     /// The kernel's `oom_kill` counter at the last sample.
     pub(crate) last_oom_kill: u64,
+    /// The headroom level with hysteresis.
+    pub(crate) headroom: HeadroomLevel,
+    /// The fall rate of usable memory.
+    pub(crate) rate: RateEstimator,
+    /// The reclaim episode in progress, if any.
+    pub(crate) episode: Option<Episode>,
+    /// The shrinker's (kswapd, direct) counters when the last episode ended: an onset counts
+    /// the calls since, the ones that started it included.
+    pub(crate) reclaim_base: (u64, u64),
 }
 
 /// Everything the OOM notifier, the monitor and the device share.
@@ -58,6 +106,9 @@ pub(crate) struct Guard {
     pub(crate) budget: SpinLock<Budget>,
     #[pin]
     pub(crate) monitor: SpinLock<MonitorState>,
+    /// Wakes the monitor at once (from the shrinker).
+    #[pin]
+    pub(crate) waker: Waker,
     pub(crate) counters: Counters,
 }
 
@@ -82,16 +133,30 @@ impl Guard {
                     tracker: LevelTracker::new(),
                     above_high_since: None,
                     last_oom_kill,
+                    headroom: HeadroomLevel::Plenty,
+                    rate: RateEstimator::new(RATE_TAU_NS),
+                    episode: None,
+                    reclaim_base: (0, 0),
                 },
                 "OomGuard::monitor"
             ),
-            counters: Counters::default(),
+            waker <- Waker::new(),
+            counters: Counters {
+                tte_ms: AtomicU64::new(TTE_UNKNOWN),
+                ..Counters::default()
+            },
         }))
     }
 
     /// The current configuration.
     pub(crate) fn config(&self) -> Config {
         *self.config.lock()
+    }
+
+    /// The current headroom level.
+    pub(crate) fn headroom(&self) -> HeadroomLevel {
+        let raw = self.counters.headroom.load(Relaxed);
+        HeadroomLevel::from_raw(u8::try_from(raw).unwrap_or(0)).unwrap_or_default()
     }
 
     /// The current pressure level.
@@ -126,6 +191,14 @@ impl Guard {
             readers,
             kills: c.kills.load(Relaxed),
             samples: c.samples.load(Relaxed),
+            headroom: c.headroom.load(Relaxed),
+            headroom_changes: c.headroom_changes.load(Relaxed),
+            fall_rate: c.fall_rate.load(Relaxed),
+            tte_ms: c.tte_ms.load(Relaxed),
+            reclaim_episodes: c.reclaim_episodes.load(Relaxed),
+            reclaim_kswapd_calls: c.reclaim_kswapd.load(Relaxed),
+            reclaim_direct_calls: c.reclaim_direct.load(Relaxed),
+            reclaim_active: u64::from(self.monitor.lock().episode.is_some()),
         }
     }
 }

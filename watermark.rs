@@ -4,13 +4,27 @@
 //! hysteresis, reports level changes and observed OOM kills, and refills the pool once memory
 //! has been plentiful for a while.
 //!
-//! It runs as a self-rearming work item: about once a second when every zone is far from its
-//! watermarks, every `sample_fast_ms` when any zone is within twice its high watermark.
+//! It also follows the second signal, headroom: available memory against the headroom
+//! thresholds, the rate at which usable memory (free plus reclaimable) falls, and the time
+//! left until free memory reaches the floor where allocations fail. And it reports the
+//! reclaim episodes the shrinker (`ReclaimHook`) tells it about.
+//!
+//! It runs as a self-rearming work item. The next sample is due after the shortest of: the
+//! slow period (`sample_slow_ms`, about once a second while nothing happens); the fast period
+//! (`sample_fast_ms`) while a zone is within twice its high watermark or the level is not ok;
+//! a quarter of the time the next headroom threshold or the floor is away at the current fall
+//! rate, but no less than `sample_min_ms` (so a fast hog cannot jump over a level between two
+//! samples); `reclaim_quiet_ms` while reclaim runs. The shrinker wakes it at once when reclaim
+//! starts.
 
-use crate::abi::{self, Level, Payload, PoolOp, ZoneSnapshot, ZoneState, MAX_ZONES};
-use crate::ffi::{self, Tick};
+use crate::abi::{
+    self, Level, Payload, PoolOp, ReclaimPhase, ZoneSnapshot, ZoneState, MAX_ZONES, RECLAIM_DIRECT,
+    RECLAIM_KSWAPD, TTE_UNKNOWN,
+};
+use crate::ffi::{self, Peek, ReclaimHandler, Tick, Waker};
+use crate::headroom::{next_interval_ms, Thresholds};
 use crate::level::worst_state;
-use crate::state::Guard;
+use crate::state::{Episode, Guard};
 use core::sync::atomic::Ordering::Relaxed;
 
 /// Pages put back into the pool per refill step.
@@ -30,6 +44,13 @@ pub(crate) struct Sample {
     pub(crate) near: bool,
     pub(crate) free_pages: u64,
     pub(crate) available_pages: u64,
+    /// Pages managed by the allocator, all zones.
+    pub(crate) total_pages: u64,
+    /// Free pages plus what reclaim can free (`si_mem_available()` without the reserves).
+    pub(crate) usable_pages: u64,
+    /// Free pages at which allocations fail: the sum of each zone's (boosted) min watermark
+    /// plus its lowmem reserve.
+    pub(crate) floor_pages: u64,
 }
 
 /// Reads every zone now. Lock-free and allocation-free: safe on the OOM path.
@@ -42,12 +63,26 @@ pub(crate) fn sample() -> Sample {
         near: false,
         free_pages: ffi::free_pages(),
         available_pages: ffi::available_pages(),
+        total_pages: 0,
+        usable_pages: 0,
+        floor_pages: 0,
     };
     let mut states = [ZoneState::AboveHigh; MAX_ZONES];
     let mut worst_overflow = ZoneState::AboveHigh;
+    let mut wmark_low = 0u64;
     ffi::for_each_zone(|z| {
         let state = z.marks.state();
         s.near |= z.marks.near(NEAR_FACTOR);
+        s.total_pages = s.total_pages.saturating_add(z.managed);
+        wmark_low = wmark_low.saturating_add(z.marks.low);
+        // The kernel's own test for an allocation at the min watermark: boost included.
+        let floor = z
+            .marks
+            .min
+            .saturating_add(z.marks.boost)
+            .saturating_add(z.marks.reserve)
+            .min(z.managed);
+        s.floor_pages = s.floor_pages.saturating_add(floor);
         let i = s.nr_zones as usize;
         match (s.zones.get_mut(i), states.get_mut(i)) {
             (Some(slot), Some(st)) => {
@@ -76,6 +111,9 @@ pub(crate) fn sample() -> Sample {
     });
     let n = s.nr_zones as usize;
     s.worst = worst_state(states.iter().take(n).copied()).max(worst_overflow);
+    s.usable_pages = s
+        .free_pages
+        .saturating_add(ffi::reclaimable_pages(wmark_low));
     s
 }
 
@@ -108,8 +146,184 @@ pub(crate) fn update_level(g: &Guard, s: &Sample, worst: ZoneState, now: u64) {
             free_pages: s.free_pages,
             available_pages: s.available_pages,
             zones: s.zones,
+            headroom: g.headroom() as u8,
+            reserved2: [0; 7],
+            fall_rate: g.counters.fall_rate.load(Relaxed),
+            tte_ms: g.counters.tte_ms.load(Relaxed),
         }),
     );
+}
+
+/// Feeds a sample to the rate estimate and the headroom levels; on a level change, emits a
+/// `HEADROOM` event. Returns the adaptive sampling interval in milliseconds.
+fn update_headroom(g: &Guard, cfg: &abi::Config, s: &Sample, now: u64) -> u32 {
+    let t = Thresholds::from_config(cfg, s.total_pages, kernel::page::PAGE_SIZE as u64);
+    let min_ms = u64::from(cfg.sample_min_ms);
+    let max_ms = u64::from(cfg.sample_slow_ms);
+    let (change, fall, tte, next) = {
+        let mut m = g.monitor.lock();
+        m.rate.sample(now, s.usable_pages);
+        let fall = m.rate.fall_rate().unwrap_or(0);
+        let tte = m
+            .rate
+            .time_to(s.usable_pages, s.floor_pages)
+            .unwrap_or(TTE_UNKNOWN);
+        // Due before the next threshold below can be crossed, and before the floor.
+        let to_threshold = next_interval_ms(
+            &m.rate,
+            s.available_pages,
+            t.next_below(s.available_pages),
+            min_ms,
+            max_ms,
+        );
+        let to_floor =
+            next_interval_ms(&m.rate, s.usable_pages, Some(s.floor_pages), min_ms, max_ms);
+        let old = m.headroom;
+        let new = t.update(old, s.available_pages);
+        m.headroom = new;
+        let change = (new != old).then_some((old, new));
+        (change, fall, tte, to_threshold.min(to_floor))
+    };
+    let c = &g.counters;
+    c.fall_rate.store(fall, Relaxed);
+    c.tte_ms.store(tte, Relaxed);
+    if let Some((old, new)) = change {
+        c.headroom.store(new as u64, Relaxed);
+        c.headroom_changes.fetch_add(1, Relaxed);
+        g.events.emit(
+            now,
+            0,
+            Payload::Headroom(abi::Headroom {
+                old_level: old as u8,
+                new_level: new as u8,
+                wm_level: g.level() as u8,
+                wm_state: s.worst as u8,
+                reserved: 0,
+                free_pages: s.free_pages,
+                available_pages: s.available_pages,
+                total_pages: s.total_pages,
+                low_pages: t.low,
+                medium_pages: t.medium,
+                critical_pages: t.critical,
+                floor_pages: s.floor_pages,
+                fall_rate: fall,
+                tte_ms: tte,
+            }),
+        );
+    }
+    u32::try_from(next).unwrap_or(u32::MAX)
+}
+
+/// Follows the reclaim episode the shrinker reports: emits `RECLAIM` onset, direct and end
+/// events. Returns the interval needed to see the episode end in time, if one runs.
+fn update_reclaim(g: &Guard, cfg: &abi::Config, s: &Sample, now: u64) -> Option<u32> {
+    let c = &g.counters;
+    let seen = c.reclaim_seen.load(Relaxed);
+    let kswapd = c.reclaim_kswapd.load(Relaxed);
+    let direct = c.reclaim_direct.load(Relaxed);
+    let last = c.reclaim_last_ns.load(Relaxed);
+    let quiet_ns = u64::from(cfg.reclaim_quiet_ms) * 1_000_000;
+    let seen_bits = u8::try_from(seen & u64::from(RECLAIM_KSWAPD | RECLAIM_DIRECT)).unwrap_or(0);
+    let (phase, ep) = {
+        let mut m = g.monitor.lock();
+        match m.episode {
+            None if seen_bits != 0 => {
+                let ep = Episode {
+                    start_ns: now,
+                    kswapd0: m.reclaim_base.0,
+                    direct0: m.reclaim_base.1,
+                    who: seen_bits,
+                };
+                m.episode = Some(ep);
+                (ReclaimPhase::Onset, ep)
+            }
+            None => return None,
+            Some(mut ep) => {
+                if now.saturating_sub(last) >= quiet_ns {
+                    c.reclaim_seen.store(0, Relaxed);
+                    if c.reclaim_last_ns.load(Relaxed) != last {
+                        // A call raced with the end: the episode goes on.
+                        c.reclaim_seen.fetch_or(u64::from(ep.who), Relaxed);
+                        return Some(cfg.reclaim_quiet_ms);
+                    }
+                    m.episode = None;
+                    m.reclaim_base = (kswapd, direct);
+                    (ReclaimPhase::End, ep)
+                } else if seen_bits & RECLAIM_DIRECT != 0 && ep.who & RECLAIM_DIRECT == 0 {
+                    ep.who |= seen_bits;
+                    m.episode = Some(ep);
+                    (ReclaimPhase::Direct, ep)
+                } else {
+                    return Some(cfg.reclaim_quiet_ms);
+                }
+            }
+        }
+    };
+    if phase == ReclaimPhase::Onset {
+        c.reclaim_episodes.fetch_add(1, Relaxed);
+    }
+    let duration_ms = if phase == ReclaimPhase::Onset {
+        0
+    } else {
+        now.saturating_sub(ep.start_ns) / 1_000_000
+    };
+    g.events.emit(
+        now,
+        0,
+        Payload::Reclaim(abi::Reclaim {
+            phase: phase as u8,
+            who: ep.who,
+            wm_level: g.level() as u8,
+            headroom: g.headroom() as u8,
+            reserved: 0,
+            kswapd_calls: kswapd.saturating_sub(ep.kswapd0),
+            direct_calls: direct.saturating_sub(ep.direct0),
+            duration_ms,
+            free_pages: s.free_pages,
+            available_pages: s.available_pages,
+        }),
+    );
+    (phase != ReclaimPhase::End).then_some(cfg.reclaim_quiet_ms)
+}
+
+/// A fall of free memory since the last sample, as a fraction of managed memory
+/// (`1 / PEEK_FALL_DIV`), that makes a peek wake the monitor.
+const PEEK_FALL_DIV: u64 = 64;
+
+impl Peek for Guard {
+    fn peek(&self) -> bool {
+        let c = &self.counters;
+        let total = c.total_pages.load(Relaxed);
+        let last = c.last_free.load(Relaxed);
+        let fell = last.saturating_sub(ffi::free_pages()) > total / PEEK_FALL_DIV;
+        if fell {
+            c.peek_wakes.fetch_add(1, Relaxed);
+        }
+        fell
+    }
+
+    fn doorbell(&self) -> &Waker {
+        &self.waker
+    }
+}
+
+impl ReclaimHandler for Guard {
+    fn on_reclaim(&self, kswapd: bool) {
+        let c = &self.counters;
+        let bit = if kswapd {
+            c.reclaim_kswapd.fetch_add(1, Relaxed);
+            RECLAIM_KSWAPD
+        } else {
+            c.reclaim_direct.fetch_add(1, Relaxed);
+            RECLAIM_DIRECT
+        };
+        c.reclaim_last_ns.store(ffi::now_ns(), Relaxed);
+        // Wake the monitor only when this kind of reclaim is new to the episode: once at the
+        // onset and once when direct reclaim joins, not at every pass.
+        if c.reclaim_seen.fetch_or(u64::from(bit), Relaxed) & u64::from(bit) == 0 {
+            self.waker.wake();
+        }
+    }
 }
 
 impl Tick for Guard {
@@ -118,8 +332,13 @@ impl Tick for Guard {
         let now = ffi::now_ns();
         let s = sample();
         self.counters.samples.fetch_add(1, Relaxed);
+        self.counters.last_free.store(s.free_pages, Relaxed);
+        self.counters.total_pages.store(s.total_pages, Relaxed);
 
+        // The rate and the time to exhaustion first, so the pressure event carries them.
+        let adaptive = update_headroom(self, &cfg, &s, now);
         update_level(self, &s, s.worst, now);
+        let reclaim = update_reclaim(self, &cfg, &s, now);
 
         // OOM kills the pool did not avert.
         let kills_now = ffi::oom_kill_count();
@@ -202,6 +421,14 @@ impl Tick for Guard {
         if refilling {
             next = next.min(REFILL_INTERVAL_MS);
         }
+        next = next.min(adaptive);
+        if let Some(r) = reclaim {
+            next = next.min(r);
+        }
         next
+    }
+
+    fn waker(&self) -> &Waker {
+        &self.waker
     }
 }

@@ -216,7 +216,7 @@ struct oom_guard_headroom {
 	uint64_t low_pages;       /* the thresholds, in available pages */
 	uint64_t medium_pages;
 	uint64_t critical_pages;
-	uint64_t floor_pages;     /* sum over zones of min watermark + lowmem reserve */
+	uint64_t floor_pages;     /* sum over zones of min + boost + lowmem reserve */
 	uint64_t fall_rate;       /* pages/s, 0 if not falling */
 	uint64_t tte_ms;          /* ms until floor_pages, or OOM_GUARD_TTE_UNKNOWN */
 };

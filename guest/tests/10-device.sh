@@ -4,12 +4,14 @@ load
 ls -l "$DEV"
 mode=$(ls -l "$DEV" | awk '{ print $1, $3, $4 }')
 [ "$mode" = "crw------- root root" ] || fail "$DEV is '$mode', expected 'crw------- root root'"
-[ "$(guardctl version)" = "abi=1.0" ] || fail "unexpected ABI version: $(guardctl version)"
+[ "$(guardctl version)" = "abi=1.1" ] || fail "unexpected ABI version: $(guardctl version)"
 pages=$((16384 * 1024 / $(getconf PAGESIZE 2>/dev/null || echo 4096)))
 [ "$(stat stats pool_pages)" = "$pages" ] || fail "pool_pages=$(stat stats pool_pages), expected $pages"
 [ "$(stat stats pool_target)" = "$pages" ] || fail "pool_target wrong"
 [ "$(stat config policy)" = 1 ] || fail "default policy is not avert"
 [ "$(stat config release_chunk)" = 256 ] || fail "default release_chunk is not 256"
+hr="$(stat config headroom_unit) $(stat config headroom_low) $(stat config headroom_medium) $(stat config headroom_critical) $(stat config headroom_hysteresis)"
+[ "$hr" = "0 20 10 5 2" ] || fail "default headroom thresholds are '$hr', expected '0 20 10 5 2'"
 # Every zone the ioctl reports matches /proc/zoneinfo's watermarks.
 guardctl zones
 n=$(stat zones nr_zones)

@@ -92,6 +92,9 @@ SEVERITY='function sev(m) {
 	if (m ~ /^pressure min/) return 3
 	if (m ~ /^(pressure low|lost:|pool refill-failed)/) return 4
 	if (m ~ /^pool release/) return 5
+	if (m ~ /^headroom critical/) return 3
+	if (m ~ /^(headroom medium|reclaim direct)/) return 4
+	if (m ~ /^(headroom low|reclaim onset)/) return 5
 	return 6
 }'
 awk -v tag="oom-guard[$kpid]: " "$SEVERITY"'

@@ -42,7 +42,10 @@ averted=$(grep -c '"type":"oom".*"action":"avert"' /tmp/storm.json)
 [ "$averted" = "$(s averts)" ] || fail "$averted averted OOM records, stats.averts=$(s averts)"
 [ "$(s averts)" -le 8 ] || fail "stats.averts=$(s averts) exceeds the budget of 8"
 [ "$(s kills)" = "$kills" ] || fail "stats.kills=$(s kills), oom_kill moved by $kills"
-sum=$(($(n oom) + $(n pressure) + $(n pool) + $(n kill)))
-[ "$sum" = "$(s events)" ] || fail "oom+pressure+pool+kill records = $sum, stats.events=$(s events)"
-echo "storm: 20 hogs, $kills kills, $(s oom_calls) OOM calls ($averted averted), $(s events) events, reader has all of them"
+[ "$(n headroom)" = "$(s headroom_changes)" ] || fail "$(n headroom) headroom records, stats.headroom_changes=$(s headroom_changes)"
+onsets=$(grep -c '"type":"reclaim".*"phase":"onset"' /tmp/storm.json)
+[ "$onsets" = "$(s reclaim_episodes)" ] || fail "$onsets reclaim onsets, stats.reclaim_episodes=$(s reclaim_episodes)"
+sum=$(($(n oom) + $(n pressure) + $(n pool) + $(n kill) + $(n headroom) + $(n reclaim)))
+[ "$sum" = "$(s events)" ] || fail "oom+pressure+pool+kill+headroom+reclaim records = $sum, stats.events=$(s events)"
+echo "storm: 20 hogs, $kills kills, $(s oom_calls) OOM calls ($averted averted), $(s events) events ($(n headroom) headroom, $(n reclaim) reclaim), reader has all of them"
 unload
