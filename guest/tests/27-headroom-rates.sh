@@ -2,11 +2,15 @@
 # OOM under policy observe (the kernel kills it). In every run the monitor reports the critical
 # headroom level before the OOM event, with contiguous sequence numbers, and the last pressure
 # event the monitor sent before the OOM, and the critical event, estimate the time that was left
-# within a factor of 2 (the last one within 10 ms when that is looser: see below).
+# within a factor of 2 (the last one within 10 ms, 50 ms on the debug kernel, when that is looser: see below).
 # Prints each run's lead times (first low, medium and critical headroom events, reclaim onset)
 # and the estimate against the time that remained.
 . /guard/lib.sh
 load policy=0 pool_kib=0 ring_size=4096
+# The allocator's last direct-reclaim attempts after free memory reaches the floor take a few
+# ms here, tens of ms on the KASAN debug kernel: the slack for the last event's estimate.
+slack=10
+grep -q 'guard.debug=1' /proc/cmdline && slack=50
 for rate in 50 200 800 0; do
 	# Start from plenty of headroom, as a quiet system would be.
 	i=0
@@ -29,7 +33,7 @@ for rate in 50 200 800 0; do
 	contiguous "$first" </tmp/run || fail "events of the $rate MiB/s run are not contiguous"
 	grep -q kind=lost /tmp/run && fail "events lost in the $rate MiB/s run"
 	# The judgement, on the run's records in order.
-	awk -v rate="$rate" '
+	awk -v rate="$rate" -v slack="$slack" '
 		{ delete f; for (i = 1; i <= NF; i++) { n = index($i, "="); if (n) f[substr($i, 1, n - 1)] = substr($i, n + 1) } }
 		f["kind"] == "oom" && !oom { oom = 1; t_oom = f["time_ns"] + 0; next }
 		oom { next }
@@ -63,14 +67,14 @@ for rate in 50 200 800 0; do
 			if (last_t == "" || last_tte == "" || last_tte == "unknown" || last_tte == 18446744073709551615) {
 				print "the last pressure event before the OOM has no estimate"; exit 1
 			}
-			# Within a factor of 2, or within 10 ms when little time is left: the
+			# Within a factor of 2, or within the slack when little time is left: the
 			# monitor samples at best once a jiffy (4 ms at HZ=250), and after free memory
 			# reaches the min watermarks the allocator still tries direct reclaim before it
 			# calls the OOM killer, which takes a few ms that no fall rate predicts.
 			lt = last_tte + 0
 			d = lt - left; if (d < 0) d = -d
-			if ((lt > 2 * left || 2 * lt < left) && d > 10) {
-				print "estimate off by more than a factor of 2 and more than 10 ms"; exit 1
+			if ((lt > 2 * left || 2 * lt < left) && d > slack) {
+				print "estimate off by more than a factor of 2 and more than " slack " ms"; exit 1
 			}
 		}' /tmp/run || fail "rate $rate MiB/s: see above"
 	# The rate the hog really reached, over its last 64 MiB (TCG cannot do every rate asked).
