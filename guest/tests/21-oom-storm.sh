@@ -21,7 +21,12 @@ kills=$(($(vmstat oom_kill) - kills0))
 # The monitor reports kills within its sampling period.
 all_kills() { [ "$(stat stats kills)" -ge "$kills" ]; }
 wait_for 5 "stats.kills below $kills after 5 s" all_kills
+# The last reclaim episode ends reclaim_quiet_ms after the storm with one more record; the
+# reader stops once the stream is still and the reader has every record.
+settled() { [ "$(stat stats reclaim_active)" = 0 ] && [ "$(grep -c '"seq":' /tmp/storm.json)" -ge "$(stat stats events)" ]; }
+wait_for 10 "the stream did not settle: $(stat stats events) events" settled
 sleep 0.5
+wait_for 5 "the reader is behind the events" settled
 kill -TERM $reader
 wait $reader
 rc=$?

