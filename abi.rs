@@ -13,7 +13,7 @@
 /// Major ABI version: incremented on incompatible changes.
 pub const ABI_MAJOR: u8 = 1;
 /// Minor ABI version: incremented when record types or trailing fields are added.
-pub const ABI_MINOR: u8 = 1;
+pub const ABI_MINOR: u8 = 2;
 /// Name of the misc device (`/dev/oom_guard`).
 pub const DEVICE_NAME: &str = "oom_guard";
 /// Most zone snapshots a record carries (nodes × zones); more zones set [`FLAG_ZONES_TRUNCATED`].
@@ -1015,6 +1015,10 @@ pub const STATS_SIZE_1_0: usize = 128;
 pub const CONFIG_SIZE_1_0: usize = 32;
 /// The ABI 1.0 number of [`IOCTL_GET_STATS`]: still answered, with the first 128 bytes.
 pub const IOCTL_GET_STATS_1_0: u32 = ioc(IOC_READ, 1, STATS_SIZE_1_0);
+/// Size of [`Stats`] in ABI 1.1: the first 24 counters.
+pub const STATS_SIZE_1_1: usize = 192;
+/// The ABI 1.1 number of [`IOCTL_GET_STATS`]: still answered, with the first 192 bytes.
+pub const IOCTL_GET_STATS_1_1: u32 = ioc(IOC_READ, 1, STATS_SIZE_1_1);
 /// The ABI 1.0 number of [`IOCTL_GET_CONFIG`]: still answered, with the first 32 bytes.
 pub const IOCTL_GET_CONFIG_1_0: u32 = ioc(IOC_READ, 3, CONFIG_SIZE_1_0);
 /// The ABI 1.0 number of [`IOCTL_SET_CONFIG`]: still accepted; it sets the first 32 bytes and
@@ -1023,7 +1027,8 @@ pub const IOCTL_SET_CONFIG_1_0: u32 = ioc(IOC_WRITE, 4, CONFIG_SIZE_1_0);
 
 const _: () = assert!(core::mem::size_of::<Zones>() < (1 << 14));
 
-/// Counters returned by [`IOCTL_GET_STATS`] (all `u64`, 192 bytes; the first 128 are ABI 1.0).
+/// Counters returned by [`IOCTL_GET_STATS`] (all `u64`, 224 bytes; the first 128 are ABI 1.0,
+/// the first 192 ABI 1.1).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -1077,6 +1082,15 @@ pub struct Stats {
     pub reclaim_direct_calls: u64,
     /// 1 while a reclaim episode is running, else 0 (ABI 1.1).
     pub reclaim_active: u64,
+    /// Nanoseconds the watermark monitor has spent in its samples since load, the cost of
+    /// [`Stats::samples`] (ABI 1.2).
+    pub monitor_ns: u64,
+    /// Runs of the per-CPU peek timers since load (ABI 1.2).
+    pub peek_runs: u64,
+    /// Peek timer runs that saw free memory fall fast and woke the monitor (ABI 1.2).
+    pub peek_wakes: u64,
+    /// Nanoseconds the peek timers have spent since load (ABI 1.2).
+    pub peek_ns: u64,
 }
 
 /// Zone snapshot returned by [`IOCTL_GET_ZONES`].
@@ -1145,8 +1159,47 @@ pub const HEADROOM_PERCENT: u32 = 0;
 /// [`Config::headroom_unit`]: thresholds in KiB.
 pub const HEADROOM_KIB: u32 = 1;
 
-const _: () = assert!(core::mem::size_of::<Stats>() == STATS_SIZE_1_0 + 64);
+const _: () = assert!(core::mem::size_of::<Stats>() == STATS_SIZE_1_1 + 32);
+const _: () = assert!(STATS_SIZE_1_1 == STATS_SIZE_1_0 + 64);
 const _: () = assert!(core::mem::size_of::<Config>() == CONFIG_SIZE_1_0 + 32);
+
+impl Stats {
+    /// The counters from the `u64` words an older (shorter) [`IOCTL_GET_STATS`] returned, in
+    /// struct order; the counters the words do not reach are zero.
+    pub fn from_words(w: &[u64]) -> Self {
+        let g = |i: usize| w.get(i).copied().unwrap_or(0);
+        Stats {
+            oom_calls: g(0),
+            averts: g(1),
+            pages_released: g(2),
+            pages_refilled: g(3),
+            refill_failures: g(4),
+            level_changes: g(5),
+            events: g(6),
+            events_lost: g(7),
+            callback_max_ns: g(8),
+            callback_avg_ns: g(9),
+            level: g(10),
+            pool_pages: g(11),
+            pool_target: g(12),
+            readers: g(13),
+            kills: g(14),
+            samples: g(15),
+            headroom: g(16),
+            headroom_changes: g(17),
+            fall_rate: g(18),
+            tte_ms: g(19),
+            reclaim_episodes: g(20),
+            reclaim_kswapd_calls: g(21),
+            reclaim_direct_calls: g(22),
+            reclaim_active: g(23),
+            monitor_ns: g(24),
+            peek_runs: g(25),
+            peek_wakes: g(26),
+            peek_ns: g(27),
+        }
+    }
+}
 
 impl Config {
     /// The thresholds in available pages, given the pages managed by the allocator and the

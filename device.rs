@@ -61,10 +61,15 @@ impl DeviceOps for Guard {
                 writer.write(&v)?;
             }
             abi::IOCTL_GET_STATS => writer.write(&self.stats())?,
-            // ABI 1.0 clients: the counters they know.
-            abi::IOCTL_GET_STATS_1_0 => {
+            // ABI 1.0 and 1.1 clients: the counters they know.
+            abi::IOCTL_GET_STATS_1_0 | abi::IOCTL_GET_STATS_1_1 => {
+                let known = if cmd == abi::IOCTL_GET_STATS_1_0 {
+                    abi::STATS_SIZE_1_0
+                } else {
+                    abi::STATS_SIZE_1_1
+                };
                 let stats = self.stats();
-                let old = stats.as_bytes().get(..abi::STATS_SIZE_1_0).ok_or(EINVAL)?;
+                let old = stats.as_bytes().get(..known).ok_or(EINVAL)?;
                 writer.write_slice(old)?;
             }
             abi::IOCTL_GET_ZONES => {

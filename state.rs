@@ -51,6 +51,12 @@ pub(crate) struct Counters {
     pub(crate) total_pages: AtomicU64,
     /// Times a peek timer woke the monitor.
     pub(crate) peek_wakes: AtomicU64,
+    /// Nanoseconds spent in the monitor's samples.
+    pub(crate) monitor_ns: AtomicU64,
+    /// Runs of the peek timers.
+    pub(crate) peek_runs: AtomicU64,
+    /// Nanoseconds spent in the peek timers.
+    pub(crate) peek_ns: AtomicU64,
 }
 
 /// A reclaim episode as the monitor follows it.
@@ -199,6 +205,10 @@ impl Guard {
             reclaim_kswapd_calls: c.reclaim_kswapd.load(Relaxed),
             reclaim_direct_calls: c.reclaim_direct.load(Relaxed),
             reclaim_active: u64::from(self.monitor.lock().episode.is_some()),
+            monitor_ns: c.monitor_ns.load(Relaxed),
+            peek_runs: c.peek_runs.load(Relaxed),
+            peek_wakes: c.peek_wakes.load(Relaxed),
+            peek_ns: c.peek_ns.load(Relaxed),
         }
     }
 }

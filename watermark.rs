@@ -292,6 +292,7 @@ const PEEK_FALL_DIV: u64 = 64;
 
 impl Peek for Guard {
     fn peek(&self) -> bool {
+        let start = ffi::now_ns();
         let c = &self.counters;
         let total = c.total_pages.load(Relaxed);
         let last = c.last_free.load(Relaxed);
@@ -299,6 +300,9 @@ impl Peek for Guard {
         if fell {
             c.peek_wakes.fetch_add(1, Relaxed);
         }
+        c.peek_runs.fetch_add(1, Relaxed);
+        c.peek_ns
+            .fetch_add(ffi::now_ns().saturating_sub(start), Relaxed);
         fell
     }
 
@@ -425,6 +429,9 @@ impl Tick for Guard {
         if let Some(r) = reclaim {
             next = next.min(r);
         }
+        self.counters
+            .monitor_ns
+            .fetch_add(ffi::now_ns().saturating_sub(now), Relaxed);
         next
     }
 

@@ -96,5 +96,5 @@ unbounded_oom() {
 	wait_for 10 "pool did not refill within 10 s: $(stat stats pool_pages)/$target" pool_full
 	guardctl read -n 2>/dev/null | grep -q 'kind=pool op=2' || fail "no refill event"
 	echo "pool back to $target pages; refills: $(stat stats pages_refilled) pages"
-	[ "$(guardctl version)" = "abi=1.1" ] || fail "device broken after the OOM"
+	[ "$(guardctl version)" = "abi=1.2" ] || fail "device broken after the OOM"
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * oom_guard.h - userspace ABI of /dev/oom_guard (rust_oom_guard), version 1.1.
+ * oom_guard.h - userspace ABI of /dev/oom_guard (rust_oom_guard), version 1.2.
  *
  * This is a C rendering of abi.rs, the single definition of the ABI; the structs below have the
  * same fields in the same order, and the assertions at the end pin every size and the key
@@ -27,7 +27,7 @@
 /* ---- versions and limits ------------------------------------------------------------------ */
 
 #define OOM_GUARD_ABI_MAJOR 1
-#define OOM_GUARD_ABI_MINOR 1
+#define OOM_GUARD_ABI_MINOR 2
 /* OOM_GUARD_GET_VERSION returns (major << 8) | minor. */
 #define OOM_GUARD_ABI_VERSION ((OOM_GUARD_ABI_MAJOR << 8) | OOM_GUARD_ABI_MINOR)
 
@@ -252,7 +252,10 @@ struct oom_guard_reclaim {
 
 /* ---- ioctls ------------------------------------------------------------------------------- */
 
-/* Counters returned by OOM_GUARD_GET_STATS (192 bytes; the first 128 are ABI 1.0). */
+/*
+ * Counters returned by OOM_GUARD_GET_STATS (224 bytes; the first 128 are ABI 1.0, the first 192
+ * ABI 1.1).
+ */
 struct oom_guard_stats {
 	uint64_t oom_calls;
 	uint64_t averts;
@@ -279,6 +282,11 @@ struct oom_guard_stats {
 	uint64_t reclaim_kswapd_calls; /* shrinker calls from kswapd since load */
 	uint64_t reclaim_direct_calls; /* shrinker calls from direct reclaim since load */
 	uint64_t reclaim_active;  /* 1 while a reclaim episode is running */
+	/* ABI 1.2: */
+	uint64_t monitor_ns;      /* ns the watermark monitor spent in its samples */
+	uint64_t peek_runs;       /* runs of the per-CPU peek timers */
+	uint64_t peek_wakes;      /* peeks that woke the monitor */
+	uint64_t peek_ns;         /* ns the peek timers spent */
 };
 
 /* Zone snapshot returned by OOM_GUARD_GET_ZONES (608 bytes). */
@@ -317,6 +325,8 @@ struct oom_guard_config {
 
 /* The ABI 1.0 sizes of the ioctl structs: their first bytes (the 1.0 ioctl numbers below). */
 #define OOM_GUARD_STATS_SIZE_1_0 128
+/* The ABI 1.1 size of struct oom_guard_stats (the 1.1 number of GET_STATS below). */
+#define OOM_GUARD_STATS_SIZE_1_1 192
 #define OOM_GUARD_CONFIG_SIZE_1_0 32
 
 #define OOM_GUARD_IOCTL_MAGIC 0xB7
@@ -338,6 +348,8 @@ struct oom_guard_config {
 	_IOC(_IOC_READ, OOM_GUARD_IOCTL_MAGIC, 3, OOM_GUARD_CONFIG_SIZE_1_0)
 #define OOM_GUARD_SET_CONFIG_1_0 \
 	_IOC(_IOC_WRITE, OOM_GUARD_IOCTL_MAGIC, 4, OOM_GUARD_CONFIG_SIZE_1_0)
+/* The ABI 1.1 number of GET_STATS, still answered: the first 192 bytes. */
+#define OOM_GUARD_GET_STATS_1_1 _IOC(_IOC_READ, OOM_GUARD_IOCTL_MAGIC, 1, OOM_GUARD_STATS_SIZE_1_1)
 
 /* ---- layout checks (docs/ABI.md) ---------------------------------------------------------- */
 
@@ -463,7 +475,7 @@ OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + OOM_GUARD_PRESSURE_SIZE_1_0 ==
 OOM_GUARD_ASSERT(OOM_GUARD_PRESSURE_RECORD_SIZE < OOM_GUARD_MAX_RECORD);
 OOM_GUARD_ASSERT(OOM_GUARD_MAX_RECORD == 688);
 
-OOM_GUARD_ASSERT(sizeof(struct oom_guard_stats) == 192);
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_stats) == 224);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, samples) == 120);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, headroom) == OOM_GUARD_STATS_SIZE_1_0);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, headroom_changes) == 136);
@@ -473,6 +485,10 @@ OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, reclaim_episodes) == 160);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, reclaim_kswapd_calls) == 168);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, reclaim_direct_calls) == 176);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, reclaim_active) == 184);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, monitor_ns) == OOM_GUARD_STATS_SIZE_1_1);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, peek_runs) == 200);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, peek_wakes) == 208);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, peek_ns) == 216);
 
 OOM_GUARD_ASSERT(sizeof(struct oom_guard_zones) == 608);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_zones, nr_zones) == 0);
@@ -503,11 +519,12 @@ OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, reserved2) == 60);
 #if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || defined(__arm__) || \
 	defined(__riscv)
 OOM_GUARD_ASSERT(OOM_GUARD_GET_VERSION == 0x8004B700u);
-OOM_GUARD_ASSERT(OOM_GUARD_GET_STATS == 0x80C0B701u);
+OOM_GUARD_ASSERT(OOM_GUARD_GET_STATS == 0x80E0B701u);
 OOM_GUARD_ASSERT(OOM_GUARD_GET_ZONES == 0x8260B702u);
 OOM_GUARD_ASSERT(OOM_GUARD_GET_CONFIG == 0x8040B703u);
 OOM_GUARD_ASSERT(OOM_GUARD_SET_CONFIG == 0x4040B704u);
 OOM_GUARD_ASSERT(OOM_GUARD_GET_STATS_1_0 == 0x8080B701u);
+OOM_GUARD_ASSERT(OOM_GUARD_GET_STATS_1_1 == 0x80C0B701u);
 OOM_GUARD_ASSERT(OOM_GUARD_GET_CONFIG_1_0 == 0x8020B703u);
 OOM_GUARD_ASSERT(OOM_GUARD_SET_CONFIG_1_0 == 0x4020B704u);
 #endif

@@ -146,7 +146,9 @@ fn layout_matches_the_documented_offsets() {
     assert_eq!(offset_of!(Stats, headroom), STATS_SIZE_1_0);
     assert_eq!(offset_of!(Stats, tte_ms), 152);
     assert_eq!(offset_of!(Stats, reclaim_active), 184);
-    assert_eq!(std::mem::size_of::<Stats>(), 192);
+    assert_eq!(offset_of!(Stats, monitor_ns), STATS_SIZE_1_1);
+    assert_eq!(offset_of!(Stats, peek_ns), 216);
+    assert_eq!(std::mem::size_of::<Stats>(), 224);
     assert_eq!(offset_of!(Config, reserved), 28);
     assert_eq!(offset_of!(Config, headroom_unit), CONFIG_SIZE_1_0);
     assert_eq!(offset_of!(Config, sample_min_ms), 52);
@@ -395,12 +397,13 @@ fn ioctl_numbers_match_asm_generic() {
     // _IOR(0xB7, 0, __u32) computed by hand: dir 2, size 4, type 0xB7, nr 0.
     assert_eq!(IOCTL_GET_VERSION, (2 << 30) | (4 << 16) | (0xB7 << 8));
     assert_eq!(IOCTL_SET_CONFIG >> 30, 1);
-    assert_eq!((IOCTL_GET_STATS >> 16) & 0x3fff, 192);
+    assert_eq!((IOCTL_GET_STATS >> 16) & 0x3fff, 224);
     assert_eq!((IOCTL_GET_CONFIG >> 16) & 0x3fff, 64);
     assert_eq!((IOCTL_SET_CONFIG >> 16) & 0x3fff, 64);
     // The 1.0 numbers differ only in the size field.
     for (old, new, size) in [
         (IOCTL_GET_STATS_1_0, IOCTL_GET_STATS, 128),
+        (IOCTL_GET_STATS_1_1, IOCTL_GET_STATS, 192),
         (IOCTL_GET_CONFIG_1_0, IOCTL_GET_CONFIG, 32),
         (IOCTL_SET_CONFIG_1_0, IOCTL_SET_CONFIG, 32),
     ] {
@@ -414,6 +417,7 @@ fn ioctl_numbers_match_asm_generic() {
         IOCTL_GET_CONFIG,
         IOCTL_SET_CONFIG,
         IOCTL_GET_STATS_1_0,
+        IOCTL_GET_STATS_1_1,
         IOCTL_GET_CONFIG_1_0,
         IOCTL_SET_CONFIG_1_0,
     ];

@@ -53,6 +53,7 @@ static int print_ioctls(void)
 	printf("OOM_GUARD_GET_CONFIG=0x%08lx\n", (unsigned long)OOM_GUARD_GET_CONFIG);
 	printf("OOM_GUARD_SET_CONFIG=0x%08lx\n", (unsigned long)OOM_GUARD_SET_CONFIG);
 	printf("OOM_GUARD_GET_STATS_1_0=0x%08lx\n", (unsigned long)OOM_GUARD_GET_STATS_1_0);
+	printf("OOM_GUARD_GET_STATS_1_1=0x%08lx\n", (unsigned long)OOM_GUARD_GET_STATS_1_1);
 	printf("OOM_GUARD_GET_CONFIG_1_0=0x%08lx\n", (unsigned long)OOM_GUARD_GET_CONFIG_1_0);
 	printf("OOM_GUARD_SET_CONFIG_1_0=0x%08lx\n", (unsigned long)OOM_GUARD_SET_CONFIG_1_0);
 	printf("OOM_GUARD_ABI_VERSION=0x%04x\n", (unsigned)OOM_GUARD_ABI_VERSION);
@@ -82,6 +83,7 @@ static int print_ioctls(void)
 	printf("sizeof_zones=%u\n", (unsigned)sizeof(struct oom_guard_zones));
 	printf("sizeof_config=%u\n", (unsigned)sizeof(struct oom_guard_config));
 	printf("sizeof_stats_1_0=%u\n", (unsigned)OOM_GUARD_STATS_SIZE_1_0);
+	printf("sizeof_stats_1_1=%u\n", (unsigned)OOM_GUARD_STATS_SIZE_1_1);
 	printf("sizeof_config_1_0=%u\n", (unsigned)OOM_GUARD_CONFIG_SIZE_1_0);
 	return 0;
 }

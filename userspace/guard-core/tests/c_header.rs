@@ -520,6 +520,7 @@ fn c_header_ioctls_and_constants_match_the_rust_abi() {
         format!("OOM_GUARD_GET_CONFIG={IOCTL_GET_CONFIG:#010x}"),
         format!("OOM_GUARD_SET_CONFIG={IOCTL_SET_CONFIG:#010x}"),
         format!("OOM_GUARD_GET_STATS_1_0={IOCTL_GET_STATS_1_0:#010x}"),
+        format!("OOM_GUARD_GET_STATS_1_1={IOCTL_GET_STATS_1_1:#010x}"),
         format!("OOM_GUARD_GET_CONFIG_1_0={IOCTL_GET_CONFIG_1_0:#010x}"),
         format!("OOM_GUARD_SET_CONFIG_1_0={IOCTL_SET_CONFIG_1_0:#010x}"),
         format!(
@@ -567,6 +568,7 @@ fn c_header_ioctls_and_constants_match_the_rust_abi() {
         format!("sizeof_zones={}", std::mem::size_of::<Zones>()),
         format!("sizeof_config={}", std::mem::size_of::<Config>()),
         format!("sizeof_stats_1_0={STATS_SIZE_1_0}"),
+        format!("sizeof_stats_1_1={STATS_SIZE_1_1}"),
         format!("sizeof_config_1_0={CONFIG_SIZE_1_0}"),
     ]
     .into();

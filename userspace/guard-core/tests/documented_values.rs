@@ -5,16 +5,17 @@ use oom_guard_core::abi::*;
 fn documented_ioctl_numbers() {
     // The values written in docs/ABI.md.
     assert_eq!(IOCTL_GET_VERSION, 0x8004_B700);
-    assert_eq!(IOCTL_GET_STATS, 0x80C0_B701);
+    assert_eq!(IOCTL_GET_STATS, 0x80E0_B701);
     assert_eq!(IOCTL_GET_ZONES, 0x8260_B702);
     assert_eq!(IOCTL_GET_CONFIG, 0x8040_B703);
     assert_eq!(IOCTL_SET_CONFIG, 0x4040_B704);
     assert_eq!(IOCTL_GET_STATS_1_0, 0x8080_B701);
+    assert_eq!(IOCTL_GET_STATS_1_1, 0x80C0_B701);
     assert_eq!(IOCTL_GET_CONFIG_1_0, 0x8020_B703);
     assert_eq!(IOCTL_SET_CONFIG_1_0, 0x4020_B704);
-    assert_eq!((ABI_MAJOR, ABI_MINOR), (1, 1));
+    assert_eq!((ABI_MAJOR, ABI_MINOR), (1, 2));
     assert_eq!(std::mem::size_of::<Zones>(), 608);
-    assert_eq!(std::mem::size_of::<Stats>(), 192);
+    assert_eq!(std::mem::size_of::<Stats>(), 224);
     assert_eq!(std::mem::size_of::<Config>(), 64);
     assert_eq!(RecordType::Pressure.min_record_size(), 632);
     assert_eq!(RecordType::Pressure.record_size(), 656);
@@ -70,6 +71,7 @@ fn docs_abi_md_states_these_numbers() {
         ("OOM_GUARD_GET_CONFIG", IOCTL_GET_CONFIG),
         ("OOM_GUARD_SET_CONFIG", IOCTL_SET_CONFIG),
         ("OOM_GUARD_GET_STATS_1_0", IOCTL_GET_STATS_1_0),
+        ("OOM_GUARD_GET_STATS_1_1", IOCTL_GET_STATS_1_1),
         ("OOM_GUARD_GET_CONFIG_1_0", IOCTL_GET_CONFIG_1_0),
         ("OOM_GUARD_SET_CONFIG_1_0", IOCTL_SET_CONFIG_1_0),
     ] {

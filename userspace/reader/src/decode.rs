@@ -654,7 +654,7 @@ pub(crate) mod tests {
             }
         );
         let msg = e.to_string();
-        assert!(msg.contains("ABI version 2.1 is incompatible"), "{msg}");
+        assert!(msg.contains("ABI version 2.2 is incompatible"), "{msg}");
         assert!(msg.contains("offset 64"), "{msg}");
         // It stays failed: no resynchronisation on garbage.
         assert_eq!(d.next_item().unwrap_err(), e);

@@ -118,29 +118,11 @@ pub struct Reply<T> {
     pub v1_0: bool,
 }
 
-/// The ABI 1.0 counters as [`Stats`]: the 1.1 counters zero, `tte_ms` unknown.
+/// The ABI 1.0 counters as [`Stats`]: the later counters zero, `tte_ms` unknown.
 pub fn stats_from_1_0(v: [u64; STATS_SIZE_1_0 / 8]) -> Stats {
-    let [oom_calls, averts, pages_released, pages_refilled, refill_failures, level_changes, events, events_lost, callback_max_ns, callback_avg_ns, level, pool_pages, pool_target, readers, kills, samples] =
-        v;
     Stats {
-        oom_calls,
-        averts,
-        pages_released,
-        pages_refilled,
-        refill_failures,
-        level_changes,
-        events,
-        events_lost,
-        callback_max_ns,
-        callback_avg_ns,
-        level,
-        pool_pages,
-        pool_target,
-        readers,
-        kills,
-        samples,
         tte_ms: abi::TTE_UNKNOWN,
-        ..Stats::default()
+        ..Stats::from_words(&v)
     }
 }
 
@@ -278,17 +260,28 @@ impl Device {
         Ok(Some((major, minor)))
     }
 
-    /// The module's counters; from a module of ABI 1.0 the first 16 only.
+    /// The module's counters; from a module of ABI 1.1 the first 24 only, of ABI 1.0 the first 16.
     pub fn stats(&self) -> Result<Reply<Stats>, DeviceError> {
         match self.ioctl_read(abi::IOCTL_GET_STATS, "OOM_GUARD_GET_STATS") {
             Ok(value) => Ok(Reply { value, v1_0: false }),
-            Err(e) if is_enotty(&e) => self
-                .ioctl_read(abi::IOCTL_GET_STATS_1_0, "OOM_GUARD_GET_STATS_1_0")
-                .map(|v| Reply {
-                    value: stats_from_1_0(v),
-                    v1_0: true,
-                })
-                .map_err(|_| e),
+            // A module of ABI 1.1: the 1.2 counters stay zero.
+            Err(e) if is_enotty(&e) => match self.ioctl_read::<[u64; abi::STATS_SIZE_1_1 / 8]>(
+                abi::IOCTL_GET_STATS_1_1,
+                "OOM_GUARD_GET_STATS_1_1",
+            ) {
+                Ok(v) => Ok(Reply {
+                    value: Stats::from_words(&v),
+                    v1_0: false,
+                }),
+                Err(e11) if is_enotty(&e11) => self
+                    .ioctl_read(abi::IOCTL_GET_STATS_1_0, "OOM_GUARD_GET_STATS_1_0")
+                    .map(|v| Reply {
+                        value: stats_from_1_0(v),
+                        v1_0: true,
+                    })
+                    .map_err(|_| e),
+                Err(_) => Err(e),
+            },
             Err(e) => Err(e),
         }
     }

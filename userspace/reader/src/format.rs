@@ -1135,7 +1135,7 @@ mod tests {
             assert_eq!(v["seq"], r.header.seq);
             assert_eq!(v["time_ns"], r.header.time_ns);
             assert_eq!(v["type"], kind(r.rtype()));
-            assert_eq!(v["abi"], "1.1");
+            assert_eq!(v["abi"], "1.2");
         }
     }
 
@@ -1323,26 +1323,26 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "seq=40 time_ns=12345678941 type=pressure abi=1.1 level=low old_level=ok \
+                "seq=40 time_ns=12345678941 type=pressure abi=1.2 level=low old_level=ok \
                  source=watermarks free_pages=202600 available_pages=300000 headroom=low \
                  fall_rate=2560 tte_ms=1500 page_size=4096 nr_zones=2 zones_truncated=false \
                  zones=\"0/DMA32:above-high:200000 0/Normal:below-low:2600\"",
-                "seq=41 time_ns=12345678942 type=oom abi=1.1 level=min action=avert pid=4242 \
+                "seq=41 time_ns=12345678942 type=oom abi=1.2 level=min action=avert pid=4242 \
                  comm=memhog free_pages=1500 available_pages=2000 pool_before=4096 \
                  pool_after=3840 freed_reported=256 callback_ns=15200 averts_left=7 \
                  page_size=4096 nr_zones=2 zones_truncated=false \
                  zones=\"0/DMA32:above-high:200000 0/Normal:below-low:2600\"",
-                "seq=42 time_ns=12345678943 type=pool abi=1.1 op=release pages=256 \
+                "seq=42 time_ns=12345678943 type=pool abi=1.2 op=release pages=256 \
                  pool_pages=3840 target_pages=4096 page_size=4096",
-                "seq=43 time_ns=12345678944 type=kill abi=1.1 kills=1 victim_pid=0 \
+                "seq=43 time_ns=12345678944 type=kill abi=1.2 kills=1 victim_pid=0 \
                  victim_comm=\"\" victim_rss_kib=0",
-                "seq=44 time_ns=12345678945 type=lost abi=1.1 count=17 first_seq=29",
-                "seq=45 time_ns=12345678946 type=headroom abi=1.1 headroom=medium \
+                "seq=44 time_ns=12345678945 type=lost abi=1.2 count=17 first_seq=29",
+                "seq=45 time_ns=12345678946 type=headroom abi=1.2 headroom=medium \
                  old_headroom=low level=low wm_state=below-low free_pages=202600 \
                  available_pages=150000 total_pages=1500000 low_pages=300000 \
                  medium_pages=150001 critical_pages=75000 floor_pages=3078 fall_rate=256 \
                  tte_ms=573906 page_size=4096",
-                "seq=46 time_ns=12345678947 type=reclaim abi=1.1 phase=direct who=kswapd+direct \
+                "seq=46 time_ns=12345678947 type=reclaim abi=1.2 phase=direct who=kswapd+direct \
                  level=min headroom=critical kswapd_calls=40 direct_calls=3 duration_ms=120 \
                  free_pages=2000 available_pages=5000 page_size=4096",
             ]

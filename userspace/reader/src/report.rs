@@ -124,6 +124,15 @@ fn stats_fields(reply: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOption
             ("reclaim_direct_calls", U64(s.reclaim_direct_calls)),
             ("reclaim_active", Bool(s.reclaim_active != 0)),
         ]);
+        // The module's own cost, from ABI 1.2 on (unknown ABI: shown).
+        if abi.is_none_or(|(_, minor)| minor >= 2) {
+            f.extend([
+                ("monitor_ns", U64(s.monitor_ns)),
+                ("peek_runs", U64(s.peek_runs)),
+                ("peek_wakes", U64(s.peek_wakes)),
+                ("peek_ns", U64(s.peek_ns)),
+            ]);
+        }
     }
     f.push(("page_size", U64(opts.page_size)));
     f
@@ -131,7 +140,8 @@ fn stats_fields(reply: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOption
 
 /// The counters as one JSON object (field names as in `struct oom_guard_stats`, plus `abi`
 /// when known, `level` and `headroom` as names, `tte_ms` `null` when unknown, `reclaim_active`
-/// a boolean, and `page_size`). From a module of ABI 1.0 the counters added in 1.1 are left out.
+/// a boolean, and `page_size`). From a module of ABI 1.0 the counters added in 1.1 are left out,
+/// from one of ABI 1.1 those added in 1.2.
 pub fn stats_json(s: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOptions) -> String {
     json_object(&stats_fields(s, abi, opts))
 }
@@ -385,7 +395,13 @@ mod tests {
         assert_eq!(v["tte_ms"], 1500);
         assert_eq!(v["reclaim_active"], true);
         assert!(v.get("abi").is_none());
-        assert_eq!(v.as_object().unwrap().len(), 25);
+        assert_eq!(v.as_object().unwrap().len(), 29);
+        assert_eq!(v["peek_ns"], 0);
+        // ABI 1.1: no 1.2 counters.
+        let v: serde_json::Value =
+            serde_json::from_str(&stats_json(&s, Some((1, 1)), &OPTS)).unwrap();
+        assert!(v.get("monitor_ns").is_none());
+        assert_eq!(v.as_object().unwrap().len(), 26);
         // Not falling: the time to exhaustion is unknown.
         let s = Reply {
             value: Stats {

@@ -417,6 +417,10 @@ fn stats_entries(s: &abi::Stats, v1_0: bool) -> Vec<(&'static str, u64)> {
         ("reclaim_kswapd_calls", s.reclaim_kswapd_calls),
         ("reclaim_direct_calls", s.reclaim_direct_calls),
         ("reclaim_active", s.reclaim_active),
+        ("monitor_ns", s.monitor_ns),
+        ("peek_runs", s.peek_runs),
+        ("peek_wakes", s.peek_wakes),
+        ("peek_ns", s.peek_ns),
     ];
     let n = if v1_0 {
         abi::STATS_SIZE_1_0 / 8
@@ -576,27 +580,7 @@ fn run(mut args: &[String]) -> Result<(), String> {
         "stats" => {
             let s = if v1_0 {
                 let old: [u64; abi::STATS_SIZE_1_0 / 8] = dev.get(abi::IOCTL_GET_STATS_1_0)?;
-                let [oom_calls, averts, pages_released, pages_refilled, refill_failures, level_changes, events, events_lost, callback_max_ns, callback_avg_ns, level, pool_pages, pool_target, readers, kills, samples] =
-                    old;
-                abi::Stats {
-                    oom_calls,
-                    averts,
-                    pages_released,
-                    pages_refilled,
-                    refill_failures,
-                    level_changes,
-                    events,
-                    events_lost,
-                    callback_max_ns,
-                    callback_avg_ns,
-                    level,
-                    pool_pages,
-                    pool_target,
-                    readers,
-                    kills,
-                    samples,
-                    ..abi::Stats::default()
-                }
+                abi::Stats::from_words(&old)
             } else {
                 dev.get(abi::IOCTL_GET_STATS)?
             };
@@ -722,6 +706,7 @@ mod tests {
         assert_eq!(e[15], ("samples", 16));
         assert_eq!(e[16], ("headroom", 17));
         assert_eq!(e[23], ("reclaim_active", 24));
+        assert_eq!(e[27].0, "peek_ns");
         assert_eq!(stats_entries(&s, true).len(), 16);
     }
 

@@ -5,8 +5,9 @@
 //! usage: guardfuzz [-d DEVICE] fuzz [-n CALLS] [-s SEED]
 //!        guardfuzz [-d DEVICE] padding
 //!
-//! `fuzz` issues CALLS (default 10000) random calls: ioctls with the eight valid commands (the
-//! five of ABI 1.1 and the 1.0 numbers of GET_STATS, GET_CONFIG and SET_CONFIG), near-miss
+//! `fuzz` issues CALLS (default 10000) random calls: ioctls with the nine valid commands (the
+//! five of ABI 1.2, the 1.1 number of GET_STATS and the 1.0 numbers of GET_STATS, GET_CONFIG and
+//! SET_CONFIG), near-miss
 //! commands (magic 0xB7 with another number, direction or size) and fully random ones, with
 //! pointers that are valid, NULL, in kernel space, unmapped, misaligned or straddling a
 //! PROT_NONE page; reads of random sizes to the same pointers; polls. Oracle:
@@ -181,13 +182,14 @@ fn name(e: i32) -> String {
     }
 }
 
-const VALID: [u32; 8] = [
+const VALID: [u32; 9] = [
     abi::IOCTL_GET_VERSION,
     abi::IOCTL_GET_STATS,
     abi::IOCTL_GET_ZONES,
     abi::IOCTL_GET_CONFIG,
     abi::IOCTL_SET_CONFIG,
     abi::IOCTL_GET_STATS_1_0,
+    abi::IOCTL_GET_STATS_1_1,
     abi::IOCTL_GET_CONFIG_1_0,
     abi::IOCTL_SET_CONFIG_1_0,
 ];
@@ -576,6 +578,16 @@ fn padding(dev_path: &str) -> Result<(), String> {
         .any(|w| w == [0xAA; 8])
     {
         return Err("a stats field was left unwritten by GET_STATS_1_0".into());
+    }
+    let old = raw::<abi::Stats>(&dev, abi::IOCTL_GET_STATS_1_1)?;
+    if old[abi::STATS_SIZE_1_1..].iter().any(|&b| b != 0xAA) {
+        return Err("GET_STATS_1_1 wrote past its 192 bytes".into());
+    }
+    if old[..abi::STATS_SIZE_1_1]
+        .chunks_exact(8)
+        .any(|w| w == [0xAA; 8])
+    {
+        return Err("a stats field was left unwritten by GET_STATS_1_1".into());
     }
     let zones = raw::<abi::Zones>(&dev, abi::IOCTL_GET_ZONES)?;
     let z: abi::Zones = dev.get(abi::IOCTL_GET_ZONES)?;
