@@ -20,6 +20,74 @@ use kernel::{
     uaccess::{UserPtr, UserSlice, UserSliceReader, UserSliceWriter},
 };
 
+// ---- Page blocks ---------------------------------------------------------------------------
+
+/// A block of `2^order` physically contiguous pages from the page allocator, given back to it
+/// when dropped. A high-order block is one `__free_pages` call to release, where the same pages
+/// one by one are `2^order` calls: that is what keeps the OOM callback short.
+///
+/// # Invariants
+///
+/// `page` was returned by `alloc_pages(_, order)` (not compound) and is owned by this value
+/// alone.
+pub(crate) struct Block {
+    page: core::ptr::NonNull<bindings::page>,
+    order: u32,
+}
+
+// SAFETY: A `Block` owns its pages outright; they are not tied to a thread, and freeing them
+// from another context than the one that allocated them is allowed.
+unsafe impl Send for Block {}
+
+/// Where a [`Block`] is allocated, which decides how hard the allocator may try.
+#[derive(Clone, Copy)]
+pub(crate) enum AllocCtx {
+    /// Module load: process context, may reclaim (`GFP_KERNEL`).
+    Load,
+    /// A refill: never reclaims or waits (`GFP_NOWAIT`), so it cannot cause pressure itself.
+    Refill,
+}
+
+impl Block {
+    /// Allocates a block of `2^order` pages without allocation-failure warnings; orders above
+    /// 0 do not retry hard (`__GFP_NORETRY`): a caller falls back to a smaller block rather than
+    /// stall in compaction. `ENOMEM` if the allocator has none.
+    pub(crate) fn alloc(ctx: AllocCtx, order: u32) -> Result<Self> {
+        if order > MAX_BLOCK_ORDER {
+            return Err(EINVAL);
+        }
+        let mut gfp = match ctx {
+            AllocCtx::Load => bindings::GFP_KERNEL,
+            AllocCtx::Refill => bindings::GFP_NOWAIT,
+        } | bindings::__GFP_NOWARN;
+        if order > 0 {
+            gfp |= 1 << bindings::___GFP_NORETRY_BIT;
+        }
+        // SAFETY: `alloc_pages` may be called with any flags and an order below MAX_PAGE_ORDER
+        // (checked above); it returns a valid `struct page` or NULL.
+        let page = unsafe { bindings::alloc_pages(gfp, order) };
+        let page = core::ptr::NonNull::new(page).ok_or(ENOMEM)?;
+        // INVARIANT: `page` heads a fresh, non-compound block of `2^order` pages we own.
+        Ok(Self { page, order })
+    }
+
+    /// Pages in the block.
+    pub(crate) fn pages(&self) -> usize {
+        1 << self.order
+    }
+}
+
+/// The largest block order [`Block::alloc`] accepts (well below `MAX_PAGE_ORDER`).
+pub(crate) const MAX_BLOCK_ORDER: u32 = 9;
+
+impl Drop for Block {
+    fn drop(&mut self) {
+        // SAFETY: By the invariant `page` heads a block of `2^order` pages from `alloc_pages`
+        // that only this value owns; it is freed exactly once, here, with the same order.
+        unsafe { bindings::__free_pages(self.page.as_ptr(), self.order) };
+    }
+}
+
 // ---- Clock, memory counters, task ---------------------------------------------------------
 
 /// `CLOCK_MONOTONIC` now, in nanoseconds.

@@ -2,47 +2,83 @@
 
 //! The emergency page pool: pages taken at load, given back to the allocator on a global OOM,
 //! and refilled in process context once memory is plentiful again.
+//!
+//! The pool holds blocks of up to `2^POOL_ORDER` contiguous pages rather than single pages, so
+//! an OOM round that gives back a few hundred pages makes a handful of `__free_pages` calls
+//! instead of hundreds: the OOM callback's cost is per block, not per page. When memory is too
+//! fragmented for a whole block, smaller ones (down to single pages) fill the rest. A release
+//! gives back whole blocks, so it may return up to `2^POOL_ORDER - 1` pages more than asked;
+//! the pages reported freed are always the pages released.
 
-use kernel::{
-    alloc::flags::{__GFP_NOWARN, GFP_KERNEL, GFP_NOWAIT},
-    new_spinlock,
-    page::Page,
-    prelude::*,
-    sync::SpinLock,
-};
+use crate::ffi::{AllocCtx, Block};
+use kernel::{alloc::flags::GFP_KERNEL, new_spinlock, prelude::*, sync::SpinLock};
 
-/// The pool's pages, protected by a spinlock so the OOM notifier can release them.
+/// Order of the pool's blocks: 64 pages (256 KiB with 4 KiB pages).
+pub(crate) const POOL_ORDER: u32 = 6;
+
+/// The pool's blocks and their page count, protected by the pool's spinlock.
 ///
 /// # Invariants
 ///
-/// `pages` never holds more than `target` pages and never reallocates: its capacity is
-/// `target` from load on, so pushing and popping never allocate.
+/// `pages` is the sum of the blocks' pages and never exceeds the pool's target; `blocks` has
+/// capacity for `target` blocks (the most there can be, all single pages) from load on, so
+/// pushing and popping never allocate.
+struct Inner {
+    blocks: KVVec<Block>,
+    pages: usize,
+}
+
+/// The pool, protected by a spinlock so the OOM notifier can release it.
 #[pin_data]
 pub(crate) struct Pool {
     #[pin]
-    pages: SpinLock<KVVec<Page>>,
+    inner: SpinLock<Inner>,
     target: usize,
 }
 
+/// The largest block order that fits in `room` pages, at most [`POOL_ORDER`].
+fn order_for(room: usize) -> u32 {
+    match room.checked_ilog2() {
+        Some(o) => o.min(POOL_ORDER),
+        None => 0,
+    }
+}
+
+/// Allocates the largest block that fits in `room` (at least 1) pages, falling back to smaller
+/// orders when memory is fragmented (a smaller block is better than a compaction stall).
+fn alloc_block(room: usize, ctx: AllocCtx) -> Result<Block> {
+    let mut order = order_for(room);
+    loop {
+        match Block::alloc(ctx, order) {
+            Ok(b) => return Ok(b),
+            Err(e) if order == 0 => return Err(e),
+            Err(_) => order -= 1,
+        }
+    }
+}
+
 impl Pool {
-    /// Allocates a pool of `target` pages now; `ENOMEM` if they cannot all be had (any pages
+    /// Allocates a pool of `target` pages now; `ENOMEM` if they cannot all be had (any blocks
     /// already taken are given back).
     pub(crate) fn new(target: usize) -> Result<impl PinInit<Self, Error>> {
-        let mut pages = KVVec::with_capacity(target, GFP_KERNEL)?;
-        for _ in 0..target {
-            let page = Page::alloc_page(GFP_KERNEL | __GFP_NOWARN)?;
-            pages.push_within_capacity(page).map_err(|_| ENOMEM)?;
+        let mut blocks = KVVec::with_capacity(target, GFP_KERNEL)?;
+        let mut pages = 0;
+        while pages < target {
+            let b = alloc_block(target - pages, AllocCtx::Load)?;
+            pages += b.pages();
+            blocks.push_within_capacity(b).map_err(|_| ENOMEM)?;
         }
-        // INVARIANT: `pages` has capacity `target` and holds `target` pages.
+        // INVARIANT: `blocks` has capacity `target` and holds exactly `target` pages, as every
+        // block fitted in the room left.
         Ok(try_pin_init!(Self {
-            pages <- new_spinlock!(pages, "OomGuard::pool"),
+            inner <- new_spinlock!(Inner { blocks, pages }, "OomGuard::pool"),
             target,
         }))
     }
 
     /// Pages in the pool now.
     pub(crate) fn len(&self) -> usize {
-        self.pages.lock().len()
+        self.inner.lock().pages
     }
 
     /// The pool's full size in pages.
@@ -50,46 +86,53 @@ impl Pool {
         self.target
     }
 
-    /// Gives up to `n` pages back to the page allocator; returns how many, and how many are
-    /// left in the pool.
+    /// Gives at least `n` pages back to the page allocator, in whole blocks, or all there are;
+    /// returns how many pages went back and how many are left in the pool.
     ///
-    /// Never allocates or sleeps: freeing a page only takes the zone lock. Safe on the OOM path.
+    /// Never allocates or sleeps: freeing a block only takes the zone lock. Safe on the OOM path.
     pub(crate) fn release(&self, n: usize) -> (usize, usize) {
-        let mut pages = self.pages.lock();
+        let mut inner = self.inner.lock();
         let mut released = 0;
         while released < n {
-            // Dropping a `Page` frees it.
-            match pages.pop() {
-                Some(page) => drop(page),
-                None => break,
-            }
-            released += 1;
+            let Some(block) = inner.blocks.pop() else {
+                break;
+            };
+            let pages = block.pages();
+            // Dropping a `Block` frees it.
+            drop(block);
+            // INVARIANT: the block's pages leave the count with the block.
+            inner.pages -= pages;
+            released += pages;
         }
-        (released, pages.len())
+        (released, inner.pages)
     }
 
     /// Tries to put up to `n` pages back into the pool, without reclaim and without warnings
-    /// (`GFP_NOWAIT | __GFP_NOWARN`), so a refill never causes memory pressure itself.
-    /// Returns `(refilled, failed)`: `failed` is true if an allocation failed.
+    /// ([`AllocCtx::Refill`]), so a refill never causes memory pressure itself.
+    /// Returns `(refilled, failed)`: `failed` is true if not even a single page could be had.
     pub(crate) fn refill(&self, n: usize) -> (usize, bool) {
         let mut refilled = 0;
         while refilled < n {
-            if self.pages.lock().len() >= self.target {
+            let room = self.target.saturating_sub(self.inner.lock().pages);
+            if room == 0 {
                 break;
             }
-            let Ok(page) = Page::alloc_page(GFP_NOWAIT | __GFP_NOWARN) else {
+            let Ok(block) = alloc_block(room.min(n - refilled), AllocCtx::Refill) else {
                 return (refilled, true);
             };
-            let mut pages = self.pages.lock();
-            if pages.len() >= self.target {
-                // Filled meanwhile; `page` is freed on return.
+            let pages = block.pages();
+            let mut inner = self.inner.lock();
+            if inner.pages + pages > self.target {
+                // Filled meanwhile; `block` is freed on return.
                 break;
             }
-            // Cannot fail: `len < target == capacity`.
-            if pages.push_within_capacity(page).is_err() {
+            // Cannot fail: fewer blocks than pages, and `pages < target == capacity`.
+            if inner.blocks.push_within_capacity(block).is_err() {
                 break;
             }
-            refilled += 1;
+            // INVARIANT: the block fitted in the room left under the lock.
+            inner.pages += pages;
+            refilled += pages;
         }
         (refilled, false)
     }
