@@ -175,7 +175,7 @@ pub fn wants(rec: &Record) -> bool {
 }
 
 /// `CLOCK_MONOTONIC` now, ns (the clock of the module's `time_ns`).
-fn monotonic_ns() -> u64 {
+pub(crate) fn monotonic_ns() -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,

@@ -173,7 +173,16 @@ struct WatchArgs {
           value_parser = clap::value_parser!(i32).range(-1000..=1000))]
     oom_score_adj: i32,
 
-    /// Do not lock the reader's memory with mlockall(MCL_CURRENT | MCL_FUTURE).
+    /// Run the thread that reads the device under SCHED_FIFO at this priority (1 to 99; 0, the
+    /// default, leaves it a normal task), so an event wakes it at once even when a memory hog
+    /// keeps the CPUs busy, as Android's lmkd does. The output and hook threads stay normal
+    /// tasks. A failure is a warning.
+    #[arg(long, value_name = "N", default_value_t = 0,
+          value_parser = clap::value_parser!(i32).range(0..=99))]
+    rt_priority: i32,
+
+    /// Do not lock the reader's memory with mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT),
+    /// which keeps every page the reader has used resident.
     #[arg(long)]
     no_mlock: bool,
 
@@ -216,6 +225,12 @@ struct WatchArgs {
     /// The /proc to read --enrich snapshots from (for tests).
     #[arg(long, value_name = "PATH", default_value = PROC_ROOT, hide = true)]
     proc_root: PathBuf,
+
+    /// Benchmarks: at exit, write the delivery latency of the first 65536 records (the
+    /// reader's CLOCK_MONOTONIC when it decoded each one minus the record's time_ns) to FILE,
+    /// as `lat_ns=N,N,...` lines of up to 100 values.
+    #[arg(long, value_name = "FILE", hide = true)]
+    latency_log: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -331,6 +346,7 @@ fn run_watch(device: &Path, wait: bool, a: WatchArgs) -> Result<ExitCode> {
             warn(&format!("{e}"));
         }
     }
+    let _ = survive::warm_up(a.format, &opts);
     let opts = WatchOptions {
         queue_size: a.queue_size,
         count: a.count,
@@ -344,9 +360,19 @@ fn run_watch(device: &Path, wait: bool, a: WatchArgs) -> Result<ExitCode> {
             max_time: Duration::from_millis(a.enrich_max_ms),
             ..EnrichOptions::default()
         }),
+        rt_priority: (a.rt_priority > 0).then_some(a.rt_priority),
+        latency_samples: if a.latency_log.is_some() {
+            LATENCY_SAMPLES
+        } else {
+            0
+        },
     };
     let path = dev.path().to_path_buf();
     let report = watch::watch(&mut dev, &path, Some(stop.as_fd()), sink, opts, warn);
+    if let Some(file) = &a.latency_log {
+        write_latency_log(file, &report.latency_ns)
+            .with_context(|| format!("cannot write {}", file.display()))?;
+    }
     let how = match &report.result {
         Ok(End::Eof) => "end of input",
         Ok(End::Stopped) => "stopped",
@@ -357,6 +383,19 @@ fn run_watch(device: &Path, wait: bool, a: WatchArgs) -> Result<ExitCode> {
     let _ = writeln!(io::stderr(), "oom-guard: {how}: {}", report.counters);
     report.result?;
     Ok(ExitCode::from(EXIT_OK))
+}
+
+/// Records whose delivery latency `--latency-log` keeps.
+const LATENCY_SAMPLES: usize = 65536;
+
+/// Writes latencies as `lat_ns=N,N,...` lines of up to 100 values.
+fn write_latency_log(file: &Path, lat: &[u64]) -> io::Result<()> {
+    let mut out = io::BufWriter::new(std::fs::File::create(file)?);
+    for chunk in lat.chunks(100) {
+        let values: Vec<String> = chunk.iter().map(u64::to_string).collect();
+        writeln!(out, "lat_ns={}", values.join(","))?;
+    }
+    out.flush()
 }
 
 fn run_decode(a: DecodeArgs) -> Result<ExitCode> {

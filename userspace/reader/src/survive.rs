@@ -3,7 +3,15 @@
 //! The reader is what reports an OOM, so it should not be the OOM killer's victim, and its
 //! pages should not be reclaimed while memory is short. Both steps are best effort: the caller
 //! reports a failure as a warning and carries on.
+//!
+//! Memory is locked as it is faulted in (`MCL_ONFAULT`, as earlyoom does), not all at once: a
+//! locked static binary would keep all of its text resident, about 1 MiB of code that never
+//! runs (help, parsing, other sinks). [`warm_up`] runs the event path once before the first
+//! read, so the code and data an event needs are resident and locked before memory is short.
 
+use crate::decode::{Item, StreamDecoder};
+use crate::format::{self, Format, FormatOptions};
+use oom_guard_core::abi::{self, Payload};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -26,8 +34,17 @@ pub enum SurviveError {
         #[source]
         source: io::Error,
     },
+    /// `sched_setscheduler()` failed.
+    #[error("cannot run the reading thread under SCHED_FIFO priority {priority}{}", rt_hint(.source))]
+    Realtime {
+        /// The priority asked for.
+        priority: i32,
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
     /// `mlockall()` failed.
-    #[error("mlockall(MCL_CURRENT | MCL_FUTURE) failed{}", lock_hint(.0))]
+    #[error("mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) failed{}", lock_hint(.0))]
     Mlock(#[source] io::Error),
 }
 
@@ -36,6 +53,13 @@ fn adj_hint(value: i32, e: &io::Error) -> &'static str {
         Some(libc::EACCES | libc::EPERM) if value < 0 => {
             "; lowering it needs CAP_SYS_RESOURCE (root, unless a container drops it)"
         }
+        _ => "",
+    }
+}
+
+fn rt_hint(e: &io::Error) -> &'static str {
+    match e.raw_os_error() {
+        Some(libc::EPERM) => "; it needs CAP_SYS_NICE or an RLIMIT_RTPRIO (run as root)",
         _ => "",
     }
 }
@@ -58,20 +82,81 @@ pub fn set_oom_score_adj(path: &Path, value: i32) -> Result<(), SurviveError> {
     })
 }
 
-/// Locks every current and future page of the process in memory.
+/// Locks every current and future page of the process in memory as it is faulted in; on a
+/// kernel without `MCL_ONFAULT` (before 4.4), every page at once.
 pub fn lock_memory() -> Result<(), SurviveError> {
     // SAFETY: `mlockall` takes only flags and changes no memory the program can observe.
-    let r = unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE) };
+    let mut r = unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE | libc::MCL_ONFAULT) };
+    if r != 0 && io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) {
+        // SAFETY: As above.
+        r = unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE) };
+    }
     if r != 0 {
         return Err(SurviveError::Mlock(io::Error::last_os_error()));
     }
     Ok(())
 }
 
+/// Puts the calling thread under `SCHED_FIFO` at `priority` (1 to 99): a wake-up then
+/// preempts normal tasks at once rather than at their next tick.
+pub fn realtime(priority: i32) -> Result<(), SurviveError> {
+    // SAFETY: `sched_param` is plain data (musl's has extra fields for SCHED_SPORADIC, which
+    // must be zero); all zeroes is a valid value.
+    let mut param: libc::sched_param = unsafe { std::mem::zeroed() };
+    param.sched_priority = priority;
+    // SAFETY: `param` is a valid `sched_param`; pid 0 is the calling thread.
+    let r = unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) };
+    if r != 0 {
+        return Err(SurviveError::Realtime {
+            priority,
+            source: io::Error::last_os_error(),
+        });
+    }
+    Ok(())
+}
+
+/// Decodes and formats one record of every type in `format`, so that the code and data the
+/// event path needs are faulted in (and, after [`lock_memory`], locked) before the first event.
+/// Returns how many records it formatted (one per known type).
+pub fn warm_up(format: Format, opts: &FormatOptions) -> usize {
+    let payloads = [
+        Payload::Pressure(abi::Pressure::default()),
+        Payload::Oom(abi::Oom::default()),
+        Payload::Pool(abi::Pool::default()),
+        Payload::Kill(abi::Kill::default()),
+        Payload::Lost(abi::Lost::default()),
+        Payload::Headroom(abi::Headroom::default()),
+        Payload::Reclaim(abi::Reclaim::default()),
+    ];
+    let mut buf = [0u8; abi::MAX_RECORD_SIZE];
+    let mut dec = StreamDecoder::new();
+    for p in &payloads {
+        if let Ok(n) = abi::encode(0, 0, 0, p, &mut buf) {
+            dec.push(buf.get(..n).unwrap_or_default());
+        }
+    }
+    let mut n = 0;
+    while let Ok(Some(item)) = dec.next_item() {
+        if let Item::Record(rec) = item {
+            std::hint::black_box(format::line(format, &rec, None, opts));
+            std::hint::black_box(format::priority(&rec));
+            n += 1;
+        }
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testutil::TempDir;
+
+    #[test]
+    fn warm_up_formats_every_type_in_every_format() {
+        for f in [Format::Text, Format::Json, Format::Logfmt] {
+            assert_eq!(warm_up(f, &FormatOptions { page_size: 4096 }), 7, "{f:?}");
+        }
+    }
 
     #[test]
     fn writes_the_value() {

@@ -50,6 +50,14 @@ pub struct WatchOptions {
     pub format: FormatOptions,
     /// `--enrich`: attach a snapshot of `/proc` to OOM, kill and `min` events.
     pub enrich: Option<EnrichOptions>,
+    /// Keep the delivery latency of up to this many records (0: none): `CLOCK_MONOTONIC` when
+    /// the reader decoded each record minus the record's `time_ns`, for benchmarks. The space is
+    /// allocated before the first read.
+    pub latency_samples: usize,
+    /// Run the reading thread (only it: not the output or hook threads) under `SCHED_FIFO` at
+    /// this priority (1 to 99), so that a wake-up preempts whatever runs on the CPU at once
+    /// instead of at the next tick, as Android's lmkd does. Best effort: a failure is a warning.
+    pub rt_priority: Option<i32>,
 }
 
 impl Default for WatchOptions {
@@ -61,6 +69,8 @@ impl Default for WatchOptions {
             hook_interval: Duration::from_secs(1),
             format: FormatOptions::default(),
             enrich: None,
+            latency_samples: 0,
+            rt_priority: None,
         }
     }
 }
@@ -206,6 +216,9 @@ pub struct WatchReport {
     pub counters: Counters,
     /// How it ended.
     pub result: Result<End, WatchError>,
+    /// Delivery latencies in ns, in record order, if [`WatchOptions::latency_samples`] asked
+    /// for them (the first that many records).
+    pub latency_ns: Vec<u64>,
 }
 
 /// What goes through the output queue.
@@ -467,6 +480,7 @@ pub fn watch<R: Read + AsFd>(
     warn: Warn,
 ) -> WatchReport {
     let mut counters = Counters::default();
+    let mut latency_ns = Vec::with_capacity(opts.latency_samples);
     let enricher = opts
         .enrich
         .clone()
@@ -477,6 +491,7 @@ pub fn watch<R: Read + AsFd>(
             return WatchReport {
                 counters,
                 result: Err(WatchError::Thread("output", e)),
+                latency_ns,
             }
         }
     };
@@ -495,6 +510,7 @@ pub fn watch<R: Read + AsFd>(
                 return WatchReport {
                     counters,
                     result: Err(WatchError::Thread("hook", e)),
+                    latency_ns,
                 };
             }
         }
@@ -506,6 +522,7 @@ pub fn watch<R: Read + AsFd>(
         &opts,
         &warn,
         &mut counters,
+        &mut latency_ns,
         &mut out,
         hooks.as_mut(),
     );
@@ -526,7 +543,11 @@ pub fn watch<R: Read + AsFd>(
         // The queue closed without a sink error: treat as the end of output.
         (Err(None), Ok(())) => Ok(End::Stopped),
     };
-    WatchReport { counters, result }
+    WatchReport {
+        counters,
+        result,
+        latency_ns,
+    }
 }
 
 /// The reader side. `Err(None)` means the output queue closed (the sink thread's result says
@@ -542,6 +563,7 @@ fn read_loop<R: Read + AsFd>(
     opts: &WatchOptions,
     warn: &Warn,
     counters: &mut Counters,
+    latency_ns: &mut Vec<u64>,
     out: &mut Output,
     mut hooks: Option<&mut HookRunner>,
 ) -> Result<End, Option<WatchError>> {
@@ -557,6 +579,11 @@ fn read_loop<R: Read + AsFd>(
             source,
         })
     };
+    if let Some(prio) = opts.rt_priority {
+        if let Err(e) = crate::survive::realtime(prio) {
+            warn(&e.to_string());
+        }
+    }
     let mut dec = StreamDecoder::new();
     let mut buf = vec![0u8; READ_BUFFER];
     let mut records = 0u64;
@@ -602,6 +629,11 @@ fn read_loop<R: Read + AsFd>(
                 Item::Warning(w) => warn(&w.to_string()),
                 Item::Skipped(_) => counters.unknown += 1,
                 Item::Record(rec) => {
+                    // Never grows: the space was reserved up front.
+                    if latency_ns.len() < opts.latency_samples {
+                        latency_ns
+                            .push(crate::enrich::monotonic_ns().saturating_sub(rec.header.time_ns));
+                    }
                     counters.count(&rec);
                     records += 1;
                     if let Some(h) = hooks.as_deref_mut() {
@@ -716,13 +748,48 @@ mod tests {
     }
 
     #[test]
+    fn latency_is_kept_for_the_first_records_only() {
+        let dir = TempDir::new();
+        let (mut f, path) = capture(&dir, &stream());
+        let (warn, _log) = warnings();
+        let opts = WatchOptions {
+            latency_samples: 5,
+            ..options()
+        };
+        let r = watch(
+            &mut f,
+            &path,
+            None,
+            Box::new(Collect::default()),
+            opts,
+            warn,
+        );
+        let after = crate::enrich::monotonic_ns();
+        assert_eq!(r.result.unwrap(), End::Eof);
+        assert_eq!(r.latency_ns.len(), 5, "7 records, room for 5");
+        // The clock when decoded minus the record's time: never more than the clock now.
+        assert!(r.latency_ns.iter().all(|&l| l > 0 && l <= after));
+        let (mut f, path) = capture(&dir, &stream());
+        let (warn, _log) = warnings();
+        let r = watch(
+            &mut f,
+            &path,
+            None,
+            Box::new(Collect::default()),
+            options(),
+            warn,
+        );
+        assert!(r.latency_ns.is_empty());
+    }
+
+    #[test]
     fn forward_compat_warnings_come_once() {
         let dir = TempDir::new();
         let pool = samples()[2];
         let mut bytes = Vec::new();
         for seq in 0..10 {
             bytes.extend(patched(seq, &pool, 77, 0, 0));
-            bytes.extend(patched(seq, &pool, 3, 2, 16));
+            bytes.extend(patched(seq, &pool, 3, 3, 16));
         }
         let (mut f, path) = capture(&dir, &bytes);
         let sink = Collect::default();
@@ -734,7 +801,7 @@ mod tests {
         let log = log.lock().unwrap();
         assert_eq!(log.len(), 2, "{log:?}");
         assert!(log[0].contains("record type 77"), "{log:?}");
-        assert!(log[1].contains("ABI 1.2"), "{log:?}");
+        assert!(log[1].contains("ABI 1.3"), "{log:?}");
     }
 
     #[test]
