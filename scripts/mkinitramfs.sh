@@ -1,6 +1,6 @@
 #!/bin/bash
 # Build a guest initramfs: static busybox, the module, the userspace static
-# binaries, and the guest scripts (guest/).
+# binaries, the guest scripts (guest/) and Debian's earlyoom with its libc.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -23,6 +23,9 @@ bins=$ROOT/userspace/target/$RUST_TARGET/release
 bb=$CACHE/busybox/$BUSYBOX_ARCH/busybox
 [ -f "$ko" ] || die "$ko missing: run 'make ARCH=$ARCH modules'"
 [ -x "$bb" ] || die "$bb missing: run 'scripts/setup.sh'"
+eo=$CACHE/earlyoom/$BUSYBOX_ARCH
+[ -f "$eo/.guard-earlyoom" ] && [ -x "$eo/usr/bin/earlyoom" ] ||
+	die "$eo missing (Debian's earlyoom and its libc for the $ARCH guest): run 'scripts/setup.sh'"
 [ -x "$bins/memhog" ] || die "$bins/memhog missing: run 'make ARCH=$ARCH userspace'"
 
 stage=$OUTDIR/initramfs
@@ -30,6 +33,9 @@ rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,run,root,etc,guard/bin,guard/tests}
 install -m 0755 "$bb" "$stage/bin/busybox"
 install -m 0755 "$ROOT/guest/init" "$stage/init"
+# earlyoom's sysroot (usr/bin/earlyoom, the ELF interpreter, lib/<triplet>/) goes into /.
+cp -R "$eo/." "$stage/"
+rm -f "$stage/.guard-earlyoom"
 install -m 0644 "$ko" "$stage/guard/"
 install -m 0644 "$ROOT"/guest/*.sh "$stage/guard/"
 install -m 0644 "$ROOT"/guest/tests/*.sh "$stage/guard/tests/"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Install or check everything rust_oom_guard builds and tests with, from
 # package registries only: Debian packages, the pinned Rust toolchain,
-# bindgen-cli, the kernel source (Debian's linux-source package) and static
-# busybox for each guest arch. Idempotent: what is already there is skipped.
+# bindgen-cli, the kernel source (Debian's linux-source package), static
+# busybox and Debian's earlyoom (with its libc) for each guest arch.
+# Idempotent: what is already there is skipped.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -11,7 +12,8 @@ usage() {
 usage: $0 [--check]
   --check   only report what is missing; install nothing (exit 1 if anything is)
 Pinned versions: scripts/versions.env (rustc $RUST_VERSION, bindgen $BINDGEN_VERSION,
-  LLVM $LLVM_VERSION, linux-source-$KERNEL_SERIES $KERNEL_DEB_VERSION from $KERNEL_SUITE)
+  LLVM $LLVM_VERSION, linux-source-$KERNEL_SERIES $KERNEL_DEB_VERSION from $KERNEL_SUITE,
+  earlyoom $EARLYOOM_VERSION from $DEBIAN_SUITE)
 Cache: $CACHE (OOM_GUARD_CACHE or XDG_CACHE_HOME to move it)
 USAGE
 }
@@ -198,6 +200,84 @@ for darch in amd64 arm64; do
 	dpkg-deb -x "$tmp"/busybox-static_*_"$darch".deb "$tmp/x"
 	mkdir -p "$(dirname "$bb")"
 	install -m 0755 "$tmp/x/bin/busybox" "$bb"
+	rm -rf "$tmp"
+done
+
+# --- earlyoom for each guest arch (a peer for the benchmarks) ---------------------------
+# Debian's dynamically linked earlyoom with a minimal sysroot around it: the ELF
+# interpreter and every library it NEEDs (recursively), as real files at the
+# paths glibc's loader searches. mkinitramfs.sh copies the tree into the guest's /.
+deb_triplet() {
+	case $1 in
+	amd64) echo x86_64-linux-gnu ;;
+	arm64) echo aarch64-linux-gnu ;;
+	*) die "no multiarch triplet known for Debian arch $1" ;;
+	esac
+}
+# Resolves PATH (absolute, as seen from inside ROOT) to a real file under ROOT,
+# following symlinks (absolute ones relative to ROOT); prints nothing if it
+# does not lead to a regular file.
+resolve_in() {
+	local root=$1 p=$2 t n=0
+	while [ -L "$root$p" ] && [ $n -lt 20 ]; do
+		t=$(readlink "$root$p")
+		case $t in
+		/*) p=$t ;;
+		*) p=$(dirname "$p")/$t ;;
+		esac
+		n=$((n + 1))
+	done
+	[ -f "$root$p" ] && [ ! -L "$root$p" ] && echo "$root$p"
+	return 0
+}
+for darch in amd64 arm64; do
+	eo=$CACHE/earlyoom/$darch
+	[ -f "$eo/.guard-earlyoom" ] && continue
+	need "earlyoom ($darch, a peer for the guest benchmarks)" || continue
+	papt_update
+	ver=$(papt_cache policy "earlyoom:$darch" 2>/dev/null | awk '/Candidate:/ {print $2}')
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] ||
+		die "no earlyoom:$darch in $DEBIAN_SUITE: update DEBIAN_SUITE or EARLYOOM_VERSION in scripts/versions.env"
+	[ "$ver" = "$EARLYOOM_VERSION" ] ||
+		warn "$DEBIAN_SUITE has earlyoom $ver, not the pinned $EARLYOOM_VERSION (scripts/versions.env); using it"
+	triplet=$(deb_triplet "$darch")
+	tmp=$(mktemp -d)
+	(cd "$tmp" && quiet "could not download earlyoom:$darch $ver and libc6:$darch from Debian $DEBIAN_SUITE" \
+		papt download "earlyoom:$darch=$ver" "libc6:$darch")
+	for d in "$tmp"/*.deb; do
+		dpkg-deb -x "$d" "$tmp/x" || die "could not extract $d"
+	done
+	root=$tmp/x
+	out=$tmp/sysroot
+	mkdir -p "$out/usr/bin" "$out/lib/$triplet"
+	install -m 0755 "$root/usr/bin/earlyoom" "$out/usr/bin/earlyoom"
+	interp=$(readelf -l "$root/usr/bin/earlyoom" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	[ -n "$interp" ] || die "earlyoom:$darch has no ELF interpreter (not dynamically linked?)"
+	real=$(resolve_in "$root" "$interp")
+	[ -n "$real" ] || die "earlyoom:$darch wants interpreter $interp, which libc6:$darch does not provide"
+	mkdir -p "$out$(dirname "$interp")"
+	install -m 0755 "$real" "$out$interp"
+	# Every library NEEDed by earlyoom or by a library already copied.
+	todo=("$out/usr/bin/earlyoom")
+	while [ ${#todo[@]} -gt 0 ]; do
+		elf=${todo[0]}
+		todo=("${todo[@]:1}")
+		for lib in $(readelf -d "$elf" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			[ -e "$out/lib/$triplet/$lib" ] && continue
+			real=
+			for dir in "/lib/$triplet" "/usr/lib/$triplet" /lib /usr/lib; do
+				real=$(resolve_in "$root" "$dir/$lib")
+				[ -n "$real" ] && break
+			done
+			[ -n "$real" ] || die "earlyoom:$darch needs $lib, which libc6:$darch does not provide"
+			install -m 0755 "$real" "$out/lib/$triplet/$lib"
+			todo+=("$out/lib/$triplet/$lib")
+		done
+	done
+	echo "earlyoom $ver $(cd "$tmp" && ls libc6_*.deb)" >"$out/.guard-earlyoom"
+	rm -rf "$eo"
+	mkdir -p "$(dirname "$eo")"
+	mv "$out" "$eo"
 	rm -rf "$tmp"
 done
 

@@ -1,5 +1,7 @@
-//! Pure logic shared by the guest test helpers: size and rate parsing, allocation pacing and
-//! memhog's progress lines. Kept free of I/O so it is unit-tested on the host.
+//! Pure logic shared by the guest test helpers: size and rate parsing, allocation pacing,
+//! memhog's progress lines, PSI trigger parsing (psiwatch) and line timestamping (tsline). Kept
+//! free of I/O, apart from reading the clock and generic readers and writers, so it is
+//! unit-tested on the host.
 
 use std::fmt;
 use std::time::Duration;
@@ -274,5 +276,357 @@ mod tests {
             pace(u64::MAX, 1, Duration::ZERO),
             Duration::from_nanos(u64::MAX)
         );
+    }
+}
+
+/// `CLOCK_MONOTONIC` now, in ns: the clock of the module's record timestamps (`ktime_get`).
+pub fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable `timespec`; CLOCK_MONOTONIC always exists.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    let secs = u64::try_from(ts.tv_sec).unwrap_or(0);
+    let nanos = u64::try_from(ts.tv_nsec).unwrap_or(0);
+    secs.saturating_mul(1_000_000_000).saturating_add(nanos)
+}
+
+/// The largest PSI trigger window the kernel accepts, in µs (`WINDOW_MAX_US` in
+/// `kernel/sched/psi.c`).
+pub const PSI_WINDOW_MAX_US: u32 = 10_000_000;
+
+/// Which PSI line a trigger watches: `some` (at least one task stalled) or `full` (all
+/// non-idle tasks stalled at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PsiKind {
+    /// Some tasks stalled.
+    Some,
+    /// All non-idle tasks stalled.
+    Full,
+}
+
+/// A PSI trigger as written to a `/proc/pressure/*` file: fire when the tasks were stalled
+/// for `stall_us` µs within any `window_us` µs window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PsiTrigger {
+    /// `some` or `full`.
+    pub kind: PsiKind,
+    /// Stall threshold in µs, `1..=window_us`.
+    pub stall_us: u32,
+    /// Window in µs, `1..=PSI_WINDOW_MAX_US`.
+    pub window_us: u32,
+}
+
+/// An error from parsing a PSI trigger such as `some 150000 1000000`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggerError {
+    input: String,
+    reason: &'static str,
+}
+
+impl fmt::Display for TriggerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid PSI trigger '{}': {} (expected 'some|full STALL_US WINDOW_US', \
+             0 < STALL_US <= WINDOW_US <= {PSI_WINDOW_MAX_US}, e.g. 'some 150000 1000000')",
+            self.input, self.reason
+        )
+    }
+}
+
+impl std::error::Error for TriggerError {}
+
+impl PsiTrigger {
+    /// Parses `some|full STALL_US WINDOW_US` (whitespace-separated) and checks it the way
+    /// `psi_trigger_create()` does, so a bad trigger is reported before the kernel says
+    /// only `EINVAL`. (Unprivileged writers are further limited to whole 2 s windows; psiwatch
+    /// runs as root.)
+    pub fn parse(input: &str) -> Result<Self, TriggerError> {
+        let err = |reason| TriggerError {
+            input: input.to_string(),
+            reason,
+        };
+        let words: Vec<&str> = input.split_whitespace().collect();
+        let [kind, stall, window] = words.as_slice() else {
+            return Err(err("not three words"));
+        };
+        let kind = match *kind {
+            "some" => PsiKind::Some,
+            "full" => PsiKind::Full,
+            _ => return Err(err("the first word is neither 'some' nor 'full'")),
+        };
+        let number = |w: &str| -> Result<u32, TriggerError> {
+            if w.is_empty() || !w.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(err("not a number of µs"));
+            }
+            w.parse().map_err(|_| err("number too large"))
+        };
+        let stall_us = number(stall)?;
+        let window_us = number(window)?;
+        if window_us == 0 || window_us > PSI_WINDOW_MAX_US {
+            return Err(err("window out of range"));
+        }
+        if stall_us == 0 || stall_us > window_us {
+            return Err(err("stall threshold out of range"));
+        }
+        Ok(Self {
+            kind,
+            stall_us,
+            window_us,
+        })
+    }
+
+    /// The bytes to write to the pressure file: the trigger text with its terminating NUL,
+    /// as `Documentation/accounting/psi.rst` writes it.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut b = self.to_string().into_bytes();
+        b.push(0);
+        b
+    }
+}
+
+impl fmt::Display for PsiTrigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            PsiKind::Some => "some",
+            PsiKind::Full => "full",
+        };
+        write!(f, "{kind} {} {}", self.stall_us, self.window_us)
+    }
+}
+
+/// One line of psiwatch's output: `time_ns=<CLOCK_MONOTONIC ns> trigger=<0-based index>`.
+pub fn psi_event_line(time_ns: u64, trigger: usize) -> String {
+    format!("time_ns={time_ns} trigger={trigger}")
+}
+
+/// Copies `input` to `out` line by line, each line prefixed with `time_ns=<now()> ` and
+/// flushed on its own. The time is the one read by `now()` right after the `read()` that
+/// returned the line's first byte (reads go through a 64 KiB buffer, so lines that arrived
+/// together share a time). An incomplete last line is printed too, with a newline added.
+/// Interrupted reads are retried; other errors are returned, their text prefixed with `read: `
+/// or `write: ` (the kind is kept).
+pub fn timestamp_lines<R, W, C>(mut input: R, mut out: W, mut now: C) -> std::io::Result<()>
+where
+    R: std::io::Read,
+    W: std::io::Write,
+    C: FnMut() -> u64,
+{
+    let mut buf = vec![0u8; 64 * 1024];
+    // The line being collected and the time of its first byte.
+    let mut line: Vec<u8> = Vec::new();
+    let mut started: Option<u64> = None;
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(std::io::Error::new(e.kind(), format!("read: {e}"))),
+        };
+        let t = now();
+        let mut rest = buf.get(..n).unwrap_or(&[]);
+        while !rest.is_empty() {
+            let at = started.get_or_insert(t);
+            match rest.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    line.extend_from_slice(rest.get(..i).unwrap_or(&[]));
+                    emit_line(&mut out, *at, &line)?;
+                    line.clear();
+                    started = None;
+                    rest = rest.get(i + 1..).unwrap_or(&[]);
+                }
+                None => {
+                    line.extend_from_slice(rest);
+                    rest = &[];
+                }
+            }
+        }
+    }
+    if let Some(at) = started {
+        emit_line(&mut out, at, &line)?;
+    }
+    Ok(())
+}
+
+/// Writes one timestamped line with a single `write_all` and flushes it.
+fn emit_line<W: std::io::Write>(out: &mut W, time_ns: u64, line: &[u8]) -> std::io::Result<()> {
+    let mut whole = format!("time_ns={time_ns} ").into_bytes();
+    whole.extend_from_slice(line);
+    whole.push(b'\n');
+    out.write_all(&whole)
+        .and_then(|()| out.flush())
+        .map_err(|e| std::io::Error::new(e.kind(), format!("write: {e}")))
+}
+
+#[cfg(test)]
+mod peer_tests {
+    use super::*;
+    use std::io::{self, Read, Write};
+
+    #[test]
+    fn psi_triggers() {
+        let t = PsiTrigger::parse("some 150000 1000000").unwrap();
+        assert_eq!(
+            t,
+            PsiTrigger {
+                kind: PsiKind::Some,
+                stall_us: 150_000,
+                window_us: 1_000_000
+            }
+        );
+        assert_eq!(t.to_bytes(), b"some 150000 1000000\0");
+        let t = PsiTrigger::parse("  full\t50000   500000 ").unwrap();
+        assert_eq!(t.kind, PsiKind::Full);
+        assert_eq!(t.to_string(), "full 50000 500000");
+        // The kernel's limits: 0 < stall <= window <= 10 s.
+        assert!(PsiTrigger::parse("some 10000000 10000000").is_ok());
+        assert!(PsiTrigger::parse("some 1 1").is_ok());
+        // The longest trigger still fits the kernel's 32-byte buffer with its NUL.
+        assert!(
+            PsiTrigger::parse("full 10000000 10000000")
+                .unwrap()
+                .to_bytes()
+                .len()
+                <= 32
+        );
+    }
+
+    #[test]
+    fn bad_psi_triggers() {
+        for bad in [
+            "",
+            "some",
+            "some 1000",
+            "some 1000 500000 7",
+            "half 1000 500000",
+            "SOME 1000 500000",
+            "some -1 500000",
+            "some 1e3 500000",
+            "some 0 500000",
+            "some 1000 0",
+            "some 600000 500000",
+            "some 1000 10000001",
+            "some 1000 99999999999",
+        ] {
+            assert!(PsiTrigger::parse(bad).is_err(), "{bad:?}");
+        }
+        let msg = PsiTrigger::parse("some 0 1").unwrap_err().to_string();
+        assert!(msg.contains("'some 0 1'") && msg.contains("stall"), "{msg}");
+    }
+
+    #[test]
+    fn psi_event_lines() {
+        assert_eq!(psi_event_line(42, 0), "time_ns=42 trigger=0");
+        assert_eq!(
+            psi_event_line(u64::MAX, 3),
+            format!("time_ns={} trigger=3", u64::MAX)
+        );
+    }
+
+    /// A reader that returns the given chunks, one per `read()`, with an interruption first.
+    struct Chunks {
+        chunks: Vec<&'static [u8]>,
+        interrupted: bool,
+    }
+
+    impl Read for Chunks {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if !self.interrupted {
+                self.interrupted = true;
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            if self.chunks.is_empty() {
+                return Ok(0);
+            }
+            let c = self.chunks.remove(0);
+            buf[..c.len()].copy_from_slice(c);
+            Ok(c.len())
+        }
+    }
+
+    /// A writer that records what it holds at every flush.
+    #[derive(Default)]
+    struct Flushes {
+        data: Vec<u8>,
+        flushed: Vec<usize>,
+    }
+
+    impl Write for Flushes {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.data.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.flushed.push(self.data.len());
+            Ok(())
+        }
+    }
+
+    fn run(chunks: Vec<&'static [u8]>) -> (String, usize) {
+        let input = Chunks {
+            chunks,
+            interrupted: false,
+        };
+        let mut out = Flushes::default();
+        // Read number n (from 1) happens at time 100 * n.
+        let mut t = 0;
+        timestamp_lines(input, &mut out, || {
+            t += 100;
+            t
+        })
+        .unwrap();
+        // Every line was flushed as soon as it was written.
+        let ends: Vec<usize> = out
+            .data
+            .iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b'\n')
+            .map(|(i, _)| i + 1)
+            .collect();
+        assert_eq!(out.flushed, ends);
+        (String::from_utf8(out.data).unwrap(), ends.len())
+    }
+
+    #[test]
+    fn lines_get_the_time_of_their_first_byte() {
+        let (text, lines) = run(vec![b"one\ntw", b"o\n", b"thr", b"ee\nfour\n\nfi", b"ve"]);
+        assert_eq!(
+            text,
+            "time_ns=100 one\n\
+             time_ns=100 two\n\
+             time_ns=300 three\n\
+             time_ns=400 four\n\
+             time_ns=400 \n\
+             time_ns=400 five\n"
+        );
+        assert_eq!(lines, 6);
+    }
+
+    #[test]
+    fn a_line_starting_a_read_gets_that_reads_time() {
+        let (text, _) = run(vec![b"a\n", b"b\n"]);
+        assert_eq!(text, "time_ns=100 a\ntime_ns=200 b\n");
+    }
+
+    #[test]
+    fn empty_input_prints_nothing() {
+        assert_eq!(run(vec![]), (String::new(), 0));
+    }
+
+    #[test]
+    fn write_errors_are_returned() {
+        struct Broken;
+        impl Write for Broken {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let err = timestamp_lines(&b"x\n"[..], Broken, || 0).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
     }
 }
