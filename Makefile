@@ -6,6 +6,8 @@
 #
 #   make run            set up, build, boot an x86_64 demo guest (ARCH=arm64 for arm64)
 #   make test           set up, build, run host tests and every QEMU suite
+#   make bench          set up, build, run the benchmarks on x86_64 and arm64 guests and
+#                       write docs/BENCHMARKS.md and docs/benchmarks.json
 #   make modules        build rust_oom_guard.ko against KDIR
 #   make KDIR=/path/to/linux/build modules    ... against your own kernel tree
 #
@@ -56,7 +58,7 @@ endif
 all: modules userspace
 
 help:
-	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
 
 setup:
 	@scripts/setup.sh
@@ -98,8 +100,8 @@ run: initramfs
 test:
 	@scripts/test.sh
 
-bench: initramfs
-	@scripts/qemu-run.sh --mode bench $(ARCH) $(VARIANT)
+bench:
+	@scripts/bench.sh
 
 clean:
 	rm -rf build

@@ -14,7 +14,10 @@ Environment (defaults):
   TESTS=${TESTS:-*}          comma-separated globs of guest test names to run
   MEM=${MEM:-256M (512M for debug)}  guest memory
   SMP=${SMP:-2}               guest CPUs
-  TIMEOUT=${TIMEOUT:-900}     seconds before the guest is killed
+  TIMEOUT=${TIMEOUT:-900 (2400 in bench mode)}  seconds before the guest is killed
+  BENCH=${BENCH:-}             bench mode: comma-separated measurements (P1..P8; default all)
+  BENCH_RUNS=${BENCH_RUNS:-10}        bench mode: runs per rate in P2
+  BENCH_SPIKES=${BENCH_SPIKES:-20}      bench mode: spikes per mode in P5
   INTERACTIVE=${INTERACTIVE:-0}     1: a shell in the guest after the mode (demo)
 Logs: build/<arch>[-debug]/console-<mode>.log
 USAGE
@@ -36,7 +39,7 @@ KV=$ARCH${VARIANT:+-$VARIANT}
 . "$ROOT/qemu/$ARCH.conf"
 TESTS=${TESTS:-*}
 SMP=${SMP:-2}
-TIMEOUT=${TIMEOUT:-900}
+if [ "$MODE" = bench ]; then TIMEOUT=${TIMEOUT:-2400}; else TIMEOUT=${TIMEOUT:-900}; fi
 INTERACTIVE=${INTERACTIVE:-0}
 if [ -z "${MEM:-}" ]; then
 	MEM=256M
@@ -55,6 +58,11 @@ command -v "$QEMU_BIN" >/dev/null || die "$QEMU_BIN not found: run 'scripts/setu
 append="console=$CONSOLE panic=-1 oops=panic loglevel=5 guard.mode=$MODE"
 [ "$VARIANT" = debug ] && append="$append guard.debug=1"
 [ "$MODE" = test ] && append="$append guard.tests=$TESTS"
+if [ "$MODE" = bench ]; then
+	[ -n "${BENCH:-}" ] && append="$append guard.bench=$BENCH"
+	[ -n "${BENCH_RUNS:-}" ] && append="$append guard.bench_runs=$BENCH_RUNS"
+	[ -n "${BENCH_SPIKES:-}" ] && append="$append guard.bench_spikes=$BENCH_SPIKES"
+fi
 [ "$INTERACTIVE" = 1 ] && append="$append guard.shell=1"
 qemu=("$QEMU_BIN" $QEMU_MACHINE $QEMU_CPU -smp "$SMP" -m "$MEM" -no-reboot
 	-kernel "$image" -initrd "$initrd" -append "$append")

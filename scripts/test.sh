@@ -41,8 +41,16 @@ step() { # step SUITE WHAT CMD...
 	return 1
 }
 
+# A fresh machine (set-up has something to install, or a kernel to build): recorded with the
+# wall time in \$CACHE/timings.log, which 'make bench' reports (P9).
+fresh=0
+scripts/setup.sh --check >/dev/null 2>&1 || fresh=1
+for k in x86_64/arch/x86/boot/bzImage arm64/arch/arm64/boot/Image x86_64-debug/arch/x86/boot/bzImage; do
+	[ -f "$KBUILD_ROOT/$k" ] || fresh=1
+done
 msg "set-up (skips what is installed)"
 scripts/setup.sh || die "set-up failed: see the line above"
+setup_s=$(($(date +%s) - t0))
 
 for suite in $SUITES; do
 	s0=$(date +%s)
@@ -119,5 +127,8 @@ done
 echo
 echo "Summary ($(($(date +%s) - t0)) s):"
 printf '  %s\n' "${SUMMARY[@]}"
+mkdir -p "$CACHE"
+echo "test date=$(date -u +%Y-%m-%dT%H:%M:%SZ) fresh=$fresh setup_s=$setup_s wall_s=$(($(date +%s) - t0))" \
+	"suites=$(tr ' ' ',' <<<"$SUITES")$([ "${TESTS:-*}" = "*" ] || echo "-filtered") failed=$TOTAL_FAIL" >>"$CACHE/timings.log"
 echo "$TOTAL_PASS passed, $TOTAL_FAIL failed, $TOTAL_SKIP skipped"
 [ "$TOTAL_FAIL" -eq 0 ]

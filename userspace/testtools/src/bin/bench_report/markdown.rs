@@ -1,0 +1,673 @@
+//! The Markdown report: title, how it was produced, the summary table, one section per id with
+//! its method and per-input tables, and the machines' meta tables.
+
+use crate::analyze::{
+    overall, source_id, Analysis, P1Summary, P2Summary, P3Summary, P4Summary, P5Summary, P6Row,
+    P6Summary, P7Summary, P8Summary, P9Summary, Status, Summary, Verdict,
+};
+use crate::parse::{Id, Reader, Signal};
+use crate::text::{id_text, INTRO, TITLE};
+use crate::units::{self, opt, ABSENT};
+
+/// Renders the whole report.
+pub fn render(inputs: &[Analysis]) -> String {
+    let mut out = format!("# {TITLE}\n\n{INTRO}\n\n");
+    let list: Vec<String> = inputs
+        .iter()
+        .map(|a| format!("`{}` from `{}`", a.label, a.path))
+        .collect();
+    out.push_str(&format!("Inputs: {}.\n\n", list.join(", ")));
+
+    out.push_str("## Summary\n\n");
+    let mut header = vec!["Measure", "Target"];
+    header.extend(inputs.iter().map(|a| a.label.as_str()));
+    header.push("Verdict");
+    let rows: Vec<Vec<String>> = Id::ALL
+        .iter()
+        .map(|&id| {
+            let t = id_text(id);
+            let mut row = vec![format!("{id} · {}", t.measure), t.target.to_string()];
+            row.extend(inputs.iter().map(|a| result_cell(a, id)));
+            row.push(verdict_text(&overall(inputs, id)));
+            row
+        })
+        .collect();
+    table(&mut out, &header, &rows);
+
+    for id in Id::ALL {
+        let t = id_text(id);
+        out.push_str(&format!("## {id} · {}\n\n", t.measure));
+        out.push_str(&format!(
+            "Target: {}. Verdict: {}.\n\n{}\n\n",
+            t.target,
+            verdict_text(&overall(inputs, id)),
+            t.method
+        ));
+        for a in inputs.iter().filter(|a| a.in_scope(id)) {
+            out.push_str(&format!("### {}\n\n", a.label));
+            match a.summaries.get(&id) {
+                Some(s) => section(&mut out, s),
+                None => out.push_str(&format!(
+                    "Not measured: `{}` has no {} lines.\n\n",
+                    a.path,
+                    source_id(id)
+                )),
+            }
+        }
+    }
+
+    out.push_str("## Notes\n\nThe `note` lines of each input, as printed.\n\n");
+    for a in inputs {
+        out.push_str(&format!("### {}\n\n", a.label));
+        if a.data.notes.is_empty() {
+            out.push_str("No notes.\n\n");
+        }
+        for (line, text) in &a.data.notes {
+            out.push_str(&format!("- line {line}: {text}\n"));
+        }
+        if !a.data.notes.is_empty() {
+            out.push('\n');
+        }
+    }
+
+    out.push_str("## Machines\n\nThe `meta` line of each input, as printed.\n\n");
+    for a in inputs {
+        out.push_str(&format!("### {}\n\n", a.label));
+        if !a.is_host() && a.data.done_line.is_none() {
+            out.push_str(
+                "The run did not print `bench: done`: it was cut short, or its script predates \
+                 the sentinel.\n\n",
+            );
+        }
+        if a.data.meta.is_empty() {
+            out.push_str("No meta line.\n\n");
+        } else {
+            let rows: Vec<Vec<String>> = a
+                .data
+                .meta
+                .iter()
+                .map(|(k, v)| vec![k.clone(), v.clone()])
+                .collect();
+            table(&mut out, &["Key", "Value"], &rows);
+        }
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// The summary table's cell for one input: its headline, `not measured`, or `—` when the id
+/// does not apply to the input.
+fn result_cell(a: &Analysis, id: Id) -> String {
+    match a.summaries.get(&id) {
+        Some(s) => s.headline(),
+        None if a.in_scope(id) => Status::NotMeasured.as_str().to_string(),
+        None => ABSENT.to_string(),
+    }
+}
+
+/// `met`, or the status with its explanation: `missed — arm64: p99 1.8 ms, 1.8× the 1 ms target`.
+pub fn verdict_text(v: &Verdict) -> String {
+    match (&v.status, &v.detail) {
+        (Status::Met, _) | (_, None) => v.status.as_str().to_string(),
+        (s, Some(d)) => format!("{} — {d}", s.as_str()),
+    }
+}
+
+/// Escapes a table cell: a `|` would end it, a newline the row.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Appends a table and a blank line.
+fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
+    let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+    out.push_str(&line(header.iter().map(|h| cell(h)).collect()));
+    out.push_str(&line(header.iter().map(|_| "---".to_string()).collect()));
+    for r in rows {
+        out.push_str(&line(r.iter().map(|c| cell(c)).collect()));
+    }
+    out.push('\n');
+}
+
+fn section(out: &mut String, s: &Summary) {
+    match s {
+        Summary::P1(s) => p1(out, s),
+        Summary::P2(s) => p2(out, s),
+        Summary::P3(s) => p3(out, s),
+        Summary::P4(s) => p4(out, s),
+        Summary::P5(s) => p5(out, s),
+        Summary::P6(s) => p6(out, s),
+        Summary::P7(s) => p7(out, s),
+        Summary::P8(s) => p8(out, s),
+        Summary::P9(s) => p9(out, s),
+    }
+}
+
+fn n_us(v: Option<u64>) -> String {
+    opt(v, |ns| units::us_num(ns as f64))
+}
+
+fn n_int(v: Option<u64>) -> String {
+    opt(v, units::int)
+}
+
+fn n_ms(v: Option<f64>) -> String {
+    opt(v, units::dec1)
+}
+
+/// The P1 reader as its table row names it.
+fn reader_name(r: Reader) -> String {
+    match r {
+        Reader::Normal => "normal (default, judged)".to_string(),
+        Reader::Rt => format!("rt (`{}`)", r.settings()),
+    }
+}
+
+fn p1(out: &mut String, s: &P1Summary) {
+    let rows: Vec<Vec<String>> = s
+        .readers
+        .iter()
+        .map(|r| {
+            let p = r.percentiles;
+            vec![
+                reader_name(r.reader),
+                units::int(r.samples_ns.len() as u64),
+                n_us(p.map(|p| p.p50)),
+                n_us(p.map(|p| p.p90)),
+                n_us(p.map(|p| p.p99)),
+                n_us(p.map(|p| p.max)),
+                n_int(r.done.and_then(|d| d.events)),
+                n_int(r.done.and_then(|d| d.lost)),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &[
+            "Reader",
+            "Samples",
+            "p50 (µs)",
+            "p90 (µs)",
+            "p99 (µs)",
+            "Max (µs)",
+            "Events",
+            "Lost",
+        ],
+        &rows,
+    );
+    for r in Reader::ALL.iter().filter(|&&r| s.reader(r).is_none()) {
+        out.push_str(&format!(
+            "Not measured: no P1 lines of the {} reader.\n\n",
+            r.name()
+        ));
+    }
+}
+
+fn signal_name(s: Signal) -> String {
+    let name = match s {
+        Signal::Psi1ms => "PSI 1 ms",
+        Signal::Psi50ms => "PSI 50 ms",
+        other => other.key(),
+    };
+    match s {
+        Signal::Critical => format!("**{name}** (ours, judged)"),
+        _ if s.is_ours() => format!("{name} (ours)"),
+        _ => name.to_string(),
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+fn p2(out: &mut String, s: &P2Summary) {
+    let mut rows = Vec::new();
+    for r in &s.rates {
+        for (i, c) in r.signals.iter().enumerate() {
+            let mut notes = Vec::new();
+            if c.late > 0 {
+                notes.push(format!("{} at or after the OOM", plural(c.late, "run")));
+            }
+            if c.never > 0 {
+                notes.push(format!("{} never", plural(c.never, "run")));
+            }
+            if c.signal == Signal::Earlyoom && r.earlyoom_term + r.earlyoom_kill > 0 {
+                notes.push(format!(
+                    "first action SIGTERM in {}, SIGKILL in {}",
+                    plural(r.earlyoom_term, "run"),
+                    plural(r.earlyoom_kill, "run")
+                ));
+            }
+            let first = i == 0;
+            rows.push(vec![
+                if first {
+                    r.rate.to_string()
+                } else {
+                    String::new()
+                },
+                if first {
+                    r.runs.to_string()
+                } else {
+                    String::new()
+                },
+                if first {
+                    n_ms(r.reached_median_mibs)
+                } else {
+                    String::new()
+                },
+                signal_name(c.signal),
+                units::fraction(c.covered, c.runs),
+                n_ms(c.median_lead_ms),
+                n_ms(c.min_lead_ms),
+                notes.join("; "),
+            ]);
+        }
+    }
+    table(
+        out,
+        &[
+            "Rate (MiB/s)",
+            "Runs",
+            "Reached (MiB/s)",
+            "Signal",
+            "Coverage",
+            "Median lead (ms)",
+            "Min lead (ms)",
+            "Notes",
+        ],
+        &rows,
+    );
+    missing_rates(out, &s.missing_rates);
+}
+
+fn missing_rates(out: &mut String, missing: &[crate::parse::Rate]) {
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().map(|r| r.label()).collect();
+        out.push_str(&format!("Not measured: {}.\n\n", names.join(", ")));
+    }
+}
+
+fn p3(out: &mut String, s: &P3Summary) {
+    let mut rows = Vec::new();
+    for r in &s.rates {
+        for (i, l) in r.levels.iter().enumerate() {
+            rows.push(vec![
+                if i == 0 {
+                    r.rate.to_string()
+                } else {
+                    String::new()
+                },
+                l.level.name().to_string(),
+                l.n.to_string(),
+                n_ms(l.median_ms),
+                n_ms(l.max_ms),
+            ]);
+        }
+    }
+    table(
+        out,
+        &["Rate (MiB/s)", "Level", "n", "Median (ms)", "Max (ms)"],
+        &rows,
+    );
+    missing_rates(out, &s.missing_rates);
+}
+
+fn p4(out: &mut String, s: &P4Summary) {
+    let mut rows: Vec<Vec<String>> = s
+        .storms
+        .iter()
+        .map(|st| {
+            vec![
+                st.storm.to_string(),
+                n_int(st.rounds),
+                n_us(st.max_ns),
+                n_us(st.avg_ns),
+                n_int(st.averts),
+                n_int(st.kills),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        "**all**".to_string(),
+        units::int(s.total_rounds),
+        n_us(s.max_ns),
+        opt(s.mean_ns, units::us_num),
+        String::new(),
+        String::new(),
+    ]);
+    table(
+        out,
+        &[
+            "Storm",
+            "Rounds",
+            "Max (µs)",
+            "Mean (µs)",
+            "Averts",
+            "Kills",
+        ],
+        &rows,
+    );
+}
+
+fn p5(out: &mut String, s: &P5Summary) {
+    let mut rows: Vec<Vec<String>> = s
+        .runs
+        .iter()
+        .map(|r| {
+            vec![
+                r.mode.name().to_string(),
+                n_int(r.spikes),
+                n_int(r.spike_mib),
+                n_int(r.kills),
+                n_int(r.averts),
+            ]
+        })
+        .collect();
+    for t in [s.avert, s.observe].into_iter().flatten() {
+        if t.lines > 1 {
+            rows.push(vec![
+                format!("**{} total**", t.mode.name()),
+                n_int(t.spikes),
+                String::new(),
+                n_int(t.kills),
+                n_int(t.averts),
+            ]);
+        }
+    }
+    table(
+        out,
+        &["Mode", "Spikes", "Spike (MiB)", "Kills", "Averts"],
+        &rows,
+    );
+}
+
+fn p6_cells(r: &P6Row) -> Vec<String> {
+    vec![
+        opt(r.cpu_pct, units::cpu_pct),
+        opt(r.wakeups_per_s, units::dec2),
+        opt(r.peek_runs_per_s, units::dec2),
+        opt(r.peek_wakes_per_s, units::dec2),
+    ]
+}
+
+fn p6(out: &mut String, s: &P6Summary) {
+    let mut rows = Vec::new();
+    for ph in &s.phases {
+        for r in s.rows.iter().filter(|r| r.sample.phase == ph.phase) {
+            let mut row = vec![ph.phase.name().to_string(), opt(r.sample.secs, units::dec1)];
+            row.extend(p6_cells(r));
+            rows.push(row);
+        }
+        if ph.lines > 1 {
+            rows.push(vec![
+                format!("**{} median** (of {})", ph.phase.name(), ph.lines),
+                String::new(),
+                opt(ph.cpu_pct, units::cpu_pct),
+                opt(ph.wakeups_per_s, units::dec2),
+                opt(ph.peek_runs_per_s, units::dec2),
+                opt(ph.peek_wakes_per_s, units::dec2),
+            ]);
+        }
+    }
+    table(
+        out,
+        &[
+            "Phase",
+            "Secs",
+            "CPU (% of one CPU)",
+            "Monitor wake-ups/s",
+            "Peek runs/s",
+            "Peek wakes/s",
+        ],
+        &rows,
+    );
+}
+
+fn p7(out: &mut String, s: &P7Summary) {
+    let m = &s.mem;
+    table(
+        out,
+        &["Process", "VmRSS (KiB)", "RssAnon (KiB)", "Binary (bytes)"],
+        &[
+            vec![
+                "reader".to_string(),
+                n_int(m.reader_rss_kib),
+                n_int(m.reader_anon_kib),
+                n_int(m.reader_bytes),
+            ],
+            vec![
+                "earlyoom".to_string(),
+                n_int(m.earlyoom_rss_kib),
+                n_int(m.earlyoom_anon_kib),
+                n_int(m.earlyoom_bytes),
+            ],
+        ],
+    );
+    if let Some(r) = s.rss_ratio {
+        out.push_str(&format!(
+            "Reader VmRSS / earlyoom VmRSS: {}.\n\n",
+            units::ratio(r)
+        ));
+    }
+}
+
+fn p8(out: &mut String, s: &P8Summary) {
+    let rows: Vec<Vec<String>> = s
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.burst.readers.to_string(),
+                n_int(r.burst.events),
+                opt(r.burst.span_ms, |v| format!("{v:.3}")),
+                opt(r.events_per_s, units::per_s),
+                n_int(r.burst.lost),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &["Readers", "Events", "Span (ms)", "Rate (events/s)", "Lost"],
+        &rows,
+    );
+}
+
+fn p9(out: &mut String, s: &P9Summary) {
+    let min = |v: Option<f64>| opt(v, units::minutes);
+    table(
+        out,
+        &["Fresh `make test`", "of which set-up", "Warm `make test`"],
+        &[vec![
+            min(s.ci.fresh_test_s),
+            min(s.ci.fresh_setup_s),
+            min(s.ci.warm_test_s),
+        ]],
+    );
+    if s.setup_exceeds_total() {
+        out.push_str(
+            "The line gives a set-up longer than the whole fresh run that includes it: one of \
+             the two figures is wrong.\n\n",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::HOST;
+    use crate::parse::parse;
+
+    fn input(label: &str, text: &str) -> Analysis {
+        Analysis::new(label, &format!("build/{label}.txt"), parse(text).unwrap())
+    }
+
+    #[test]
+    fn tables_escape_cells() {
+        let mut out = String::new();
+        table(
+            &mut out,
+            &["A", "B"],
+            &[vec!["x|y".to_string(), "1\n2".to_string()]],
+        );
+        assert_eq!(out, "| A | B |\n| --- | --- |\n| x\\|y | 1 2 |\n\n");
+    }
+
+    #[test]
+    fn verdict_texts() {
+        let v = Verdict {
+            status: Status::Missed,
+            detail: Some("p99 1.8 ms".to_string()),
+        };
+        assert_eq!(verdict_text(&v), "missed — p99 1.8 ms");
+        let v = Verdict {
+            status: Status::Met,
+            detail: Some("ignored".to_string()),
+        };
+        assert_eq!(verdict_text(&v), "met");
+    }
+
+    #[test]
+    fn layout() {
+        let x86 = input(
+            "x86_64",
+            "bench: meta arch=x86_64 accel=tcg\nbench: P1 lat_ns=12000,2000000\n\
+             bench: P4 storm=1 rounds=100 max_ns=8000 avg_ns=3000 averts=99 kills=1\n\
+             bench: note earlyoom is not running\nbench: done\n",
+        );
+        let arm = input("arm64", "bench: P1 lat_ns=30000\n");
+        let host = input(
+            HOST,
+            "bench: P9 fresh_setup_s=600 fresh_test_s=900 warm_test_s=60\n",
+        );
+        let md = render(&[x86, arm, host]);
+        assert!(md.starts_with("# rust_oom_guard benchmarks\n\nThis file is generated"));
+        assert!(md.contains("Inputs: `x86_64` from `build/x86_64.txt`, `arm64` from `build/arm64.txt`, `host` from `build/host.txt`."));
+        assert!(md.contains("| Measure | Target | x86_64 | arm64 | host | Verdict |"));
+        assert!(md.contains(
+            "| P1 · Event latency, kernel → reader | p50 ≤ 100 µs, p99 ≤ 1 ms \
+             | default p50 12.0 µs, p99 2.0 ms (n = 2) | default p50 30.0 µs, p99 30.0 µs (n = 1) | — \
+             | missed — x86_64: p99 2.0 ms, 2.0× the 1 ms target |"
+        ));
+        assert!(md.contains(
+            "| P4 · OOM callback cost | max ≤ 20 µs over ≥ 100 rounds \
+             | max 8.0 µs, mean 3.0 µs over 100 rounds | not measured | — \
+             | incomplete — arm64 not measured |"
+        ));
+        assert!(md.contains("| P9 · Clean-clone CI time | fresh ≤ 25 min, warm ≤ 3 min | — | — | fresh 15.0 min (of which set-up 10.0 min), warm 1.0 min | met |"));
+        assert!(md.contains(
+            "| normal (default, judged) | 2 | 12.0 | 2000.0 | 2000.0 | 2000.0 | — | — |\n\n\
+             Not measured: no P1 lines of the rt reader.\n"
+        ));
+        assert!(md.contains(
+            "| Fresh `make test` | of which set-up | Warm `make test` |\n\
+             | --- | --- | --- |\n| 15.0 min | 10.0 min | 1.0 min |\n\n## Notes"
+        ));
+        // A set-up longer than the run that includes it is pointed out.
+        let odd = input(
+            HOST,
+            "bench: P9 fresh_setup_s=600 fresh_test_s=300 warm_test_s=-\n",
+        );
+        assert!(
+            render(&[odd]).contains("| 5.0 min | 10.0 min | — |\n\nThe line gives a set-up longer")
+        );
+        assert!(md.contains("### arm64\n\nNot measured: `build/arm64.txt` has no P4 lines.\n"));
+        assert!(md.contains("### x86_64\n\nNot measured: `build/x86_64.txt` has no P2 lines.\n"));
+        // The host input gets no guest sections, the guests no P9 section.
+        let p9 = md.split("## P9").nth(1).unwrap();
+        assert!(!p9.split("## Notes").next().unwrap().contains("### x86_64"));
+        assert!(!md
+            .split("## P1")
+            .nth(1)
+            .unwrap()
+            .split("## P2")
+            .next()
+            .unwrap()
+            .contains("### host"));
+        assert!(md.contains("## Machines"));
+        assert!(md.contains("| accel | tcg |"));
+        assert!(md.contains("### x86_64\n\n- line 4: earlyoom is not running\n\n"));
+        assert!(md.contains("| 1 | 100 | 8.0 | 3.0 | 99 | 1 |"));
+        assert!(!md.contains("### x86_64\n\nThe run did not print"));
+        assert!(!md.contains("### host\n\nThe run did not print"));
+        assert!(md.contains("### arm64\n\nThe run did not print `bench: done`"));
+        assert!(md.contains("### arm64\n\nNo notes.\n"));
+        assert!(md.ends_with("No meta line.\n"));
+        assert!(md.contains("| **all** | 100 | 8.0 | 3.0 |  |  |"));
+    }
+
+    #[test]
+    fn p1_readers_side_by_side() {
+        let a = input(
+            "x86_64",
+            "bench: P1 reader=normal lat_ns=6500000,114000000\n\
+             bench: P1 reader=rt lat_ns=40000,90000\n\
+             bench: P1 done reader=normal events=2 lost=0\n\
+             bench: P1 done reader=rt events=2 lost=0\n",
+        );
+        let md = render(&[a]);
+        assert!(md.contains(
+            "| Reader | Samples | p50 (µs) | p90 (µs) | p99 (µs) | Max (µs) | Events | Lost |\n\
+             | --- | --- | --- | --- | --- | --- | --- | --- |\n\
+             | normal (default, judged) | 2 | 6500.0 | 114000.0 | 114000.0 | 114000.0 | 2 | 0 |\n\
+             | rt (`--rt-priority 1`) | 2 | 40.0 | 90.0 | 90.0 | 90.0 | 2 | 0 |\n\n"
+        ));
+        assert!(md.contains(
+            "| default p50 6.5 ms, p99 114.0 ms (n = 2); \
+             --rt-priority 1: p50 40.0 µs, p99 90.0 µs (n = 2) \
+             | missed — x86_64: p50 6.5 ms, 65.0× the 100 µs target; \
+             p99 114.0 ms, 114.0× the 1 ms target |"
+        ));
+        assert!(!md.contains("Not measured: no P1 lines"));
+    }
+
+    #[test]
+    fn p2_and_p3_tables() {
+        let line = |rate: &str, run: u32| {
+            format!(
+                "bench: P2 rate={rate} run={run} reached_mibs=48.5 low=900 medium=500 critical=120 \
+                 reclaim=-3 earlyoom=80 earlyoom_sig=TERM psi_1ms=- psi_50ms=40 \
+                 low_delay=1.5 medium_delay=- critical_delay=2\n"
+            )
+        };
+        let a = input("x86_64", &(line("50", 1) + &line("50", 2)));
+        let md = render(&[a]);
+        assert!(md.contains("| 50 | 2 | 48.5 | low (ours) | 2/2 (100 %) | 900.0 | 900.0 |  |"));
+        assert!(md
+            .contains("|  |  |  | **critical** (ours, judged) | 2/2 (100 %) | 120.0 | 120.0 |  |"));
+        assert!(md.contains(
+            "|  |  |  | reclaim (ours) | 0/2 (0 %) | — | — | 2 runs at or after the OOM |"
+        ));
+        assert!(md.contains(
+            "|  |  |  | earlyoom | 2/2 (100 %) | 80.0 | 80.0 | first action SIGTERM in 2 runs, SIGKILL in 0 runs |"
+        ));
+        assert!(md.contains("|  |  |  | PSI 1 ms | 0/2 (0 %) | — | — | 2 runs never |"));
+        assert!(md.contains("Not measured: 200 MiB/s, 800 MiB/s, max.\n"));
+        assert!(md.contains("| 50 | low | 2 | 1.5 | 1.5 |\n|  | medium | 0 | — | — |\n"));
+        assert!(md.contains(
+            "Verdict: incomplete — x86_64: rates 200 MiB/s, 800 MiB/s, max not measured."
+        ));
+    }
+
+    #[test]
+    fn other_tables() {
+        let a = input(
+            "x86_64",
+            "bench: P5 mode=avert spikes=10 kills=0 averts=10\n\
+             bench: P5 mode=avert spikes=5 kills=0 averts=5\n\
+             bench: P6 phase=quiet secs=10 samples=5 peek_runs=0 peek_wakes=0 monitor_ns=400000 peek_ns=0\n\
+             bench: P6 phase=quiet secs=10 samples=7 peek_runs=0 peek_wakes=0 monitor_ns=600000 peek_ns=0\n\
+             bench: P7 reader_rss_kib=1200 reader_anon_kib=300 earlyoom_rss_kib=1800 earlyoom_anon_kib=200 reader_bytes=900000 earlyoom_bytes=-\n\
+             bench: P8 readers=1 events=4000 span_ms=10 lost=0\n",
+        );
+        let md = render(&[a]);
+        assert!(md.contains("| avert | 10 | — | 0 | 10 |"));
+        assert!(md.contains("| **avert total** | 15 |  | 0 | 15 |"));
+        assert!(md.contains("| quiet | 10.0 | 0.004 % | 0.50 | 0.00 | 0.00 |"));
+        assert!(md.contains("| **quiet median** (of 2) |  | 0.004 % | 0.50 | 0.00 | 0.00 |"));
+        assert!(md.contains("| reader | 1,200 | 300 | 900,000 |\n| earlyoom | 1,800 | 200 | — |"));
+        assert!(md.contains("Reader VmRSS / earlyoom VmRSS: 0.7×."));
+        assert!(md.contains("| 1 | 4,000 | 10.000 | 400,000 | 0 |"));
+    }
+}

@@ -1,0 +1,204 @@
+//! bench-report end to end: the fixtures under `tests/fixtures/bench_report/` (an x86_64 guest
+//! with every id and both P1 readers, a partial arm64 guest with CRLF lines, misses and P1 lines
+//! from before `reader=`, a host file) become a Markdown and a JSON report with the expected
+//! figures; a malformed line fails with exit status 1, names FILE:LINE and writes nothing.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let p =
+            std::env::temp_dir().join(format!("bench-report-test-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Self(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/bench_report")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn bench_report(args: &[String]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bench-report"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn args(inputs: &[(&str, &str)], dir: &Path) -> Vec<String> {
+    let mut a = Vec::new();
+    for (label, file) in inputs {
+        a.push("--input".to_string());
+        a.push(format!("{label}={}", fixture(file)));
+    }
+    a.push("--md".to_string());
+    a.push(dir.join("BENCHMARKS.md").display().to_string());
+    a.push("--json".to_string());
+    a.push(dir.join("benchmarks.json").display().to_string());
+    a
+}
+
+#[test]
+fn fixtures_become_markdown_and_json() {
+    let dir = TempDir::new("ok");
+    let out = bench_report(&args(
+        &[
+            ("x86_64", "x86_64.txt"),
+            ("arm64", "arm64.txt"),
+            ("host", "host.txt"),
+        ],
+        &dir.0,
+    ));
+    assert!(out.status.success(), "{out:?}");
+    assert!(out.stderr.is_empty(), "{out:?}");
+
+    let md = std::fs::read_to_string(dir.0.join("BENCHMARKS.md")).unwrap();
+    assert!(md.starts_with("# rust_oom_guard benchmarks\n"));
+    assert!(md.contains("`make bench`") && md.contains("QEMU TCG"));
+    assert!(md.contains("| Measure | Target | x86_64 | arm64 | host | Verdict |"));
+    for want in [
+        // P1: nearest-rank p50 and p99 of each x86_64 reader's ten samples; the verdict judges
+        // the default reader alone (the rt one would meet the target), and arm64's lines
+        // without `reader=` are the default reader's.
+        "| default p50 40.0 µs, p99 1.5 ms (n = 10); \
+         --rt-priority 1: p50 12.0 µs, p99 90.0 µs (n = 10), 1 lost \
+         | default p50 30.0 µs, p99 900.0 µs (n = 5) | — \
+         | missed — x86_64: p99 1.5 ms, 1.5× the 1 ms target |",
+        "| normal (default, judged) | 10 | 40.0 | 80.0 | 1500.0 | 1500.0 | 10 | 0 |\n\
+         | rt (`--rt-priority 1`) | 10 | 12.0 | 16.0 | 90.0 | 90.0 | 10 | 1 |\n",
+        "Not measured: no P1 lines of the rt reader.",
+        // P2: arm64's late critical and its missing rates.
+        "| critical 8/8 (100 %) at 4 rates | critical 3/4 (75 %); worst 200 MiB/s: 1/2 (50 %) | — \
+         | missed — arm64: critical 1/2 (50 %) at 200 MiB/s: 1 run without a lead; \
+         rates 800 MiB/s, max not measured |",
+        "max 12.5 ms (critical at 200 MiB/s, median there 6.0 ms), 1.2× the 10 ms target",
+        // P4 is not in the arm64 file: not measured, never invented.
+        "| max 12.5 µs, mean 3.4 µs over 200 rounds | not measured | — \
+         | incomplete — arm64 not measured |",
+        "| avert 0 kills / 20 spikes; observe 20 kills / 20 spikes |",
+        "missed — arm64: quiet 3.00 wake-ups/s, 3.0× the 1/s target",
+        "| reader 1,236 KiB vs earlyoom 1,800 KiB VmRSS |",
+        "1 reader: 500,000 events/s; 8 readers: 250,000 events/s; lost 0",
+        // P9: the fresh run's 19 min include its 14 min of set-up; they are not added.
+        "| — | — | fresh 19.0 min (of which set-up 14.0 min), warm — \
+         | incomplete — host: warm time not measured |",
+        "| 19.0 min | 14.0 min | — |",
+        "Not measured: `",
+        "arm64.txt` has no P4 lines.",
+        "| **critical** (ours, judged) | 1/2 (50 %) | 60.0 | 60.0 | 1 run at or after the OOM |",
+        "- line 7: P2 rate=800 run=1: the hog was not OOM-killed",
+        "| arch | aarch64 |",
+    ] {
+        assert!(md.contains(want), "missing {want:?} in\n{md}");
+    }
+
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.0.join("benchmarks.json")).unwrap())
+            .unwrap();
+    assert!(json["generated_by"]
+        .as_str()
+        .unwrap()
+        .starts_with("bench-report"));
+    let x86 = &json["arches"]["x86_64"];
+    assert_eq!(x86["meta"]["date"], "2026-11-29");
+    assert_eq!(x86["P1"]["judged"], "normal");
+    assert_eq!(
+        x86["P1"]["normal"]["samples_ns"].as_array().unwrap().len(),
+        10
+    );
+    assert_eq!(x86["P1"]["normal"]["p50_us"], 40.0);
+    assert_eq!(x86["P1"]["normal"]["p99_us"], 1500.0);
+    assert_eq!(x86["P1"]["rt"]["samples_ns"][9], 90000);
+    assert_eq!(x86["P1"]["rt"]["p99_us"], 90.0);
+    assert_eq!(x86["P1"]["rt"]["lost"], 1);
+    assert_eq!(x86["P1"]["verdict"]["status"], "missed");
+    assert_eq!(x86["P2"]["runs"].as_array().unwrap().len(), 8);
+    assert_eq!(x86["P2"]["runs"][0]["critical"], 420.5);
+    assert_eq!(x86["P2"]["runs"][1]["psi_50ms"], Value::Null);
+    assert_eq!(x86["P4"]["total_rounds"], 200);
+    assert_eq!(x86["P4"]["max_ns"], 12500);
+    assert_eq!(x86["P4"]["mean_ns"], 3400.0);
+    assert_eq!(x86["P8"]["bursts"][1]["readers"], 8);
+    assert_eq!(x86["P8"]["bursts"][1]["events_per_s"], 250000.0);
+    assert_eq!(x86["done_line"], 32);
+    let arm = &json["arches"]["arm64"];
+    assert_eq!(arm["P4"], Value::Null);
+    assert_eq!(arm["P2"]["missing_rates"], serde_json::json!([800, "max"]));
+    assert_eq!(arm["P2"]["verdict"]["status"], "missed");
+    assert_eq!(arm["P1"]["normal"]["n"], 5);
+    assert_eq!(arm["P1"]["rt"], Value::Null);
+    assert_eq!(json["host"]["P9"]["fresh_test_s"], 1140.0);
+    assert_eq!(json["host"]["P9"]["fresh_setup_s"], 840.0);
+    assert!(json["host"]["P9"].get("fresh_total_s").is_none());
+    assert_eq!(json["host"]["P9"]["warm_test_s"], Value::Null);
+    assert_eq!(json["verdicts"]["P1"]["status"], "missed");
+    assert_eq!(json["verdicts"]["P4"]["status"], "incomplete");
+    assert_eq!(json["verdicts"]["P5"]["detail"], "arm64 not measured");
+
+    // Nothing but the two reports is left behind.
+    let mut names: Vec<String> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["BENCHMARKS.md", "benchmarks.json"]);
+}
+
+#[test]
+fn a_malformed_line_fails_with_its_file_and_line() {
+    let dir = TempDir::new("bad");
+    let out = bench_report(&args(
+        &[("x86_64", "x86_64.txt"), ("arm64", "malformed.txt")],
+        &dir.0,
+    ));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    let want = format!(
+        "bench-report: error: {}:4: P4: rounds=abc: expected a whole number or '-'\n",
+        fixture("malformed.txt")
+    );
+    assert_eq!(err, want);
+    assert_eq!(
+        std::fs::read_dir(&dir.0).unwrap().count(),
+        0,
+        "wrote a report"
+    );
+}
+
+#[test]
+fn a_missing_input_or_a_bad_label_fails() {
+    let dir = TempDir::new("missing");
+    let out = bench_report(&args(&[("x86_64", "no-such-file.txt")], &dir.0));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("reading ") && err.contains("no-such-file.txt"),
+        "{err}"
+    );
+
+    let out = bench_report(&args(
+        &[("x86_64", "x86_64.txt"), ("x86_64", "arm64.txt")],
+        &dir.0,
+    ));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("label 'x86_64' given twice"));
+
+    // Usage errors are clap's: exit status 2.
+    let out = bench_report(&["--input".to_string(), "x86_64=a.txt".to_string()]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
