@@ -75,17 +75,27 @@ impl Events {
 
     /// Appends an event and wakes the readers. Never allocates, never sleeps.
     pub(crate) fn emit(&self, time_ns: u64, flags: u32, payload: Payload) {
-        {
-            let mut inner = self.inner.lock();
-            let (_seq, slot) = inner.index.push();
-            if let Some(s) = inner.slots.get_mut(slot) {
-                *s = Slot {
-                    time_ns,
-                    flags,
-                    payload,
-                };
-            }
+        self.push(time_ns, flags, payload);
+        self.wake();
+    }
+
+    /// Adds an event without waking the readers: the OOM path queues its events this way and
+    /// wakes them once, after its decision, so that a reader (a real-time one preempts at once)
+    /// never runs in the middle of the callback.
+    pub(crate) fn push(&self, time_ns: u64, flags: u32, payload: Payload) {
+        let mut inner = self.inner.lock();
+        let (_seq, slot) = inner.index.push();
+        if let Some(s) = inner.slots.get_mut(slot) {
+            *s = Slot {
+                time_ns,
+                flags,
+                payload,
+            };
         }
+    }
+
+    /// Wakes every reader waiting for events.
+    pub(crate) fn wake(&self) {
         self.wait.notify_all();
     }
 

@@ -27,7 +27,8 @@ impl OomHandler for Guard {
         // zones says: the level is `min` now, reported before the OOM event, and before the
         // pool is released so that the monitor's next look (at the released memory) is what
         // brings the level back.
-        watermark::update_level(self, &s, ZoneState::BelowMin, start);
+        // The readers are woken once, after the decision (below).
+        watermark::update_level(self, &s, ZoneState::BelowMin, start, false);
 
         let mut pool_after = pool_before;
         let (action, released, averts_left) = if cfg.policy != POLICY_AVERT {
@@ -81,7 +82,7 @@ impl OomHandler for Guard {
         c.callback_total_ns.fetch_add(took, Relaxed);
         c.callback_max_ns.fetch_max(took, Relaxed);
 
-        self.events.emit(
+        self.events.push(
             start,
             s.flags,
             Payload::Oom(abi::Oom {
@@ -102,7 +103,7 @@ impl OomHandler for Guard {
             }),
         );
         if released > 0 {
-            self.events.emit(
+            self.events.push(
                 start,
                 0,
                 Payload::Pool(abi::Pool {
@@ -114,6 +115,7 @@ impl OomHandler for Guard {
                 }),
             );
         }
+        self.events.wake();
         released as u64
     }
 }

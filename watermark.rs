@@ -118,8 +118,9 @@ pub(crate) fn sample() -> Sample {
 }
 
 /// Feeds `worst` to the level state machine; on a change, updates the counters and emits a
-/// `PRESSURE` event with the zones of `s`. Never allocates or sleeps.
-pub(crate) fn update_level(g: &Guard, s: &Sample, worst: ZoneState, now: u64) {
+/// `PRESSURE` event with the zones of `s`, waking the readers only if `wake` (the OOM path wakes
+/// them itself, once). Never allocates or sleeps.
+pub(crate) fn update_level(g: &Guard, s: &Sample, worst: ZoneState, now: u64, wake: bool) {
     let change = {
         let mut m = g.monitor.lock();
         // Any look below the high watermarks (the OOM path's included) restarts the time the
@@ -134,7 +135,7 @@ pub(crate) fn update_level(g: &Guard, s: &Sample, worst: ZoneState, now: u64) {
     };
     g.counters.level.store(new as u64, Relaxed);
     g.counters.level_changes.fetch_add(1, Relaxed);
-    g.events.emit(
+    g.events.push(
         now,
         s.flags,
         Payload::Pressure(abi::Pressure {
@@ -152,6 +153,9 @@ pub(crate) fn update_level(g: &Guard, s: &Sample, worst: ZoneState, now: u64) {
             tte_ms: g.counters.tte_ms.load(Relaxed),
         }),
     );
+    if wake {
+        g.events.wake();
+    }
 }
 
 /// Feeds a sample to the rate estimate and the headroom levels; on a level change, emits a
@@ -341,7 +345,7 @@ impl Tick for Guard {
 
         // The rate and the time to exhaustion first, so the pressure event carries them.
         let adaptive = update_headroom(self, &cfg, &s, now);
-        update_level(self, &s, s.worst, now);
+        update_level(self, &s, s.worst, now, true);
         let reclaim = update_reclaim(self, &cfg, &s, now);
 
         // OOM kills the pool did not avert.
