@@ -166,9 +166,29 @@ pub fn progress_line(time_ns: u64, bytes: u64) -> String {
     format!("time_ns={time_ns} kib={} mib={}", bytes / KIB, bytes / MIB)
 }
 
+/// The `MemAvailable:` value of a `/proc/meminfo` text, in KiB.
+pub fn mem_available_kib(meminfo: &str) -> Option<u64> {
+    meminfo.lines().find_map(|l| {
+        l.strip_prefix("MemAvailable:")?
+            .trim()
+            .strip_suffix("kB")?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mem_available_from_meminfo() {
+        let m = "MemTotal:         247964 kB\nMemFree:          219668 kB\nMemAvailable:     216716 kB\n";
+        assert_eq!(mem_available_kib(m), Some(216_716));
+        assert_eq!(mem_available_kib("MemFree: 1 kB\n"), None);
+        assert_eq!(mem_available_kib("MemAvailable: x kB\n"), None);
+    }
 
     #[test]
     fn rates_in_mib_per_second() {

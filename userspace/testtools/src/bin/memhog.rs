@@ -18,6 +18,10 @@
 //!   MiB touched>`. The clock is the one of the module's `time_ns`, so a test can set events
 //!   against how much the hog had allocated when. Each line is written with one `write()`, so a
 //!   killed hog leaves whole lines.
+//! - `MEMHOG_AVAIL=1` (with `MEMHOG_PROGRESS_LOG`): each log line also carries
+//!   `avail_kib=<MemAvailable>`, read from `/proc/meminfo` right after the chunk was touched: the
+//!   kernel's own count of available memory, which the module's headroom levels compare. Costs
+//!   a read of `/proc/meminfo` per chunk, so the hog's fastest rate is lower with it.
 //! - `MEMHOG_RATE=<MiB/s>` (decimals allowed, e.g. `8` or `0.5`; 0 or unset: as fast as
 //!   possible): allocates and touches CHUNK-sized steps on a fixed `CLOCK_MONOTONIC` schedule,
 //!   the step that reaches N bytes not before start + N / rate, sleeping (never spinning) in
@@ -28,7 +32,8 @@
 //!   of it before exiting (a memory test: exit 3 and the first bad offset if any byte changed).
 
 use oom_guard_testtools::{
-    due_at, monotonic_ns, next_due, parse_rate_mib, parse_size, progress_line, KIB, MIB,
+    due_at, mem_available_kib, monotonic_ns, next_due, parse_rate_mib, parse_size, progress_line,
+    KIB, MIB,
 };
 use std::io::Write;
 use std::process::ExitCode;
@@ -40,7 +45,7 @@ const DEFAULT_CHUNK: u64 = MIB;
 fn usage() -> ExitCode {
     eprintln!(
         "usage: memhog SIZE [RATE_PER_SEC] [HOLD_SECONDS] [CHUNK]   (sizes like 64M; rate 0 = unlimited; chunk default 1M)\n\
-         environment: MEMHOG_RATE=<MiB/s> MEMHOG_PROGRESS=FILE MEMHOG_PROGRESS_LOG=FILE MEMHOG_PATTERN=1"
+         environment: MEMHOG_RATE=<MiB/s> MEMHOG_PROGRESS=FILE MEMHOG_PROGRESS_LOG=FILE MEMHOG_AVAIL=1 MEMHOG_PATTERN=1"
     );
     ExitCode::from(2)
 }
@@ -147,10 +152,28 @@ fn main() -> ExitCode {
     let pattern = std::env::var_os("MEMHOG_PATTERN").is_some_and(|v| v == "1");
     let start = Instant::now();
     let start_ns = monotonic_ns();
+    let mut meminfo = std::env::var_os("MEMHOG_AVAIL")
+        .is_some_and(|v| v == "1")
+        .then(|| std::fs::File::open("/proc/meminfo").ok())
+        .flatten();
+    let mut text = String::with_capacity(4096);
     let mut log_line = |done: u64| {
         if let Some(f) = log.as_mut() {
             // One write per line: a hog killed in between leaves whole lines.
-            let line = progress_line(monotonic_ns(), done) + "\n";
+            let mut line = progress_line(monotonic_ns(), done);
+            if let Some(m) = meminfo.as_mut() {
+                use std::io::{Read, Seek};
+                text.clear();
+                let avail = m
+                    .seek(std::io::SeekFrom::Start(0))
+                    .and_then(|_| m.read_to_string(&mut text))
+                    .ok()
+                    .and_then(|_| mem_available_kib(&text));
+                if let Some(a) = avail {
+                    line += &format!(" avail_kib={a}");
+                }
+            }
+            line += "\n";
             let _ = f.write_all(line.as_bytes());
         }
     };
