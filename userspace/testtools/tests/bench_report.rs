@@ -1,7 +1,8 @@
 //! bench-report end to end: the fixtures under `tests/fixtures/bench_report/` (an x86_64 guest
-//! with every id and both P1 readers, a partial arm64 guest with CRLF lines, misses and P1 lines
-//! from before `reader=`, a host file) become a Markdown and a JSON report with the expected
-//! figures; a malformed line fails with exit status 1, names FILE:LINE and writes nothing.
+//! with every id, both P1 readers and kernel-count P3 delays, a partial arm64 guest with CRLF
+//! lines, misses and P1 and P2 lines from before `reader=` and `*_kdelay`, a host file) become a
+//! Markdown and a JSON report with the expected figures; a malformed line fails with exit status
+//! 1, names FILE:LINE and writes nothing.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -86,7 +87,16 @@ fn fixtures_become_markdown_and_json() {
         "| critical 8/8 (100 %) at 4 rates | critical 3/4 (75 %); worst 200 MiB/s: 1/2 (50 %) | — \
          | missed — arm64: critical 1/2 (50 %) at 200 MiB/s: 1 run without a lead; \
          rates 800 MiB/s, max not measured |",
-        "max 12.5 ms (critical at 200 MiB/s, median there 6.0 ms), 1.2× the 10 ms target",
+        // P3: x86_64 has kernel-count delays (`*_kdelay`) and is judged on them; arm64's lines
+        // predate them and are judged on the hog accounting.
+        "| kernel max 3.4 ms, medians ≤ 2.8 ms (judged); hog max 9.6 ms, medians ≤ 9.0 ms \
+         | hog max 12.5 ms, medians ≤ 6.0 ms (judged); kernel — | — \
+         | missed — x86_64: met, judged on the kernel count; arm64: judged on the hog \
+         accounting: max 12.5 ms (critical at 200 MiB/s, median there 6.0 ms), 1.2× the 10 ms \
+         target; rates 800 MiB/s, max not measured |",
+        "| 50 | low | 2 | 1.0 | 1.2 | 1 | 0.9 | 0.9 |",
+        "|  | critical | 2 | 9.0 | 9.6 | 2 | 2.8 | 3.4 |\n\nJudged on the kernel count.\n",
+        "|  | critical | 2 | 6.0 | 12.5 | 0 | — | — |\n\nJudged on the hog accounting.\n",
         // P4 is not in the arm64 file: not measured, never invented.
         "| max 12.5 µs, mean 3.4 µs over 200 rounds | not measured | — \
          | incomplete — arm64 not measured |",
@@ -130,6 +140,16 @@ fn fixtures_become_markdown_and_json() {
     assert_eq!(x86["P2"]["runs"].as_array().unwrap().len(), 8);
     assert_eq!(x86["P2"]["runs"][0]["critical"], 420.5);
     assert_eq!(x86["P2"]["runs"][1]["psi_50ms"], Value::Null);
+    assert_eq!(x86["P2"]["runs"][0]["critical_kdelay"], 1.4);
+    assert_eq!(x86["P2"]["runs"][1]["critical_kdelay"], Value::Null);
+    assert_eq!(x86["P3"]["judged"], "kernel_count");
+    assert_eq!(
+        x86["P3"]["summary"][3]["kernel_levels"]["critical"],
+        serde_json::json!({"n": 2, "median_ms": 2.8, "max_ms": 3.4})
+    );
+    assert_eq!(x86["P3"]["summary"][3]["levels"]["critical"]["max_ms"], 9.6);
+    assert_eq!(x86["P3"]["verdict"]["detail"], "judged on the kernel count");
+    assert_eq!(json["arches"]["arm64"]["P3"]["judged"], "hog_accounting");
     assert_eq!(x86["P4"]["total_rounds"], 200);
     assert_eq!(x86["P4"]["max_ns"], 12500);
     assert_eq!(x86["P4"]["mean_ns"], 3400.0);

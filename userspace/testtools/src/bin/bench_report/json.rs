@@ -6,8 +6,8 @@
 //! when the input has no line for it. Absent values (`-` in the input) are `null`.
 
 use crate::analyze::{
-    overall, Analysis, P1Reader, P1Summary, P2Summary, P3Summary, P4Summary, P5Summary, P6Summary,
-    P7Summary, P8Summary, P9Summary, Summary, Verdict,
+    overall, Analysis, DelayStats, P1Reader, P1Summary, P2Summary, P3Summary, P4Summary, P5Summary,
+    P6Summary, P7Summary, P8Summary, P9Summary, Summary, Verdict,
 };
 use crate::parse::{Id, Level, Rate, Reader, Signal};
 use crate::text::{id_text, GENERATED_BY};
@@ -201,6 +201,9 @@ fn p2(s: &P2Summary) -> Value {
             for l in Level::ALL {
                 m.insert(l.delay_key().to_string(), json!(r.delay(l)));
             }
+            for l in Level::ALL {
+                m.insert(l.kdelay_key().to_string(), json!(r.kdelay(l)));
+            }
             Value::Object(m)
         })
         .collect();
@@ -244,23 +247,31 @@ fn p2(s: &P2Summary) -> Value {
 }
 
 fn p3(s: &P3Summary) -> Value {
+    let levels = |stats: &[DelayStats]| -> Map<String, Value> {
+        stats
+            .iter()
+            .map(|l| {
+                let v = json!({"n": l.n, "median_ms": l.median_ms, "max_ms": l.max_ms});
+                (l.level.name().to_string(), v)
+            })
+            .collect()
+    };
     let summary: Vec<Value> = s
         .rates
         .iter()
         .map(|r| {
-            let levels: Map<String, Value> = r
-                .levels
-                .iter()
-                .map(|l| {
-                    let v = json!({"n": l.n, "median_ms": l.median_ms, "max_ms": l.max_ms});
-                    (l.level.name().to_string(), v)
-                })
-                .collect();
-            json!({"rate": rate(r.rate), "runs": r.runs, "levels": levels})
+            json!({
+                "rate": rate(r.rate),
+                "runs": r.runs,
+                "levels": levels(&r.levels),
+                "kernel_levels": levels(&r.kernel_levels),
+            })
         })
         .collect();
     json!({
-        "source": "the *_delay fields of P2.runs",
+        "source": "levels: the *_delay fields of P2.runs (hog accounting); kernel_levels: the \
+                   *_kdelay fields (kernel count, null when the line had none)",
+        "judged": s.judged.key(),
         "summary": summary,
         "missing_rates": s.missing_rates.iter().map(|&r| rate(r)).collect::<Vec<Value>>(),
     })
@@ -416,7 +427,7 @@ mod tests {
             "x86_64",
             "bench: meta arch=x86_64\nbench: P1 lat_ns=12000,2000000\nbench: P1 done events=2 lost=0\n\
              bench: P2 rate=max run=1 reached_mibs=- low=900 medium=500 critical=120 reclaim=-3 \
-             earlyoom=80 earlyoom_sig=KILL psi_1ms=- psi_50ms=40 low_delay=1.5 medium_delay=- critical_delay=2\n\
+             earlyoom=80 earlyoom_sig=KILL psi_1ms=- psi_50ms=40 low_delay=1.5 medium_delay=- critical_delay=2 low_kdelay=0.5\n\
              bench: note x\nbench: done\n",
         );
         let host = input(
@@ -451,6 +462,8 @@ mod tests {
         assert_eq!(run["psi_1ms"], Value::Null);
         assert_eq!(run["earlyoom_sig"], json!("KILL"));
         assert_eq!(run["medium_delay"], Value::Null);
+        assert_eq!(run["low_kdelay"], json!(0.5));
+        assert_eq!(run["critical_kdelay"], Value::Null);
         assert_eq!(run["line"], json!(4));
         let sum = &a["P2"]["summary"][0];
         assert_eq!(sum["signals"]["critical"]["coverage_pct"], json!(100.0));
@@ -460,6 +473,15 @@ mod tests {
         assert_eq!(
             a["P3"]["summary"][0]["levels"]["critical"]["max_ms"],
             json!(2.0)
+        );
+        assert_eq!(a["P3"]["judged"], json!("kernel_count"));
+        assert_eq!(
+            a["P3"]["summary"][0]["kernel_levels"]["low"],
+            json!({"n": 1, "median_ms": 0.5, "max_ms": 0.5})
+        );
+        assert_eq!(
+            a["P3"]["summary"][0]["kernel_levels"]["critical"]["n"],
+            json!(0)
         );
         assert_eq!(a["P4"], Value::Null);
         assert_eq!(a["P9"], Value::Null);

@@ -107,10 +107,11 @@ fn result_cell(a: &Analysis, id: Id) -> String {
     }
 }
 
-/// `met`, or the status with its explanation: `missed — arm64: p99 1.8 ms, 1.8× the 1 ms target`.
+/// The status with its explanation, if any: `missed — arm64: p99 1.8 ms, 1.8× the 1 ms target`,
+/// `met`, `met — judged on the kernel count`.
 pub fn verdict_text(v: &Verdict) -> String {
     match (&v.status, &v.detail) {
-        (Status::Met, _) | (_, None) => v.status.as_str().to_string(),
+        (_, None) => v.status.as_str().to_string(),
         (s, Some(d)) => format!("{} — {d}", s.as_str()),
     }
 }
@@ -292,25 +293,38 @@ fn missing_rates(out: &mut String, missing: &[crate::parse::Rate]) {
 fn p3(out: &mut String, s: &P3Summary) {
     let mut rows = Vec::new();
     for r in &s.rates {
-        for (i, l) in r.levels.iter().enumerate() {
+        for (i, (h, k)) in r.levels.iter().zip(&r.kernel_levels).enumerate() {
             rows.push(vec![
                 if i == 0 {
                     r.rate.to_string()
                 } else {
                     String::new()
                 },
-                l.level.name().to_string(),
-                l.n.to_string(),
-                n_ms(l.median_ms),
-                n_ms(l.max_ms),
+                h.level.name().to_string(),
+                h.n.to_string(),
+                n_ms(h.median_ms),
+                n_ms(h.max_ms),
+                k.n.to_string(),
+                n_ms(k.median_ms),
+                n_ms(k.max_ms),
             ]);
         }
     }
     table(
         out,
-        &["Rate (MiB/s)", "Level", "n", "Median (ms)", "Max (ms)"],
+        &[
+            "Rate (MiB/s)",
+            "Level",
+            "Hog accounting: n",
+            "Hog median (ms)",
+            "Hog max (ms)",
+            "Kernel count: n",
+            "Kernel median (ms)",
+            "Kernel max (ms)",
+        ],
         &rows,
     );
+    out.push_str(&format!("Judged on the {}.\n\n", s.judged.name()));
     missing_rates(out, &s.missing_rates);
 }
 
@@ -523,7 +537,12 @@ mod tests {
         assert_eq!(verdict_text(&v), "missed — p99 1.8 ms");
         let v = Verdict {
             status: Status::Met,
-            detail: Some("ignored".to_string()),
+            detail: Some("judged on the kernel count".to_string()),
+        };
+        assert_eq!(verdict_text(&v), "met — judged on the kernel count");
+        let v = Verdict {
+            status: Status::Met,
+            detail: None,
         };
         assert_eq!(verdict_text(&v), "met");
     }
@@ -631,7 +650,11 @@ mod tests {
                  low_delay=1.5 medium_delay=- critical_delay=2\n"
             )
         };
-        let a = input("x86_64", &(line("50", 1) + &line("50", 2)));
+        let k = line("50", 2).replace(
+            '\n',
+            " low_kdelay=0.6 medium_kdelay=- critical_kdelay=1.1\n",
+        );
+        let a = input("x86_64", &(line("50", 1) + &k));
         let md = render(&[a]);
         assert!(md.contains("| 50 | 2 | 48.5 | low (ours) | 2/2 (100 %) | 900.0 | 900.0 |  |"));
         assert!(md
@@ -644,7 +667,18 @@ mod tests {
         ));
         assert!(md.contains("|  |  |  | PSI 1 ms | 0/2 (0 %) | — | — | 2 runs never |"));
         assert!(md.contains("Not measured: 200 MiB/s, 800 MiB/s, max.\n"));
-        assert!(md.contains("| 50 | low | 2 | 1.5 | 1.5 |\n|  | medium | 0 | — | — |\n"));
+        assert!(md.contains(
+            "| Rate (MiB/s) | Level | Hog accounting: n | Hog median (ms) | Hog max (ms) \
+             | Kernel count: n | Kernel median (ms) | Kernel max (ms) |\n"
+        ));
+        assert!(md.contains(
+            "| 50 | low | 2 | 1.5 | 1.5 | 1 | 0.6 | 0.6 |\n\
+             |  | medium | 0 | — | — | 0 | — | — |\n\
+             |  | critical | 2 | 2.0 | 2.0 | 1 | 1.1 | 1.1 |\n\nJudged on the kernel count.\n"
+        ));
+        assert!(md.contains(
+            "| kernel max 1.1 ms, medians ≤ 1.1 ms (judged); hog max 2.0 ms, medians ≤ 2.0 ms |"
+        ));
         assert!(md.contains(
             "Verdict: incomplete — x86_64: rates 200 MiB/s, 800 MiB/s, max not measured."
         ));

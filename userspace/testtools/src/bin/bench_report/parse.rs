@@ -173,12 +173,22 @@ impl Level {
         }
     }
 
-    /// The P2 key that carries the level's detection delay.
+    /// The P2 key that carries the level's detection delay by the hog's accounting.
     pub fn delay_key(self) -> &'static str {
         match self {
             Level::Low => "low_delay",
             Level::Medium => "medium_delay",
             Level::Critical => "critical_delay",
+        }
+    }
+
+    /// The optional P2 key that carries the level's detection delay by the kernel's own count
+    /// (MemAvailable as the hog read it).
+    pub fn kdelay_key(self) -> &'static str {
+        match self {
+            Level::Low => "low_kdelay",
+            Level::Medium => "medium_kdelay",
+            Level::Critical => "critical_kdelay",
         }
     }
 }
@@ -210,8 +220,11 @@ pub struct P2Run {
     /// Lead in ms per signal, in `Signal::ALL` order.
     pub leads: [Option<f64>; 7],
     pub earlyoom_sig: Option<KillSig>,
-    /// Detection delay in ms per level, in `Level::ALL` order.
+    /// Detection delay in ms per level by the hog's accounting, in `Level::ALL` order.
     pub delays: [Option<f64>; 3],
+    /// Detection delay in ms per level by the kernel's count (the optional `*_kdelay` keys), in
+    /// `Level::ALL` order.
+    pub kdelays: [Option<f64>; 3],
 }
 
 impl P2Run {
@@ -223,6 +236,11 @@ impl P2Run {
     /// The level's detection delay in ms, if known.
     pub fn delay(&self, l: Level) -> Option<f64> {
         self.delays.get(l as usize).copied().flatten()
+    }
+
+    /// The level's detection delay in ms by the kernel's count, if known.
+    pub fn kdelay(&self, l: Level) -> Option<f64> {
+        self.kdelays.get(l as usize).copied().flatten()
     }
 }
 
@@ -476,6 +494,8 @@ const P2_KEYS: &[&str] = &[
     "medium_delay",
     "critical_delay",
 ];
+/// Absent: no kernel-count measure of the detection delay (inputs from before there was one).
+const P2_OPTIONAL: &[&str] = &["low_kdelay", "medium_kdelay", "critical_kdelay"];
 const P4_KEYS: &[&str] = &["storm", "rounds", "max_ns", "avg_ns"];
 const P4_OPTIONAL: &[&str] = &["averts", "kills"];
 const P5_KEYS: &[&str] = &["mode", "spikes", "kills", "averts"];
@@ -571,7 +591,7 @@ fn parse_line(rest: &str, line: usize, data: &mut BenchData) -> Result<(), Strin
             Ok(())
         }
         "P2" => {
-            let run = parse_p2(Fields::new("P2", P2_KEYS, &[], tokens)?, line)?;
+            let run = parse_p2(Fields::new("P2", P2_KEYS, P2_OPTIONAL, tokens)?, line)?;
             if let Some(prev) = data
                 .p2
                 .iter()
@@ -587,7 +607,7 @@ fn parse_line(rest: &str, line: usize, data: &mut BenchData) -> Result<(), Strin
         }
         "P3" => Err(
             "P3 has no lines of its own: its figures come from the P2 lines' low_delay, \
-             medium_delay and critical_delay"
+             medium_delay and critical_delay (and the optional *_kdelay)"
                 .to_string(),
         ),
         "P4" => {
@@ -729,6 +749,10 @@ fn parse_p2(mut f: Fields<'_>, line: usize) -> Result<P2Run, String> {
     for (slot, l) in delays.iter_mut().zip(Level::ALL) {
         *slot = f.opt_f64(l.delay_key())?;
     }
+    let mut kdelays = [None; 3];
+    for (slot, l) in kdelays.iter_mut().zip(Level::ALL) {
+        *slot = f.optional_f64(l.kdelay_key())?;
+    }
     Ok(P2Run {
         line,
         rate,
@@ -737,6 +761,7 @@ fn parse_p2(mut f: Fields<'_>, line: usize) -> Result<P2Run, String> {
         leads,
         earlyoom_sig,
         delays,
+        kdelays,
     })
 }
 
@@ -802,6 +827,14 @@ impl<'a> Fields<'a> {
         match self.get(key) {
             None => Ok(None),
             Some(_) => self.opt_u64(key),
+        }
+    }
+
+    /// An optional key: absent and `-` are both `None`.
+    fn optional_f64(&mut self, key: &str) -> Result<Option<f64>, String> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(_) => self.opt_f64(key),
         }
     }
 
@@ -941,7 +974,27 @@ mod tests {
         assert_eq!(r.earlyoom_sig, Some(KillSig::Term));
         assert_eq!(r.delay(Level::Medium), Some(-0.5));
         assert_eq!(r.delay(Level::Critical), None);
+        // The kernel-count delays are optional: absent and `-` are both unknown.
+        assert_eq!(r.kdelays, [None; 3]);
         assert!(d.has(Id::P3));
+        let k = parse(&format!("{P2_LINE} low_kdelay=0.4 critical_kdelay=-")).unwrap();
+        assert_eq!(k.p2[0].kdelay(Level::Low), Some(0.4));
+        assert_eq!(k.p2[0].kdelay(Level::Medium), None);
+        assert_eq!(k.p2[0].kdelay(Level::Critical), None);
+        assert_eq!(k.p2[0].delay(Level::Low), Some(1.5));
+        let e = err(&format!("{P2_LINE} medium_kdelay=x"));
+        assert!(
+            e.msg.contains("medium_kdelay=x: expected a number or '-'"),
+            "{e}"
+        );
+        let e = err(&format!("{P2_LINE} low_kdelay=1 low_kdelay=2"));
+        assert!(e.msg.contains("low_kdelay= given twice"), "{e}");
+        let e = err(&format!("{P2_LINE} high_kdelay=1"));
+        assert!(
+            e.msg
+                .contains("optional low_kdelay, medium_kdelay, critical_kdelay"),
+            "{e}"
+        );
         let max = parse(&P2_LINE.replace("rate=50", "rate=max")).unwrap();
         assert_eq!(max.p2[0].rate, Rate::Max);
         assert!(Rate::MibS(800) < Rate::Max && Rate::MibS(50) < Rate::MibS(200));

@@ -99,16 +99,26 @@ const P3: IdText = IdText {
     measure: "Level detection delay",
     target: "≤ 10 ms at every rate (judged on the max)",
     method: "\
-From the same runs as P2, for the first event of each of our levels: the event's own record \
-says how far available memory already was below the level's threshold (threshold − \
-available, in pages). The hog's own progress log (the KiB it had touched, over \
-CLOCK_MONOTONIC time) says when the hog had taken that many pages fewer than at the event: \
-that is when available memory crossed the threshold. The delay is the event's time minus \
-that moment, in ms; an event that found available memory not yet below the threshold counts \
-as 0. Noise: the per-CPU page lists (free pages the kernel does not count as free, several \
-MiB here) make the kernel's count move in batches, so a single value can be off by a few ms \
-either way, and a delay can come out negative. n counts the runs where the delay is known. \
-The verdict judges the max over every rate and level; the median is given beside it.",
+From the same runs as P2, for the first event of each of our levels, by two measures of the \
+moment available memory crossed the level's threshold; the delay is the event's time minus \
+that moment, in ms. (1) Hog accounting (`*_delay`): the event's own record says how far \
+available memory already was below the threshold (threshold − available, in pages); the \
+hog's progress log (the KiB it had touched, over CLOCK_MONOTONIC time) says when the hog had \
+taken that many pages fewer than at the event, and that is taken as the crossing. An event \
+that found available memory not yet below the threshold counts as 0. Its weakness: the \
+kernel counts free pages in per-CPU batches (the per-CPU page lists hold free pages the count \
+leaves out), so available memory falls in steps of up to a few MiB; an event can only come \
+after the step that crossed the threshold, and that step's size divided by the hog's rate \
+shows up as delay, larger in ms at slow rates; a single value can also be off by a few ms \
+either way, and come out negative. (2) Kernel count (`*_kdelay`, when the lines have it): \
+the hog reads MemAvailable from /proc/meminfo (the same si_mem_available() the module \
+compares) after every 64 KiB step it touches and writes it into its progress log; the \
+crossing is the moment that count first fell below the threshold, interpolated between the \
+two log lines around it, so it is the kernel's own, within one step of the hog (about 1.3 ms \
+at 50 MiB/s). Reading /proc/meminfo slows the hog's fastest rate. n counts the runs where a \
+delay is known. The verdict judges the max over every rate and level of the kernel count when \
+an input has any kernel-count value, else of the hog accounting, and says which; the medians \
+are given beside it.",
 };
 
 const P4: IdText = IdText {
