@@ -7,11 +7,12 @@
 # and the estimate against the time that remained.
 . /guard/lib.sh
 load policy=0 pool_kib=0 ring_size=4096
-# The allocator's last direct-reclaim attempts after free memory reaches the floor take a few
-# ms here, tens of ms on the KASAN debug kernel: the slack for the last event's estimate.
+# The allocator's last direct-reclaim attempts after free memory reaches the floor usually take
+# a few ms here, but up to about 40 ms (arm64, a clean-clone CI run: 6 ms estimated, 37.6 ms
+# remained), tens of ms more on the KASAN debug kernel: the slack for the last event's estimate.
 # On the debug kernel KASAN makes the hog's rate uneven: the estimates are printed, not judged
 # (strict=0); the critical event must still come before the OOM.
-slack=25 strict=1
+slack=50 strict=1
 grep -q 'guard.debug=1' /proc/cmdline && slack=100 strict=0
 for rate in 50 200 800 0; do
 	# Start from plenty of headroom, as a quiet system would be.
