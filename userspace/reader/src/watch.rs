@@ -6,6 +6,10 @@
 //! kept back and delivered in order instead, up to a bound). The loop waits in `poll()` on the
 //! source and on an optional stop descriptor (the read end of a signal self-pipe), so a signal
 //! ends it cleanly even while a read would block.
+//!
+//! A stop does not drop what the module has already queued: the loop then reads on without
+//! waiting, until the source has nothing more or [`DRAIN_MS`] have passed, and waits for a full
+//! queue instead of dropping.
 
 use crate::decode::{DecodeError, Item, Record, StreamDecoder};
 use crate::device::READ_BUFFER;
@@ -34,6 +38,9 @@ pub const DEFAULT_QUEUE: usize = 256;
 const MAX_HELD: usize = 1024;
 /// How often held-back messages are retried while the source is quiet.
 const RETRY_MS: i32 = 100;
+/// After a stop, how long the loop goes on reading what the source already has (the module's
+/// ring holds at most a few thousand records: milliseconds of work).
+pub const DRAIN_MS: u64 = 1000;
 
 /// What the watch loop is asked to do.
 #[derive(Clone, Debug)]
@@ -392,6 +399,35 @@ impl Output {
         }
     }
 
+    /// Queues a record, waiting while the queue is full until `deadline`; then as [`send`]
+    /// (dropped and counted).
+    ///
+    /// [`send`]: Output::send
+    fn send_by(&mut self, rec: Record, deadline: Instant) -> Result<(), Closed> {
+        let mut msg = Msg::Record(rec);
+        loop {
+            self.flush_held()?;
+            if self.held.is_empty() {
+                let Some(tx) = &self.tx else {
+                    return Err(Closed);
+                };
+                match tx.try_send(msg) {
+                    Ok(()) => return Ok(()),
+                    Err(TrySendError::Full(m)) => msg = m,
+                    Err(TrySendError::Disconnected(_)) => return Err(Closed),
+                }
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        match msg {
+            Msg::Record(rec) => self.send(rec),
+            Msg::Dropped(_) => Ok(()),
+        }
+    }
+
     /// Delivers what is held back (blocking), closes the queue and waits for the sink thread
     /// to write everything; returns its result.
     fn finish(&mut self) -> io::Result<()> {
@@ -587,23 +623,37 @@ fn read_loop<R: Read + AsFd>(
     let mut dec = StreamDecoder::new();
     let mut buf = vec![0u8; READ_BUFFER];
     let mut records = 0u64;
+    // Set by a stop: read on, without waiting, until then.
+    let mut drain_until: Option<Instant> = None;
     loop {
         if opts.count.is_some_and(|c| records >= c) {
             return Ok(End::Count);
         }
-        let timeout = if out.held.is_empty() { -1 } else { RETRY_MS };
+        let (timeout, stop) = match drain_until {
+            Some(_) => (0, None),
+            None if out.held.is_empty() => (-1, stop),
+            None => (RETRY_MS, stop),
+        };
         let ready = wait_any(
             Some(src.as_fd()),
             [stop, Some(out.sink_done.as_fd())],
             timeout,
         );
         match ready.map_err(read_err)? {
-            (_, Some(0)) => return Ok(End::Stopped),
+            (_, Some(0)) => {
+                drain_until = Some(Instant::now() + Duration::from_millis(DRAIN_MS));
+                continue;
+            }
             // The sink thread ended: its result says why.
             (_, Some(_)) => return Err(None),
+            // Drained: the source has nothing more.
+            (false, None) if drain_until.is_some() => return Ok(End::Stopped),
             (false, None) => {
                 out.flush_held().map_err(|Closed| None)?;
                 continue;
+            }
+            (true, None) if drain_until.is_some_and(|d| Instant::now() >= d) => {
+                return Ok(End::Stopped)
             }
             (true, None) => {}
         }
@@ -639,7 +689,11 @@ fn read_loop<R: Read + AsFd>(
                     if let Some(h) = hooks.as_deref_mut() {
                         h.offer(&rec, Instant::now());
                     }
-                    out.send(rec).map_err(|Closed| None)?;
+                    match drain_until {
+                        Some(d) => out.send_by(rec, d),
+                        None => out.send(rec),
+                    }
+                    .map_err(|Closed| None)?;
                     if opts.count.is_some_and(|c| records >= c) {
                         return Ok(End::Count);
                     }
@@ -905,6 +959,68 @@ mod tests {
             })
             .collect();
         assert_eq!(sink.lines(), want);
+    }
+
+    /// Watches a source that already holds `records` POOL records, with the stop already
+    /// signalled, through a queue of `queue` and a sink blocked for `blocked_ms`. The writer
+    /// stays open, so only the source running dry (or the drain's bound) ends the watch.
+    fn watch_stopped(records: u64, queue: usize, blocked_ms: u64) -> (WatchReport, Collect) {
+        let (mut writer, mut reader) = UnixStream::pair().unwrap();
+        let pool = samples()[2];
+        for seq in 0..records {
+            writer.write_all(&encoded(seq, &pool)).unwrap();
+        }
+        let (stop_w, stop_r) = UnixStream::pair().unwrap();
+        (&stop_w).write_all(b"x").unwrap();
+        let sink = Collect::blocked();
+        let release = sink.clone();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(blocked_ms));
+            release.release();
+        });
+        let (warn, log) = warnings();
+        let opts = WatchOptions {
+            queue_size: queue,
+            ..options()
+        };
+        let r = watch(
+            &mut reader,
+            Path::new("device"),
+            Some(stop_r.as_fd()),
+            Box::new(sink.clone()),
+            opts,
+            warn,
+        );
+        t.join().unwrap();
+        drop(writer);
+        if r.counters.dropped == 0 {
+            assert!(log.lock().unwrap().is_empty());
+        }
+        (r, sink)
+    }
+
+    #[test]
+    fn a_stop_delivers_what_the_source_already_has() {
+        // The sink is slower than a queue of 2 while the records come in.
+        let start = Instant::now();
+        let (r, sink) = watch_stopped(40, 2, 100);
+        assert_eq!(r.result.unwrap(), End::Stopped);
+        assert_eq!(sink.lines().len(), 40);
+        assert_eq!(r.counters.dropped, 0);
+        assert!(
+            start.elapsed() < Duration::from_millis(DRAIN_MS),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_drain_is_bounded_by_a_stuck_sink() {
+        // The sink is released only after the drain gave up: the rest is dropped and counted.
+        let (r, sink) = watch_stopped(10, 1, DRAIN_MS + 300);
+        assert_eq!(r.result.unwrap(), End::Stopped);
+        assert!(r.counters.dropped > 0);
+        assert_eq!(sink.lines().len() as u64 + r.counters.dropped, 10);
     }
 
     #[test]
