@@ -23,6 +23,10 @@ free_kib() {
 	pcp=$(awk '$1 == "count:" { s += $2 } END { print s + 0 }' /proc/zoneinfo)
 	echo $(($(meminfo MemFree) + pcp * $(getconf PAGESIZE 2>/dev/null || echo 4096) / 1024))
 }
+# Whether this is the KASAN + lockdep debug kernel (everything there runs several times slower).
+debug_kernel() {
+	grep -q 'guard.debug=1' /proc/cmdline
+}
 module_loaded() {
 	[ -d /sys/module/rust_oom_guard ]
 }

@@ -3,12 +3,14 @@
 #
 # Each test is a POSIX sh script: exit 0 = pass, 4 = skip (kselftest's
 # KSFT_SKIP, the last output line is the reason), anything else = fail; it
-# times out after GUARD_TEST_TIMEOUT seconds. Its output becomes KTAP
+# times out after GUARD_TEST_TIMEOUT seconds (300, or 600 on the debug kernel, whose tests
+# run 3 to 5 times slower and twice that on a busy host). Its output becomes KTAP
 # diagnostic lines. The KTAP block and a dump of the kernel log are printed
 # at the end with console logging muted, so kernel messages cannot tear a
 # result line apart.
 filter=${1:-*}
 timeout_s=${GUARD_TEST_TIMEOUT:-300}
+grep -q 'guard.debug=1' /proc/cmdline && timeout_s=${GUARD_TEST_TIMEOUT:-600}
 res=/tmp/ktap.results
 : >"$res"
 n=0 pass=0 fail=0 skip=0

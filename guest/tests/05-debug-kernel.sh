@@ -2,7 +2,7 @@
 # KASAN, lockdep, kmemleak (its scan runs after the tests), atomic-sleep
 # checks. Skipped on the other kernels.
 . /guard/lib.sh
-case $(cat /proc/cmdline) in *guard.debug=1*) ;; *) skip "not the debug kernel" ;; esac
+debug_kernel || skip "not the debug kernel"
 dmesg | grep -q 'KernelAddressSanitizer initialized' || fail "KASAN is not initialized"
 [ -r /proc/lockdep_stats ] || fail "no /proc/lockdep_stats: lockdep is off"
 grep -q 'lock-classes:' /proc/lockdep_stats || fail "lockdep_stats unreadable"

@@ -21,6 +21,9 @@ kill -0 $reader || fail "the reader did not survive the OOM kill"
 guardctl set policy=1 || fail "set policy=1"
 memhog "$((cap + 24))M" >/dev/null 2>&1 || fail "spike not averted"
 sleep 1
+# Whatever the module produced before the SIGTERM reaches the output, however far behind the
+# reader is (a stop drains the device); the pool refill may add events after it.
+before=$(stat stats events)
 kill -TERM $reader
 wait $reader
 rc=$?
@@ -29,7 +32,9 @@ cat /tmp/json.err
 head -n 3 /tmp/json | cut -c1-200
 total=$(stat stats events)
 lines=$(grep -c '"seq":' /tmp/json)
-[ "$lines" = "$total" ] || fail "reader wrote $lines records, the module produced $total"
+[ "$lines" -ge "$before" ] || fail "reader wrote $lines records, the module had produced $before before the SIGTERM"
+[ "$lines" -le "$total" ] || fail "reader wrote $lines records, more than the module's $total"
+echo "reader wrote $lines records: $before produced before the SIGTERM, $total in all"
 # Every sequence number from 0 to total-1, in order.
 awk -F'"seq":' '{ split($2, a, /[,}]/); if (a[1] + 0 != NR - 1) { print "gap at line " NR ": " a[1]; exit 1 } }' /tmp/json ||
 	fail "sequence numbers not contiguous"
