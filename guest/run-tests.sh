@@ -12,6 +12,30 @@ filter=${1:-*}
 timeout_s=${GUARD_TEST_TIMEOUT:-300}
 grep -q 'guard.debug=1' /proc/cmdline && timeout_s=${GUARD_TEST_TIMEOUT:-600}
 res=/tmp/ktap.results
+# A test still running after watchdog_s (then again after twice that) gets a snapshot of what
+# the guest's tasks wait on, printed after its output: the x86_64 TCG guests have been seen to
+# stall for 100 to 140 s now and then, with and without the module, and a hog making no
+# progress while memory was free.
+watchdog_s=60
+grep -q 'guard.debug=1' /proc/cmdline && watchdog_s=240
+snapshot() { # snapshot LABEL
+	echo "watchdog: $1: uptime $(cut -d' ' -f1 /proc/uptime) s, load $(cut -d' ' -f1-3 /proc/loadavg)"
+	awk '$1 == "MemFree:" || $1 == "MemAvailable:" { printf "watchdog: %s %s kB\n", $1, $2 }' /proc/meminfo
+	awk '$1 == "pages" && $2 == "free" { f = $3 } $1 == "boost" && f > 0 { printf "watchdog: zone free %s pages, boost %s\n", f, $2 }' /proc/zoneinfo
+	[ -r /proc/pressure/memory ] && sed 's/^/watchdog: psi memory /' /proc/pressure/memory
+	for d in /proc/[0-9]*; do
+		st=$(cut -d' ' -f3 "$d/stat" 2>/dev/null) || continue
+		comm=$(cat "$d/comm" 2>/dev/null)
+		case "$st:$comm" in
+		R:* | D:* | *:memhog | *:pipehog | *:guardctl | *:oom-guard | *:insmod | *:rmmod) ;;
+		*) continue ;;
+		esac
+		echo "watchdog: pid ${d#/proc/} $comm state $st wchan $(cat "$d/wchan" 2>/dev/null) utime+stime $(cut -d' ' -f14,15 "$d/stat" 2>/dev/null)"
+	done
+	# The kernel's own view of the blocked (D state) tasks, with their stacks.
+	before=$(dmesg | wc -l)
+	echo w >/proc/sysrq-trigger 2>/dev/null && sleep 0.2 && dmesg | tail -n +$((before + 1)) | head -n 120 | sed 's/^/watchdog: /'
+}
 : >"$res"
 n=0 pass=0 fail=0 skip=0
 for t in /guard/tests/*.sh; do
@@ -28,10 +52,14 @@ for t in /guard/tests/*.sh; do
 	echo "# guard-test: running $name"
 	out=/tmp/test.$n.out
 	start=$(cut -d' ' -f1 /proc/uptime)
+	(sleep "$watchdog_s" && snapshot "$name after $watchdog_s s" && sleep "$watchdog_s" &&
+		snapshot "$name after $((2 * watchdog_s)) s") >"$out.wd" 2>&1 &
+	wd=$!
 	timeout "$timeout_s" sh "$t" >"$out" 2>&1
 	rc=$?
 	end=$(cut -d' ' -f1 /proc/uptime)
-	sed 's/^/# /' "$out" >>"$res"
+	kill $wd 2>/dev/null
+	sed 's/^/# /' "$out" "$out.wd" >>"$res"
 	echo "# $name: exit $rc, $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s" >>"$res"
 	case $rc in
 	0) echo "ok $n $name" >>"$res"; pass=$((pass + 1)) ;;
