@@ -30,11 +30,18 @@ snapshot() { # snapshot LABEL
 		R:* | D:* | *:memhog | *:pipehog | *:guardctl | *:oom-guard | *:insmod | *:rmmod) ;;
 		*) continue ;;
 		esac
-		echo "watchdog: pid ${d#/proc/} $comm state $st wchan $(cat "$d/wchan" 2>/dev/null) utime+stime $(cut -d' ' -f14,15 "$d/stat" 2>/dev/null)"
+		# syscall: the number and arguments, -1 in a page fault, "running" while on a CPU.
+		echo "watchdog: pid ${d#/proc/} $comm state $st wchan $(cat "$d/wchan" 2>/dev/null)" \
+			"utime+stime $(cut -d' ' -f14,15 "$d/stat" 2>/dev/null) ticks, syscall $(cut -d' ' -f1-3 "$d/syscall" 2>/dev/null)"
 	done
-	# The kernel's own view of the blocked (D state) tasks, with their stacks.
-	before=$(dmesg | wc -l)
-	echo w >/proc/sysrq-trigger 2>/dev/null && sleep 0.2 && dmesg | tail -n +$((before + 1)) | head -n 120 | sed 's/^/watchdog: /'
+	# The kernel's own view: blocked (D state) tasks with their stacks, and a backtrace of
+	# every CPU (what a task spinning in the kernel is doing).
+	mark="guard-watchdog-mark-$(cut -d' ' -f1 /proc/uptime)"
+	echo "$mark" >/dev/kmsg 2>/dev/null
+	echo w >/proc/sysrq-trigger 2>/dev/null
+	echo l >/proc/sysrq-trigger 2>/dev/null
+	sleep 0.5
+	dmesg | sed -n "/$mark/,\$p" | head -n 200 | sed 's/^/watchdog: /'
 }
 : >"$res"
 n=0 pass=0 fail=0 skip=0
