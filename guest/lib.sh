@@ -41,7 +41,11 @@ unload() {
 }
 # Prints one key of `guardctl stats|config|zones`.
 stat() {
-	guardctl "$1" | awk -F= -v k="$2" '$1 == k { print $2 }'
+	guardctl "$1" | field "$2"
+}
+# Prints one key of key=value lines on stdin (a saved `guardctl stats`, for example).
+field() {
+	awk -F= -v k="$1" '$1 == k { print $2 }'
 }
 # Checks that record lines on stdin have contiguous sequence numbers from $1.
 contiguous() {

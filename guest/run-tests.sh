@@ -9,15 +9,18 @@
 # at the end with console logging muted, so kernel messages cannot tear a
 # result line apart.
 filter=${1:-*}
+# The KASAN + lockdep kernel (guest/lib.sh's debug_kernel).
+debug=0
+grep -q 'guard.debug=1' /proc/cmdline && debug=1
 timeout_s=${GUARD_TEST_TIMEOUT:-300}
-grep -q 'guard.debug=1' /proc/cmdline && timeout_s=${GUARD_TEST_TIMEOUT:-600}
+[ "$debug" = 1 ] && timeout_s=${GUARD_TEST_TIMEOUT:-600}
 res=/tmp/ktap.results
 # A test still running after watchdog_s (then again after twice that) gets a snapshot of what
 # the guest's tasks wait on, printed after its output: the x86_64 TCG guests have been seen to
 # stall for 100 to 140 s now and then, with and without the module, and a hog making no
 # progress while memory was free.
 watchdog_s=60
-grep -q 'guard.debug=1' /proc/cmdline && watchdog_s=240
+[ "$debug" = 1 ] && watchdog_s=240
 snapshot() { # snapshot LABEL
 	echo "watchdog: $1: uptime $(cut -d' ' -f1 /proc/uptime) s, load $(cut -d' ' -f1-3 /proc/loadavg)"
 	awk '$1 == "MemFree:" || $1 == "MemAvailable:" { printf "watchdog: %s %s kB\n", $1, $2 }' /proc/meminfo

@@ -36,7 +36,7 @@ tail -n 3 /tmp/storm.err
 [ "$rc" = 0 ] || fail "reader exited $rc"
 guardctl stats >/tmp/stats
 cat /tmp/stats
-s() { awk -F= -v k="$1" '$1 == k { print $2 }' /tmp/stats; }
+s() { field "$1" </tmp/stats; }
 n() { grep -c "\"type\":\"$1\"" /tmp/storm.json; }
 lines=$(grep -c '"seq":' /tmp/storm.json)
 [ "$lines" = "$(s events)" ] || fail "reader has $lines records, stats.events=$(s events)"

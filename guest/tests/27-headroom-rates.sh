@@ -13,7 +13,7 @@ load policy=0 pool_kib=0 ring_size=4096
 # On the debug kernel KASAN makes the hog's rate uneven: the estimates are printed, not judged
 # (strict=0); the critical event must still come before the OOM.
 slack=50 strict=1
-grep -q 'guard.debug=1' /proc/cmdline && slack=100 strict=0
+debug_kernel && slack=100 strict=0
 for rate in 50 200 800 0; do
 	# Start from plenty of headroom, as a quiet system would be.
 	i=0

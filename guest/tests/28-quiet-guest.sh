@@ -12,7 +12,7 @@ snap() { # snap FILE: the stats, then the uptime in ms at the moment they were r
 	guardctl stats >"$1" || fail "guardctl stats"
 	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime >"$1.t"
 }
-s() { awk -F= -v k="$2" '$1 == k { print $2 }' "$1"; }
+s() { field "$2" <"$1"; }
 snap /tmp/q0
 sleep 10
 snap /tmp/q1
