@@ -133,17 +133,38 @@ papt_opts=(
 	-o APT::Architectures::=amd64 -o APT::Architectures::=arm64
 	-o Debug::NoLocking=1 -o APT::Sandbox::User=root
 )
+# The Debian archive this system's apt uses, as its own sources name it (a mirror or a proxy
+# in front of it included): the repository of a Debian release that is not a -security suite.
+# Asked of apt itself (`apt-get indextargets`), so .list and deb822 .sources files are both
+# read; the origin comes from the Release files apt has fetched, and without them the suite
+# name has to match DEBIAN_SUITE (or DEBIAN_SUITE-updates and the like).
+debian_archive() {
+	if [ -n "${DEBIAN_MIRROR:-}" ]; then
+		echo "${DEBIAN_MIRROR%/}"
+		return
+	fi
+	command -v apt-get >/dev/null || return 0
+	{
+		apt-get indextargets --format '$(ORIGIN) $(RELEASE) $(REPO_URI)' 'Identifier: Packages' 2>/dev/null |
+			awk '$1 == "Debian" && $2 !~ /-security$/ { print $3; exit }'
+		apt-get indextargets --no-release-info --format '$(RELEASE) $(REPO_URI)' 'Identifier: Packages' 2>/dev/null |
+			awk -v s="$DEBIAN_SUITE" '$1 == s || index($1, s "-") == 1 { if ($1 !~ /-security$/) { print $2; exit } }'
+	} | head -n1 | sed 's,/*$,,'
+}
 papt_ready=0
 papt_update() {
 	[ "$papt_ready" = 1 ] && return
 	mkdir -p "$APT_DIR"/{lists/partial,cache/archives/partial,preferences.d}
 	: >"$APT_DIR/status"
 	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	archive=$(debian_archive)
+	[ -n "$archive" ] ||
+		die "found no Debian archive in this system's apt sources (/etc/apt/sources.list*): add your Debian mirror there, or set DEBIAN_MIRROR=<URI of a Debian mirror that carries $KERNEL_SUITE and $DEBIAN_SUITE>"
 	cat >"$APT_DIR/sources.list" <<SOURCES
-deb [signed-by=$keyring] $DEBIAN_MIRROR $KERNEL_SUITE main
-deb [signed-by=$keyring] $DEBIAN_MIRROR $DEBIAN_SUITE main
+deb [signed-by=$keyring] $archive $KERNEL_SUITE main
+deb [signed-by=$keyring] $archive $DEBIAN_SUITE main
 SOURCES
-	quiet "could not read Debian's archive ($DEBIAN_MIRROR $KERNEL_SUITE, $DEBIAN_SUITE): network, or debian-archive-keyring too old?" \
+	quiet "could not read $KERNEL_SUITE and $DEBIAN_SUITE (main) from the Debian archive $archive (taken from $( [ -n "${DEBIAN_MIRROR:-}" ] && echo DEBIAN_MIRROR || echo "this system's apt sources")). Check the network or proxy; if that mirror does not carry $KERNEL_SUITE, set DEBIAN_MIRROR=<URI of one that does>, or put the kernel source in place by hand (see README, Set-up)" \
 		apt-get "${papt_opts[@]}" update
 	papt_ready=1
 }
