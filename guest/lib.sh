@@ -27,6 +27,23 @@ free_kib() {
 debug_kernel() {
 	grep -q 'guard.debug=1' /proc/cmdline
 }
+# Prints the value of KEY=value on the kernel command line, or DEFAULT.
+cmdline_arg() { # cmdline_arg KEY [DEFAULT]
+	for w in $(cat /proc/cmdline); do
+		case $w in "$1"=*) echo "${w#*=}"; return ;; esac
+	done
+	echo "${2:-}"
+}
+# Which page-clearing loop the kernel chose (x86: clear_pages() alternatives by CPU flags).
+clear_page_flavour() {
+	flags=$(awk -F': ' '$1 ~ /^flags/ { print " " $2 " "; exit }' /proc/cpuinfo)
+	case $flags in
+	"") echo "arch default" ;;
+	*" erms "*) echo "rep stosb (erms)" ;;
+	*" rep_good "*) echo "rep stosq (rep_good)" ;;
+	*) echo "unrolled movq" ;;
+	esac
+}
 module_loaded() {
 	[ -d /sys/module/rust_oom_guard ]
 }

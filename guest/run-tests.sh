@@ -21,6 +21,8 @@ res=/tmp/ktap.results
 # progress while memory was free.
 watchdog_s=60
 [ "$debug" = 1 ] && watchdog_s=240
+wd_arg=$(sed -n 's/.*guard\.watchdog_s=\([0-9]*\).*/\1/p' /proc/cmdline)
+[ -n "$wd_arg" ] && watchdog_s=$wd_arg
 snapshot() { # snapshot LABEL
 	echo "watchdog: $1: uptime $(cut -d' ' -f1 /proc/uptime) s, load $(cut -d' ' -f1-3 /proc/loadavg)"
 	awk '$1 == "MemFree:" || $1 == "MemAvailable:" { printf "watchdog: %s %s kB\n", $1, $2 }' /proc/meminfo
@@ -36,6 +38,17 @@ snapshot() { # snapshot LABEL
 		# syscall: the number and arguments, -1 in a page fault, "running" while on a CPU.
 		echo "watchdog: pid ${d#/proc/} $comm state $st wchan $(cat "$d/wchan" 2>/dev/null)" \
 			"utime+stime $(cut -d' ' -f14,15 "$d/stat" 2>/dev/null) ticks, syscall $(cut -d' ' -f1-3 "$d/syscall" 2>/dev/null)"
+	done
+	# Interrupts and softirqs taken in one second, per source (an interrupt storm slows a
+	# vCPU without showing as a task), and where each CPU's time went meanwhile.
+	cat /proc/interrupts >/tmp/wd.irq0; cat /proc/softirqs >/tmp/wd.sirq0; head -n 3 /proc/stat >/tmp/wd.stat0
+	sleep 1
+	cat /proc/interrupts >/tmp/wd.irq1; cat /proc/softirqs >/tmp/wd.sirq1; head -n 3 /proc/stat >/tmp/wd.stat1
+	for f in irq sirq stat; do
+		awk -v f="$f" 'NR == FNR { for (i = 2; i <= NF; i++) a[FNR, i] = $i; next }
+			FNR > (f == "stat" ? 0 : 1) { line = $1; any = 0
+				for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) { d = $i - a[FNR, i]; line = line " " d; if (d) any = 1 }
+				if (any) print "watchdog: per second " f ": " line }' "/tmp/wd.${f}0" "/tmp/wd.${f}1"
 	done
 	# The kernel's own view: blocked (D state) tasks with their stacks, and a backtrace of
 	# every CPU (what a task spinning in the kernel is doing).
