@@ -5,7 +5,9 @@
 # kernels, the userspace crate and the QEMU suites.
 #
 #   make run            set up, build, boot an x86_64 demo guest (ARCH=arm64 for arm64)
-#   make test           set up, build, run host tests and every QEMU suite
+#   make test           set up, build, run host tests and the QEMU suites (CI's tier)
+#   make test-full      the same, plus the arm64 debug kernel, every test on both debug
+#                       kernels, and the soaks (TIER=full)
 #   make bench          set up, build, run the benchmarks on x86_64 and arm64 guests and
 #                       write docs/BENCHMARKS.md and docs/benchmarks.json
 #   make modules        build rust_oom_guard.ko against KDIR
@@ -53,7 +55,7 @@ KERNEL_DEP :=
 endif
 
 .PHONY: all setup kernel kernels modules userspace initramfs clean distclean \
-	check fmt fmtcheck run test bench help
+	check fmt fmtcheck run test test-full bench help
 
 all: modules userspace
 
@@ -99,6 +101,9 @@ run: initramfs
 
 test:
 	@scripts/test.sh
+
+test-full:
+	@TIER=full scripts/test.sh
 
 bench:
 	@scripts/bench.sh

@@ -52,3 +52,24 @@ host_arch() {
 	*) uname -m ;;
 	esac
 }
+
+# The guest tests a tier runs on one kernel, comma-separated, from each test's `# guard-tier:`
+# line: `core` tests exercise the module's own code paths and run on every kernel; `plain`
+# ones (tools, peers, the reader's userspace, timing estimates) only on the plain kernels in
+# `make test` and on the debug kernels too in `make test-full`; `soak` ones only in
+# `make test-full`, on the plain kernels.
+tier_tests() { # tier_tests TIER VARIANT
+	local want t tier names=
+	case $1:$2 in
+	test:debug) want="core" ;;
+	test:) want="core plain" ;;
+	full:debug) want="core plain" ;;
+	full:) want="core plain soak" ;;
+	*) die "unknown tier '$1' (test or full) or variant '$2' ('' or debug)" ;;
+	esac
+	for t in "$ROOT"/guest/tests/*.sh; do
+		tier=$(sed -n '1,5s/^# guard-tier: *\([a-z]*\).*/\1/p' "$t")
+		case " $want " in *" $tier "*) names="$names${names:+,}$(basename "$t" .sh)" ;; esac
+	done
+	echo "$names"
+}

@@ -64,7 +64,7 @@ variant() {
 splat_after_boot() { variant "$1" "/Run \/init/a $2"; }
 
 echo "KTAP version 1"
-echo "1..15"
+echo "1..19"
 expect pass "clean log with an OOM-killer report" "$tmp/clean.log"
 expect fail "WARNING splat" "$(splat_after_boot warn '[    2.0] WARNING: CPU: 0 PID: 1 at mm/page_alloc.c:4500 __alloc_pages+0x1/0x2')"
 expect fail "BUG splat" "$(splat_after_boot bug '[    2.0] BUG: sleeping function called from invalid context at mm/slub.c:4100')"
@@ -80,5 +80,50 @@ expect fail "no guest test ran (plan 1..0)" "$(variant empty 's/^1\.\.3$/1..0/; 
 expect fail "no KTAP at all" "$(variant noktap '/^KTAP version 1$/,/^# totals/d')"
 expect fail "missing sentinel (guest died)" "$(variant nosentinel '/^OOM_GUARD_SENTINEL/d')"
 expect fail "sentinel of another mode" "$(variant othermode 's/mode=test/mode=demo/')"
+
+# check NAME CMD...: one more KTAP result from a command's exit status.
+check() {
+	local name=$1
+	shift
+	n=$((n + 1))
+	if "$@" >"$tmp/out" 2>&1; then
+		echo "ok $n $name"
+	else
+		echo "not ok $n $name"
+		sed 's/^/# /' "$tmp/out"
+		bad=$((bad + 1))
+	fi
+}
+# Every guest test names its tier on one of its first lines (scripts/common.sh's tier_tests).
+tiers_named() {
+	local t ok=0
+	for t in "$ROOT"/guest/tests/*.sh; do
+		sed -n '1,5p' "$t" | grep -Eq '^# guard-tier: (core|plain|soak)$' ||
+			{ echo "$(basename "$t"): no '# guard-tier: core|plain|soak' line"; ok=1; }
+	done
+	return $ok
+}
+check "every guest test names its tier (core, plain or soak)" tiers_named
+# The per-test time log (scripts/test-times.sh) on fixture consoles: four runs of two tests,
+# the last with one test ten times slower than before.
+times_fixture() { # times_fixture SLOW_SECONDS: writes the log, prints run 4's report
+	local i secs
+	export TEST_TIMES_LOG=$tmp/times.log
+	rm -f "$TEST_TIMES_LOG"
+	for i in 1 2 3 4; do
+		secs=9.$i
+		[ "$i" = 4 ] && secs=$1
+		printf '# 01-a: exit 0, 1.0 s\nok 1 01-a\n# 29-b: exit 0, %s s\nok 2 29-b\n' "$secs" >"$tmp/c$i.log"
+		"$ROOT/scripts/test-times.sh" record "r$i" x86_64 "$tmp/c$i.log"
+		"$ROOT/scripts/test-times.sh" suite "r$i" x86_64 "20$i"
+	done
+	"$ROOT/scripts/test-times.sh" report r4
+}
+slow_named() { times_fixture 104.0 | tee /dev/stderr | grep -q 'slow: x86_64 *29-b *104.0 s, median 9.2 s'; }
+none_slow() { times_fixture 9.5 | tee /dev/stderr | grep -q 'none of 3 tests'; }
+first_run() { times_fixture 9.5 >/dev/null && "$ROOT/scripts/test-times.sh" report r1 | grep -q 'no history yet'; }
+check "test times: a test ten times its median is listed as slow" slow_named
+check "test times: a run like the earlier ones lists nothing" none_slow
+check "test times: the first run has no history to judge" first_run
 echo "# harness self-test: $((n - bad)) passed, $bad failed"
 [ "$bad" -eq 0 ]

@@ -1,8 +1,11 @@
 #!/bin/bash
-# `make test`: set up, build, then run every suite: host unit tests, lints,
-# and the QEMU guest suites on x86_64, arm64 and the x86_64 debug kernel.
-# Ends with one line `N passed, N failed, N skipped`; exits non-zero on any
-# failure.
+# `make test` and `make test-full`: set up, build, then run the tier's suites: host unit
+# tests, lints, and the QEMU guest suites. Ends with one line `N passed, N failed, N skipped`;
+# exits non-zero on any failure. Tiers (docs/TESTING.md says why each test is where it is):
+#   test  (make test, CI): every test on x86_64 and arm64, the module's own code paths
+#         (`# guard-tier: core` tests) on the x86_64 KASAN + lockdep kernel
+#   full  (make test-full): also the arm64 debug kernel, every test on both debug kernels,
+#         and the soaks (`# guard-tier: soak`)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -10,14 +13,27 @@ usage() {
 	cat <<USAGE
 usage: $0
 Environment (defaults):
-  SUITES="${SUITES:-host harness lint x86_64 arm64 x86_64-debug}"
+  TIER=${TIER:-test}   test (make test) or full (make test-full)
+  SUITES="${SUITES:-$(default_suites "${TIER:-test}")}"
           which suites to run, in order
-  TESTS=${TESTS:-*}   glob of guest test names (guest/tests/NAME.sh)
-Logs: build/test.log (this run), build/<arch>[-debug]/console-test.log (guests)
+  TESTS=${TESTS:-}   comma-separated globs of guest test names (default: each suite's tier list)
+Logs: build/<suite>-*.log (build steps), build/<arch>[-debug]/console-test.log (guests);
+per-test times: \$CACHE/test-times.log (scripts/test-times.sh)
 USAGE
 }
+default_suites() {
+	case $1 in
+	test) echo "host harness lint x86_64 arm64 x86_64-debug" ;;
+	full) echo "host harness lint x86_64 arm64 x86_64-debug arm64-debug" ;;
+	*) die "unknown TIER '$1' (test or full)" ;;
+	esac
+}
 case ${1:-} in -h | --help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
-SUITES=${SUITES:-host harness lint x86_64 arm64 x86_64-debug}
+TIER=${TIER:-test}
+SUITES=${SUITES:-$(default_suites "$TIER")}
+export TIER
+# This run's name in the per-test time log.
+RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)-$$
 
 mkdir -p "$OUT"
 TOTAL_PASS=0 TOTAL_FAIL=0 TOTAL_SKIP=0
@@ -119,16 +135,19 @@ for suite in $SUITES; do
 		else
 			add "$suite" 0 1 0
 		fi
+		"$ROOT/scripts/test-times.sh" record "$RUN_ID" "$suite" "$OUT/$suite/console-test.log"
 		;;
 	esac
+	"$ROOT/scripts/test-times.sh" suite "$RUN_ID" "$suite" "$(($(date +%s) - s0))"
 	msg "$suite: done in $(($(date +%s) - s0)) s"
 done
 
 echo
-echo "Summary ($(($(date +%s) - t0)) s):"
+echo "Summary ($(($(date +%s) - t0)) s, tier $TIER):"
 printf '  %s\n' "${SUMMARY[@]}"
+"$ROOT/scripts/test-times.sh" report "$RUN_ID" || true
 mkdir -p "$CACHE"
 echo "test date=$(date -u +%Y-%m-%dT%H:%M:%SZ) fresh=$fresh setup_s=$setup_s wall_s=$(($(date +%s) - t0))" \
-	"suites=$(tr ' ' ',' <<<"$SUITES")$([ "${TESTS:-*}" = "*" ] || echo "-filtered") failed=$TOTAL_FAIL" >>"$CACHE/timings.log"
+	"tier=$TIER suites=$(tr ' ' ',' <<<"$SUITES")$([ -z "${TESTS:-}" ] || echo "-filtered") failed=$TOTAL_FAIL" >>"$CACHE/timings.log"
 echo "$TOTAL_PASS passed, $TOTAL_FAIL failed, $TOTAL_SKIP skipped"
 [ "$TOTAL_FAIL" -eq 0 ]

@@ -1,3 +1,4 @@
+# guard-tier: core
 # The guest kernel has what the module and the later tests rely on.
 . /guard/lib.sh
 grep -q '^MemAvailable:' /proc/meminfo || fail "no MemAvailable in /proc/meminfo"

@@ -1,3 +1,4 @@
+# guard-tier: plain
 # The static test helper runs in the guest and commits the memory it asks for.
 . /guard/lib.sh
 out=$(memhog 32M 64M) || fail "memhog 32M 64M failed: $out"

@@ -1,3 +1,4 @@
+# guard-tier: core
 # On the debug kernel, the checkers the suite relies on are really active:
 # KASAN, lockdep, kmemleak (its scan runs after the tests), atomic-sleep
 # checks. Skipped on the other kernels.

@@ -1,3 +1,4 @@
+# guard-tier: core
 # The device node, the version, stats, config and zone ioctls, and unload with an open file.
 . /guard/lib.sh
 load

@@ -1,3 +1,4 @@
+# guard-tier: core
 # Every parameter out of range (or malformed) fails the load with EINVAL and one pr_err naming
 # it, leaving no memory behind; in-range custom values are accepted.
 . /guard/lib.sh

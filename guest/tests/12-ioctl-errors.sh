@@ -1,3 +1,4 @@
+# guard-tier: core
 # Bad ioctls and reads get the right errno, and the device keeps working.
 . /guard/lib.sh
 load

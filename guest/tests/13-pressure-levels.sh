@@ -1,3 +1,4 @@
+# guard-tier: core
 # A hog that approaches the watermarks slowly drives the level ok -> low -> min (an OOM the
 # pool averts in one chunk), and back to ok: every change reported once, in order, with
 # contiguous sequence numbers, and the per-zone numbers in each event justify the change.

@@ -1,3 +1,4 @@
+# guard-tier: core
 # A transient spike a little larger than what can be allocated but smaller than the pool: the
 # OOM notifier releases pool pages, the kernel skips the kill, the spiking process completes,
 # and the OOM events say `avert` with contiguous sequence numbers. The same spike with the same

@@ -1,3 +1,4 @@
+# guard-tier: core
 # An unbounded hog: the pool is released chunk by chunk, then the kill happens and is
 # reported; the guard keeps working and the pool refills once memory is back.
 . /guard/lib.sh

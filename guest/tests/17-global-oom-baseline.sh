@@ -1,3 +1,4 @@
+# guard-tier: plain
 # A real global OOM without the module: the kernel kills the hog and counts
 # it in /proc/vmstat. This is the baseline the guard is measured against, and
 # proves the harness survives OOM reports without calling them splats.

@@ -1,3 +1,4 @@
+# guard-tier: core
 # The oom-guard reader on the real device: JSON Lines through an OOM kill and an averted OOM,
 # every sequence number present, a summary on SIGTERM, its oom_score_adj at -1000, and usable
 # errors.

@@ -1,3 +1,4 @@
+# guard-tier: plain
 # The reader's logging sinks on the real device through real pressure and an OOM kill: kmsg
 # lines in the kernel log with their priorities, syslog messages through busybox syslogd,
 # journald's native protocol through a socket stand-in (dgram-listen), and --enrich snapshots

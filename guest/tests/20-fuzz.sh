@@ -1,3 +1,4 @@
+# guard-tier: core
 # Device security and robustness: reserved and padding bytes read back as zero, then 10 000
 # random ioctls and reads (bad commands, sizes and pointers, NULL, kernel addresses, pointers
 # straddling an unmapped page), each checked against the ABI; the device still works after.

@@ -1,3 +1,4 @@
+# guard-tier: core
 # sysrq-f forces an OOM kill: the notifier is called and its event recorded, but the kernel
 # ignores the freed pages there (is_sysrq_oom) and kills anyway, as documented.
 . /guard/lib.sh

@@ -1,3 +1,4 @@
+# guard-tier: core
 # Eight concurrent readers get identical, contiguous streams; epoll wakes on an event; a
 # signal interrupts a blocked read with EINTR; closing the fd under a blocked read is safe
 # (the read completes on the next event) and rmmod works afterwards. (A stopped reader's LOST

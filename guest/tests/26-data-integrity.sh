@@ -1,3 +1,4 @@
+# guard-tier: core
 # Pages that went through the pool hold data correctly: a spike that needs released pool pages
 # fills all its memory with an offset pattern and checks every word before exiting, and after
 # several release and refill cycles a pattern test over most of free memory passes.

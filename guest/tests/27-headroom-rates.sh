@@ -1,3 +1,4 @@
+# guard-tier: plain
 # Issue 6: a hog allocating at 50, 200 and 800 MiB/s, and as fast as it can, runs into a real
 # OOM under policy observe (the kernel kills it). In every run the monitor reports the critical
 # headroom level before the OOM event, with contiguous sequence numbers, and the last pressure

@@ -1,3 +1,4 @@
+# guard-tier: core
 # Issue 6: a quiet guest costs next to nothing. Over 10 s with nothing allocating, the module
 # sends no event (no pressure, headroom or reclaim change) and its monitor wakes at most once a
 # second; the headroom estimate says memory is not falling. The ABI 1.2 cost counters move with

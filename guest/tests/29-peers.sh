@@ -1,3 +1,4 @@
+# guard-tier: plain
 # The peers the benchmarks compare against work in the guest: Debian's earlyoom 1.7 (with its
 # own glibc, from scripts/setup.sh) runs, and its messages come through tsline with
 # CLOCK_MONOTONIC times; psiwatch arms PSI memory triggers and reports what fires while a paced
