@@ -139,17 +139,21 @@ papt_opts=(
 # read; the origin comes from the Release files apt has fetched, and without them the suite
 # name has to match DEBIAN_SUITE (or DEBIAN_SUITE-updates and the like).
 debian_archive() {
+	local targets uri
 	if [ -n "${DEBIAN_MIRROR:-}" ]; then
 		echo "${DEBIAN_MIRROR%/}"
-		return
+		return 0
 	fi
 	command -v apt-get >/dev/null || return 0
-	{
-		apt-get indextargets --format '$(ORIGIN) $(RELEASE) $(REPO_URI)' 'Identifier: Packages' 2>/dev/null |
-			awk '$1 == "Debian" && $2 !~ /-security$/ { print $3; exit }'
-		apt-get indextargets --no-release-info --format '$(RELEASE) $(REPO_URI)' 'Identifier: Packages' 2>/dev/null |
-			awk -v s="$DEBIAN_SUITE" '$1 == s || index($1, s "-") == 1 { if ($1 !~ /-security$/) { print $2; exit } }'
-	} | head -n1 | sed 's,/*$,,'
+	# Whole outputs first, then awk on them: an awk that stops early must not break a pipe
+	# (set -o pipefail would end set-up without a word).
+	targets=$(apt-get indextargets --format '$(ORIGIN) $(RELEASE) $(REPO_URI)' 'Identifier: Packages' 2>/dev/null || true)
+	uri=$(awk '$1 == "Debian" && $2 !~ /-security$/ { print $3; exit }' <<<"$targets")
+	if [ -z "$uri" ]; then
+		targets=$(apt-get indextargets --no-release-info --format '$(RELEASE) $(REPO_URI)' 'Identifier: Packages' 2>/dev/null || true)
+		uri=$(awk -v s="$DEBIAN_SUITE" '($1 == s || index($1, s "-") == 1) && $1 !~ /-security$/ { print $2; exit }' <<<"$targets")
+	fi
+	echo "${uri%/}"
 }
 papt_ready=0
 papt_update() {
@@ -164,8 +168,8 @@ papt_update() {
 deb [signed-by=$keyring] $archive $KERNEL_SUITE main
 deb [signed-by=$keyring] $archive $DEBIAN_SUITE main
 SOURCES
-	quiet "could not read $KERNEL_SUITE and $DEBIAN_SUITE (main) from the Debian archive $archive (taken from $( [ -n "${DEBIAN_MIRROR:-}" ] && echo DEBIAN_MIRROR || echo "this system's apt sources")). Check the network or proxy; if that mirror does not carry $KERNEL_SUITE, set DEBIAN_MIRROR=<URI of one that does>, or put the kernel source in place by hand (see README, Set-up)" \
-		apt-get "${papt_opts[@]}" update
+	quiet "could not read $KERNEL_SUITE and $DEBIAN_SUITE (main) from the Debian archive $archive (taken from $( [ -n "${DEBIAN_MIRROR:-}" ] && echo DEBIAN_MIRROR || echo "this system's apt sources")). Check the network or proxy; if that mirror does not carry $KERNEL_SUITE, set DEBIAN_MIRROR=<URI of one that does>" \
+		apt-get "${papt_opts[@]}" --error-on=any update
 	papt_ready=1
 }
 papt() { apt-get "${papt_opts[@]}" "$@"; }
