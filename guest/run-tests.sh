@@ -9,9 +9,10 @@
 # at the end with console logging muted, so kernel messages cannot tear a
 # result line apart.
 filter=${1:-*}
-# The KASAN + lockdep kernel (guest/lib.sh's debug_kernel).
+. /guard/lib.sh
+# The KASAN + lockdep kernel.
 debug=0
-grep -q 'guard.debug=1' /proc/cmdline && debug=1
+debug_kernel && debug=1
 timeout_s=${GUARD_TEST_TIMEOUT:-300}
 [ "$debug" = 1 ] && timeout_s=${GUARD_TEST_TIMEOUT:-600}
 res=/tmp/ktap.results
@@ -21,8 +22,7 @@ res=/tmp/ktap.results
 # progress while memory was free.
 watchdog_s=60
 [ "$debug" = 1 ] && watchdog_s=240
-wd_arg=$(sed -n 's/.*guard\.watchdog_s=\([0-9]*\).*/\1/p' /proc/cmdline)
-[ -n "$wd_arg" ] && watchdog_s=$wd_arg
+watchdog_s=$(cmdline_arg guard.watchdog_s "$watchdog_s")
 snapshot() { # snapshot LABEL
 	echo "watchdog: $1: uptime $(cut -d' ' -f1 /proc/uptime) s, load $(cut -d' ' -f1-3 /proc/loadavg)"
 	awk '$1 == "MemFree:" || $1 == "MemAvailable:" { printf "watchdog: %s %s kB\n", $1, $2 }' /proc/meminfo
