@@ -13,7 +13,7 @@
 /// Major ABI version: incremented on incompatible changes.
 pub const ABI_MAJOR: u8 = 1;
 /// Minor ABI version: incremented when record types or trailing fields are added.
-pub const ABI_MINOR: u8 = 2;
+pub const ABI_MINOR: u8 = 3;
 /// Name of the misc device (`/dev/oom_guard`).
 pub const DEVICE_NAME: &str = "oom_guard";
 /// Most zone snapshots a record carries (nodes × zones); more zones set [`FLAG_ZONES_TRUNCATED`].
@@ -235,12 +235,22 @@ impl ZoneState {
 pub enum OomAction {
     /// Policy `observe`: the pool was not touched; the kernel kills.
     Observe = 0,
-    /// Pages were released from the pool and reported freed: the kernel skips the kill.
+    /// Pages were released from the pool and reported freed: the kernel skips this round's
+    /// kill, unless the OOM was forced with sysrq-f (which the notifier cannot tell). Printed
+    /// `release`: whether the kill was averted shows later (a `KILL` record, or none).
     Avert = 1,
     /// The avert budget of the current window is spent: reported 0; the kernel kills.
     BudgetSpent = 2,
     /// The pool is empty: reported 0; the kernel kills.
     PoolEmpty = 3,
+    /// A victim of an earlier kill is still dying: the kernel picks no new victim and retries,
+    /// so the pool is left alone and 0 is reported. Such calls are coalesced into one record
+    /// whose `calls` counts them (since ABI 1.3).
+    KillPending = 4,
+    /// No zone the allocation can use holds enough pool pages to lift it above its min
+    /// watermark: nothing is released (it would be spent without averting anything), 0 is
+    /// reported and the kernel kills (since ABI 1.3).
+    PoolShort = 5,
 }
 
 impl OomAction {
@@ -251,6 +261,8 @@ impl OomAction {
             1 => Some(Self::Avert),
             2 => Some(Self::BudgetSpent),
             3 => Some(Self::PoolEmpty),
+            4 => Some(Self::KillPending),
+            5 => Some(Self::PoolShort),
             _ => None,
         }
     }
@@ -259,9 +271,11 @@ impl OomAction {
     pub fn name(self) -> &'static str {
         match self {
             Self::Observe => "observe",
-            Self::Avert => "avert",
+            Self::Avert => "release",
             Self::BudgetSpent => "budget-spent",
             Self::PoolEmpty => "pool-empty",
+            Self::KillPending => "kill-pending",
+            Self::PoolShort => "pool-short",
         }
     }
 }
@@ -336,10 +350,28 @@ pub struct ZoneSnapshot {
     pub high: u64,
     /// Watermark boost, added to each watermark by the kernel.
     pub boost: u64,
-    /// `lowmem_reserve` against allocations for the node's highest zone.
+    /// `lowmem_reserve[ZONE_MOVABLE]`: what the zone keeps back from a user page allocation.
     pub reserve: u64,
     /// Pages managed by the buddy allocator.
     pub managed: u64,
+}
+
+impl ZoneSnapshot {
+    /// An all-zero snapshot (a `const` [`Default`]).
+    pub const EMPTY: Self = Self {
+        node: 0,
+        zone_idx: 0,
+        state: 0,
+        reserved: 0,
+        name: [0; ZONE_NAME_LEN],
+        free: 0,
+        min: 0,
+        low: 0,
+        high: 0,
+        boost: 0,
+        reserve: 0,
+        managed: 0,
+    };
 }
 
 /// Payload of a [`RecordType::Pressure`] record.
@@ -382,8 +414,9 @@ pub struct Oom {
     pub action: u8,
     /// The [`Level`] at the time.
     pub level: u8,
-    /// Zero.
-    pub reserved: u16,
+    /// Notifier calls this record stands for: 1, or more for coalesced `kill-pending` calls
+    /// (saturating). 0 from producers before ABI 1.3.
+    pub calls: u16,
     /// Pid of the task that hit the OOM.
     pub pid: u32,
     /// Its name, NUL-padded.
@@ -450,7 +483,7 @@ pub struct Headroom {
     pub new_level: u8,
     /// The watermark [`Level`] at the time.
     pub wm_level: u8,
-    /// The worst [`ZoneState`] at the time.
+    /// The [`ZoneState`] of user page allocations at the time (the best zone's).
     pub wm_state: u8,
     /// Zero.
     pub reserved: u32,
@@ -731,7 +764,7 @@ pub fn encode(
         Payload::Oom(o) => {
             w.u8(o.action)?;
             w.u8(o.level)?;
-            w.u16(0)?;
+            w.u16(o.calls)?;
             w.u32(o.pid)?;
             w.bytes(&o.comm)?;
             for v in [
@@ -878,11 +911,11 @@ pub fn decode(buf: &[u8]) -> Result<(RecordHeader, Option<Payload>), CodecError>
         RecordType::Oom => {
             let action = r.u8()?;
             let level = r.u8()?;
-            let _reserved = r.u16()?;
+            let calls = r.u16()?;
             Payload::Oom(Oom {
                 action,
                 level,
-                reserved: 0,
+                calls,
                 pid: r.u32()?,
                 comm: r.array()?,
                 free_pages: r.u64()?,

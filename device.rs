@@ -19,10 +19,15 @@ use kernel::{
 };
 
 impl Guard {
-    /// Checks and installs a new configuration, and publishes it to sysfs.
-    fn set_config(&self, new: abi::Config) -> Result {
+    /// Checks and installs a new configuration made by `update` from the current one, and
+    /// publishes it to sysfs, all under the configuration lock (so two writers cannot mix their
+    /// changes, and sysfs shows the one that won).
+    fn set_config(&self, update: impl FnOnce(&mut abi::Config)) -> Result {
+        let mut config = self.config.lock();
+        let mut new = *config;
+        update(&mut new);
         params::validate_config(&new).map_err(|_| EINVAL)?;
-        *self.config.lock() = new;
+        *config = new;
         crate::publish_config(&new);
         Ok(())
     }
@@ -32,7 +37,10 @@ impl DeviceOps for Guard {
     type Open = Pin<KBox<Cursor>>;
 
     fn open(&self) -> Result<Self::Open> {
-        KBox::pin_init(self.events.open(), GFP_KERNEL)
+        let cursor = KBox::pin_init(Cursor::new(), GFP_KERNEL)?;
+        // Counted as a reader only now that nothing can fail: `release` uncounts it.
+        self.events.attach(&cursor);
+        Ok(cursor)
     }
 
     fn release(&self, _open: Self::Open) {
@@ -97,20 +105,20 @@ impl DeviceOps for Guard {
                     return Err(EPERM);
                 }
                 let new: abi::Config = reader.read()?;
-                self.set_config(new)?;
+                self.set_config(|c| *c = new)?;
             }
             // ABI 1.0 clients set the fields they know and keep the others.
             abi::IOCTL_SET_CONFIG_1_0 => {
                 if !ffi::capable_sys_admin() {
                     return Err(EPERM);
                 }
-                let mut new = self.config();
-                let old = new
-                    .as_bytes_mut()
-                    .get_mut(..abi::CONFIG_SIZE_1_0)
-                    .ok_or(EINVAL)?;
-                reader.read_slice(old)?;
-                self.set_config(new)?;
+                let mut known = [0u8; abi::CONFIG_SIZE_1_0];
+                reader.read_slice(&mut known)?;
+                self.set_config(|c| {
+                    if let Some(old) = c.as_bytes_mut().get_mut(..abi::CONFIG_SIZE_1_0) {
+                        old.copy_from_slice(&known);
+                    }
+                })?;
             }
             _ => return Err(ENOTTY),
         }

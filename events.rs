@@ -10,9 +10,9 @@
 use crate::abi::{self, Payload, MAX_RECORD_SIZE};
 use crate::ring::{Next, RingIndex};
 use kernel::{
-    new_mutex, new_poll_condvar, new_spinlock,
+    new_poll_condvar, new_spinlock,
     prelude::*,
-    sync::{poll::PollCondVar, Mutex, SpinLock},
+    sync::{poll::PollCondVar, SpinLock},
     uaccess::UserSliceWriter,
 };
 
@@ -45,13 +45,38 @@ pub(crate) struct Events {
     wait: PollCondVar,
 }
 
+/// A reader's position in the ring, shared by every `read()` on one open file.
+struct CursorState {
+    /// The next sequence number this reader wants.
+    next: u64,
+    /// A `read()` on this file is copying records; others wait (interruptibly) or get `EAGAIN`.
+    busy: bool,
+    /// Another `read()` waits for `busy` to clear.
+    contended: bool,
+}
+
 /// A reader's position in the ring.
+///
+/// Concurrent `read()`s on one file (two threads, a forked child) are serialised by the `busy`
+/// flag, not by a lock held across the sleep: a second reader waits interruptibly on the
+/// ring's wait queue (or gets `EAGAIN` with `O_NONBLOCK`), so it can always be killed, and
+/// `poll()` reads the position under a spinlock that is never held for long.
 #[pin_data]
 pub(crate) struct Cursor {
-    /// The next sequence number this reader wants. The mutex serialises concurrent `read()`s
-    /// on one file.
     #[pin]
-    next: Mutex<u64>,
+    state: SpinLock<CursorState>,
+}
+
+impl Cursor {
+    /// A cursor not attached to a ring yet ([`Events::attach`]).
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            state <- new_spinlock!(
+                CursorState { next: 0, busy: false, contended: false },
+                "OomGuard::cursor"
+            ),
+        })
+    }
 }
 
 impl Events {
@@ -94,6 +119,19 @@ impl Events {
         }
     }
 
+    /// Adds an event built in place by `fill`, under the ring's lock, without waking the readers:
+    /// the OOM path's way to add its large records without a copy of them on its stack.
+    /// `fill` must be short and must not sleep (it runs with a spinlock held).
+    pub(crate) fn push_with(&self, time_ns: u64, flags: u32, fill: impl FnOnce(&mut Payload)) {
+        let mut inner = self.inner.lock();
+        let (_seq, slot) = inner.index.push();
+        if let Some(s) = inner.slots.get_mut(slot) {
+            s.time_ns = time_ns;
+            s.flags = flags;
+            fill(&mut s.payload);
+        }
+    }
+
     /// Wakes every reader waiting for events.
     pub(crate) fn wake(&self) {
         self.wait.notify_all();
@@ -105,17 +143,16 @@ impl Events {
         (inner.index.head(), inner.lost, inner.readers)
     }
 
-    /// A new reader, starting at the oldest event still in the ring (so a reader started after
-    /// the module sees what happened since load, as far as the ring reaches).
-    pub(crate) fn open(&self) -> impl PinInit<Cursor> {
+    /// Counts a new reader and starts `cursor` at the oldest event still in the ring (so a
+    /// reader started after the module sees what happened since load, as far as the ring
+    /// reaches). Called once the open cannot fail any more; [`Events::close`] undoes it.
+    pub(crate) fn attach(&self, cursor: &Cursor) {
         let start = {
             let mut inner = self.inner.lock();
             inner.readers += 1;
             inner.index.tail()
         };
-        pin_init!(Cursor {
-            next <- new_mutex!(start, "OomGuard::cursor"),
-        })
+        cursor.state.lock().next = start;
     }
 
     /// A reader goes away.
@@ -124,15 +161,13 @@ impl Events {
         inner.readers = inner.readers.saturating_sub(1);
     }
 
-    /// Whether `cursor` has something to read (an event or a `LOST` record).
+    /// Whether `cursor` has something to read (an event or a `LOST` record). While a `read()`
+    /// on the same file runs, this is judged from the position it started at: never "not
+    /// readable" while a record waits.
     pub(crate) fn readable(&self, cursor: &Cursor) -> bool {
-        // `try_lock`: a reader blocked in `read()` holds the cursor; it is then not readable
-        // for anyone else either, and its own wake-up comes from the wait queue.
-        let Some(next) = cursor.next.try_lock() else {
-            return false;
-        };
+        let next = cursor.state.lock().next;
         let inner = self.inner.lock();
-        !matches!(inner.index.next(*next), Next::Empty)
+        !matches!(inner.index.next(next), Next::Empty)
     }
 
     /// The wait queue, for `poll()`.
@@ -154,7 +189,42 @@ impl Events {
         if out.len() < abi::HEADER_SIZE + abi::LOST_SIZE {
             return Err(EINVAL);
         }
-        let mut next = cursor.next.lock();
+        // Claim the cursor; another `read()` on this file has it: wait, interruptibly.
+        let mut next = {
+            let mut cur = cursor.state.lock();
+            while cur.busy {
+                if nonblock {
+                    return Err(EAGAIN);
+                }
+                cur.contended = true;
+                if self.wait.wait_interruptible(&mut cur) {
+                    return Err(ERESTARTSYS);
+                }
+            }
+            cur.busy = true;
+            cur.next
+        };
+        let result = self.read_claimed(&mut next, out, nonblock);
+        let contended = {
+            let mut cur = cursor.state.lock();
+            cur.next = next;
+            cur.busy = false;
+            core::mem::replace(&mut cur.contended, false)
+        };
+        if contended {
+            self.wait.notify_all();
+        }
+        result
+    }
+
+    /// [`Events::read`] with the cursor claimed: `next` is its position, advanced past what is
+    /// copied.
+    fn read_claimed(
+        &self,
+        next: &mut u64,
+        out: &mut UserSliceWriter,
+        nonblock: bool,
+    ) -> Result<usize> {
         let mut copied = 0usize;
         let mut buf = [0u8; MAX_RECORD_SIZE];
         loop {

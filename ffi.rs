@@ -8,7 +8,7 @@
 
 use crate::abi::{self, ZONE_NAME_LEN};
 use crate::level::ZoneMarks;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{
     bindings,
     error::to_result,
@@ -29,51 +29,94 @@ use kernel::{
 /// # Invariants
 ///
 /// `page` was returned by `alloc_pages(_, order)` (not compound) and is owned by this value
-/// alone.
+/// alone; `zone` is the [`ZoneKey`] of the zone it came from.
 pub(crate) struct Block {
     page: core::ptr::NonNull<bindings::page>,
     order: u32,
+    zone: ZoneKey,
 }
 
 // SAFETY: A `Block` owns its pages outright; they are not tied to a thread, and freeing them
 // from another context than the one that allocated them is allowed.
 unsafe impl Send for Block {}
 
+/// A zone named by its node and its index in the node (`page_zone()` as two numbers).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ZoneKey {
+    pub(crate) node: u16,
+    pub(crate) idx: u8,
+}
+
 /// Where a [`Block`] is allocated, which decides how hard the allocator may try.
 #[derive(Clone, Copy)]
 pub(crate) enum AllocCtx {
-    /// Module load: process context, may reclaim (`GFP_KERNEL`).
+    /// Module load: process context, may reclaim, but gives up rather than OOM-kill anyone
+    /// (`GFP_KERNEL | __GFP_RETRY_MAYFAIL`).
     Load,
     /// A refill: never reclaims or waits (`GFP_NOWAIT`), so it cannot cause pressure itself.
     Refill,
 }
 
+/// `ZONES_PGSHIFT`: where `page->flags` keeps the zone number (`include/linux/mmzone.h`).
+const ZONES_PGSHIFT: u32 = if bindings::ZONES_WIDTH == 0 {
+    0
+} else {
+    c_ulong::BITS - bindings::SECTIONS_WIDTH - bindings::NODES_WIDTH - bindings::ZONES_WIDTH
+};
+
 impl Block {
-    /// Allocates a block of `2^order` pages without allocation-failure warnings; orders above
-    /// 0 do not retry hard (`__GFP_NORETRY`): a caller falls back to a smaller block rather than
-    /// stall in compaction. `ENOMEM` if the allocator has none.
+    /// Allocates a block of `2^order` pages without allocation-failure warnings. Orders above
+    /// 0 do not retry hard (`__GFP_NORETRY`) on a refill: the caller falls back to a smaller
+    /// block rather than stall in compaction. At load every order may reclaim and compact, but
+    /// none may invoke the OOM killer (`__GFP_RETRY_MAYFAIL`): a pool that cannot be had is
+    /// `ENOMEM`, never a kill. `ENOMEM` if the allocator has none.
     pub(crate) fn alloc(ctx: AllocCtx, order: u32) -> Result<Self> {
         if order > MAX_BLOCK_ORDER {
             return Err(EINVAL);
         }
-        let mut gfp = match ctx {
-            AllocCtx::Load => bindings::GFP_KERNEL,
+        let gfp = match ctx {
+            AllocCtx::Load => bindings::GFP_KERNEL | (1 << bindings::___GFP_RETRY_MAYFAIL_BIT),
+            AllocCtx::Refill if order > 0 => {
+                bindings::GFP_NOWAIT | (1 << bindings::___GFP_NORETRY_BIT)
+            }
             AllocCtx::Refill => bindings::GFP_NOWAIT,
         } | bindings::__GFP_NOWARN;
-        if order > 0 {
-            gfp |= 1 << bindings::___GFP_NORETRY_BIT;
-        }
         // SAFETY: `alloc_pages` may be called with any flags and an order below MAX_PAGE_ORDER
         // (checked above); it returns a valid `struct page` or NULL.
         let page = unsafe { bindings::alloc_pages(gfp, order) };
         let page = core::ptr::NonNull::new(page).ok_or(ENOMEM)?;
-        // INVARIANT: `page` heads a fresh, non-compound block of `2^order` pages we own.
-        Ok(Self { page, order })
+        // SAFETY: `page` is a page we own (just allocated); its flags word is only changed
+        // atomically, and the zone and node bits never change while it is allocated.
+        let (flags, nid) = unsafe {
+            (
+                read_once(&raw const (*page.as_ptr()).flags.f),
+                bindings::page_to_nid(page.as_ptr()),
+            )
+        };
+        let zone = ZoneKey {
+            node: u16::try_from(nid).unwrap_or(0),
+            idx: u8::try_from((flags >> ZONES_PGSHIFT) & u64::from(bindings::ZONES_MASK))
+                .unwrap_or(0),
+        };
+        // INVARIANT: `page` heads a fresh, non-compound block of `2^order` pages we own, from
+        // the zone `zone` names.
+        Ok(Self { page, order, zone })
     }
 
     /// Pages in the block.
     pub(crate) fn pages(&self) -> usize {
-        1 << self.order
+        // `order <= MAX_BLOCK_ORDER` (checked at allocation): the shift cannot overflow.
+        1usize.wrapping_shl(self.order)
+    }
+
+    /// The block's order.
+    pub(crate) fn order(&self) -> u32 {
+        self.order
+    }
+
+    /// The zone the block belongs to.
+    pub(crate) fn zone(&self) -> ZoneKey {
+        self.zone
     }
 }
 
@@ -106,31 +149,35 @@ pub(crate) fn available_pages() -> u64 {
 
 /// Free pages in all zones (`global_zone_page_state(NR_FREE_PAGES)`).
 pub(crate) fn free_pages() -> u64 {
-    let idx = bindings::zone_stat_item_NR_FREE_PAGES as usize;
-    // SAFETY: `vm_zone_stat` is a static array of atomics that lives forever; the read is a
-    // plain load of one `atomic_long_t`, like `atomic_long_read()`.
-    let v = unsafe {
-        let stat = &raw const bindings::vm_zone_stat;
-        match (*stat).get(idx) {
-            Some(a) => core::ptr::read_volatile(&a.counter),
-            None => 0,
-        }
-    };
-    u64::try_from(v).unwrap_or(0)
+    const _: () = assert!(
+        (bindings::zone_stat_item_NR_FREE_PAGES as usize)
+            < bindings::zone_stat_item_NR_VM_ZONE_STAT_ITEMS as usize
+    );
+    // SAFETY: `vm_zone_stat` is a static array of `NR_VM_ZONE_STAT_ITEMS` atomics that lives
+    // forever; the index is inside it (asserted above).
+    unsafe {
+        read_atomic_long(
+            (&raw const bindings::vm_zone_stat)
+                .cast::<bindings::atomic_long_t>()
+                .add(bindings::zone_stat_item_NR_FREE_PAGES as usize),
+        )
+    }
 }
 
 /// A global node counter (`global_node_page_state()`), 0 for an unknown item.
 fn node_stat(item: u32) -> u64 {
-    // SAFETY: `vm_node_stat` is a static array of atomics that lives forever; each element is
-    // read with a plain load, like `atomic_long_read()`.
-    let v = unsafe {
-        let stat = &raw const bindings::vm_node_stat;
-        match (*stat).get(item as usize) {
-            Some(a) => core::ptr::read_volatile(&a.counter),
-            None => 0,
-        }
-    };
-    u64::try_from(v).unwrap_or(0)
+    if item >= bindings::node_stat_item_NR_VM_NODE_STAT_ITEMS {
+        return 0;
+    }
+    // SAFETY: `vm_node_stat` is a static array of `NR_VM_NODE_STAT_ITEMS` atomics that lives
+    // forever; `item` is inside it (checked above).
+    unsafe {
+        read_atomic_long(
+            (&raw const bindings::vm_node_stat)
+                .cast::<bindings::atomic_long_t>()
+                .add(item as usize),
+        )
+    }
 }
 
 /// The page cache and kernel memory that reclaim can free, estimated the way
@@ -149,17 +196,87 @@ pub(crate) fn reclaimable_pages(wmark_low: u64) -> u64 {
     keep(pagecache).saturating_add(keep(slab))
 }
 
-/// The kernel's `oom_kill` vmstat counter (OOM kills since boot).
+/// Whether `cpu` is set in a kernel cpumask (`cpumask_test_cpu()`), read word by word with
+/// `READ_ONCE()`-style loads.
 ///
-/// Sums the per-CPU event counters: call from process context, not on the OOM path.
+/// # Safety
+///
+/// `mask` must point to a live `struct cpumask`.
+unsafe fn cpumask_test(mask: *const bindings::cpumask, cpu: usize) -> bool {
+    let bits_per_long = core::mem::size_of::<c_ulong>() * 8;
+    let words = bindings::NR_CPUS as usize / bits_per_long + 1;
+    let word = cpu / bits_per_long;
+    if cpu >= bindings::NR_CPUS as usize || word >= words {
+        return false;
+    }
+    // SAFETY: The caller guarantees `mask` is valid; `word` indexes its `bits` array, which
+    // holds `BITS_TO_LONGS(NR_CPUS)` words (`cpu < NR_CPUS`, checked above).
+    let w = unsafe { read_once((&raw const (*mask).bits).cast::<c_ulong>().add(word)) };
+    w & (1 << (cpu % bits_per_long)) != 0
+}
+
+/// The kernel's `oom_kill` vmstat counter (OOM kills since boot): the sum of every possible
+/// CPU's `vm_event_states.event[OOM_KILL]`, read lock-free. One load per CPU, no locks, no
+/// sleeping: usable on the OOM path. While a CPU goes offline its events are folded into
+/// another CPU's, and a lock-free sum can count them twice for a moment; process context takes
+/// `cpus_read_lock()` around the sum ([`oom_kill_count_stable`]).
 pub(crate) fn oom_kill_count() -> u64 {
-    const N: usize = bindings::vm_event_item_NR_VM_EVENT_ITEMS as usize;
-    let mut events: [c_ulong; N] = [0; N];
-    // SAFETY: `all_vm_events` writes exactly `NR_VM_EVENT_ITEMS` values to the array.
-    unsafe { bindings::all_vm_events(events.as_mut_ptr()) };
-    events
-        .get(bindings::vm_event_item_OOM_KILL as usize)
-        .map_or(0, |v| *v as u64)
+    const _: () = assert!(
+        (bindings::vm_event_item_OOM_KILL as usize)
+            < bindings::vm_event_item_NR_VM_EVENT_ITEMS as usize
+    );
+    let mut sum = 0u64;
+    for cpu in 0..kernel::cpu::nr_cpu_ids() as usize {
+        // SAFETY: `__cpu_possible_mask` is a static cpumask.
+        if !unsafe { cpumask_test(&raw const bindings::__cpu_possible_mask, cpu) } {
+            continue;
+        }
+        let Some(offset) = per_cpu_offset(cpu) else {
+            continue;
+        };
+        let base = (&raw const bindings::vm_event_states).cast::<u8>();
+        // SAFETY: `vm_event_states` is a per-CPU variable; adding a possible CPU's
+        // `__per_cpu_offset` gives that CPU's copy (`per_cpu_ptr()`), which lives as long as the
+        // kernel. `OOM_KILL < NR_VM_EVENT_ITEMS` (asserted above) indexes its `event` array.
+        let v = unsafe {
+            let state = base.wrapping_add(offset).cast::<bindings::vm_event_state>();
+            read_once(
+                (&raw const (*state).event)
+                    .cast::<c_ulong>()
+                    .add(bindings::vm_event_item_OOM_KILL as usize),
+            )
+        };
+        sum = sum.wrapping_add(v);
+    }
+    sum
+}
+
+/// [`oom_kill_count`] with CPU hotplug held off, so a CPU going offline cannot be counted
+/// twice. Process context only (it may sleep).
+pub(crate) fn oom_kill_count_stable() -> u64 {
+    // SAFETY: Process context (the caller's contract); the lock is released below.
+    unsafe { bindings::cpus_read_lock() };
+    let n = oom_kill_count();
+    // SAFETY: Taken above.
+    unsafe { bindings::cpus_read_unlock() };
+    n
+}
+
+/// `__per_cpu_offset[cpu]`, the distance from a per-CPU variable to CPU `cpu`'s copy.
+fn per_cpu_offset(cpu: usize) -> Option<usize> {
+    if cpu >= bindings::NR_CPUS as usize {
+        return None;
+    }
+    // SAFETY: `__per_cpu_offset` is a static array of `NR_CPUS` words, set at boot for every
+    // possible CPU; `cpu` is inside it (checked above).
+    let off = unsafe {
+        read_once(
+            (&raw const bindings::__per_cpu_offset)
+                .cast::<c_ulong>()
+                .add(cpu),
+        )
+    };
+    usize::try_from(off).ok()
 }
 
 /// Pid and name of the current task.
@@ -200,64 +317,125 @@ pub(crate) struct ZoneInfo {
     pub(crate) idx: u8,
     /// Zone name, NUL-padded.
     pub(crate) name: [u8; ZONE_NAME_LEN],
-    /// Free pages and watermarks.
+    /// Free pages and watermarks, as a user page allocation sees them.
     pub(crate) marks: ZoneMarks,
     /// Pages managed by the buddy allocator.
     pub(crate) managed: u64,
 }
 
-fn read_long(a: &bindings::atomic_long_t) -> u64 {
-    // SAFETY: `a` is a valid reference; a volatile load is what `atomic_long_read()` does.
-    let v = unsafe { core::ptr::read_volatile(&a.counter) };
-    u64::try_from(v).unwrap_or(0)
+/// `READ_ONCE()` of a `long` or `unsigned long` field of kernel memory, as a `u64` (negative
+/// values, which a racy counter can show for a moment, read as 0).
+///
+/// # Safety
+///
+/// `p` must be valid for reads and aligned; other CPUs may write it concurrently.
+unsafe fn read_once<T: Copy + TryInto<u64>>(p: *const T) -> u64 {
+    // SAFETY: The caller guarantees `p` is valid; a volatile load of a naturally aligned word is
+    // what `READ_ONCE()` compiles to.
+    let v = unsafe { core::ptr::read_volatile(p) };
+    v.try_into().unwrap_or(0)
 }
 
+/// `atomic_long_read()` of an `atomic_long_t` in kernel memory.
+///
+/// # Safety
+///
+/// `a` must point to a live `atomic_long_t`.
+unsafe fn read_atomic_long(a: *const bindings::atomic_long_t) -> u64 {
+    // SAFETY: The caller guarantees `a` is valid; `counter` is its only field.
+    unsafe { read_once(&raw const (*a).counter) }
+}
+
+/// The zone index whose `lowmem_reserve` a user page allocation (`GFP_HIGHUSER_MOVABLE`) is
+/// checked against: `gfp_zone()` of it is `ZONE_MOVABLE`, whether that zone is populated or not.
+const USER_ZONEIDX: usize = bindings::zone_type_ZONE_MOVABLE as usize;
+
 /// Calls `f` for every populated zone of `pgdat`.
+///
+/// Every field is read with a raw, `READ_ONCE()`-style load: the allocator, kswapd and
+/// `setup_per_zone_wmarks()` write them concurrently, so no reference to the zone is made.
 ///
 /// # Safety
 ///
 /// `pgdat` must point to an online node's `pglist_data`, which lives as long as the node.
 unsafe fn node_zones(pgdat: *const bindings::pglist_data, f: &mut impl FnMut(ZoneInfo)) {
-    // SAFETY: The caller guarantees `pgdat` is valid; `node_zones` is an array inside it.
-    let zones = unsafe { &(*pgdat).node_zones };
-    // SAFETY: As above.
-    let node = u16::try_from(unsafe { (*pgdat).node_id }).unwrap_or(0);
-    // The allocations we care about may use the node's highest populated zone: the lower zones
-    // are protected from them by `lowmem_reserve[highest]`.
-    let highest = zones
-        .iter()
-        .rposition(|z| z.present_pages != 0)
-        .unwrap_or(0);
+    // SAFETY: The caller guarantees `pgdat` is valid; `node_id` is set at boot.
+    let node = u16::try_from(unsafe { read_once(&raw const (*pgdat).node_id) }).unwrap_or(0);
     let free_idx = bindings::zone_stat_item_NR_FREE_PAGES as usize;
-    for (idx, z) in zones.iter().enumerate() {
-        if z.present_pages == 0 {
-            continue;
-        }
-        let mark = |w: u32| z._watermark.get(w as usize).map_or(0, |v| *v as u64);
-        let mut name = [0u8; ZONE_NAME_LEN];
-        if !z.name.is_null() {
-            // SAFETY: Zone names are static NUL-terminated strings set at boot.
-            let s = unsafe { CStr::from_char_ptr(z.name) };
-            name = abi::fixed_name(s.to_bytes());
-        }
-        f(ZoneInfo {
-            node,
-            idx: u8::try_from(idx).unwrap_or(u8::MAX),
-            name,
-            marks: ZoneMarks {
-                free: z.vm_stat.get(free_idx).map_or(0, read_long),
-                min: mark(bindings::zone_watermarks_WMARK_MIN),
-                low: mark(bindings::zone_watermarks_WMARK_LOW),
-                high: mark(bindings::zone_watermarks_WMARK_HIGH),
-                boost: z.watermark_boost as u64,
-                reserve: z
-                    .lowmem_reserve
-                    .get(highest)
-                    .map_or(0, |r| u64::try_from(*r).unwrap_or(0)),
-            },
-            managed: read_long(&z.managed_pages),
-        });
+    for idx in 0..bindings::MAX_NR_ZONES as usize {
+        // SAFETY: `idx < MAX_NR_ZONES`, inside the `node_zones` array of a valid `pgdat`.
+        let z = unsafe {
+            (&raw const (*pgdat).node_zones)
+                .cast::<bindings::zone>()
+                .add(idx)
+        };
+        // SAFETY: `z` points to a zone of a valid node (above); every read below is a raw,
+        // aligned load of one of its fields, and the arrays are indexed within their lengths
+        // (`WMARK_*` < `NR_WMARK`, `USER_ZONEIDX` < `MAX_NR_ZONES`, `NR_FREE_PAGES` <
+        // `NR_VM_ZONE_STAT_ITEMS`).
+        let info = unsafe {
+            if read_once(&raw const (*z).present_pages) == 0 {
+                continue;
+            }
+            let mark = |w: u32| {
+                read_once(
+                    (&raw const (*z)._watermark)
+                        .cast::<c_ulong>()
+                        .add(w as usize),
+                )
+            };
+            let name_ptr = read_once_ptr(&raw const (*z).name);
+            let mut name = [0u8; ZONE_NAME_LEN];
+            if !name_ptr.is_null() {
+                // Zone names are static NUL-terminated strings set at boot: read byte by byte
+                // up to the NUL or the field's length, never past the string.
+                for (i, c) in name.iter_mut().enumerate() {
+                    let b = core::ptr::read(name_ptr.cast::<u8>().add(i));
+                    if b == 0 {
+                        break;
+                    }
+                    *c = b;
+                }
+            }
+            ZoneInfo {
+                node,
+                idx: u8::try_from(idx).unwrap_or(u8::MAX),
+                name,
+                marks: ZoneMarks {
+                    free: read_atomic_long(
+                        (&raw const (*z).vm_stat)
+                            .cast::<bindings::atomic_long_t>()
+                            .add(free_idx),
+                    ),
+                    min: mark(bindings::zone_watermarks_WMARK_MIN),
+                    low: mark(bindings::zone_watermarks_WMARK_LOW),
+                    high: mark(bindings::zone_watermarks_WMARK_HIGH),
+                    boost: read_once(&raw const (*z).watermark_boost),
+                    reserve: read_once(
+                        (&raw const (*z).lowmem_reserve)
+                            .cast::<c_long>()
+                            .add(USER_ZONEIDX),
+                    ),
+                    // Free pages in highatomic pageblocks: `__zone_watermark_ok()` does not let
+                    // an ordinary allocation count them. Free CMA pages it does count for a
+                    // movable allocation (`ALLOC_CMA`), so they stay in `free`.
+                    unusable: read_once(&raw const (*z).nr_free_highatomic),
+                },
+                managed: read_atomic_long(&raw const (*z).managed_pages),
+            }
+        };
+        f(info);
     }
+}
+
+/// `READ_ONCE()` of a pointer field.
+///
+/// # Safety
+///
+/// `p` must be valid for reads and aligned.
+unsafe fn read_once_ptr<T>(p: *const *const T) -> *const T {
+    // SAFETY: The caller guarantees `p` is valid.
+    unsafe { core::ptr::read_volatile(p) }
 }
 
 /// Calls `f` for every populated zone of every online node. Lock-free: the values are a
@@ -270,26 +448,35 @@ pub(crate) fn for_each_zone(mut f: impl FnMut(ZoneInfo)) {
     }
     #[cfg(CONFIG_NUMA)]
     {
-        let bits_per_long = core::mem::size_of::<core::ffi::c_ulong>() * 8;
+        let bits_per_long = core::mem::size_of::<c_ulong>() * 8;
+        let words = bindings::MAX_NUMNODES as usize / bits_per_long + 1;
         for nid in 0..bindings::MAX_NUMNODES as usize {
-            // SAFETY: `node_states` is a static array of bitmaps; reading a word is what
-            // `node_online()` does.
+            let word = nid / bits_per_long;
+            if word >= words {
+                break;
+            }
+            // SAFETY: `node_states` is a static array of `NR_NODE_STATES` nodemasks of
+            // `BITS_TO_LONGS(MAX_NUMNODES)` words each; `N_ONLINE` and `word` are inside them.
+            // A raw load of one word is what `node_online()` does.
             let online = unsafe {
-                let states = &raw const bindings::node_states;
-                (*states)
-                    .get(bindings::node_states_N_ONLINE as usize)
-                    .and_then(|m| m.bits.get(nid / bits_per_long))
-                    .is_some_and(|w| {
-                        core::ptr::read_volatile(w) & (1 << (nid % bits_per_long)) != 0
-                    })
+                let mask = (&raw const bindings::node_states)
+                    .cast::<bindings::nodemask_t>()
+                    .add(bindings::node_states_N_ONLINE as usize);
+                read_once((&raw const (*mask).bits).cast::<c_ulong>().add(word))
+                    & (1 << (nid % bits_per_long))
+                    != 0
             };
             if !online {
                 continue;
             }
-            // SAFETY: `node_data` is a static array of pointers to the nodes' data.
+            // SAFETY: `node_data` is a static array of `MAX_NUMNODES` pointers to the nodes'
+            // data; `nid` is inside it.
             let pgdat = unsafe {
-                let data = &raw const bindings::node_data;
-                (*data).get(nid).copied().unwrap_or(core::ptr::null_mut())
+                read_once_ptr(
+                    (&raw const bindings::node_data)
+                        .cast::<*const bindings::pglist_data>()
+                        .add(nid),
+                )
             };
             if !pgdat.is_null() {
                 // SAFETY: An online node's `pglist_data` stays valid while it is online.
@@ -482,10 +669,11 @@ impl<H: Tick + 'static> Ticker<H> {
                         c"OomGuard::monitor".as_char_ptr(),
                         work_key.as_ptr(),
                     );
+                    // `INIT_DEFERRABLE_WORK()`: the periodic sample never wakes an idle CPU.
                     bindings::timer_init_key(
                         &raw mut (*slot).timer,
                         Some(bindings::delayed_work_timer_fn),
-                        bindings::TIMER_IRQSAFE,
+                        bindings::TIMER_IRQSAFE | bindings::TIMER_DEFERRABLE,
                         c"OomGuard::monitor_timer".as_char_ptr(),
                         timer_key.as_ptr(),
                     );
@@ -514,6 +702,22 @@ impl<H: Tick + 'static> Ticker<H> {
         };
     }
 
+    /// Queues the next run after `delay_ms`, unless a run is already queued: a [`Waker`] that
+    /// rang while the job ran has queued one to run at once, and re-arming with
+    /// `mod_delayed_work_on` would push it back to `delay_ms`.
+    fn rearm(&self, delay_ms: u32) {
+        let jiffies = kernel::time::msecs_to_jiffies(delay_ms);
+        // SAFETY: As in `start`; `queue_delayed_work_on` leaves a pending item as it is.
+        unsafe {
+            bindings::queue_delayed_work_on(
+                bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
+                bindings::system_dfl_wq,
+                self.dwork.get(),
+                jiffies,
+            )
+        };
+    }
+
     /// # Safety
     ///
     /// Called by the workqueue with the `work` field of this item's `delayed_work`.
@@ -525,7 +729,7 @@ impl<H: Tick + 'static> Ticker<H> {
             &*kernel::container_of!(Opaque::cast_from(dwork), Self, dwork)
         };
         let next = this.handler.tick();
-        this.start(next);
+        this.rearm(next);
     }
 }
 
@@ -557,6 +761,24 @@ struct PeekTimer<H: Peek + 'static> {
     timer: Opaque<bindings::timer_list>,
     handler: *const H,
     period: c_ulong,
+    /// Whether the timer may re-arm itself: set while its CPU is online (cpuhp startup),
+    /// cleared before the timer is stopped (cpuhp teardown, unload).
+    armed: AtomicBool,
+}
+
+/// The peek timers and their CPU-hotplug instance, at a fixed address.
+///
+/// # Invariants
+///
+/// `timers` has one entry per possible CPU id (`nr_cpu_ids`), each initialised with
+/// [`Peeker::fire`] as its function and `handler` pointing into the owning [`Peeker`]'s `Arc`;
+/// the vector is never resized, so the timers never move. `node` is registered as an instance
+/// of the owning `Peeker`'s cpuhp state while that `Peeker` lives.
+#[pin_data]
+struct PeekSet<H: Peek + 'static> {
+    #[pin]
+    node: Opaque<bindings::hlist_node>,
+    timers: KVec<PeekTimer<H>>,
 }
 
 /// Per-CPU deferrable timers that call [`Peek::peek`] every `period_ms` and ring the monitor's
@@ -565,20 +787,18 @@ struct PeekTimer<H: Peek + 'static> {
 /// Deferrable: a timer never wakes an idle CPU, it runs when its CPU is awake for another
 /// reason. So a quiet system pays nothing, while a CPU running an allocating task looks every
 /// period: the monitor learns of a fast fall within a period instead of at its next slow
-/// sample. One timer per CPU online at load, pinned to it.
-///
-/// # Invariants
-///
-/// Every `PeekTimer` in `timers` is initialised with `fire` as its function and `handler`
-/// pointing into `handler`'s allocation; the vector is never resized after that, so the
-/// timers never move.
+/// sample. One timer per online CPU, pinned to it, started and stopped by CPU-hotplug
+/// callbacks (`CPUHP_AP_ONLINE_DYN`, multi-instance): a CPU that goes offline stops its timer
+/// first, and one that comes online starts its own.
 pub(crate) struct Peeker<H: Peek + 'static> {
-    timers: KVec<PeekTimer<H>>,
+    set: Pin<KBox<PeekSet<H>>>,
+    /// The dynamic cpuhp state of our callbacks.
+    state: bindings::cpuhp_state,
     handler: Arc<H>,
 }
 
-// SAFETY: The timers are only touched through the timer API, which is thread-safe, and `H` is
-// `Send + Sync`.
+// SAFETY: The timers are only touched through the timer API, which is thread-safe, and by the
+// cpuhp callbacks, which the hotplug core serialises; `H` is `Send + Sync`.
 unsafe impl<H: Peek + 'static> Send for Peeker<H> {}
 // SAFETY: As above.
 unsafe impl<H: Peek + 'static> Sync for Peeker<H> {}
@@ -590,22 +810,14 @@ fn jiffies_now() -> c_ulong {
     unsafe { core::ptr::read_volatile(&raw const bindings::jiffies) }
 }
 
-/// Whether `cpu` is online (`cpu_online()`).
-fn cpu_online(cpu: usize) -> bool {
-    let bits_per_long = core::mem::size_of::<c_ulong>() * 8;
-    // SAFETY: `__cpu_online_mask` is a static bitmap; reading one word is what
-    // `cpumask_test_cpu()` does.
-    unsafe {
-        let mask = &raw const bindings::__cpu_online_mask;
-        (*mask)
-            .bits
-            .get(cpu / bits_per_long)
-            .is_some_and(|w| core::ptr::read_volatile(w) & (1 << (cpu % bits_per_long)) != 0)
-    }
-}
+/// A cpuhp multi-instance callback, `int (*)(unsigned int cpu, struct hlist_node *node)`.
+type CpuhpMulti = unsafe extern "C" fn(c_uint, *mut bindings::hlist_node) -> c_int;
+/// The single-instance type `__cpuhp_setup_state()` is declared with.
+type CpuhpSingle = unsafe extern "C" fn(c_uint) -> c_int;
 
 impl<H: Peek + 'static> Peeker<H> {
-    /// Starts one timer on every online CPU.
+    /// Sets up one timer per possible CPU and starts it on every online CPU, now and whenever
+    /// a CPU comes online.
     pub(crate) fn start(
         handler: Arc<H>,
         period_ms: u32,
@@ -620,12 +832,21 @@ impl<H: Peek + 'static> Peeker<H> {
                     timer: Opaque::uninit(),
                     handler: Arc::as_ptr(&handler),
                     period,
+                    armed: AtomicBool::new(false),
                 },
                 GFP_KERNEL,
             )?;
         }
-        // INVARIANT: From here on `timers` is not resized; each timer is initialised now.
-        for (cpu, t) in timers.iter().enumerate() {
+        let set = KBox::pin_init(
+            pin_init!(PeekSet {
+                node <- Opaque::uninit(),
+                timers,
+            }),
+            GFP_KERNEL,
+        )?;
+        // INVARIANT: From here on `timers` is not resized (it sits in a pinned box); each
+        // timer is initialised now, before any callback can arm it.
+        for t in set.timers.iter() {
             // SAFETY: `t.timer` is valid for writes and stays at this address (see the
             // invariant). This is `timer_setup()`.
             unsafe {
@@ -637,15 +858,91 @@ impl<H: Peek + 'static> Peeker<H> {
                     key.as_ptr(),
                 );
             }
-            if cpu_online(cpu) {
-                // SAFETY: The timer is initialised and not pending; `cpu` is online.
-                unsafe {
-                    (*t.timer.get()).expires = jiffies_now().wrapping_add(period);
-                    bindings::add_timer_on(t.timer.get(), cpu as c_int);
-                }
-            }
         }
-        Ok(Self { timers, handler })
+        // SAFETY: With `multi_instance` the hotplug core calls the callbacks through their
+        // multi-instance type (the C `cpuhp_setup_state_multi()` casts them the same way), so
+        // the transmuted pointers are called with the signature they have. The name is a
+        // static string. No instance exists yet, so nothing is invoked now.
+        let ret = unsafe {
+            bindings::__cpuhp_setup_state(
+                bindings::cpuhp_state_CPUHP_AP_ONLINE_DYN,
+                c"rust_oom_guard:peek".as_char_ptr(),
+                false,
+                Some(core::mem::transmute::<CpuhpMulti, CpuhpSingle>(
+                    Self::cpu_up,
+                )),
+                Some(core::mem::transmute::<CpuhpMulti, CpuhpSingle>(
+                    Self::cpu_down,
+                )),
+                true,
+            )
+        };
+        // A dynamic state comes back as a positive state number.
+        let state = bindings::cpuhp_state::try_from(ret).map_err(|_| Error::from_errno(ret))?;
+        // SAFETY: `node` is pinned in `set` and lives until `drop`, which removes the instance
+        // first; adding it runs `cpu_up` on every online CPU, under the hotplug lock.
+        let ret = unsafe { bindings::__cpuhp_state_add_instance(state, set.node.get(), true) };
+        if ret != 0 {
+            // SAFETY: The state was set up above and has no instance.
+            unsafe { bindings::__cpuhp_remove_state(state, false) };
+            return Err(Error::from_errno(ret));
+        }
+        Ok(Self {
+            set,
+            state,
+            handler,
+        })
+    }
+
+    /// The timer of `cpu` in the set `node` belongs to.
+    ///
+    /// # Safety
+    ///
+    /// `node` is the `node` of a live [`PeekSet`] (a registered cpuhp instance).
+    unsafe fn timer_of<'a>(
+        node: *mut bindings::hlist_node,
+        cpu: c_uint,
+    ) -> Option<&'a PeekTimer<H>> {
+        // SAFETY: The caller guarantees `node` is inside a live, pinned `PeekSet<H>`.
+        let set = unsafe { &*kernel::container_of!(Opaque::cast_from(node), PeekSet<H>, node) };
+        set.timers.get(cpu as usize)
+    }
+
+    /// cpuhp startup, on `cpu` as it comes online: starts its timer there.
+    ///
+    /// # Safety
+    ///
+    /// Called by the hotplug core with a registered instance's `node`.
+    unsafe extern "C" fn cpu_up(cpu: c_uint, node: *mut bindings::hlist_node) -> c_int {
+        // SAFETY: See above.
+        let Some(t) = (unsafe { Self::timer_of(node, cpu) }) else {
+            return 0;
+        };
+        t.armed.store(true, Ordering::Release);
+        // SAFETY: The timer is initialised (type invariant) and not pending: it is stopped
+        // while its CPU is offline (`cpu_down`) and before the first start. The hotplug core
+        // keeps `cpu` online during the callback.
+        unsafe {
+            (*t.timer.get()).expires = jiffies_now().wrapping_add(t.period);
+            bindings::add_timer_on(t.timer.get(), cpu as c_int);
+        }
+        0
+    }
+
+    /// cpuhp teardown, on `cpu` before it goes offline: stops its timer.
+    ///
+    /// # Safety
+    ///
+    /// Called by the hotplug core with a registered instance's `node`.
+    unsafe extern "C" fn cpu_down(cpu: c_uint, node: *mut bindings::hlist_node) -> c_int {
+        // SAFETY: See above.
+        if let Some(t) = unsafe { Self::timer_of(node, cpu) } {
+            t.armed.store(false, Ordering::Release);
+            // SAFETY: The timer is initialised; once `armed` is clear its function no longer
+            // re-arms it, so after this returns it is neither pending nor running.
+            unsafe { bindings::timer_delete_sync(t.timer.get()) };
+        }
+        0
     }
 
     /// The timer function: peeks and re-arms on the same CPU.
@@ -662,15 +959,24 @@ impl<H: Peek + 'static> Peeker<H> {
         if h.peek() {
             h.doorbell().wake();
         }
-        // SAFETY: `timer` is initialised; a pinned timer re-armed from its own function stays
-        // on this CPU. After `timer_shutdown_sync` this does nothing.
-        unsafe { bindings::mod_timer(timer, jiffies_now().wrapping_add(t.period)) };
+        if t.armed.load(Ordering::Acquire) {
+            // SAFETY: `timer` is initialised; a pinned timer re-armed from its own function
+            // stays on this CPU. After `timer_shutdown_sync` this does nothing.
+            unsafe { bindings::mod_timer(timer, jiffies_now().wrapping_add(t.period)) };
+        }
     }
 }
 
 impl<H: Peek + 'static> Drop for Peeker<H> {
     fn drop(&mut self) {
-        for t in self.timers.iter() {
+        // SAFETY: The instance was added in `start`; removing it runs `cpu_down` on every
+        // online CPU (under the hotplug lock); then the state, which has no instance left.
+        unsafe {
+            bindings::__cpuhp_state_remove_instance(self.state, self.set.node.get(), true);
+            bindings::__cpuhp_remove_state(self.state, false);
+        }
+        for t in self.set.timers.iter() {
+            t.armed.store(false, Ordering::Release);
             // SAFETY: Every timer is initialised (type invariant). `timer_shutdown_sync`
             // waits for a running function and keeps the timer from being armed again.
             unsafe { bindings::timer_shutdown_sync(t.timer.get()) };
@@ -866,23 +1172,23 @@ impl<D: DeviceOps> MiscDev<D> {
             let misc = (*file).private_data.cast::<bindings::miscdevice>();
             &*kernel::container_of!(Opaque::cast_from(misc), Self, misc)
         };
+        // The per-file box first: once `ops.open()` has succeeded nothing may fail, or the
+        // open state would be dropped without `ops.release()`.
+        let slot = match KBox::<OpenFile<D>>::new_uninit(GFP_KERNEL) {
+            Ok(slot) => slot,
+            Err(_) => return ENOMEM.to_errno(),
+        };
         let open = match this.ops.open() {
             Ok(o) => o,
             Err(e) => return e.to_errno(),
         };
-        let state = OpenFile {
+        let state = slot.write(OpenFile {
             ops: this.ops.clone(),
             open,
-        };
-        match KBox::new(state, GFP_KERNEL) {
-            Ok(b) => {
-                // SAFETY: `file` is valid; from now on `private_data` owns the box, freed in
-                // `release`.
-                unsafe { (*file).private_data = b.into_foreign() };
-                0
-            }
-            Err(_) => ENOMEM.to_errno(),
-        }
+        });
+        // SAFETY: `file` is valid; from now on `private_data` owns the box, freed in `release`.
+        unsafe { (*file).private_data = state.into_foreign() };
+        0
     }
 
     /// # Safety

@@ -19,16 +19,36 @@ pub struct ZoneMarks {
     pub high: u64,
     /// `watermark_boost`, added to every watermark.
     pub boost: u64,
-    /// `lowmem_reserve[]` for allocations that may use the node's highest zone.
+    /// `lowmem_reserve[ZONE_MOVABLE]`: what the zone keeps back from a user page allocation,
+    /// which could have used a higher zone.
     pub reserve: u64,
+    /// Free pages the allocation class may not use (`nr_free_highatomic`), subtracted from
+    /// `free` as `__zone_watermark_ok()` does.
+    pub unusable: u64,
 }
 
 impl ZoneMarks {
     /// Whether `free` clears `mark` the way `__zone_watermark_ok()` checks an order-0
-    /// allocation: free pages must stay above the boosted watermark plus the lowmem reserve.
+    /// allocation: free pages, less the ones the class may not use, must stay above the
+    /// boosted watermark plus the lowmem reserve.
     fn ok(&self, mark: u64) -> bool {
         let need = mark.saturating_add(self.boost).saturating_add(self.reserve);
-        self.free > need
+        self.free.saturating_sub(self.unusable) > need
+    }
+
+    /// The free pages at or below which an allocation of the class fails in this zone: the
+    /// boosted min watermark, the lowmem reserve and the unusable pages.
+    pub fn floor(&self) -> u64 {
+        self.min
+            .saturating_add(self.boost)
+            .saturating_add(self.reserve)
+            .saturating_add(self.unusable)
+    }
+
+    /// Pages that must come free in this zone before an allocation of the class passes its min
+    /// watermark here (0 if it passes now).
+    pub fn deficit(&self) -> u64 {
+        self.floor().saturating_add(1).saturating_sub(self.free)
     }
 
     /// Classifies the zone against its watermarks.
@@ -42,16 +62,6 @@ impl ZoneMarks {
         } else {
             ZoneState::AboveHigh
         }
-    }
-
-    /// Whether the zone is within `factor` times its (boosted, reserved) high watermark, where
-    /// sampling must be fast.
-    pub fn near(&self, factor: u64) -> bool {
-        let high = self
-            .high
-            .saturating_add(self.boost)
-            .saturating_add(self.reserve);
-        self.free <= high.saturating_mul(factor)
     }
 }
 
@@ -92,9 +102,13 @@ impl LevelTracker {
     }
 }
 
-/// The worst state over a set of zones (`AboveHigh` for none).
-pub fn worst_state(states: impl IntoIterator<Item = ZoneState>) -> ZoneState {
-    states.into_iter().max().unwrap_or(ZoneState::AboveHigh)
+/// The state of a set of zones for one allocation class, as the allocator decides it: the
+/// *best* zone's. An allocation walks its zonelist and is served by the first zone that passes
+/// the watermark it is held to, so it wakes kswapd only when every zone fails `low`
+/// (`BelowLow`) and enters direct reclaim only when every zone fails `min` (`BelowMin`); kswapd
+/// stops once one zone passes `high` (`pgdat_balanced()`). `AboveHigh` for no zones.
+pub fn class_state(states: impl IntoIterator<Item = ZoneState>) -> ZoneState {
+    states.into_iter().min().unwrap_or(ZoneState::AboveHigh)
 }
 
 #[cfg(test)]
@@ -109,6 +123,7 @@ mod tests {
             high: 150,
             boost: 0,
             reserve: 0,
+            unusable: 0,
         }
     }
 
@@ -143,9 +158,30 @@ mod tests {
     }
 
     #[test]
-    fn near_is_twice_high() {
-        assert!(zone(300).near(2));
-        assert!(!zone(301).near(2));
+    fn highatomic_pages_do_not_count() {
+        let mut z = zone(200);
+        z.unusable = 60;
+        // 200 - 60 = 140: below high (150), above low (125).
+        assert_eq!(z.state(), ZoneState::BelowHigh);
+        z.unusable = 100;
+        assert_eq!(z.state(), ZoneState::BelowMin);
+    }
+
+    #[test]
+    fn floor_and_deficit() {
+        let mut z = zone(90);
+        z.boost = 10;
+        z.reserve = 20;
+        z.unusable = 5;
+        assert_eq!(z.floor(), 135);
+        // 46 more pages make free 136 > 135: the zone passes min.
+        assert_eq!(z.deficit(), 46);
+        z.free = 136;
+        assert_eq!(z.deficit(), 0);
+        assert_ne!(z.state(), ZoneState::BelowMin);
+        z.free = 135;
+        assert_eq!(z.deficit(), 1);
+        assert_eq!(z.state(), ZoneState::BelowMin);
     }
 
     #[test]
@@ -173,9 +209,13 @@ mod tests {
     }
 
     #[test]
-    fn worst_of_zones() {
+    fn the_best_zone_decides() {
         use ZoneState::*;
-        assert_eq!(worst_state([]), AboveHigh);
-        assert_eq!(worst_state([AboveHigh, BelowLow, BelowHigh]), BelowLow);
+        assert_eq!(class_state([]), AboveHigh);
+        // A DMA zone whose reserve exceeds it, a DMA32 zone between low and high and a Normal
+        // zone below min: an allocation is served from DMA32 without waking kswapd.
+        assert_eq!(class_state([BelowMin, BelowHigh, BelowMin]), BelowHigh);
+        assert_eq!(class_state([BelowMin, BelowMin]), BelowMin);
+        assert_eq!(class_state([BelowLow, AboveHigh]), AboveHigh);
     }
 }

@@ -1,18 +1,96 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The OOM notifier: called by the kernel on every global OOM, inside `out_of_memory()` with
-//! `oom_lock` held. With policy `avert` it gives pool pages back to the allocator — enough to lift
-//! the zones back above their (boosted) min watermark, plus `release_chunk` — and reports them
-//! freed, so the kernel skips the kill for this round, at most
-//! `avert_budget` times per `budget_window_ms`; then it reports nothing and the kernel kills.
+//! `oom_lock` held, before the kernel picks a victim. With policy `avert` it gives pool pages
+//! back to the allocator and reports them freed, so the kernel skips the kill for this round.
+//!
+//! How much, and from where: the allocation that failed (the notifier is not told which; the
+//! guard assumes a user page, `GFP_HIGHUSER_MOVABLE` order 0) proceeds as soon as one zone it
+//! may use passes its min watermark again. So the notifier picks the zone that needs the fewest
+//! pages to get there (boost, lowmem reserve and highatomic pages included) among those whose
+//! pool blocks can cover it, and releases that deficit plus `release_chunk` from that zone's
+//! blocks, at most [`ROUND_MAX_PAGES`] pages and [`ROUND_MAX_BLOCKS`] frees per call. If no
+//! zone can be lifted, nothing is released (`pool-short`): pages that cannot avert this kill
+//! are kept for the next OOM.
+//!
+//! While the victim of a kill is dying, the allocator calls `out_of_memory()` again and again
+//! and the kernel picks no new victim: such calls (`kill-pending`) release nothing and are
+//! coalesced into one record. The budget counts OOM episodes, not calls (`state.rs`).
 //!
 //! Never allocates and never sleeps: spinlocks, atomics and the preallocated event ring only.
 
-use crate::abi::{self, OomAction, Payload, ZoneState, POLICY_AVERT};
-use crate::ffi::{self, OomHandler};
-use crate::state::Guard;
-use crate::watermark;
+use crate::abi::{self, OomAction, Payload, ZoneState, MAX_ZONES, POLICY_AVERT};
+use crate::ffi::{self, OomHandler, ZoneKey};
+use crate::state::{Guard, OomState, Pending};
+use crate::watermark::{self, Sample};
 use core::sync::atomic::Ordering::Relaxed;
+
+/// Most pages released by one call (32 MiB with 4 KiB pages).
+pub(crate) const ROUND_MAX_PAGES: usize = 8192;
+/// Most blocks freed by one call: bounds the time spent with the pool's lock held when the
+/// pool is fragmented into small blocks.
+pub(crate) const ROUND_MAX_BLOCKS: usize = 256;
+/// How long after a kill the next calls count as waiting for that victim, at most: longer than
+/// the OOM reaper's 2 s grace before it reaps a victim that does not exit.
+const KILL_FLIGHT_NS: u64 = 3_000_000_000;
+/// A rise of free memory since the kill, as a fraction of managed memory (`1 / n`), that says
+/// the victim's memory came back and a new OOM is a new one.
+const KILL_FREED_DIV: u64 = 64;
+
+/// The zone to release pages in and how many it needs, or `None` if no zone's pool blocks can
+/// lift it above its min watermark.
+fn pick_zone(g: &Guard, s: &Sample) -> Option<(ZoneKey, u64)> {
+    // Pool pages per zone of the snapshot; blocks of zones beyond it are not counted.
+    let mut have = [0u64; MAX_ZONES];
+    let n = s.nr_zones as usize;
+    g.pool.for_each_block(|zone, pages| {
+        for (i, h) in have.iter_mut().enumerate().take(n) {
+            if s.marks(i).is_some_and(|(k, _)| k == zone) {
+                *h = h.saturating_add(pages as u64);
+                break;
+            }
+        }
+    });
+    let mut best: Option<(ZoneKey, u64)> = None;
+    for (i, h) in have.iter().enumerate().take(n) {
+        let Some((key, marks)) = s.marks(i) else {
+            continue;
+        };
+        let managed = s.zones.get(i).map_or(0, |z| z.managed);
+        let deficit = marks.deficit();
+        if managed == 0 || *h == 0 || *h < deficit {
+            continue;
+        }
+        if best.is_none_or(|(_, d)| deficit < d) {
+            best = Some((key, deficit));
+        }
+    }
+    best
+}
+
+/// Whether this call comes while the victim of an earlier kill is still dying, and updates
+/// what the next call needs to know.
+///
+/// A kill is in flight when the `oom_kill` count moved since a call that left the OOM to the
+/// kernel (reported nothing freed) and memory has not come back since: the monitor clears it as
+/// soon as it sees a zone above its low watermark again ([`Guard::oom_housekeeping`]), and it
+/// expires after [`KILL_FLIGHT_NS`] (longer than the OOM reaper's 2 s grace). A memcg OOM kill
+/// also moves the count, but only after a zero report does it count here.
+fn kill_in_flight(st: &mut OomState, s: &Sample, now: u64) -> bool {
+    let kills = ffi::oom_kill_count();
+    if kills != st.kills_seen && st.last_zero && st.kill_at == 0 {
+        st.kill_at = now;
+        st.kill_free = s.free_pages;
+    }
+    st.kills_seen = kills;
+    let in_flight = st.kill_at != 0
+        && now.saturating_sub(st.kill_at) < KILL_FLIGHT_NS
+        && s.free_pages < st.kill_free.saturating_add(s.total_pages / KILL_FREED_DIV);
+    if !in_flight {
+        st.kill_at = 0;
+    }
+    in_flight
+}
 
 impl OomHandler for Guard {
     fn on_oom(&self) -> u64 {
@@ -22,7 +100,8 @@ impl OomHandler for Guard {
         c.oom_calls.fetch_add(1, Relaxed);
         let pool_before = self.pool.len();
         // The zones as the OOM found them, before the pool changes them.
-        let s = watermark::sample();
+        let mut s = Sample::EMPTY;
+        watermark::sample_into(&mut s);
         // An OOM means an allocation failed at the min watermark, whatever a racy sample of the
         // zones says: the level is `min` now, reported before the OOM event, and before the
         // pool is released so that the monitor's next look (at the released memory) is what
@@ -30,78 +109,97 @@ impl OomHandler for Guard {
         // The readers are woken once, after the decision (below).
         watermark::update_level(self, &s, ZoneState::BelowMin, start, false);
 
+        let mut st = self.oom.lock();
+        let in_flight = kill_in_flight(&mut st, &s, start);
+        let window_ns = u64::from(cfg.budget_window_ms).saturating_mul(1_000_000);
+        if st.window_start == 0 || start.saturating_sub(st.window_start) >= window_ns {
+            st.window_start = start;
+            st.episodes = 0;
+        }
         let mut pool_after = pool_before;
-        let (action, released, averts_left) = if cfg.policy != POLICY_AVERT {
-            (OomAction::Observe, 0, 0)
-        } else {
-            let mut b = self.budget.lock();
-            let window_ns = u64::from(cfg.budget_window_ms) * 1_000_000;
-            if b.window_start == 0 || start.saturating_sub(b.window_start) >= window_ns {
-                b.window_start = start;
-                b.used = 0;
+        let mut released = 0usize;
+        let action = if in_flight {
+            OomAction::KillPending
+        } else if cfg.policy != POLICY_AVERT {
+            OomAction::Observe
+        } else if pool_before == 0 {
+            OomAction::PoolEmpty
+        } else if !st.episode_open && st.episodes >= cfg.avert_budget {
+            OomAction::BudgetSpent
+        } else if let Some((zone, deficit)) = pick_zone(self, &s) {
+            let want = deficit
+                .saturating_add(u64::from(cfg.release_chunk))
+                .min(ROUND_MAX_PAGES as u64);
+            let (n, after) = self.pool.release(
+                zone,
+                usize::try_from(want).unwrap_or(ROUND_MAX_PAGES),
+                ROUND_MAX_BLOCKS,
+            );
+            released = n;
+            pool_after = after;
+            if !st.episode_open {
+                st.episode_open = true;
+                st.episodes = st.episodes.saturating_add(1);
             }
-            if b.used >= cfg.avert_budget {
-                (OomAction::BudgetSpent, 0, 0)
-            } else {
-                // The allocation that failed can only proceed once free pages are back above the
-                // (boosted) min watermark: release that deficit plus `release_chunk`, or the
-                // pages only refill the gap and the allocator gives up after its retries anyway.
-                let deficit = s
-                    .zones
-                    .iter()
-                    .take(s.nr_zones as usize)
-                    .map(|z| {
-                        z.min
-                            .saturating_add(z.boost)
-                            .saturating_add(z.reserve)
-                            .saturating_add(1)
-                            .saturating_sub(z.free)
-                    })
-                    .fold(0u64, u64::saturating_add);
-                let want = u64::from(cfg.release_chunk).saturating_add(deficit);
-                let (released, left) = self
-                    .pool
-                    .release(usize::try_from(want).unwrap_or(usize::MAX));
-                pool_after = left;
-                if released == 0 {
-                    (OomAction::PoolEmpty, 0, cfg.avert_budget - b.used)
-                } else {
-                    b.used += 1;
-                    (OomAction::Avert, released, cfg.avert_budget - b.used)
+            OomAction::Avert
+        } else {
+            OomAction::PoolShort
+        };
+        st.last_zero = released == 0;
+        let averts_left = cfg.avert_budget.saturating_sub(st.episodes);
+        let took = ffi::now_ns().saturating_sub(start);
+        c.callback_total_ns.fetch_add(took, Relaxed);
+        c.callback_max_ns.fetch_max(took, Relaxed);
+        let (pid, comm) = ffi::current_task();
+        let call = Call {
+            s: &s,
+            action,
+            released,
+            pool_before,
+            pool_after,
+            took,
+            averts_left,
+            pid,
+            comm,
+            level: self.level(),
+        };
+        if action == OomAction::KillPending {
+            // Coalesced: counted into the held-back record, which the monitor emits once the
+            // calls stop (or the next record of this kind goes out first).
+            match st.pending.as_mut() {
+                Some(p) => {
+                    p.oom.calls = p.oom.calls.saturating_add(1);
+                    p.last_ns = start;
+                }
+                None => {
+                    let p = st.pending.insert(Pending {
+                        time_ns: start,
+                        flags: s.flags,
+                        oom: abi::Oom::default(),
+                        last_ns: start,
+                    });
+                    call.fill(&mut p.oom);
                 }
             }
-        };
+            return 0;
+        }
+        // A held-back record goes out first, copied straight from where it waits.
+        if let Some(p) = st.pending.as_ref() {
+            self.events
+                .push_with(p.time_ns, p.flags, |slot| *slot = Payload::Oom(p.oom));
+        }
+        st.pending = None;
+        drop(st);
         if released > 0 {
             c.averts.fetch_add(1, Relaxed);
             c.pages_released.fetch_add(released as u64, Relaxed);
         }
-
-        let (pid, comm) = ffi::current_task();
-        let end = ffi::now_ns();
-        let took = end.saturating_sub(start);
-        c.callback_total_ns.fetch_add(took, Relaxed);
-        c.callback_max_ns.fetch_max(took, Relaxed);
-
-        self.events.push(
-            start,
-            s.flags,
-            Payload::Oom(abi::Oom {
-                action: action as u8,
-                level: self.level() as u8,
-                reserved: 0,
-                pid,
-                comm,
-                free_pages: s.free_pages,
-                available_pages: s.available_pages,
-                pool_before: pool_before as u64,
-                pool_after: pool_after as u64,
-                freed_reported: released as u64,
-                callback_ns: took,
-                averts_left,
-                nr_zones: s.nr_zones,
-                zones: s.zones,
-            }),
-        );
+        self.events.push_with(start, s.flags, |slot| {
+            *slot = Payload::Oom(abi::Oom::default());
+            if let Payload::Oom(o) = slot {
+                call.fill(o);
+            }
+        });
         if released > 0 {
             self.events.push(
                 start,
@@ -117,5 +215,80 @@ impl OomHandler for Guard {
         }
         self.events.wake();
         released as u64
+    }
+}
+
+/// What one notifier call did, for its `OOM` record.
+struct Call<'a> {
+    s: &'a Sample,
+    action: OomAction,
+    released: usize,
+    pool_before: usize,
+    pool_after: usize,
+    took: u64,
+    averts_left: u32,
+    pid: u32,
+    comm: [u8; abi::COMM_LEN],
+    level: abi::Level,
+}
+
+impl Call<'_> {
+    /// Writes the call's `OOM` record in place (a record is large: the OOM path builds it
+    /// where it is kept, not on its stack).
+    fn fill(&self, o: &mut abi::Oom) {
+        o.action = self.action as u8;
+        o.level = self.level as u8;
+        o.calls = 1;
+        o.pid = self.pid;
+        o.comm = self.comm;
+        o.free_pages = self.s.free_pages;
+        o.available_pages = self.s.available_pages;
+        o.pool_before = self.pool_before as u64;
+        o.pool_after = self.pool_after as u64;
+        o.freed_reported = self.released as u64;
+        o.callback_ns = self.took;
+        o.averts_left = self.averts_left;
+        o.nr_zones = self.s.nr_zones;
+        o.zones = self.s.zones;
+    }
+}
+
+impl Guard {
+    /// Called by the monitor: emits the coalesced `kill-pending` record once no call has
+    /// joined it for `quiet_ns`; closes the OOM episode once memory is `calm` (level ok, zones
+    /// above low, for `refill_delay_ms`: when the pool starts to refill); and once memory has
+    /// `recovered` (a zone above its low watermark: a victim's memory came back), counts every
+    /// kill so far as over, so that the next OOM is a new one.
+    pub(crate) fn oom_housekeeping(
+        &self,
+        now: u64,
+        quiet_ns: u64,
+        calm: bool,
+        recovered: bool,
+        kills_now: u64,
+    ) {
+        let flush = {
+            let mut st = self.oom.lock();
+            if calm {
+                st.episode_open = false;
+            }
+            if recovered {
+                st.kills_seen = kills_now;
+                st.last_zero = false;
+                st.kill_at = 0;
+            }
+            match st.pending.as_ref() {
+                Some(p) if now.saturating_sub(p.last_ns) >= quiet_ns => {
+                    self.events
+                        .push_with(p.time_ns, p.flags, |slot| *slot = Payload::Oom(p.oom));
+                    st.pending = None;
+                    true
+                }
+                _ => false,
+            }
+        };
+        if flush {
+            self.events.wake();
+        }
     }
 }

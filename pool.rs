@@ -9,12 +9,19 @@
 //! fragmented for a whole block, smaller ones (down to single pages) fill the rest. A release
 //! gives back whole blocks, so it may return up to `2^POOL_ORDER - 1` pages more than asked;
 //! the pages reported freed are always the pages released.
+//!
+//! Every block remembers its zone, so the OOM notifier can give back pages where they lift a
+//! zone the failed allocation can use above its min watermark (see `notifier.rs`).
 
-use crate::ffi::{AllocCtx, Block};
+use crate::ffi::{AllocCtx, Block, ZoneKey};
 use kernel::{alloc::flags::GFP_KERNEL, new_spinlock, prelude::*, sync::SpinLock};
 
 /// Order of the pool's blocks: 64 pages (256 KiB with 4 KiB pages).
 pub(crate) const POOL_ORDER: u32 = 6;
+
+/// The smallest order the page allocator frees straight to its buddy lists
+/// (`PAGE_ALLOC_COSTLY_ORDER + 1`): smaller blocks first go to a per-CPU list.
+const BUDDY_ORDER: u32 = 4;
 
 /// The pool's blocks and their page count, protected by the pool's spinlock.
 ///
@@ -86,23 +93,53 @@ impl Pool {
         self.target
     }
 
-    /// Gives at least `n` pages back to the page allocator, in whole blocks, or all there are;
-    /// returns how many pages went back and how many are left in the pool.
+    /// Pages in the pool per zone: calls `f(zone, pages)` once per block, under the pool's
+    /// lock (so `f` must be short: the OOM path sums them into a fixed array).
+    pub(crate) fn for_each_block(&self, mut f: impl FnMut(ZoneKey, usize)) {
+        let inner = self.inner.lock();
+        for b in inner.blocks.iter() {
+            f(b.zone(), b.pages());
+        }
+    }
+
+    /// Gives at least `n` pages of zone `zone` back to the page allocator, in whole blocks, or
+    /// all the zone has; at most `max_blocks` blocks. Returns how many pages went back and how
+    /// many are left in the pool.
     ///
-    /// Never allocates or sleeps: freeing a block only takes the zone lock. Safe on the OOM path.
-    pub(crate) fn release(&self, n: usize) -> (usize, usize) {
+    /// Never allocates or sleeps: freeing a block only takes the zone lock. The work is bounded
+    /// by the pool's block count (two passes) and `max_blocks` frees. Safe on the OOM path.
+    pub(crate) fn release(&self, zone: ZoneKey, n: usize, max_blocks: usize) -> (usize, usize) {
         let mut inner = self.inner.lock();
         let mut released = 0;
-        while released < n {
-            let Some(block) = inner.blocks.pop() else {
-                break;
-            };
-            let pages = block.pages();
-            // Dropping a `Block` frees it.
-            drop(block);
-            // INVARIANT: the block's pages leave the count with the block.
-            inner.pages -= pages;
-            released += pages;
+        let mut freed = 0;
+        // Two passes: first the blocks above `PAGE_ALLOC_COSTLY_ORDER`, which go straight to the
+        // buddy lists and count as free at once; then smaller ones, which the allocator first
+        // parks on this CPU's per-CPU lists, where the watermark check does not see them.
+        for pass in 0..2 {
+            let mut i = 0;
+            while released < n && freed < max_blocks {
+                let Some(b) = inner.blocks.get(i) else {
+                    break;
+                };
+                if b.zone() != zone || (pass == 0 && b.order() < BUDDY_ORDER) {
+                    i = i.wrapping_add(1);
+                    continue;
+                }
+                // `swap_remove`: the last block takes this one's place (and is looked at next).
+                let last = inner.blocks.len().saturating_sub(1);
+                inner.blocks.as_mut_slice().swap(i, last);
+                let Some(block) = inner.blocks.pop() else {
+                    break;
+                };
+                let pages = block.pages();
+                // Dropping a `Block` frees it.
+                drop(block);
+                // INVARIANT: the block's pages leave the count with the block (they were in it:
+                // the subtraction cannot saturate).
+                inner.pages = inner.pages.saturating_sub(pages);
+                released = released.saturating_add(pages);
+                freed = freed.saturating_add(1);
+            }
         }
         (released, inner.pages)
     }

@@ -51,9 +51,9 @@ mod load_params {
 
     crate::ffi::module_params! {
         pool_kib = params::POOL_KIB.default as u32, "Emergency pool size in KiB, 0..=4194304 (default 16384)";
-        release_chunk = params::RELEASE_CHUNK.default as u32, "Pages released per OOM call, 1..=65536 (default 256)";
+        release_chunk = params::RELEASE_CHUNK.default as u32, "Pages released per OOM call beyond the zone's deficit, 1..=65536 (default 256)";
         policy = params::POLICY.default as u32, "OOM policy: 0 = observe, 1 = avert (default 1)";
-        avert_budget = params::AVERT_BUDGET.default as u32, "Averts allowed per budget window, 0..=1000 (default 8)";
+        avert_budget = params::AVERT_BUDGET.default as u32, "OOM episodes averted per budget window, 0..=1000 (default 8)";
         budget_window_ms = params::BUDGET_WINDOW_MS.default as u32, "Avert budget window in ms, 100..=3600000 (default 60000)";
         ring_size = params::RING_SIZE.default as u32, "Event ring capacity in records, 64..=65536 (default 1024)";
         refill_delay_ms = params::REFILL_DELAY_MS.default as u32,
@@ -130,6 +130,44 @@ struct OomGuard {
     guard: Arc<Guard>,
 }
 
+/// The most of managed memory the pool may take: half (`POOL_MAX_DIV` = 2).
+const POOL_MAX_DIV: u64 = 2;
+
+/// The pool size in pages for `pool_kib`: `EINVAL` (one `pr_err` naming the parameter and its
+/// limit) above half of the memory the allocator manages, `ENOMEM` (one `pr_err`) if it is more
+/// than the memory available now beyond the zones' high watermarks (taking it would push others
+/// into reclaim or OOM at load). The pool itself is then taken with `__GFP_RETRY_MAYFAIL`, so
+/// an allocation that still fails is `ENOMEM`, never an OOM kill.
+fn pool_pages(pool_kib: u32) -> Result<usize> {
+    let page_kib = (kernel::page::PAGE_SIZE / 1024) as u64;
+    let pages = u64::from(pool_kib).div_ceil(page_kib);
+    let s = watermark::sample();
+    let limit = s.total_pages / POOL_MAX_DIV;
+    if pages > limit {
+        pr_err!(
+            "invalid pool_kib={}: accepted range 0..={} KiB (half of the {} KiB of managed memory)\n",
+            pool_kib,
+            limit * page_kib,
+            s.total_pages * page_kib
+        );
+        return Err(EINVAL);
+    }
+    let high: u64 = (0..s.nr_zones as usize)
+        .filter_map(|i| s.marks(i))
+        .map(|(_, m)| m.high.saturating_add(m.boost))
+        .sum();
+    let room = s.available_pages.saturating_sub(high);
+    if pages > room {
+        pr_err!(
+            "pool_kib={} is more than the {} KiB available now beyond the zones' high watermarks: not loading (ENOMEM)\n",
+            pool_kib,
+            room * page_kib
+        );
+        return Err(ENOMEM);
+    }
+    usize::try_from(pages).map_err(|_| EINVAL)
+}
+
 /// Reads and checks every parameter, then allocates the shared state (ring and pool).
 fn setup() -> Result<Arc<Guard>> {
     let mp = |p: &'static ffi::Param| p.get();
@@ -162,11 +200,13 @@ fn setup() -> Result<Arc<Guard>> {
     // The rules between parameters: sampling periods ordered, headroom thresholds ordered.
     params::validate_config(&config).map_err(rejected)?;
     publish_config(&config);
-    let pool_pages = (pool_kib as usize) * 1024 / kernel::page::PAGE_SIZE;
-    let state = Guard::new(config, ring_size as usize, pool_pages).inspect_err(|_| {
-        pr_err!(
-            "cannot allocate the {pool_kib} KiB emergency pool and the {ring_size}-record ring\n"
-        );
+    let pool_pages = pool_pages(pool_kib)?;
+    let state = Guard::new(config, ring_size as usize, pool_pages).inspect_err(|e| {
+        if *e == ENOMEM {
+            pr_err!(
+                "cannot allocate the {pool_kib} KiB emergency pool and the {ring_size}-record ring without reclaiming memory others need: lower pool_kib\n"
+            );
+        }
     })?;
     let guard = Arc::pin_init(state, GFP_KERNEL)?;
     let policy_name = if config.policy == abi::POLICY_AVERT {

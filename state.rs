@@ -3,7 +3,7 @@
 //! The state shared by every stage: the event ring, the pool, the configuration, the budget,
 //! the monitor's bookkeeping and the counters.
 
-use crate::abi::{Config, HeadroomLevel, Level, Stats, TTE_UNKNOWN};
+use crate::abi::{self, Config, HeadroomLevel, Level, Stats, TTE_UNKNOWN};
 use crate::events::Events;
 use crate::ffi::Waker;
 use crate::headroom::RateEstimator;
@@ -71,21 +71,51 @@ pub(crate) struct Episode {
     pub(crate) who: u8,
 }
 
-/// The avert budget: at most `avert_budget` averts per `budget_window_ms`.
+/// A notifier record held back while calls are coalesced into it.
+pub(crate) struct Pending {
+    /// Time of the first call.
+    pub(crate) time_ns: u64,
+    pub(crate) flags: u32,
+    pub(crate) oom: abi::Oom,
+    /// Time of the last call coalesced into it.
+    pub(crate) last_ns: u64,
+}
+
+/// What the OOM notifier remembers between calls: the avert budget, the OOM episode, and
+/// the kill in flight.
+///
+/// The budget counts OOM *episodes*, not calls: an episode opens with the first release and
+/// closes when memory has been calm for `refill_delay_ms` (level ok, zones above low: when the
+/// pool starts to refill). A spike that needs ten rounds of
+/// releases is one episode; at most `avert_budget` episodes open per `budget_window_ms`, so a
+/// hog that comes back again and again (each time after the pool has refilled) is killed in
+/// the end. Within an episode, the pool itself is the limit.
 #[derive(Default)]
-pub(crate) struct Budget {
-    /// Start of the current window (monotonic ns).
+pub(crate) struct OomState {
+    /// Start of the current budget window (monotonic ns), 0 before the first episode.
     pub(crate) window_start: u64,
-    /// Averts in the current window.
-    pub(crate) used: u32,
+    /// Episodes opened in the current window.
+    pub(crate) episodes: u32,
+    /// Whether an episode is open.
+    pub(crate) episode_open: bool,
+    /// The kernel's `oom_kill` count at the last call.
+    pub(crate) kills_seen: u64,
+    /// Whether the last call reported nothing freed (so the kernel went on to kill).
+    pub(crate) last_zero: bool,
+    /// When (monotonic ns) a kill after such a call was first seen; 0 if none is in flight.
+    pub(crate) kill_at: u64,
+    /// Free pages then.
+    pub(crate) kill_free: u64,
+    /// The `kill-pending` record calls are being coalesced into.
+    pub(crate) pending: Option<Pending>,
 }
 
 /// What the watermark monitor remembers between samples.
 pub(crate) struct MonitorState {
     /// The level state machine.
     pub(crate) tracker: LevelTracker,
-    /// Since when (monotonic ns) every zone has been above its high watermark, if it is.
-    pub(crate) above_high_since: Option<u64>,
+    /// Since when (monotonic ns) memory has been calm (level ok, zones above low), if it is.
+    pub(crate) calm_since: Option<u64>,
     /// The kernel's `oom_kill` counter at the last sample.
     pub(crate) last_oom_kill: u64,
     /// The headroom level with hysteresis.
@@ -109,7 +139,7 @@ pub(crate) struct Guard {
     #[pin]
     pub(crate) config: SpinLock<Config>,
     #[pin]
-    pub(crate) budget: SpinLock<Budget>,
+    pub(crate) oom: SpinLock<OomState>,
     #[pin]
     pub(crate) monitor: SpinLock<MonitorState>,
     /// Wakes the monitor at once (from the shrinker).
@@ -128,16 +158,22 @@ impl Guard {
     ) -> Result<impl PinInit<Self, Error>> {
         let events = Events::new(ring_size)?;
         let pool = Pool::new(pool_pages)?;
-        let last_oom_kill = crate::ffi::oom_kill_count();
+        let last_oom_kill = crate::ffi::oom_kill_count_stable();
         Ok(try_pin_init!(Self {
             events <- events,
             pool <- pool,
             config <- new_spinlock!(config, "OomGuard::config"),
-            budget <- new_spinlock!(Budget::default(), "OomGuard::budget"),
+            oom <- new_spinlock!(
+                OomState {
+                    kills_seen: last_oom_kill,
+                    ..OomState::default()
+                },
+                "OomGuard::oom"
+            ),
             monitor <- new_spinlock!(
                 MonitorState {
                     tracker: LevelTracker::new(),
-                    above_high_since: None,
+                    calm_since: None,
                     last_oom_kill,
                     headroom: HeadroomLevel::Plenty,
                     rate: RateEstimator::new(RATE_TAU_NS),

@@ -9,21 +9,28 @@
 //! left until free memory reaches the floor where allocations fail. And it reports the
 //! reclaim episodes the shrinker (`ReclaimHook`) tells it about.
 //!
-//! It runs as a self-rearming work item. The next sample is due after the shortest of: the
+//! The level describes what the allocator decides for a user page allocation
+//! (`GFP_HIGHUSER_MOVABLE`, order 0): every zone is checked the way `__zone_watermark_ok()`
+//! checks it for that class (boost, `lowmem_reserve[ZONE_MOVABLE]`, highatomic pages not
+//! usable, free CMA pages usable), and the best zone decides, as the allocator is content with
+//! the first zone of its zonelist that passes. So `low` is when kswapd is woken and `min` when
+//! allocations enter direct reclaim. Zones without managed pages are listed but ignored.
+//!
+//! It runs as a self-rearming work item on a deferrable timer (it never wakes an idle CPU;
+//! a CPU that allocates is awake anyway). The next sample is due after the shortest of: the
 //! slow period (`sample_slow_ms`, about once a second while nothing happens); the fast period
-//! (`sample_fast_ms`) while a zone is within twice its high watermark or the level is not ok;
-//! a quarter of the time the next headroom threshold or the floor is away at the current fall
-//! rate, but no less than `sample_min_ms` (so a fast hog cannot jump over a level between two
-//! samples); `reclaim_quiet_ms` while reclaim runs. The shrinker wakes it at once when reclaim
-//! starts.
+//! (`sample_fast_ms`) while the level is not ok; a quarter of the time the next headroom
+//! threshold or the floor is away at the current fall rate, but no less than `sample_min_ms`
+//! (so a fast hog cannot jump over a level between two samples); `reclaim_quiet_ms` while
+//! reclaim runs. The shrinker and the per-CPU peek timers wake it at once.
 
 use crate::abi::{
     self, Level, Payload, PoolOp, ReclaimPhase, ZoneSnapshot, ZoneState, MAX_ZONES, RECLAIM_DIRECT,
     RECLAIM_KSWAPD, TTE_UNKNOWN,
 };
-use crate::ffi::{self, Peek, ReclaimHandler, Tick, Waker};
+use crate::ffi::{self, Peek, ReclaimHandler, Tick, Waker, ZoneKey};
 use crate::headroom::{next_interval_ms, Thresholds};
-use crate::level::worst_state;
+use crate::level::ZoneMarks;
 use crate::state::{Episode, Guard};
 use core::sync::atomic::Ordering::Relaxed;
 
@@ -31,62 +38,96 @@ use core::sync::atomic::Ordering::Relaxed;
 const REFILL_STEP: usize = 64;
 /// Delay between refill steps, in milliseconds.
 const REFILL_INTERVAL_MS: u32 = 20;
-/// A zone is "near" its watermarks within this factor of its high watermark.
-const NEAR_FACTOR: u64 = 2;
 
 /// One sample of every zone.
 pub(crate) struct Sample {
     pub(crate) zones: [ZoneSnapshot; MAX_ZONES],
+    /// Per zone in `zones`: free pages a user allocation may not use (highatomic).
+    pub(crate) unusable: [u64; MAX_ZONES],
     pub(crate) nr_zones: u32,
     /// `abi::FLAG_ZONES_TRUNCATED` if there were more zones than fit.
     pub(crate) flags: u32,
-    pub(crate) worst: ZoneState,
-    pub(crate) near: bool,
+    /// The zones' state for a user page allocation (`GFP_HIGHUSER_MOVABLE`, order 0): the best
+    /// zone's, as the allocator decides (`level::class_state`).
+    pub(crate) state: ZoneState,
     pub(crate) free_pages: u64,
     pub(crate) available_pages: u64,
     /// Pages managed by the allocator, all zones.
     pub(crate) total_pages: u64,
     /// Free pages plus what reclaim can free (`si_mem_available()` without the reserves).
     pub(crate) usable_pages: u64,
-    /// Free pages at which allocations fail: the sum of each zone's (boosted) min watermark
-    /// plus its lowmem reserve.
+    /// Free pages at which user allocations fail: the sum over the zones of each zone's floor
+    /// (boosted min watermark, lowmem reserve, highatomic pages), each at most the zone's size.
     pub(crate) floor_pages: u64,
 }
 
-/// Reads every zone now. Lock-free and allocation-free: safe on the OOM path.
-pub(crate) fn sample() -> Sample {
-    let mut s = Sample {
-        zones: [ZoneSnapshot::default(); MAX_ZONES],
+impl Sample {
+    /// The marks of zone `i` of the snapshot, as the level sees them.
+    pub(crate) fn marks(&self, i: usize) -> Option<(ZoneKey, ZoneMarks)> {
+        let z = self.zones.get(i)?;
+        Some((
+            ZoneKey {
+                node: z.node,
+                idx: z.zone_idx,
+            },
+            ZoneMarks {
+                free: z.free,
+                min: z.min,
+                low: z.low,
+                high: z.high,
+                boost: z.boost,
+                reserve: z.reserve,
+                unusable: self.unusable.get(i).copied().unwrap_or(0),
+            },
+        ))
+    }
+}
+
+impl Sample {
+    /// A sample of nothing, to be filled by [`sample_into`].
+    pub(crate) const EMPTY: Self = Self {
+        zones: [ZoneSnapshot::EMPTY; MAX_ZONES],
+        unusable: [0; MAX_ZONES],
         nr_zones: 0,
         flags: 0,
-        worst: ZoneState::AboveHigh,
-        near: false,
-        free_pages: ffi::free_pages(),
-        available_pages: ffi::available_pages(),
+        state: ZoneState::AboveHigh,
+        free_pages: 0,
+        available_pages: 0,
         total_pages: 0,
         usable_pages: 0,
         floor_pages: 0,
     };
-    let mut states = [ZoneState::AboveHigh; MAX_ZONES];
-    let mut worst_overflow = ZoneState::AboveHigh;
+}
+
+/// Reads every zone now (see [`sample_into`]).
+pub(crate) fn sample() -> Sample {
+    let mut s = Sample::EMPTY;
+    sample_into(&mut s);
+    s
+}
+
+/// Reads every zone now into `s`, which the caller keeps (the OOM path's stack holds one
+/// sample, not several copies). Lock-free and allocation-free: safe on the OOM path.
+pub(crate) fn sample_into(s: &mut Sample) {
+    *s = Sample::EMPTY;
+    s.free_pages = ffi::free_pages();
+    s.available_pages = ffi::available_pages();
+    let mut best: Option<ZoneState> = None;
     let mut wmark_low = 0u64;
     ffi::for_each_zone(|z| {
         let state = z.marks.state();
-        s.near |= z.marks.near(NEAR_FACTOR);
         s.total_pages = s.total_pages.saturating_add(z.managed);
         wmark_low = wmark_low.saturating_add(z.marks.low);
-        // The kernel's own test for an allocation at the min watermark: boost included.
-        let floor = z
-            .marks
-            .min
-            .saturating_add(z.marks.boost)
-            .saturating_add(z.marks.reserve)
-            .min(z.managed);
-        s.floor_pages = s.floor_pages.saturating_add(floor);
+        // A zone with no pages under the allocator's management (all reserved at boot) serves
+        // no allocation: listed, but it neither decides the level nor adds to the floor.
+        if z.managed > 0 {
+            best = Some(best.map_or(state, |b| b.min(state)));
+            s.floor_pages = s.floor_pages.saturating_add(z.marks.floor().min(z.managed));
+        }
         let i = s.nr_zones as usize;
-        match (s.zones.get_mut(i), states.get_mut(i)) {
-            (Some(slot), Some(st)) => {
-                *st = state;
+        match (s.zones.get_mut(i), s.unusable.get_mut(i)) {
+            (Some(slot), Some(unusable)) => {
+                *unusable = z.marks.unusable;
                 *slot = ZoneSnapshot {
                     node: z.node,
                     zone_idx: z.idx,
@@ -101,58 +142,55 @@ pub(crate) fn sample() -> Sample {
                     reserve: z.marks.reserve,
                     managed: z.managed,
                 };
-                s.nr_zones += 1;
+                s.nr_zones = s.nr_zones.saturating_add(1);
             }
-            _ => {
-                s.flags |= abi::FLAG_ZONES_TRUNCATED;
-                worst_overflow = worst_overflow.max(state);
-            }
+            _ => s.flags |= abi::FLAG_ZONES_TRUNCATED,
         }
     });
-    let n = s.nr_zones as usize;
-    s.worst = worst_state(states.iter().take(n).copied()).max(worst_overflow);
+    // The best zone decides (`class_state`).
+    s.state = best.unwrap_or(ZoneState::AboveHigh);
     s.usable_pages = s
         .free_pages
         .saturating_add(ffi::reclaimable_pages(wmark_low));
-    s
 }
 
-/// Feeds `worst` to the level state machine; on a change, updates the counters and emits a
+/// Feeds `state` to the level state machine; on a change, updates the counters and emits a
 /// `PRESSURE` event with the zones of `s`, waking the readers only if `wake` (the OOM path wakes
 /// them itself, once). Never allocates or sleeps.
-pub(crate) fn update_level(g: &Guard, s: &Sample, worst: ZoneState, now: u64, wake: bool) {
+pub(crate) fn update_level(g: &Guard, s: &Sample, state: ZoneState, now: u64, wake: bool) {
     let change = {
         let mut m = g.monitor.lock();
-        // Any look below the high watermarks (the OOM path's included) restarts the time the
+        // Any look below the low watermarks (the OOM path's included) restarts the time the
         // pool waits before refilling: it must not take memory back during an OOM storm.
-        if worst != ZoneState::AboveHigh {
-            m.above_high_since = None;
+        if state >= ZoneState::BelowLow {
+            m.calm_since = None;
         }
-        m.tracker.update(worst)
+        m.tracker.update(state)
     };
     let Some((old, new)) = change else {
         return;
     };
     g.counters.level.store(new as u64, Relaxed);
     g.counters.level_changes.fetch_add(1, Relaxed);
-    g.events.push(
-        now,
-        s.flags,
-        Payload::Pressure(abi::Pressure {
-            source: 1,
-            old_level: old as u8,
-            new_level: new as u8,
-            reserved: 0,
-            nr_zones: s.nr_zones,
-            free_pages: s.free_pages,
-            available_pages: s.available_pages,
-            zones: s.zones,
-            headroom: g.headroom() as u8,
-            reserved2: [0; 7],
-            fall_rate: g.counters.fall_rate.load(Relaxed),
-            tte_ms: g.counters.tte_ms.load(Relaxed),
-        }),
-    );
+    let headroom = g.headroom() as u8;
+    let fall_rate = g.counters.fall_rate.load(Relaxed);
+    let tte_ms = g.counters.tte_ms.load(Relaxed);
+    // Built in the ring's slot, not on the (OOM path's) stack.
+    g.events.push_with(now, s.flags, |slot| {
+        *slot = Payload::Pressure(abi::Pressure::default());
+        if let Payload::Pressure(p) = slot {
+            p.source = 1;
+            p.old_level = old as u8;
+            p.new_level = new as u8;
+            p.nr_zones = s.nr_zones;
+            p.free_pages = s.free_pages;
+            p.available_pages = s.available_pages;
+            p.zones = s.zones;
+            p.headroom = headroom;
+            p.fall_rate = fall_rate;
+            p.tte_ms = tte_ms;
+        }
+    });
     if wake {
         g.events.wake();
     }
@@ -201,7 +239,7 @@ fn update_headroom(g: &Guard, cfg: &abi::Config, s: &Sample, now: u64) -> u32 {
                 old_level: old as u8,
                 new_level: new as u8,
                 wm_level: g.level() as u8,
-                wm_state: s.worst as u8,
+                wm_state: s.state as u8,
                 reserved: 0,
                 free_pages: s.free_pages,
                 available_pages: s.available_pages,
@@ -345,11 +383,12 @@ impl Tick for Guard {
 
         // The rate and the time to exhaustion first, so the pressure event carries them.
         let adaptive = update_headroom(self, &cfg, &s, now);
-        update_level(self, &s, s.worst, now, true);
+        update_level(self, &s, s.state, now, true);
         let reclaim = update_reclaim(self, &cfg, &s, now);
+        let level = self.level();
 
-        // OOM kills the pool did not avert.
-        let kills_now = ffi::oom_kill_count();
+        // OOM kills the pool did not avert: one load per CPU (not `all_vm_events()`).
+        let kills_now = ffi::oom_kill_count_stable();
         let kills = {
             let mut m = self.monitor.lock();
             let d = kills_now.saturating_sub(m.last_oom_kill);
@@ -368,19 +407,32 @@ impl Tick for Guard {
             );
         }
 
-        // Refill once every zone has stayed above its high watermark for `refill_delay_ms`.
+        // Refill once memory has been calm for `refill_delay_ms`: level ok, and the zones above
+        // their low watermarks for user allocations, so kswapd is not at work. (Not "above
+        // high": with a warm page cache kswapd keeps free memory between low and high, and a
+        // pool that waited for high would never refill on a busy board.)
         let mut refilling = false;
         let since = {
             let mut m = self.monitor.lock();
-            if s.worst == ZoneState::AboveHigh && self.level() == Level::Ok {
-                *m.above_high_since.get_or_insert(now)
+            if s.state < ZoneState::BelowLow && level == Level::Ok {
+                *m.calm_since.get_or_insert(now)
             } else {
-                m.above_high_since = None;
+                m.calm_since = None;
                 u64::MAX
             }
         };
         let delay_ns = u64::from(cfg.refill_delay_ms) * 1_000_000;
-        if since != u64::MAX && now.saturating_sub(since) >= delay_ns {
+        let calm = since != u64::MAX && now.saturating_sub(since) >= delay_ns;
+        // The notifier's coalesced record goes out once its calls have stopped for a sampling
+        // period; its OOM episode ends once memory has been calm as long as a refill waits.
+        self.oom_housekeeping(
+            now,
+            u64::from(cfg.sample_fast_ms) * 1_000_000,
+            calm,
+            s.state < ZoneState::BelowLow,
+            kills_now,
+        );
+        if calm {
             let before = self.pool.len();
             if before < self.pool.target() {
                 let (n, failed) = self.pool.refill(REFILL_STEP);
@@ -414,14 +466,16 @@ impl Tick for Guard {
                         }),
                     );
                     // Memory is not as plentiful as the watermarks said: start over.
-                    self.monitor.lock().above_high_since = None;
+                    self.monitor.lock().calm_since = None;
                 } else {
                     refilling = after < self.pool.target();
                 }
             }
         }
 
-        let mut next = if s.near || self.level() != Level::Ok {
+        // Fast while the kernel reclaims (level low or min); otherwise the adaptive interval
+        // (below) brings the next sample forward when memory falls towards a threshold.
+        let mut next = if level != Level::Ok {
             cfg.sample_fast_ms
         } else {
             cfg.sample_slow_ms

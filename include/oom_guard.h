@@ -27,7 +27,7 @@
 /* ---- versions and limits ------------------------------------------------------------------ */
 
 #define OOM_GUARD_ABI_MAJOR 1
-#define OOM_GUARD_ABI_MINOR 2
+#define OOM_GUARD_ABI_MINOR 3
 /* OOM_GUARD_GET_VERSION returns (major << 8) | minor. */
 #define OOM_GUARD_ABI_VERSION ((OOM_GUARD_ABI_MAJOR << 8) | OOM_GUARD_ABI_MINOR)
 
@@ -92,9 +92,12 @@
 
 /* oom_guard_oom.action: what the OOM notifier did. */
 #define OOM_GUARD_OOM_OBSERVE 0      /* policy observe: pool untouched, the kernel kills */
-#define OOM_GUARD_OOM_AVERT 1        /* pages released and reported freed: the kill is skipped */
+#define OOM_GUARD_OOM_AVERT 1        /* "release": pages released and reported freed: the kernel */
+                                     /* skips this round's kill (not for a sysrq-f OOM) */
 #define OOM_GUARD_OOM_BUDGET_SPENT 2 /* avert budget of the window spent: the kernel kills */
 #define OOM_GUARD_OOM_POOL_EMPTY 3   /* pool empty: the kernel kills */
+#define OOM_GUARD_OOM_KILL_PENDING 4 /* a victim is still dying: nothing released (1.3) */
+#define OOM_GUARD_OOM_POOL_SHORT 5   /* no zone's pool pages can lift it: the kernel kills (1.3) */
 
 /* oom_guard_pool.op. */
 #define OOM_GUARD_POOL_RELEASE 1
@@ -162,7 +165,7 @@ struct oom_guard_pressure {
 struct oom_guard_oom {
 	uint8_t action;    /* OOM_GUARD_OOM_* */
 	uint8_t level;     /* OOM_GUARD_LEVEL_* at the time */
-	uint16_t reserved;
+	uint16_t calls;    /* notifier calls this record stands for (coalesced kill-pending); 1.3 */
 	uint32_t pid;      /* task that hit the OOM */
 	char comm[OOM_GUARD_COMM_LEN]; /* its name, NUL-padded (not terminated if 16 long) */
 	uint64_t free_pages;

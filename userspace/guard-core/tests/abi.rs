@@ -42,7 +42,7 @@ fn samples() -> Vec<Payload> {
         Payload::Oom(Oom {
             action: OomAction::Avert as u8,
             level: Level::Min as u8,
-            reserved: 0,
+            calls: 1,
             pid: 4242,
             comm: fixed_name(b"memhog"),
             free_pages: 11,
@@ -333,7 +333,11 @@ fn padding_and_reserved_bytes_are_zero() {
         match dirty {
             Payload::Pool(_) => assert_eq!(&buf[HEADER_SIZE + 1..HEADER_SIZE + 8], &[0; 7]),
             Payload::Kill(_) => assert_eq!(&buf[HEADER_SIZE + 12..HEADER_SIZE + 16], &[0; 4]),
-            Payload::Oom(_) => assert_eq!(&buf[HEADER_SIZE + 2..HEADER_SIZE + 4], &[0; 2]),
+            // Since ABI 1.3 bytes 2..4 of an OOM record are `calls`, not reserved.
+            Payload::Oom(o) => assert_eq!(
+                &buf[HEADER_SIZE + 2..HEADER_SIZE + 4],
+                &o.calls.to_ne_bytes()
+            ),
             Payload::Pressure(_) => {
                 assert_eq!(buf[HEADER_SIZE + 3], 0);
                 assert_eq!(&buf[HEADER_SIZE + 601..HEADER_SIZE + 608], &[0; 7]);
@@ -435,7 +439,16 @@ fn names() {
     assert_eq!(name_bytes(&fixed_name::<8>(b"a\0b")), b"a");
     assert_eq!(Level::from_raw(2), Some(Level::Min));
     assert_eq!(Level::from_raw(3), None);
-    assert_eq!(OomAction::from_raw(1).map(OomAction::name), Some("avert"));
+    assert_eq!(OomAction::from_raw(1).map(OomAction::name), Some("release"));
+    assert_eq!(
+        OomAction::from_raw(4).map(OomAction::name),
+        Some("kill-pending")
+    );
+    assert_eq!(
+        OomAction::from_raw(5).map(OomAction::name),
+        Some("pool-short")
+    );
+    assert_eq!(OomAction::from_raw(6), None);
     for (raw, name) in [
         (0, "plenty"),
         (50, "low"),

@@ -148,7 +148,7 @@ fn fixture() -> Vec<u8> {
             Payload::Oom(Oom {
                 action: OomAction::BudgetSpent as u8,
                 level: Level::Min as u8,
-                reserved: 0,
+                calls: 1,
                 pid: 0xDEAD_BEEF,
                 comm: fixed_name(b"memhog"),
                 free_pages: 0xA1,

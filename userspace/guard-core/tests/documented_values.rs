@@ -13,7 +13,7 @@ fn documented_ioctl_numbers() {
     assert_eq!(IOCTL_GET_STATS_1_1, 0x80C0_B701);
     assert_eq!(IOCTL_GET_CONFIG_1_0, 0x8020_B703);
     assert_eq!(IOCTL_SET_CONFIG_1_0, 0x4020_B704);
-    assert_eq!((ABI_MAJOR, ABI_MINOR), (1, 2));
+    assert_eq!((ABI_MAJOR, ABI_MINOR), (1, 3));
     assert_eq!(std::mem::size_of::<Zones>(), 608);
     assert_eq!(std::mem::size_of::<Stats>(), 224);
     assert_eq!(std::mem::size_of::<Config>(), 64);

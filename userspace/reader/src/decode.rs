@@ -408,7 +408,7 @@ pub(crate) mod tests {
             Payload::Oom(Oom {
                 action: OomAction::Avert as u8,
                 level: Level::Min as u8,
-                reserved: 0,
+                calls: 1,
                 pid: 4242,
                 comm: fixed_name(b"memhog"),
                 free_pages: 1500,
@@ -596,17 +596,22 @@ pub(crate) mod tests {
         let samples = samples();
         let mut bytes = Vec::new();
         for (i, p) in samples.iter().enumerate() {
-            bytes.extend(patched(i as u64, p, p.rtype() as u16, 3, 24));
+            bytes.extend(patched(i as u64, p, p.rtype() as u16, ABI_MINOR + 1, 24));
         }
         let items = decode_all(&bytes).unwrap();
-        assert_eq!(items[0], Item::Warning(Warning::NewerMinor { minor: 3 }));
+        assert_eq!(
+            items[0],
+            Item::Warning(Warning::NewerMinor {
+                minor: ABI_MINOR + 1
+            })
+        );
         let recs = records(&items);
         assert_eq!(items.len(), recs.len() + 1, "exactly one warning");
         for (r, p) in recs.iter().zip(&samples) {
             assert_eq!(&r.payload, p, "appended fields are ignored");
-            assert_eq!(r.header.abi_minor, 3);
+            assert_eq!(r.header.abi_minor, ABI_MINOR + 1);
         }
-        assert!(Warning::NewerMinor { minor: 3 }.to_string().contains("1.3"));
+        assert!(Warning::NewerMinor { minor: 4 }.to_string().contains("1.4"));
     }
 
     #[test]
@@ -654,7 +659,10 @@ pub(crate) mod tests {
             }
         );
         let msg = e.to_string();
-        assert!(msg.contains("ABI version 2.2 is incompatible"), "{msg}");
+        assert!(
+            msg.contains(&format!("ABI version 2.{ABI_MINOR} is incompatible")),
+            "{msg}"
+        );
         assert!(msg.contains("offset 64"), "{msg}");
         // It stays failed: no resynchronisation on garbage.
         assert_eq!(d.next_item().unwrap_err(), e);

@@ -177,7 +177,8 @@ pub fn has_headroom_fields(rec: &Record) -> bool {
     rec.header.size as usize >= RecordType::Pressure.record_size()
 }
 
-/// An OOM action's name: `observe`, `avert`, `budget-spent`, `pool-empty`.
+/// An OOM action's name: `observe`, `release`, `budget-spent`, `pool-empty`, `kill-pending`,
+/// `pool-short`.
 pub fn action_name(raw: u8) -> String {
     OomAction::from_raw(raw).map_or_else(|| unknown(raw), |a| a.name().to_string())
 }
@@ -295,6 +296,7 @@ pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
         Payload::Oom(o) => f.extend([
             ("level", Str(level_name(o.level))),
             ("action", Str(action_name(o.action))),
+            ("calls", U64(u64::from(o.calls))),
             ("pid", U64(u64::from(o.pid))),
             ("comm", Str(name_text(&o.comm))),
             ("free_pages", U64(o.free_pages)),
@@ -615,10 +617,15 @@ pub fn message(rec: &Record, opts: &FormatOptions) -> String {
         Payload::Oom(o) => {
             let _ = write!(
                 s,
-                "oom {}: {}, pid {} ({}); reported {} freed, pool {} -> {}, {} averts left, \
+                "oom {}: {}{}, pid {} ({}); reported {} freed, pool {} -> {}, {} averts left, \
                  callback {}; free {}, available {}",
                 level_name(o.level),
                 action_name(o.action),
+                if o.calls > 1 {
+                    format!(" ({} calls)", o.calls)
+                } else {
+                    String::new()
+                },
                 o.pid,
                 name_text(&o.comm),
                 pages(o.freed_reported, opts),
@@ -987,7 +994,7 @@ mod tests {
                 "[   12.345678] pressure low (was ok): free 791.4 MiB, available 1.1 GiB; \
                  headroom low, fall rate 10.0 MiB/s, time to exhaustion 1500 ms; \
                  worst zone Normal (node 0) below-low: free 10.1 MiB, low 10.0 MiB",
-                "[   12.345678] oom min: avert, pid 4242 (memhog); reported 1.0 MiB freed, \
+                "[   12.345678] oom min: release, pid 4242 (memhog); reported 1.0 MiB freed, \
                  pool 16.0 MiB -> 15.0 MiB, 7 averts left, callback 15.2 us; free 5.8 MiB, \
                  available 7.8 MiB; worst zone Normal (node 0) below-low: free 10.1 MiB, \
                  low 10.0 MiB",
@@ -1135,7 +1142,7 @@ mod tests {
             assert_eq!(v["seq"], r.header.seq);
             assert_eq!(v["time_ns"], r.header.time_ns);
             assert_eq!(v["type"], kind(r.rtype()));
-            assert_eq!(v["abi"], "1.2");
+            assert_eq!(v["abi"], "1.3");
         }
     }
 
@@ -1202,6 +1209,7 @@ mod tests {
             with(&[
                 "level",
                 "action",
+                "calls",
                 "pid",
                 "comm",
                 "free_pages",
@@ -1221,7 +1229,7 @@ mod tests {
             (&o["level"], &o["action"], &o["pid"], &o["comm"]),
             (
                 &serde_json::json!("min"),
-                &serde_json::json!("avert"),
+                &serde_json::json!("release"),
                 &serde_json::json!(4242),
                 &serde_json::json!("memhog")
             )
@@ -1323,26 +1331,26 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "seq=40 time_ns=12345678941 type=pressure abi=1.2 level=low old_level=ok \
+                "seq=40 time_ns=12345678941 type=pressure abi=1.3 level=low old_level=ok \
                  source=watermarks free_pages=202600 available_pages=300000 headroom=low \
                  fall_rate=2560 tte_ms=1500 page_size=4096 nr_zones=2 zones_truncated=false \
                  zones=\"0/DMA32:above-high:200000 0/Normal:below-low:2600\"",
-                "seq=41 time_ns=12345678942 type=oom abi=1.2 level=min action=avert pid=4242 \
+                "seq=41 time_ns=12345678942 type=oom abi=1.3 level=min action=release calls=1 pid=4242 \
                  comm=memhog free_pages=1500 available_pages=2000 pool_before=4096 \
                  pool_after=3840 freed_reported=256 callback_ns=15200 averts_left=7 \
                  page_size=4096 nr_zones=2 zones_truncated=false \
                  zones=\"0/DMA32:above-high:200000 0/Normal:below-low:2600\"",
-                "seq=42 time_ns=12345678943 type=pool abi=1.2 op=release pages=256 \
+                "seq=42 time_ns=12345678943 type=pool abi=1.3 op=release pages=256 \
                  pool_pages=3840 target_pages=4096 page_size=4096",
-                "seq=43 time_ns=12345678944 type=kill abi=1.2 kills=1 victim_pid=0 \
+                "seq=43 time_ns=12345678944 type=kill abi=1.3 kills=1 victim_pid=0 \
                  victim_comm=\"\" victim_rss_kib=0",
-                "seq=44 time_ns=12345678945 type=lost abi=1.2 count=17 first_seq=29",
-                "seq=45 time_ns=12345678946 type=headroom abi=1.2 headroom=medium \
+                "seq=44 time_ns=12345678945 type=lost abi=1.3 count=17 first_seq=29",
+                "seq=45 time_ns=12345678946 type=headroom abi=1.3 headroom=medium \
                  old_headroom=low level=low wm_state=below-low free_pages=202600 \
                  available_pages=150000 total_pages=1500000 low_pages=300000 \
                  medium_pages=150001 critical_pages=75000 floor_pages=3078 fall_rate=256 \
                  tte_ms=573906 page_size=4096",
-                "seq=46 time_ns=12345678947 type=reclaim abi=1.2 phase=direct who=kswapd+direct \
+                "seq=46 time_ns=12345678947 type=reclaim abi=1.3 phase=direct who=kswapd+direct \
                  level=min headroom=critical kswapd_calls=40 direct_calls=3 duration_ms=120 \
                  free_pages=2000 available_pages=5000 page_size=4096",
             ]

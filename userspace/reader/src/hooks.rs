@@ -591,7 +591,7 @@ mod tests {
         assert_eq!(env["OOM_GUARD_COMM"], "memhog");
         assert_eq!(env["OOM_GUARD_FREED_REPORTED"], "256");
         assert_eq!(env["OOM_GUARD_PRIORITY"], "2");
-        assert!(env["OOM_GUARD_MESSAGE"].starts_with("oom min: avert"));
+        assert!(env["OOM_GUARD_MESSAGE"].starts_with("oom min: release"));
         let env: std::collections::BTreeMap<_, _> = hook_env(&record(3, samples()[4]), &OPTS)
             .into_iter()
             .collect();

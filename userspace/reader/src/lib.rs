@@ -36,7 +36,7 @@
 //!         }
 //!     }
 //! }
-//! assert_eq!(lines, ["seq=7 time_ns=1000 type=lost abi=1.2 count=3 first_seq=7"]);
+//! assert_eq!(lines, ["seq=7 time_ns=1000 type=lost abi=1.3 count=3 first_seq=7"]);
 //! ```
 #![warn(
     missing_docs,

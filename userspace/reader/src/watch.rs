@@ -843,7 +843,13 @@ mod tests {
         let mut bytes = Vec::new();
         for seq in 0..10 {
             bytes.extend(patched(seq, &pool, 77, 0, 0));
-            bytes.extend(patched(seq, &pool, 3, 3, 16));
+            bytes.extend(patched(
+                seq,
+                &pool,
+                3,
+                oom_guard_core::abi::ABI_MINOR + 1,
+                16,
+            ));
         }
         let (mut f, path) = capture(&dir, &bytes);
         let sink = Collect::default();
@@ -855,7 +861,10 @@ mod tests {
         let log = log.lock().unwrap();
         assert_eq!(log.len(), 2, "{log:?}");
         assert!(log[0].contains("record type 77"), "{log:?}");
-        assert!(log[1].contains("ABI 1.3"), "{log:?}");
+        assert!(
+            log[1].contains(&format!("ABI 1.{}", oom_guard_core::abi::ABI_MINOR + 1)),
+            "{log:?}"
+        );
     }
 
     #[test]

@@ -311,7 +311,7 @@ fn decode_a_capture_in_every_format() {
         "{lines:?}"
     );
     assert!(
-        lines[1].contains("oom min: avert, pid 321 (memhog)"),
+        lines[1].contains("oom min: release, pid 321 (memhog)"),
         "{lines:?}"
     );
     assert!(
@@ -356,14 +356,14 @@ fn decode_a_capture_in_every_format() {
     let out = run(&["decode", "--format", "logfmt", cap]);
     let t = text(&out.stdout);
     assert!(t.lines().all(|l| l.starts_with("seq=")), "{t}");
-    assert!(t.contains("type=kill abi=1.2 kills=1"), "{t}");
+    assert!(t.contains("type=kill abi=1.3 kills=1"), "{t}");
     assert!(
-        t.contains(" type=headroom abi=1.2 headroom=critical old_headroom=medium level=low "),
+        t.contains(" type=headroom abi=1.3 headroom=critical old_headroom=medium level=low "),
         "{t}"
     );
     assert!(t.contains(" fall_rate=0 tte_ms=unknown page_size="), "{t}");
     assert!(
-        t.contains(" type=reclaim abi=1.2 phase=onset who=kswapd level=low headroom=critical "),
+        t.contains(" type=reclaim abi=1.3 phase=onset who=kswapd level=low headroom=critical "),
         "{t}"
     );
 
@@ -437,7 +437,7 @@ fn decode_errors_name_the_file_and_offset() {
     let cap = write_capture(&dir, &bytes);
     let out = run(&["decode", cap.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3));
-    assert!(text(&out.stderr).contains("ABI version 2.2 is incompatible"));
+    assert!(text(&out.stderr).contains("ABI version 2.3 is incompatible"));
 
     let out = run(&["decode", dir.path().join("nope").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));

@@ -46,6 +46,7 @@ fn errno_name(e: &Error) -> String {
         Some(libc::EACCES) => "EACCES",
         Some(libc::ENOENT) => "ENOENT",
         Some(libc::EBUSY) => "EBUSY",
+        Some(libc::ENOMEM) => "ENOMEM",
         _ => return e.to_string(),
     };
     name.to_string()
@@ -163,8 +164,9 @@ fn record_line(h: &abi::RecordHeader, p: Option<&Payload>) -> String {
             tte(x.tte_ms)
         ),
         Some(Payload::Oom(x)) => format!(
-            "{head} kind=oom action={} pid={} comm={} pool_before={} pool_after={} freed={} callback_ns={} averts_left={} free={} available={} zones={}",
+            "{head} kind=oom action={} calls={} pid={} comm={} pool_before={} pool_after={} freed={} callback_ns={} averts_left={} free={} available={} zones={}",
             abi::OomAction::from_raw(x.action).map_or("?", abi::OomAction::name),
+            x.calls,
             x.pid,
             String::from_utf8_lossy(abi::name_bytes(&x.comm)),
             x.pool_before,
