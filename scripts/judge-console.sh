@@ -63,6 +63,16 @@ else
 	check "kernel log free of splats" 0 "$(wc -l <<<"$splats") distinct line(s)"
 fi
 
+if [ "$MODE" = demo ]; then
+	# The demo exists to show one thing: its verdict line says whether it did.
+	verdict=$(grep -m1 '^VERDICT: ' "$log" || true)
+	if [ "$verdict" = "${verdict#VERDICT: FAILED}" ] && [ -n "$verdict" ]; then
+		check "demo verdict: ${verdict#VERDICT: }" 1
+	else
+		check "demo verdict" 0 "${verdict:-no VERDICT line}"
+	fi
+fi
+
 if [ "$MODE" = test ]; then
 	ktap=$(sed -n '/^KTAP version 1$/,/^# totals:/p' "$log")
 	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' <<<"$ktap" | head -n1)

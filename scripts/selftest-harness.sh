@@ -41,7 +41,7 @@ expect() { # expect pass|fail NAME LOGFILE
 	local want=$1 name=$2 file=$3 got
 	n=$((n + 1))
 	# A fail must be the judge's verdict (a "not ok" line), not the judge crashing.
-	if "$JUDGE" --name "$name" --mode test "$file" >"$tmp/out" 2>&1; then
+	if "$JUDGE" --name "$name" --mode "${JMODE:-test}" "$file" >"$tmp/out" 2>&1; then
 		got=pass
 	elif grep -q 'not ok' "$tmp/out"; then
 		got=fail
@@ -64,7 +64,7 @@ variant() {
 splat_after_boot() { variant "$1" "/Run \/init/a $2"; }
 
 echo "KTAP version 1"
-echo "1..19"
+echo "1..22"
 expect pass "clean log with an OOM-killer report" "$tmp/clean.log"
 expect fail "WARNING splat" "$(splat_after_boot warn '[    2.0] WARNING: CPU: 0 PID: 1 at mm/page_alloc.c:4500 __alloc_pages+0x1/0x2')"
 expect fail "BUG splat" "$(splat_after_boot bug '[    2.0] BUG: sleeping function called from invalid context at mm/slub.c:4100')"
@@ -78,6 +78,17 @@ expect fail "a failed guest test" "$(variant notok 's/^ok 3 03-c$/not ok 3 03-c/
 expect fail "incomplete KTAP plan" "$(variant short '/^ok 3 03-c$/d')"
 expect fail "no guest test ran (plan 1..0)" "$(variant empty 's/^1\.\.3$/1..0/; /^ok [0-9] /d')"
 expect fail "no KTAP at all" "$(variant noktap '/^KTAP version 1$/,/^# totals/d')"
+# Demo mode: the demo's VERDICT line is the whole point of `make run`.
+demo_log() { # demo_log NAME VERDICT-LINE
+	sed -e 's/mode=test/mode=demo/' -e '/^KTAP version 1$/,/^# totals/d' "$tmp/clean.log" >"$tmp/$1.log"
+	[ -n "$2" ] && sed -i "/^OOM_GUARD_SENTINEL/i $2" "$tmp/$1.log"
+	echo "$tmp/$1.log"
+}
+JMODE=demo expect pass "demo: averted with the guard, killed without" \
+	"$(demo_log demo_ok 'VERDICT: averted with the guard (1 of 1 spikes), killed without')"
+JMODE=demo expect fail "demo: the verdict says it failed" \
+	"$(demo_log demo_bad 'VERDICT: FAILED: averted 0 of 1 spikes with the guard, killed without')"
+JMODE=demo expect fail "demo: no verdict line" "$(demo_log demo_none '')"
 expect fail "missing sentinel (guest died)" "$(variant nosentinel '/^OOM_GUARD_SENTINEL/d')"
 expect fail "sentinel of another mode" "$(variant othermode 's/mode=test/mode=demo/')"
 

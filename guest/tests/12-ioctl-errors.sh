@@ -24,5 +24,5 @@ guardctl set avert_budget=5 || fail "valid set failed"
 [ "$(stat config avert_budget)" = 5 ] || fail "valid set not applied"
 expect EAGAIN guardctl read -n
 expect EINVAL guardctl read -n -b 16
-[ "$(guardctl version)" = "abi=1.2" ] || fail "device broken after bad calls"
+[ "$(guardctl version)" = "abi=1.3" ] || fail "device broken after bad calls"
 unload

@@ -1,7 +1,10 @@
 # guard-tier: core
 # A hog that approaches the watermarks slowly drives the level ok -> low -> min (an OOM the
 # pool averts in one chunk), and back to ok: every change reported once, in order, with
-# contiguous sequence numbers, and the per-zone numbers in each event justify the change.
+# contiguous sequence numbers, and the per-zone numbers in each event justify the change the
+# way the allocator decides for a user page: the best zone counts (the DMA zone of these
+# guests serves user pages too, once DMA32 is below its marks). The kernel's own counters
+# agree: kswapd ran (low) and allocations stalled in direct reclaim (min).
 . /guard/lib.sh
 # One chunk is the whole (32 MiB) pool, so a single avert lifts memory well above high.
 load pool_kib=32768 release_chunk=8192 refill_delay_ms=600000
@@ -35,6 +38,8 @@ until grep -q done /tmp/bulk; do
 	sleep 0.1
 done
 samples=$(stat stats samples)
+stalls() { awk '$1 ~ /^allocstall_/ { s += $2 } END { print s + 0 }' /proc/vmstat; }
+stall0=$(stalls) scan0=$(vmstat pageoutrun)
 # Creep until the first OOM, then let go of everything.
 memhog 128M 2M 0 64K >/dev/null 2>&1 &
 creep=$!
@@ -49,6 +54,8 @@ wait $creep
 wait $bulk
 [ "$(stat stats kills)" = 0 ] || fail "a hog was killed: the pool should have averted the OOM"
 echo "monitor samples during the creep: $(($(stat stats samples) - samples))"
+stall1=$(stalls) scan1=$(vmstat pageoutrun)
+echo "kernel: allocstall $stall0 -> $stall1, kswapd runs (pageoutrun) $scan0 -> $scan1"
 i=0
 until [ "$(stat stats level)" = 0 ]; do
 	i=$((i + 1))
@@ -63,27 +70,31 @@ grep kind=pressure /tmp/ev | awk '
 	NR == 1 && f["old"] != 0 { print "first change does not start at ok"; exit 1 }
 	NR > 1 && f["old"] != prev { print "transition does not chain: " $0; exit 1 }
 	{
-		# Each zone: name:state:free:min:low:high:boost:reserve
+		# Each zone: name:state:free:min:low:high:boost:reserve; a zone with its reserve
+		# above its size serves nothing and passes no mark. The best zone decides.
 		nz = split(f["marks"], zs, ",")
-		above_high = 1; below_low = 0
+		above_high = 0; below_low = 1
 		for (j = 1; j <= nz; j++) {
 			split(zs[j], m, ":")
 			extra = m[7] + m[8]
-			if (m[3] <= m[6] + extra) above_high = 0
-			if (m[3] <= m[5] + extra) below_low = 1
+			if (m[3] > m[6] + extra) above_high = 1
+			if (m[3] > m[5] + extra) below_low = 0
 		}
-		if (f["new"] == 0 && !above_high) { print "back to ok while a zone is at or below high: " $0; exit 1 }
-		if (f["new"] == 1 && f["old"] == 0 && !below_low) { print "low while every zone is above low: " $0; exit 1 }
-		if (f["new"] == 1 && f["old"] == 2 && below_low) { print "min -> low while a zone is still at or below low: " $0; exit 1 }
+		if (f["new"] == 0 && !above_high) { print "back to ok while no zone is above high: " $0; exit 1 }
+		if (f["new"] == 1 && f["old"] == 0 && !below_low) { print "low while a zone is above low: " $0; exit 1 }
+		if (f["new"] == 1 && f["old"] == 2 && below_low) { print "min -> low while every zone is still at or below low: " $0; exit 1 }
 	}
 	{ prev = f["new"]; seen[f["new"]] = 1 }
 	END { if (!seen[1] || !seen[2]) { print "did not see both low (1) and min (2)"; exit 1 }
 	      if (prev != 0) { print "did not end at ok"; exit 1 } }' || fail "bad level sequence"
 n=$(grep -c kind=pressure /tmp/ev)
-# ok > low > min > ok, or with a stop at low on the way back (the pool's pages return to the
-# allocator one by one, and the monitor may look in the middle).
-[ "$n" = 3 ] || [ "$n" = 4 ] || fail "expected 3 or 4 level changes for one dip, got $n"
+# ok > low > min > ok, with a stop at low on the way back at most, and a few ok <-> low turns
+# on the way down when the DMA zone, which user pages reach last, passes high again (kswapd then
+# stops too: pgdat_balanced()).
+[ "$n" -ge 3 ] && [ "$n" -le 10 ] || fail "expected 3 to 10 level changes for one dip, got $n"
+[ "$stall1" -gt "$stall0" ] || fail "level min, but no allocation stalled in direct reclaim"
+[ "$scan1" -gt "$scan0" ] || fail "level low, but kswapd never ran"
 [ "$(stat stats level_changes)" = "$n" ] || fail "stats.level_changes disagrees"
-grep -q 'kind=oom action=avert' /tmp/ev || fail "no averted OOM"
+grep -q 'kind=oom action=release' /tmp/ev || fail "no averted OOM"
 echo "ok -> low -> min -> ok in $n changes, each justified by the zones' numbers"
 unload

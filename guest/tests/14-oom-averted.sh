@@ -1,7 +1,7 @@
 # guard-tier: core
 # A transient spike a little larger than what can be allocated but smaller than the pool: the
 # OOM notifier releases pool pages, the kernel skips the kill, the spiking process completes,
-# and the OOM events say `avert` with contiguous sequence numbers. The same spike with the same
+# and the OOM events say `release` with contiguous sequence numbers. The same spike with the same
 # memory taken but no guard is killed.
 . /guard/lib.sh
 cap=$(capacity_mib)
@@ -20,8 +20,8 @@ guardctl read -n >/tmp/ev 2>/dev/null
 cut -c1-200 /tmp/ev
 [ "$rc" = 0 ] || fail "the spike of $spike MiB did not complete: exit $rc"
 [ "$(vmstat oom_kill)" = "$kills" ] || fail "oom_kill moved: $kills -> $(vmstat oom_kill)"
-grep -q 'kind=oom action=avert .*comm=memhog' /tmp/ev || fail "no OOM event with action=avert"
-grep 'kind=oom' /tmp/ev | grep -qv 'action=avert' && fail "an OOM round was not averted"
+grep -q 'kind=oom action=release .*comm=memhog' /tmp/ev || fail "no OOM event with action=release"
+grep 'kind=oom' /tmp/ev | grep -qv 'action=release' && fail "an OOM round was not averted"
 contiguous 0 </tmp/ev || fail "events not contiguous"
 averts=$(stat stats averts)
 released=$(stat stats pages_released)

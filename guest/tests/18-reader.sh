@@ -39,7 +39,7 @@ echo "reader wrote $lines records: $before produced before the SIGTERM, $total i
 # Every sequence number from 0 to total-1, in order.
 awk -F'"seq":' '{ split($2, a, /[,}]/); if (a[1] + 0 != NR - 1) { print "gap at line " NR ": " a[1]; exit 1 } }' /tmp/json ||
 	fail "sequence numbers not contiguous"
-grep -q '"type":"oom".*"action":"avert"' /tmp/json || fail "no averted oom record in the JSON"
+grep -q '"type":"oom".*"action":"release"' /tmp/json || fail "no averted oom record in the JSON"
 grep -q '"type":"kill"' /tmp/json || fail "no kill record in the JSON"
 grep -qi 'summary\|records' /tmp/json.err || fail "no summary on exit"
 oom-guard stats | head -n 3
