@@ -123,3 +123,46 @@ unbounded_oom() {
 	echo "pool back to $target pages; refills: $(stat stats pages_refilled) pages"
 	[ "$(guardctl version)" = "abi=1.2" ] || fail "device broken after the OOM"
 }
+# ---- Board profiles (qemu/board-*.conf, docs/TESTING.md) ---------------------------------------
+# Whether this guest boots in a board profile (guard.board=1 on the kernel command line).
+board_profile() {
+	[ "$(cmdline_arg guard.board)" = 1 ]
+}
+# Populated zones of /proc/zoneinfo (present pages > 0), one a line: NODE:NAME MANAGED_PAGES.
+zones_populated() {
+	awk '$1 == "Node" { node = $2; sub(",", "", node); zone = $4 }
+		$1 == "present" { present = $2 }
+		$1 == "managed" && present > 0 { print node ":" zone " " $2 }' /proc/zoneinfo
+}
+# The memory shape in one line: meminfo's totals in KiB, the nodes, and the populated zones as
+# NODE:NAME:MANAGED_PAGES.
+board_shape() {
+	printf 'MemTotal=%s Cached=%s SwapTotal=%s CmaTotal=%s kB nodes=%s zones=%s' \
+		"$(meminfo MemTotal)" "$(meminfo Cached)" "$(meminfo SwapTotal)" "$(meminfo CmaTotal)" \
+		"$(zones_populated | cut -d: -f1 | sort -u | wc -l)" \
+		"$(zones_populated | tr ' ' ':' | paste -sd, -)"
+}
+# Run by guest/init in a board profile, before the mode: mounts the data disk (scripts/mkdisk.sh)
+# read-only at /mnt/data and reads every file on it to warm the page cache, then sets up 1 GiB
+# of lz4 zram swap. Prints one line `board: <shape> warm=<s>` (kept in /tmp/board.shape for the
+# tests) and a `board: ...` line for every step that failed; the board tests judge the shape.
+board_setup() {
+	bs_t0=$(cut -d' ' -f1 /proc/uptime)
+	mkdir -p /mnt/data
+	if mount -t ext4 -o ro /dev/vda /mnt/data; then
+		cat /mnt/data/data/* >/dev/null || echo "board: reading /mnt/data failed"
+	else
+		echo "board: cannot mount /dev/vda (ext4) read-only at /mnt/data"
+	fi
+	bs_t1=$(cut -d' ' -f1 /proc/uptime)
+	if [ -d /sys/block/zram0 ]; then
+		# The algorithm must be set before the size; lz4 may already be the only one built.
+		echo lz4 >/sys/block/zram0/comp_algorithm 2>/dev/null
+		{ echo 1G >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null && swapon /dev/zram0; } ||
+			echo "board: zram swap set-up failed"
+	else
+		echo "board: no /sys/block/zram0 (CONFIG_ZRAM)"
+	fi
+	echo "$(board_shape) warm=$(awk -v a="$bs_t0" -v b="$bs_t1" 'BEGIN { printf "%.1f", b - a }')s" >/tmp/board.shape
+	echo "board: $(cat /tmp/board.shape)"
+}
