@@ -123,6 +123,13 @@ unbounded_oom() {
 	echo "pool back to $target pages; refills: $(stat stats pages_refilled) pages"
 	[ "$(guardctl version)" = "abi=1.2" ] || fail "device broken after the OOM"
 }
+# Saves `guardctl stats` in FILE and the uptime in ms at the moment they were read in FILE.t, so
+# that a window between two snapshots is timed from the reads (on a slow guest reading the
+# stats takes a noticeable part of a second).
+stats_snap() { # stats_snap FILE
+	guardctl stats >"$1" || fail "guardctl stats"
+	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime >"$1.t"
+}
 # ---- Board profiles (qemu/board-*.conf, docs/TESTING.md) ---------------------------------------
 # Whether this guest boots in a board profile (guard.board=1 on the kernel command line).
 board_profile() {
