@@ -131,6 +131,10 @@ stats_snap() { # stats_snap FILE
 	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime >"$1.t"
 }
 # ---- Board profiles (qemu/board-*.conf, docs/TESTING.md) ---------------------------------------
+# Seconds since an uptime T0 read from /proc/uptime, to a tenth.
+since() { # since T0
+	awk -v a="$1" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }'
+}
 # Whether this guest boots in a board profile (guard.board=1 on the kernel command line).
 board_profile() {
 	[ "$(cmdline_arg guard.board)" = 1 ]
@@ -161,7 +165,7 @@ board_setup() {
 	else
 		echo "board: cannot mount /dev/vda (ext4) read-only at /mnt/data"
 	fi
-	bs_t1=$(cut -d' ' -f1 /proc/uptime)
+	bs_warm=$(since "$bs_t0")
 	if [ -d /sys/block/zram0 ]; then
 		# The algorithm must be set before the size; lz4 may already be the only one built.
 		echo lz4 >/sys/block/zram0/comp_algorithm 2>/dev/null
@@ -170,6 +174,16 @@ board_setup() {
 	else
 		echo "board: no /sys/block/zram0 (CONFIG_ZRAM)"
 	fi
-	echo "$(board_shape) warm=$(awk -v a="$bs_t0" -v b="$bs_t1" 'BEGIN { printf "%.1f", b - a }')s" >/tmp/board.shape
+	echo "$(board_shape) warm=${bs_warm}s" >/tmp/board.shape
 	echo "board: $(cat /tmp/board.shape)"
+}
+# Fills free memory with page cache, as on a board after days of uptime: reads the data disk's
+# sparse file (holes: no disk I/O) for as many MiB as are free plus SLACK_MIB, so the allocator
+# wakes kswapd and free memory ends where a full cache keeps it, near the high watermarks.
+cache_fill() { # cache_fill [SLACK_MIB]
+	[ -f /mnt/data/fill ] || fail "no /mnt/data/fill (the board data disk, scripts/mkdisk.sh)"
+	cf_mib=$(($(meminfo MemFree) / 1024 + ${1:-64}))
+	cf_t0=$(cut -d' ' -f1 /proc/uptime)
+	dd if=/mnt/data/fill of=/dev/null bs=1M count=$cf_mib 2>/dev/null || fail "reading /mnt/data/fill failed"
+	echo "cache_fill: read $cf_mib MiB in $(since "$cf_t0") s; Cached=$(meminfo Cached) kB MemFree=$(meminfo MemFree) kB"
 }
