@@ -112,7 +112,7 @@ if [ -n "$PROFILE_DISK_DEVICE" ]; then
 	qemu+=(-drive "file=$disk,format=raw,if=none,id=disk0,readonly=on" -device "$PROFILE_DISK_DEVICE,drive=disk0")
 fi
 
-msg "booting $NAME guest ($MODE, $MEM, $SMP CPUs, ${QEMU_CPU#-cpu }, TCG); console log: $log"
+msg "booting $NAME guest ($MODE, $MEM, ${SMP%%,*} CPUs, ${QEMU_CPU#-cpu }, TCG); console log: $log"
 start=$(date +%s)
 set +e
 if [ "$INTERACTIVE" = 1 ]; then
