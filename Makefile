@@ -10,12 +10,14 @@
 #                       kernels, and the soaks (TIER=full)
 #   make bench          set up, build, run the benchmarks on x86_64 and arm64 guests and
 #                       write docs/BENCHMARKS.md and docs/benchmarks.json
+#   make disk           build the board-profile guests' data disk (scripts/mkdisk.sh)
 #   make modules        build rust_oom_guard.ko against KDIR
 #   make KDIR=/path/to/linux/build modules    ... against your own kernel tree
 #
 # Variables (defaults in brackets):
 #   ARCH     x86_64 or arm64 [the host's]
 #   VARIANT  '' or debug: which of our kernels to use [test kernel]
+#   PROFILE  '' or board: 'make run' in the board-shaped guest of qemu/board-<arch>.conf ['']
 #   KDIR     kernel build tree [our kernel for ARCH/VARIANT, built on demand]
 #   LLVM     LLVM suffix passed to kbuild [-$(LLVM_VERSION) from scripts/versions.env]
 
@@ -54,16 +56,19 @@ else
 KERNEL_DEP :=
 endif
 
-.PHONY: all setup kernel kernels modules userspace initramfs clean distclean \
+.PHONY: all setup disk kernel kernels modules userspace initramfs clean distclean \
 	check fmt fmtcheck run test test-full bench help
 
 all: modules userspace
 
 help:
-	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,23p' Makefile | sed 's/^# \{0,1\}//'
 
 setup:
 	@scripts/setup.sh
+
+disk: setup
+	@scripts/mkdisk.sh >/dev/null
 
 kernel: setup
 	@scripts/build-kernel.sh $(ARCH) $(VARIANT)
@@ -97,7 +102,7 @@ fmtcheck:
 	$(CARGO) fmt --all -- --check
 
 run: initramfs
-	@scripts/qemu-run.sh --mode demo $(ARCH) $(VARIANT)
+	@scripts/qemu-run.sh --mode demo --profile "$(PROFILE)" $(ARCH) $(VARIANT)
 
 test:
 	@scripts/test.sh

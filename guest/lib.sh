@@ -190,3 +190,67 @@ avert_scenario() { # avert_scenario RUNS
 	echo "VERDICT: FAILED: averted $averted of $runs spikes with the guard, $without without"
 	return 1
 }
+# Saves `guardctl stats` in FILE and the uptime in ms at the moment they were read in FILE.t, so
+# that a window between two snapshots is timed from the reads (on a slow guest reading the
+# stats takes a noticeable part of a second).
+stats_snap() { # stats_snap FILE
+	guardctl stats >"$1" || fail "guardctl stats"
+	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime >"$1.t"
+}
+# ---- Board profiles (qemu/board-*.conf, docs/TESTING.md) ---------------------------------------
+# Seconds since an uptime T0 read from /proc/uptime, to a tenth.
+since() { # since T0
+	awk -v a="$1" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }'
+}
+# Whether this guest boots in a board profile (guard.board=1 on the kernel command line).
+board_profile() {
+	[ "$(cmdline_arg guard.board)" = 1 ]
+}
+# Populated zones of /proc/zoneinfo (present pages > 0), one a line: NODE:NAME MANAGED_PAGES.
+zones_populated() {
+	awk '$1 == "Node" { node = $2; sub(",", "", node); zone = $4 }
+		$1 == "present" { present = $2 }
+		$1 == "managed" && present > 0 { print node ":" zone " " $2 }' /proc/zoneinfo
+}
+# The memory shape in one line: meminfo's totals in KiB, the nodes, and the populated zones as
+# NODE:NAME:MANAGED_PAGES.
+board_shape() {
+	printf 'MemTotal=%s Cached=%s SwapTotal=%s CmaTotal=%s kB nodes=%s zones=%s' \
+		"$(meminfo MemTotal)" "$(meminfo Cached)" "$(meminfo SwapTotal)" "$(meminfo CmaTotal)" \
+		"$(zones_populated | cut -d: -f1 | sort -u | wc -l)" \
+		"$(zones_populated | tr ' ' ':' | paste -sd, -)"
+}
+# Run by guest/init in a board profile, before the mode: mounts the data disk (scripts/mkdisk.sh)
+# read-only at /mnt/data and reads every file on it to warm the page cache, then sets up 1 GiB
+# of lz4 zram swap. Prints one line `board: <shape> warm=<s>` (kept in /tmp/board.shape for the
+# tests) and a `board: ...` line for every step that failed; the board tests judge the shape.
+board_setup() {
+	bs_t0=$(cut -d' ' -f1 /proc/uptime)
+	mkdir -p /mnt/data
+	if mount -t ext4 -o ro /dev/vda /mnt/data; then
+		cat /mnt/data/data/* >/dev/null || echo "board: reading /mnt/data failed"
+	else
+		echo "board: cannot mount /dev/vda (ext4) read-only at /mnt/data"
+	fi
+	bs_warm=$(since "$bs_t0")
+	if [ -d /sys/block/zram0 ]; then
+		# The algorithm must be set before the size; lz4 may already be the only one built.
+		echo lz4 >/sys/block/zram0/comp_algorithm 2>/dev/null
+		{ echo 1G >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null && swapon /dev/zram0; } ||
+			echo "board: zram swap set-up failed"
+	else
+		echo "board: no /sys/block/zram0 (CONFIG_ZRAM)"
+	fi
+	echo "$(board_shape) warm=${bs_warm}s" >/tmp/board.shape
+	echo "board: $(cat /tmp/board.shape)"
+}
+# Fills free memory with page cache, as on a board after days of uptime: reads the data disk's
+# sparse file (holes: no disk I/O) for as many MiB as are free plus SLACK_MIB, so the allocator
+# wakes kswapd and free memory ends where a full cache keeps it, near the high watermarks.
+cache_fill() { # cache_fill [SLACK_MIB]
+	[ -f /mnt/data/fill ] || fail "no /mnt/data/fill (the board data disk, scripts/mkdisk.sh)"
+	cf_mib=$(($(meminfo MemFree) / 1024 + ${1:-64}))
+	cf_t0=$(cut -d' ' -f1 /proc/uptime)
+	dd if=/mnt/data/fill of=/dev/null bs=1M count=$cf_mib 2>/dev/null || fail "reading /mnt/data/fill failed"
+	echo "cache_fill: read $cf_mib MiB in $(since "$cf_t0") s; Cached=$(meminfo Cached) kB MemFree=$(meminfo MemFree) kB"
+}

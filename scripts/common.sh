@@ -57,14 +57,17 @@ host_arch() {
 # line: `core` tests exercise the module's own code paths and run on every kernel; `plain`
 # ones (tools, peers, the reader's userspace, timing estimates) only on the plain kernels in
 # `make test` and on the debug kernels too in `make test-full`; `soak` ones only in
-# `make test-full`, on the plain kernels.
-tier_tests() { # tier_tests TIER VARIANT
+# `make test-full`, on the plain kernels. A board profile (PROFILE board, qemu/board-*.conf)
+# runs its own `board` tests, in both tiers, and only those: the others run on the small guests.
+tier_tests() { # tier_tests TIER VARIANT [PROFILE]
 	local want t tier names=
-	case $1:$2 in
-	test:debug) want="core" ;;
-	test:) want="core plain" ;;
-	full:debug) want="core plain" ;;
-	full:) want="core plain soak" ;;
+	case $1:$2:${3:-} in
+	test:*:board | full:*:board) want="board" ;;
+	*:*:?*) die "unknown profile '$3' (board or none)" ;;
+	test:debug:) want="core" ;;
+	test::) want="core plain" ;;
+	full:debug:) want="core plain" ;;
+	full::) want="core plain soak" ;;
 	*) die "unknown tier '$1' (test or full) or variant '$2' ('' or debug)" ;;
 	esac
 	for t in "$ROOT"/guest/tests/*.sh; do

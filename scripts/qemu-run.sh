@@ -6,15 +6,17 @@ set -euo pipefail
 
 usage() {
 	cat <<USAGE
-usage: $0 [--mode test|demo|bench] [ARCH] [VARIANT]
+usage: $0 [--mode test|demo|bench] [--profile board] [ARCH] [VARIANT]
   --mode     test (default): run guest/tests, report KTAP; demo: 'make run'; bench: 'make bench'
+  --profile  board: the board-shaped guest of qemu/board-<arch>.conf (memory, NUMA, CMA, data
+             disk, zram swap; default \$PROFILE or none: the small guest)
   ARCH       x86_64 or arm64 (default: \$ARCH or the host's)
   VARIANT    '' (default) or debug
 Environment (defaults):
   TIER=${TIER:-test}          test: what 'make test' runs on this kernel; full: 'make test-full'
   TESTS=${TESTS:-}           comma-separated globs of guest test names (default: the tier's)
-  MEM=${MEM:-256M (512M for debug)}  guest memory
-  SMP=${SMP:-2}               guest CPUs
+  MEM=${MEM:-256M, 512M for debug, or the profile table value}  guest memory
+  SMP=${SMP:-2, or the profile table value}               guest CPUs
   CPU=${CPU:-}                QEMU CPU model and flags (default: the arch's table in qemu/)
   GUARD_ARGS=${GUARD_ARGS:-}         more kernel arguments (guard.soak_rounds=200, say)
   TIMEOUT=${TIMEOUT:-900 (2400 for the debug kernel and in bench mode)}  seconds before the guest is killed
@@ -22,13 +24,15 @@ Environment (defaults):
   BENCH_RUNS=${BENCH_RUNS:-10}        bench mode: runs per rate in P2
   BENCH_SPIKES=${BENCH_SPIKES:-20}      bench mode: spikes per mode in P5
   INTERACTIVE=${INTERACTIVE:-0}     1: a shell in the guest after the mode (demo)
-Logs: build/<arch>[-debug]/console-<mode>.log
+Logs: build/[<profile>-]<arch>[-debug]/console-<mode>.log
 USAGE
 }
 MODE=test
+PROFILE=${PROFILE:-}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--mode) MODE=${2:?--mode needs a value}; shift 2 ;;
+	--profile) PROFILE=${2?--profile needs a value}; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	-*) usage >&2; exit 2 ;;
 	*) break ;;
@@ -40,9 +44,20 @@ VARIANT=${2:-${VARIANT:-}}
 KV=$ARCH${VARIANT:+-$VARIANT}
 # shellcheck source=../qemu/x86_64.conf
 . "$ROOT/qemu/$ARCH.conf"
+# A profile's table adds to the arch's: PROFILE_MEM, PROFILE_SMP, PROFILE_QEMU_ARGS (an array),
+# PROFILE_DISK_DEVICE (the QEMU device of the data disk, none without) and PROFILE_APPEND.
+PROFILE_MEM='' PROFILE_SMP='' PROFILE_QEMU_ARGS=() PROFILE_DISK_DEVICE='' PROFILE_APPEND=''
+if [ -n "$PROFILE" ]; then
+	conf=$ROOT/qemu/$PROFILE-$ARCH.conf
+	[ -f "$conf" ] || die "unknown profile '$PROFILE' for $ARCH: no $conf"
+	# shellcheck source=../qemu/board-x86_64.conf
+	. "$conf"
+fi
+# The suite's name: its logs and results go to build/<name>/.
+NAME=${PROFILE:+$PROFILE-}$KV
 TIER=${TIER:-test}
-TESTS=${TESTS:-$(tier_tests "$TIER" "$VARIANT")}
-SMP=${SMP:-2}
+TESTS=${TESTS:-$(tier_tests "$TIER" "$VARIANT" "$PROFILE")}
+SMP=${SMP:-${PROFILE_SMP:-2}}
 [ -n "${CPU:-}" ] && QEMU_CPU="-cpu $CPU"
 # The KASAN + lockdep guest runs make test's core tests in about 7 minutes on an idle machine;
 # every test took 12 minutes there and 23 on a busy host (make test-full runs them all).
@@ -53,13 +68,15 @@ else
 fi
 INTERACTIVE=${INTERACTIVE:-0}
 if [ -z "${MEM:-}" ]; then
-	MEM=256M
-	[ "$VARIANT" = debug ] && MEM=512M
+	MEM=${PROFILE_MEM:-256M}
+	[ "$VARIANT" = debug ] && [ -z "$PROFILE_MEM" ] && MEM=512M
 fi
 
 image=$(kernel_build_dir "$ARCH" "$VARIANT")/$KERNEL_IMAGE
-outdir=$OUT/$KV
-initrd=$outdir/initramfs.cpio.gz
+# Every profile boots the arch's initramfs; only the logs are the profile's own.
+initrd=$OUT/$KV/initramfs.cpio.gz
+outdir=$OUT/$NAME
+mkdir -p "$outdir"
 log=$outdir/console-$MODE.log
 results=$outdir/results-$MODE.txt
 [ -f "$image" ] || die "no kernel image $image: run 'make ARCH=$ARCH VARIANT=$VARIANT kernel'"
@@ -84,11 +101,18 @@ if [ "$MODE" = bench ]; then
 	[ -n "${BENCH_SPIKES:-}" ] && append="$append guard.bench_spikes=$BENCH_SPIKES"
 fi
 [ "$INTERACTIVE" = 1 ] && append="$append guard.shell=1"
+[ -n "$PROFILE_APPEND" ] && append="$append $PROFILE_APPEND"
 [ -n "${GUARD_ARGS:-}" ] && append="$append $GUARD_ARGS"
 qemu=("$QEMU_BIN" $QEMU_MACHINE $QEMU_CPU -smp "$SMP" -m "$MEM" -no-reboot
-	-kernel "$image" -initrd "$initrd" -append "$append")
+	-kernel "$image" -initrd "$initrd" -append "$append" "${PROFILE_QEMU_ARGS[@]}")
+if [ -n "$PROFILE_DISK_DEVICE" ]; then
+	# The data disk (scripts/mkdisk.sh builds it once): read-only, so guests share the image
+	# and nothing writes it.
+	disk=$("$ROOT/scripts/mkdisk.sh")
+	qemu+=(-drive "file=$disk,format=raw,if=none,id=disk0,readonly=on" -device "$PROFILE_DISK_DEVICE,drive=disk0")
+fi
 
-msg "booting $KV guest ($MODE, $MEM, $SMP CPUs, ${QEMU_CPU#-cpu }, TCG); console log: $log"
+msg "booting $NAME guest ($MODE, $MEM, ${SMP%%,*} CPUs, ${QEMU_CPU#-cpu }, TCG); console log: $log"
 start=$(date +%s)
 set +e
 if [ "$INTERACTIVE" = 1 ]; then
@@ -113,11 +137,11 @@ tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 [ "$MODE" = bench ] && { grep "^bench:" "$log" >"$outdir/bench.txt" || true; }
 set +e
 rm -f "$results"
-"$ROOT/scripts/judge-console.sh" --name "$KV" --mode "$MODE" --qemu-exit "$qrc" --timeout "$TIMEOUT" \
+"$ROOT/scripts/judge-console.sh" --name "$NAME" --mode "$MODE" --qemu-exit "$qrc" --timeout "$TIMEOUT" \
 	--results "$results" "$log"
 rc=$?
 set -e
 # A judge that died before writing its results is one failure, never stale numbers.
 [ -s "$results" ] || echo "0 1 0" >"$results"
-msg "$KV $MODE: $(awk '{ printf "%d passed, %d failed, %d skipped", $1, $2, $3 }' "$results") in $elapsed s (log: $log)"
+msg "$NAME $MODE: $(awk '{ printf "%d passed, %d failed, %d skipped", $1, $2, $3 }' "$results") in $elapsed s (log: $log)"
 exit $rc

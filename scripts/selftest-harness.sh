@@ -64,7 +64,7 @@ variant() {
 splat_after_boot() { variant "$1" "/Run \/init/a $2"; }
 
 echo "KTAP version 1"
-echo "1..22"
+echo "1..23"
 expect pass "clean log with an OOM-killer report" "$tmp/clean.log"
 expect fail "WARNING splat" "$(splat_after_boot warn '[    2.0] WARNING: CPU: 0 PID: 1 at mm/page_alloc.c:4500 __alloc_pages+0x1/0x2')"
 expect fail "BUG splat" "$(splat_after_boot bug '[    2.0] BUG: sleeping function called from invalid context at mm/slub.c:4100')"
@@ -109,12 +109,30 @@ check() {
 tiers_named() {
 	local t ok=0
 	for t in "$ROOT"/guest/tests/*.sh; do
-		sed -n '1,5p' "$t" | grep -Eq '^# guard-tier: (core|plain|soak)$' ||
-			{ echo "$(basename "$t"): no '# guard-tier: core|plain|soak' line"; ok=1; }
+		sed -n '1,5p' "$t" | grep -Eq '^# guard-tier: (core|plain|soak|board)$' ||
+			{ echo "$(basename "$t"): no '# guard-tier: core|plain|soak|board' line"; ok=1; }
 	done
 	return $ok
 }
-check "every guest test names its tier (core, plain or soak)" tiers_named
+check "every guest test names its tier (core, plain, soak or board)" tiers_named
+# The board profile runs the `board` tests and only those, and no other suite runs them.
+# tier_tests of scripts/common.sh, in a shell of its own.
+tier_tests() { bash -c '. "$0/scripts/common.sh" && tier_tests "$@"' "$ROOT" "$@"; }
+board_tier() {
+	local board t tv
+	board=$(tier_tests test '' board)
+	[ -n "$board" ] || { echo "no board tests"; return 1; }
+	[ "$(tier_tests full '' board)" = "$board" ] || { echo "the full tier's board list differs"; return 1; }
+	for t in ${board//,/ }; do
+		grep -qx '# guard-tier: board' "$ROOT/guest/tests/$t.sh" || { echo "$t is not a board test"; return 1; }
+	done
+	for tv in test: full: test:debug full:debug; do
+		for t in $(tier_tests "${tv%%:*}" "${tv#*:}" | tr , ' '); do
+			case ",$board," in *",$t,"*) echo "$tv runs the board test $t"; return 1 ;; esac
+		done
+	done
+}
+check "the board profile runs the board tests, and only it" board_tier
 # The per-test time log (scripts/test-times.sh) on fixture consoles: four runs of two tests,
 # the last with one test ten times slower than before.
 times_fixture() { # times_fixture SLOW_SECONDS: writes the log, prints run 4's report

@@ -105,6 +105,8 @@ PKGS=(
 	qemu-system-x86 qemu-system-arm
 	make gcc libc6-dev flex bison bc cpio kmod libelf-dev libssl-dev rsync xz-utils gzip
 	dpkg-dev ca-certificates
+	# mkfs.ext4 for the board guests' data disk (scripts/mkdisk.sh).
+	e2fsprogs
 )
 missing_pkgs=()
 for p in "${PKGS[@]}"; do

@@ -2,8 +2,9 @@
 # `make test` and `make test-full`: set up, build, then run the tier's suites: host unit
 # tests, lints, and the QEMU guest suites. Ends with one line `N passed, N failed, N skipped`;
 # exits non-zero on any failure. Tiers (docs/TESTING.md says why each test is where it is):
-#   test  (make test, CI): every test on x86_64 and arm64, the module's own code paths
-#         (`# guard-tier: core` tests) on the x86_64 KASAN + lockdep kernel
+#   test  (make test, CI): every test on x86_64 and arm64, the `board` tests on the
+#         board-shaped guests (board-x86_64, board-arm64: qemu/board-*.conf), the module's own
+#         code paths (`# guard-tier: core` tests) on the x86_64 KASAN + lockdep kernel
 #   full  (make test-full): also the arm64 debug kernel, every test on both debug kernels,
 #         and the soaks (`# guard-tier: soak`)
 set -euo pipefail
@@ -17,14 +18,14 @@ Environment (defaults):
   SUITES="${SUITES:-$(default_suites "${TIER:-test}")}"
           which suites to run, in order
   TESTS=${TESTS:-}   comma-separated globs of guest test names (default: each suite's tier list)
-Logs: build/<suite>-*.log (build steps), build/<arch>[-debug]/console-test.log (guests);
+Logs: build/<suite>-*.log (build steps), build/<suite>/console-test.log (guests);
 per-test times: \$CACHE/test-times.log (scripts/test-times.sh)
 USAGE
 }
 default_suites() {
 	case $1 in
-	test) echo "host harness lint x86_64 arm64 x86_64-debug" ;;
-	full) echo "host harness lint x86_64 arm64 x86_64-debug arm64-debug" ;;
+	test) echo "host harness lint x86_64 arm64 board-x86_64 board-arm64 x86_64-debug" ;;
+	full) echo "host harness lint x86_64 arm64 board-x86_64 board-arm64 x86_64-debug arm64-debug" ;;
 	*) die "unknown TIER '$1' (test or full)" ;;
 	esac
 }
@@ -114,16 +115,19 @@ for suite in $SUITES; do
 		add lint "$p" "$f" 0
 		;;
 	*)
-		arch=${suite%-debug}
+		# <arch>[-debug], or board-<arch>: the arch's kernel and initramfs in the board profile.
+		profile='' kv=$suite
+		case $suite in board-*) profile=board kv=${suite#board-} ;; esac
+		arch=${kv%-debug}
 		variant=
-		[ "$arch" != "$suite" ] && variant=debug
+		[ "$arch" != "$kv" ] && variant=debug
 		if ! step "$suite" "build (kernel, module, userspace, initramfs)" \
 			make -C "$ROOT" initramfs ARCH="$arch" VARIANT="$variant"; then
 			add "$suite" 0 1 0
 			continue
 		fi
 		set +e
-		"$ROOT/scripts/qemu-run.sh" --mode test "$arch" $variant
+		"$ROOT/scripts/qemu-run.sh" --mode test --profile "$profile" "$arch" $variant
 		qrc=$?
 		set -e
 		res=$OUT/$suite/results-test.txt
