@@ -72,6 +72,8 @@ tier_tests() { # tier_tests TIER VARIANT [PROFILE]
 	esac
 	for t in "$ROOT"/guest/tests/*.sh; do
 		tier=$(sed -n '1,5s/^# guard-tier: *\([a-z]*\).*/\1/p' "$t")
+		# `# guard-also: board`: a core or plain test that also runs on the board profiles.
+		[ "${3:-}" = board ] && sed -n '1,5p' "$t" | grep -qx '# guard-also: board' && tier=board
 		case " $want " in *" $tier "*) names="$names${names:+,}$(basename "$t" .sh)" ;; esac
 	done
 	echo "$names"

@@ -1,4 +1,5 @@
 # guard-tier: core
+# guard-also: board
 # Loading never harms: a pool above half of managed memory fails the load with EINVAL and one
 # pr_err naming pool_kib and the limit; a pool that fits that limit but not in the memory
 # available now fails with ENOMEM and one pr_err; neither OOM-kills anyone (a holder process

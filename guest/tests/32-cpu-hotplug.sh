@@ -1,4 +1,5 @@
 # guard-tier: core
+# guard-also: board
 # CPU hotplug under the monitor: the per-CPU peek timers follow CPUs going offline and coming
 # back (cpuhp callbacks), a CPU that comes back peeks again, and unloading with a CPU offline
 # or after the cycles is clean (the debug kernel checks the timers with DEBUG_OBJECTS_TIMERS).

@@ -164,7 +164,7 @@ fn record_line(h: &abi::RecordHeader, p: Option<&Payload>) -> String {
             tte(x.tte_ms)
         ),
         Some(Payload::Oom(x)) => format!(
-            "{head} kind=oom action={} calls={} pid={} comm={} pool_before={} pool_after={} freed={} callback_ns={} averts_left={} free={} available={} zones={}",
+            "{head} kind=oom action={} calls={} pid={} comm={} pool_before={} pool_after={} freed={} callback_ns={} averts_left={} free={} available={} zones={} marks={}",
             abi::OomAction::from_raw(x.action).map_or("?", abi::OomAction::name),
             x.calls,
             x.pid,
@@ -176,7 +176,8 @@ fn record_line(h: &abi::RecordHeader, p: Option<&Payload>) -> String {
             x.averts_left,
             x.free_pages,
             x.available_pages,
-            x.nr_zones
+            x.nr_zones,
+            marks(&x.zones[..(x.nr_zones as usize).min(abi::MAX_ZONES)]),
         ),
         Some(Payload::Pool(x)) => format!(
             "{head} kind=pool op={} pages={} pool={} target={}",
