@@ -1,7 +1,7 @@
 # guard-tier: board
 # Issue 14, "quiet on a warm board": with the module loaded and the board guest idle, the level
 # is ok and the monitor costs at most one sample a second and 0.1 % of one CPU (monitor_ns +
-# peek_ns over the window). Two windows of 10 s: the warm cache of board_setup with most memory
+# peek_ns over the window, the median of three). Two phases of three 10 s windows: the warm cache of board_setup with most memory
 # free, then with the page cache filling memory (cache_fill), where kswapd leaves free memory
 # near the high watermarks, as on a board that has been up for days. Prints every window's
 # figures before judging any. Leaves the page cache full.
@@ -27,9 +27,13 @@ idle_window() { # idle_window LABEL: 10 s idle, the figures printed and kept in 
 	guardctl zones | grep '^zone' | sed 's/^/  /'
 	echo "$samples $window_ms $cpu $(s /tmp/i1 level) $(meminfo Cached) $1" >>/tmp/idle
 }
-idle_window "warm cache"
+# Three windows a phase: the time a sample takes is measured in the guest, and under TCG a vCPU
+# the host preempts in the middle of one, or code translated for the first time, can make one
+# sample cost tens of ms. Every window is judged on samples/s and level; the CPU share on the
+# phase's median window.
+for w in 1 2 3; do idle_window "warm cache"; done
 cache_fill
-idle_window "cache filling memory"
+for w in 1 2 3; do idle_window "cache filling memory"; done
 # A monitor that sees no zone is idle for nothing: its figures would not count.
 [ "$(stat zones nr_zones)" -gt 0 ] || fail "the module sees no zone (guardctl zones: nr_zones=0)"
 while read -r samples window_ms cpu level cached label; do
@@ -38,6 +42,10 @@ while read -r samples window_ms cpu level cached label; do
 	# At most one a second: a window of T s holds at most T + 1 ticks of a 1 s period.
 	[ "$samples" -le $(((window_ms + 999) / 1000 + 1)) ] ||
 		fail "$label: $samples samples in $window_ms ms (more than 1/s)"
-	awk -v c="$cpu" 'BEGIN { exit !(c <= 0.1) }' || fail "$label: the monitor took $cpu % of one CPU (more than 0.1 %)"
 done </tmp/idle
+for phase in "warm cache" "cache filling memory"; do
+	med=$(grep " $phase\$" /tmp/idle | awk '{ print $3 }' | sort -n | sed -n 2p)
+	echo "$phase: median monitor+peek share $med % of one CPU"
+	awk -v c="$med" 'BEGIN { exit !(c <= 0.1) }' || fail "$phase: the monitor took $med % of one CPU in the median window (more than 0.1 %)"
+done
 unload
