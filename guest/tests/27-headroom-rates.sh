@@ -66,7 +66,7 @@ for rate in 50 200 800 0; do
 			printf "  critical event estimated %s ms, %.1f ms remained\n", tte[255], crit_left
 			ct = tte[255] + 0
 			cd = ct - crit_left; if (cd < 0) cd = -cd
-			# The same slack as for the last event below: the allocator's direct-reclaim
+			# The same slack as for the last event below: the allocator direct-reclaim
 			# tries before the OOM call take a few ms no fall rate predicts.
 			if (strict && (tte[255] == "unknown" || ((ct > 2 * crit_left || 2 * ct < crit_left) && cd > slack))) {
 				print "the critical event estimate is off by more than a factor of 2 and more than " slack " ms"; exit 1
