@@ -9,16 +9,10 @@ insmod "$MODULE" policy=0 || { echo "demo: insmod failed"; exit 1; }
 dmesg | grep rust_oom_guard: | tail -n 1 | sed 's/^\[[ 0-9.]*\] //'
 guardctl zones | grep -E '^(level|zone)'
 rmmod rust_oom_guard
-# A reader follows the device in the background, like a logging daemon would.
-(until [ -c /dev/oom_guard ]; do sleep 0.05; done; oom-guard watch >/tmp/events 2>/tmp/events.err) &
-reader=$!
-echo "--- the scenario (default parameters):"
-avert_scenario 1
+echo "--- the scenario (default parameters; the oom-guard reader follows the guard like a logging daemon):"
+avert_scenario 1 /tmp/events
 verdict=$?
-kill $reader 2>/dev/null
-pkill -f "oom-guard watch" 2>/dev/null
-wait $reader 2>/dev/null
-echo "--- what the oom-guard reader logged:"
+echo "--- what the oom-guard reader logged while the guard averted the spike:"
 cut -c1-200 /tmp/events 2>/dev/null
 cat /tmp/events.err 2>/dev/null
 echo "=== demo done ==="

@@ -148,10 +148,15 @@ hold_mib() { # hold_mib MIB
 # from a fresh one.) RUNS spikes with the guard averting, the pool refilled in between; then the
 # same once without the guard, a process holding what the pool held. Prints the figures and one
 # verdict line; returns 0 only for "averted every time with the guard, killed without".
-avert_scenario() { # avert_scenario RUNS
+avert_scenario() { # avert_scenario RUNS [READER_LOG]: with READER_LOG, oom-guard follows the guard there
 	runs=$1
 	load
 	pool_mib=$(($(stat stats pool_target) * 4 / 1024))
+	reader=
+	if [ -n "${2:-}" ]; then
+		oom-guard watch >"$2" 2>"$2.err" &
+		reader=$!
+	fi
 	averted=0 i=0
 	while [ $i -lt "$runs" ]; do
 		i=$((i + 1))
@@ -170,6 +175,10 @@ avert_scenario() { # avert_scenario RUNS
 		fi
 		wait_for 60 "the pool did not refill after spike $i" pool_full
 	done
+	if [ -n "$reader" ]; then
+		kill "$reader"
+		wait "$reader" 2>/dev/null
+	fi
 	unload
 	hold_mib $((pool_mib + 1))
 	CAP=$(reach_mib)

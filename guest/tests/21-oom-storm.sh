@@ -51,12 +51,15 @@ pending=$(grep -c '"type":"oom".*"action":"kill-pending"' /tmp/storm.json)
 [ "$(n pressure)" = "$(s level_changes)" ] || fail "$(n pressure) pressure records, stats.level_changes=$(s level_changes)"
 averted=$(grep -c '"type":"oom".*"action":"release"' /tmp/storm.json)
 [ "$averted" = "$(s averts)" ] || fail "$averted averted OOM records, stats.averts=$(s averts)"
-[ "$(s averts)" -le 8 ] || fail "stats.averts=$(s averts) exceeds the budget of 8"
+# The budget counts OOM episodes (one spike's rounds of releases are one episode): each episode
+# that opens takes one from averts_left, so the release records show as many distinct values.
+episodes=$(awk -F'"averts_left":' '/"type":"oom".*"action":"release"/ { split($2, a, /[,}]/); print a[1] }' /tmp/storm.json | sort -u | wc -l)
+[ "$episodes" -le 8 ] || fail "$episodes OOM episodes released pool pages, more than the budget of 8"
 [ "$(s kills)" = "$kills" ] || fail "stats.kills=$(s kills), oom_kill moved by $kills"
 [ "$(n headroom)" = "$(s headroom_changes)" ] || fail "$(n headroom) headroom records, stats.headroom_changes=$(s headroom_changes)"
 onsets=$(grep -c '"type":"reclaim".*"phase":"onset"' /tmp/storm.json)
 [ "$onsets" = "$(s reclaim_episodes)" ] || fail "$onsets reclaim onsets, stats.reclaim_episodes=$(s reclaim_episodes)"
 sum=$(($(n oom) + $(n pressure) + $(n pool) + $(n kill) + $(n headroom) + $(n reclaim)))
 [ "$sum" = "$(s events)" ] || fail "oom+pressure+pool+kill+headroom+reclaim records = $sum, stats.events=$(s events)"
-echo "storm: $hogs hogs, $kills kills, $(s oom_calls) OOM calls in $(n oom) records ($averted released, $pending kill-pending), $(s events) events ($(n headroom) headroom, $(n reclaim) reclaim), reader has all of them"
+echo "storm: $hogs hogs, $kills kills, $(s oom_calls) OOM calls in $(n oom) records ($averted released in $episodes episodes, $pending kill-pending), $(s events) events ($(n headroom) headroom, $(n reclaim) reclaim), reader has all of them"
 unload
