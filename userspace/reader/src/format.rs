@@ -564,20 +564,27 @@ pub fn timestamp(time_ns: u64) -> String {
 }
 
 /// The worst zone of a snapshot (highest state, first on ties).
-fn worst_zone(zones: &[ZoneSnapshot]) -> Option<&ZoneSnapshot> {
-    zones.iter().rev().max_by_key(|z| z.state)
+/// The zone that decides the level for a user page: the best one with managed pages (the
+/// allocator serves from the first zone of its zonelist that passes; ABI 1.3). A DMA zone whose
+/// lowmem reserve exceeds it is always "below min" and decides nothing.
+fn deciding_zone(zones: &[ZoneSnapshot]) -> Option<&ZoneSnapshot> {
+    zones
+        .iter()
+        .filter(|z| z.managed > 0)
+        .min_by_key(|z| z.state)
+        .or_else(|| zones.first())
 }
 
-/// `NAME (node N) STATE: free X, MARK Y` for the worst zone.
-fn worst_zone_text(zones: &[ZoneSnapshot], opts: &FormatOptions) -> Option<String> {
-    let z = worst_zone(zones)?;
+/// `NAME (node N) STATE: free X, MARK Y` for the zone that decides the level.
+fn deciding_zone_text(zones: &[ZoneSnapshot], opts: &FormatOptions) -> Option<String> {
+    let z = deciding_zone(zones)?;
     let (mark, value) = match ZoneState::from_raw(z.state) {
         Some(ZoneState::BelowMin) => ("min", z.min),
         Some(ZoneState::BelowLow) => ("low", z.low),
         _ => ("high", z.high),
     };
     Some(format!(
-        "worst zone {} (node {}) {}: free {}, {mark} {}",
+        "best zone {} (node {}) {}: free {}, {mark} {}",
         name_text(&z.name),
         z.node,
         zone_state_name(z.state),
@@ -609,7 +616,7 @@ pub fn message(rec: &Record, opts: &FormatOptions) -> String {
                     fall_text(p.fall_rate, p.tte_ms, opts)
                 );
             }
-            match worst_zone_text(valid_zones(&p.zones, p.nr_zones), opts) {
+            match deciding_zone_text(valid_zones(&p.zones, p.nr_zones), opts) {
                 Some(w) => write!(s, "; {w}"),
                 None => Ok(()),
             }
@@ -636,7 +643,7 @@ pub fn message(rec: &Record, opts: &FormatOptions) -> String {
                 pages(o.free_pages, opts),
                 pages(o.available_pages, opts)
             );
-            match worst_zone_text(valid_zones(&o.zones, o.nr_zones), opts) {
+            match deciding_zone_text(valid_zones(&o.zones, o.nr_zones), opts) {
                 Some(w) => write!(s, "; {w}"),
                 None => Ok(()),
             }
@@ -993,11 +1000,11 @@ mod tests {
             [
                 "[   12.345678] pressure low (was ok): free 791.4 MiB, available 1.1 GiB; \
                  headroom low, fall rate 10.0 MiB/s, time to exhaustion 1500 ms; \
-                 worst zone Normal (node 0) below-low: free 10.1 MiB, low 10.0 MiB",
+                 best zone DMA32 (node 0) above-high: free 781.2 MiB, high 5.8 MiB",
                 "[   12.345678] oom min: release, pid 4242 (memhog); reported 1.0 MiB freed, \
                  pool 16.0 MiB -> 15.0 MiB, 7 averts left, callback 15.2 us; free 5.8 MiB, \
-                 available 7.8 MiB; worst zone Normal (node 0) below-low: free 10.1 MiB, \
-                 low 10.0 MiB",
+                 available 7.8 MiB; best zone DMA32 (node 0) above-high: free 781.2 MiB, \
+                 high 5.8 MiB",
                 "[   12.345678] pool release: 1.0 MiB, pool now 15.0 MiB of 16.0 MiB",
                 "[   12.345678] kill: 1 OOM kill observed",
                 "[   12.345678] lost: 17 events missed (seq 29 to 45), the reader fell behind",
