@@ -95,6 +95,7 @@ if want P6; then
 	high=$(awk '/^zone/ { for (i = 1; i <= NF; i++) if ($i ~ /^high=/) s += substr($i, 6) } END { print s + 0 }' /tmp/z)
 	free=$(key /tmp/z free)
 	hold=$(((free - high * 3 / 2) * page_kib))
+	rm -f /tmp/holder
 	memhog "${hold}K" 0 600 >/tmp/holder 2>&1 &
 	holder=$!
 	i=0

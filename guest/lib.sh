@@ -133,6 +133,9 @@ reach_mib() {
 # Starts a process holding MIB MiB (standing in for a pool), waits until it holds them; its pid
 # is in $HOLDER.
 hold_mib() { # hold_mib MIB
+	# No stale "done" from an earlier holder: the new one's redirection may not have truncated
+	# the file yet when the loop below first looks.
+	rm -f /tmp/holder
 	memhog "${1}M" 0 600 >/tmp/holder 2>&1 &
 	HOLDER=$!
 	until grep -q done /tmp/holder 2>/dev/null; do

@@ -31,14 +31,8 @@ released=$(stat stats pages_released)
 echo "spike of $spike MiB survived: $averts avert(s), $released pages released, oom_kill unchanged"
 unload
 # Baseline: the same memory taken (a 65 MiB holder stands in for the pool and ring), no guard.
-memhog 65M 0 600 >/tmp/holder &
-holder=$!
-i=0
-until grep -q done /tmp/holder; do
-	i=$((i + 1))
-	[ $i -le 100 ] || fail "holder did not start"
-	sleep 0.1
-done
+hold_mib 65
+holder=$HOLDER
 memhog "${spike}M" >/dev/null 2>&1
 rc=$?
 kill $holder
