@@ -44,8 +44,8 @@ fn pick_zone(g: &Guard, s: &Sample) -> Option<(ZoneKey, u64)> {
     let mut have = [0u64; MAX_ZONES];
     let n = s.nr_zones as usize;
     g.pool.for_each_block(|zone, pages| {
-        for (i, h) in have.iter_mut().enumerate().take(n) {
-            if s.marks(i).is_some_and(|(k, _)| k == zone) {
+        for (z, h) in s.zones.iter().zip(have.iter_mut()).take(n) {
+            if z.node == zone.node && z.zone_idx == zone.idx {
                 *h = h.saturating_add(pages as u64);
                 break;
             }

@@ -121,6 +121,7 @@ pub(crate) fn sample_into(s: &mut Sample) {
         // A zone with no pages under the allocator's management (all reserved at boot) serves
         // no allocation: listed, but it neither decides the level nor adds to the floor.
         if z.managed > 0 {
+            // `class_state` of the two, without its iterator on the OOM path's stack.
             best = Some(best.map_or(state, |b| b.min(state)));
             s.floor_pages = s.floor_pages.saturating_add(z.marks.floor().min(z.managed));
         }
@@ -147,7 +148,6 @@ pub(crate) fn sample_into(s: &mut Sample) {
             _ => s.flags |= abi::FLAG_ZONES_TRUNCATED,
         }
     });
-    // The best zone decides (`class_state`).
     s.state = best.unwrap_or(ZoneState::AboveHigh);
     s.usable_pages = s
         .free_pages

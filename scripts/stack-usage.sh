@@ -299,6 +299,13 @@ function worst(n, d,   i, j, k, t, v, best, via, vkind, cyc) {
 	nxtk[n] = (via == "") ? "" : vkind
 	return best
 }
+# Prints NONE if the set is empty, else TITLE and its members sorted, one a line.
+function section(set, none, title,   keys, m, i) {
+	m = sort_keys(set, keys)
+	if (m == 0) { print none; return }
+	print title
+	for (i = 1; i <= m; i++) print "  " keys[i]
+}
 function sort_keys(src, dst,   k, n, i, j, x) {
 	n = 0
 	for (k in src) dst[++n] = k
@@ -338,20 +345,10 @@ function report(root,   n, k, total, frames, last, i, cnt, keys, list, m, kk) {
 	m = sort_keys(list, keys)
 	printf "kernel functions called below the root (stack not known, not counted): %d\n", m
 	for (i = 1; i <= m; i++) print "  " keys[i]
-	m = sort_keys(recursion, keys)
-	if (m == 0) print "recursion: none"
-	else {
-		print "RECURSION (the figure above is no bound):"
-		for (i = 1; i <= m; i++) print "  " keys[i]
-	}
+	section(recursion, "recursion: none", "RECURSION (the figure above is no bound):")
 	split("", list)
 	for (n in reached) if (indirect[n]) list[dm(label[n]) " : " indirect[n]] = 1
-	m = sort_keys(list, keys)
-	if (m == 0) print "indirect calls: none"
-	else {
-		print "INDIRECT CALLS (targets not known, not counted; function : calls):"
-		for (i = 1; i <= m; i++) print "  " keys[i]
-	}
+	section(list, "indirect calls: none", "INDIRECT CALLS (targets not known, not counted; function : calls):")
 	split("", list)
 	for (n in reached) if (!(n in frame)) list[dm(label[n])] = 1
 	m = sort_keys(list, keys)
