@@ -1,7 +1,7 @@
 # guard-tier: core
 # Issue 6: a quiet guest costs next to nothing. Over 10 s with nothing allocating, the module
 # sends no event (no pressure, headroom or reclaim change) and its monitor wakes at most once a
-# second; the headroom estimate says memory is not falling. The ABI 1.2 cost counters move with
+# second (its timer is deferrable: often less), yet runs once the CPUs are busy; the headroom estimate says memory is not falling. The ABI 1.2 cost counters move with
 # the work: every sample adds to monitor_ns, peek timer runs add to peek_ns, and no peek wakes
 # the monitor.
 . /guard/lib.sh
@@ -25,8 +25,16 @@ wakeups=$(($(s /tmp/q1 samples) - $(s /tmp/q0 samples)))
 work=$(($(s /tmp/q1 monitor_ns) - $(s /tmp/q0 monitor_ns)))
 peeks=$(($(s /tmp/q1 peek_runs) - $(s /tmp/q0 peek_runs)))
 echo "monitor work in $window_ms ms: $work ns over $wakeups samples; $peeks peek timer runs"
-[ "$wakeups" -ge 5 ] || fail "only $wakeups samples in $window_ms ms"
-[ "$work" -gt 0 ] || fail "monitor_ns did not move over $wakeups samples"
+# The monitor's timer is deferrable (issue 14): on a quiet guest it runs only when a CPU is
+# awake anyway, so a quiet window can hold far fewer samples than one a second (3 in 10 s seen).
+# It must run as soon as the CPUs are busy: both spin for 2 s.
+busy0=$(stat stats samples)
+for c in 1 2; do timeout 2 sh -c 'while :; do :; done' & done
+wait
+busy=$(($(stat stats samples) - busy0))
+echo "monitor samples in 2 s with both CPUs busy: $busy"
+[ "$busy" -ge 1 ] || fail "no monitor sample in 2 s with both CPUs busy"
+[ "$wakeups" -eq 0 ] || [ "$work" -gt 0 ] || fail "monitor_ns did not move over $wakeups samples"
 # A sample takes microseconds, not milliseconds, even under TCG.
 [ "$work" -lt $((wakeups * 5000000)) ] || fail "monitor_ns grew by $work ns for $wakeups samples"
 [ "$peeks" -gt 0 ] || fail "no peek timer ran in $window_ms ms"
