@@ -70,11 +70,11 @@ impl DeviceOps for Guard {
             }
             abi::IOCTL_GET_STATS => writer.write(&self.stats())?,
             // ABI 1.0 and 1.1 clients: the counters they know.
-            abi::IOCTL_GET_STATS_1_0 | abi::IOCTL_GET_STATS_1_1 => {
-                let known = if cmd == abi::IOCTL_GET_STATS_1_0 {
-                    abi::STATS_SIZE_1_0
+            abi::compat::IOCTL_GET_STATS_1_0 | abi::compat::IOCTL_GET_STATS_1_1 => {
+                let known = if cmd == abi::compat::IOCTL_GET_STATS_1_0 {
+                    abi::compat::STATS_SIZE_1_0
                 } else {
-                    abi::STATS_SIZE_1_1
+                    abi::compat::STATS_SIZE_1_1
                 };
                 let stats = self.stats();
                 let old = stats.as_bytes().get(..known).ok_or(EINVAL)?;
@@ -92,11 +92,11 @@ impl DeviceOps for Guard {
                 })?;
             }
             abi::IOCTL_GET_CONFIG => writer.write(&self.config())?,
-            abi::IOCTL_GET_CONFIG_1_0 => {
+            abi::compat::IOCTL_GET_CONFIG_1_0 => {
                 let config = self.config();
                 let old = config
                     .as_bytes()
-                    .get(..abi::CONFIG_SIZE_1_0)
+                    .get(..abi::compat::CONFIG_SIZE_1_0)
                     .ok_or(EINVAL)?;
                 writer.write_slice(old)?;
             }
@@ -108,14 +108,14 @@ impl DeviceOps for Guard {
                 self.set_config(|c| *c = new)?;
             }
             // ABI 1.0 clients set the fields they know and keep the others.
-            abi::IOCTL_SET_CONFIG_1_0 => {
+            abi::compat::IOCTL_SET_CONFIG_1_0 => {
                 if !ffi::capable_sys_admin() {
                     return Err(EPERM);
                 }
-                let mut known = [0u8; abi::CONFIG_SIZE_1_0];
+                let mut known = [0u8; abi::compat::CONFIG_SIZE_1_0];
                 reader.read_slice(&mut known)?;
                 self.set_config(|c| {
-                    if let Some(old) = c.as_bytes_mut().get_mut(..abi::CONFIG_SIZE_1_0) {
+                    if let Some(old) = c.as_bytes_mut().get_mut(..abi::compat::CONFIG_SIZE_1_0) {
                         old.copy_from_slice(&known);
                     }
                 })?;

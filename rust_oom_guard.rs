@@ -11,24 +11,22 @@
 //! - `watermark.rs`: the monitor (watermark and headroom levels, fall rate, reclaim episodes,
 //!   kills, refills);
 //! - `events.rs`: the event ring; `device.rs`: `/dev/oom_guard`;
-//! - `abi.rs`, `level.rs`, `headroom.rs`, `ring.rs`, `params.rs`: `core`-only ABI and logic, shared with
-//!   userspace and tested on the host;
+//! - `common/`: the `core`-only ABI (`abi/`) and logic (`level.rs`, `headroom.rs`, `ring.rs`,
+//!   `params.rs`), shared with userspace and tested on the host;
 //! - `ffi.rs`: every raw kernel interface, behind a safe API.
 
 use kernel::{prelude::*, static_lock_class, sync::Arc};
 
-pub mod abi;
+pub mod common;
 mod device;
 mod events;
 mod ffi;
-pub mod headroom;
-pub mod level;
 mod notifier;
-pub mod params;
 mod pool;
-pub mod ring;
 mod state;
 mod watermark;
+
+pub use common::{abi, headroom, level, params, ring};
 
 use ffi::{MiscDev, OomNotifier, Peeker, ReclaimHook, Ticker};
 

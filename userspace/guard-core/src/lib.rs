@@ -1,8 +1,10 @@
 //! rust_oom_guard's ABI definition and pure logic, shared with the kernel module.
 //!
-//! The modules below are the very files the module compiles (`abi.rs`, `level.rs`, `ring.rs`,
-//! `params.rs` beside `rust_oom_guard.rs`), included by path. They use only `core`, so the
-//! kernel and this crate build the same code, and `cargo test` checks the logic on the host.
+//! It compiles exactly the kernel module's `common/` folder, included by path, and nothing else:
+//! `common/abi/` (records, codec, ioctls, and the ABI 1.0/1.1 layouts in `abi::compat`),
+//! `common/level.rs`, `common/headroom.rs`, `common/ring.rs` and `common/params.rs`. They use only
+//! `core`, so the kernel and this crate build the same code, and `cargo test` checks the logic on
+//! the host.
 //! The kernel's Rust lints that matter for them are enabled here too.
 #![cfg_attr(not(test), no_std)]
 #![warn(
@@ -17,13 +19,7 @@
 )]
 #![forbid(unsafe_code)]
 
-#[path = "../../../abi.rs"]
-pub mod abi;
-#[path = "../../../headroom.rs"]
-pub mod headroom;
-#[path = "../../../level.rs"]
-pub mod level;
-#[path = "../../../params.rs"]
-pub mod params;
-#[path = "../../../ring.rs"]
-pub mod ring;
+#[path = "../../../common/mod.rs"]
+mod common;
+
+pub use common::{abi, headroom, level, params, ring};

@@ -1,5 +1,6 @@
 //! Record encoding: layout, round trips, zeroed padding, forward compatibility.
 
+use oom_guard_core::abi::compat::*;
 use oom_guard_core::abi::*;
 use std::mem::offset_of;
 

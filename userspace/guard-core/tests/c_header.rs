@@ -5,6 +5,7 @@
 //!
 //! A missing C compiler fails these tests: the header would otherwise go unchecked.
 
+use oom_guard_core::abi::compat::*;
 use oom_guard_core::abi::*;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

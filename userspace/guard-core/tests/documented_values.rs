@@ -1,4 +1,5 @@
 //! The numbers written in docs/ABI.md: if this fails, the document (or the ABI) is wrong.
+use oom_guard_core::abi::compat::*;
 use oom_guard_core::abi::*;
 
 #[test]

@@ -6,7 +6,8 @@
 //! A module of ABI 1.0 does not know the 1.1 numbers of the stats and config ioctls (their
 //! structs grew): on `ENOTTY` the 1.0 number is tried, and the answer says which one worked.
 
-use oom_guard_core::abi::{self, Config, Stats, Zones, CONFIG_SIZE_1_0, STATS_SIZE_1_0};
+use oom_guard_core::abi::compat::{CONFIG_SIZE_1_0, STATS_SIZE_1_0};
+use oom_guard_core::abi::{self, Config, Stats, Zones};
 use oom_guard_core::params;
 use std::fs::File;
 use std::io::{self, Read};
@@ -265,16 +266,17 @@ impl Device {
         match self.ioctl_read(abi::IOCTL_GET_STATS, "OOM_GUARD_GET_STATS") {
             Ok(value) => Ok(Reply { value, v1_0: false }),
             // A module of ABI 1.1: the 1.2 counters stay zero.
-            Err(e) if is_enotty(&e) => match self.ioctl_read::<[u64; abi::STATS_SIZE_1_1 / 8]>(
-                abi::IOCTL_GET_STATS_1_1,
-                "OOM_GUARD_GET_STATS_1_1",
-            ) {
+            Err(e) if is_enotty(&e) => match self
+                .ioctl_read::<[u64; abi::compat::STATS_SIZE_1_1 / 8]>(
+                    abi::compat::IOCTL_GET_STATS_1_1,
+                    "OOM_GUARD_GET_STATS_1_1",
+                ) {
                 Ok(v) => Ok(Reply {
                     value: Stats::from_words(&v),
                     v1_0: false,
                 }),
                 Err(e11) if is_enotty(&e11) => self
-                    .ioctl_read(abi::IOCTL_GET_STATS_1_0, "OOM_GUARD_GET_STATS_1_0")
+                    .ioctl_read(abi::compat::IOCTL_GET_STATS_1_0, "OOM_GUARD_GET_STATS_1_0")
                     .map(|v| Reply {
                         value: stats_from_1_0(v),
                         v1_0: true,
@@ -297,7 +299,10 @@ impl Device {
         match self.ioctl_read(abi::IOCTL_GET_CONFIG, "OOM_GUARD_GET_CONFIG") {
             Ok(value) => Ok(Reply { value, v1_0: false }),
             Err(e) if is_enotty(&e) => self
-                .ioctl_read(abi::IOCTL_GET_CONFIG_1_0, "OOM_GUARD_GET_CONFIG_1_0")
+                .ioctl_read(
+                    abi::compat::IOCTL_GET_CONFIG_1_0,
+                    "OOM_GUARD_GET_CONFIG_1_0",
+                )
                 .map(|v| Reply {
                     value: config_from_1_0(v),
                     v1_0: true,
@@ -318,7 +323,7 @@ impl Device {
     pub fn set_config_1_0(&self, config: &Config) -> Result<(), DeviceError> {
         let mut c = config_to_1_0(config);
         self.ioctl(
-            abi::IOCTL_SET_CONFIG_1_0,
+            abi::compat::IOCTL_SET_CONFIG_1_0,
             "OOM_GUARD_SET_CONFIG_1_0",
             &mut c,
         )

@@ -386,7 +386,7 @@ fn config_entries(c: &abi::Config, v1_0: bool) -> Vec<(&'static str, u32)> {
         ("reserved2", c.reserved2),
     ];
     let n = if v1_0 {
-        abi::CONFIG_SIZE_1_0 / 4
+        abi::compat::CONFIG_SIZE_1_0 / 4
     } else {
         all.len()
     };
@@ -426,7 +426,7 @@ fn stats_entries(s: &abi::Stats, v1_0: bool) -> Vec<(&'static str, u64)> {
         ("peek_ns", s.peek_ns),
     ];
     let n = if v1_0 {
-        abi::STATS_SIZE_1_0 / 8
+        abi::compat::STATS_SIZE_1_0 / 8
     } else {
         all.len()
     };
@@ -439,7 +439,8 @@ fn get_config(dev: &Dev, v1_0: bool) -> Result<abi::Config, String> {
     if !v1_0 {
         return dev.get(abi::IOCTL_GET_CONFIG);
     }
-    let old: [u32; abi::CONFIG_SIZE_1_0 / 4] = dev.get(abi::IOCTL_GET_CONFIG_1_0)?;
+    let old: [u32; abi::compat::CONFIG_SIZE_1_0 / 4] =
+        dev.get(abi::compat::IOCTL_GET_CONFIG_1_0)?;
     let [policy, release_chunk, avert_budget, budget_window_ms, refill_delay_ms, sample_slow_ms, sample_fast_ms, reserved] =
         old;
     Ok(abi::Config {
@@ -469,7 +470,7 @@ fn set_cmd(dev: &Dev, args: &[String], v1_0: bool) -> Result<(), String> {
         *config_field(&mut c, k).ok_or_else(|| format!("unknown key {k}"))? = v;
     }
     let r = if v1_0 {
-        let mut old: [u32; abi::CONFIG_SIZE_1_0 / 4] = [
+        let mut old: [u32; abi::compat::CONFIG_SIZE_1_0 / 4] = [
             c.policy,
             c.release_chunk,
             c.avert_budget,
@@ -479,7 +480,7 @@ fn set_cmd(dev: &Dev, args: &[String], v1_0: bool) -> Result<(), String> {
             c.sample_fast_ms,
             c.reserved,
         ];
-        dev.ioctl(abi::IOCTL_SET_CONFIG_1_0, &mut old)
+        dev.ioctl(abi::compat::IOCTL_SET_CONFIG_1_0, &mut old)
     } else {
         dev.ioctl(abi::IOCTL_SET_CONFIG, &mut c)
     };
@@ -582,7 +583,8 @@ fn run(mut args: &[String]) -> Result<(), String> {
         }
         "stats" => {
             let s = if v1_0 {
-                let old: [u64; abi::STATS_SIZE_1_0 / 8] = dev.get(abi::IOCTL_GET_STATS_1_0)?;
+                let old: [u64; abi::compat::STATS_SIZE_1_0 / 8] =
+                    dev.get(abi::compat::IOCTL_GET_STATS_1_0)?;
                 abi::Stats::from_words(&old)
             } else {
                 dev.get(abi::IOCTL_GET_STATS)?

@@ -188,10 +188,10 @@ const VALID: [u32; 9] = [
     abi::IOCTL_GET_ZONES,
     abi::IOCTL_GET_CONFIG,
     abi::IOCTL_SET_CONFIG,
-    abi::IOCTL_GET_STATS_1_0,
-    abi::IOCTL_GET_STATS_1_1,
-    abi::IOCTL_GET_CONFIG_1_0,
-    abi::IOCTL_SET_CONFIG_1_0,
+    abi::compat::IOCTL_GET_STATS_1_0,
+    abi::compat::IOCTL_GET_STATS_1_1,
+    abi::compat::IOCTL_GET_CONFIG_1_0,
+    abi::compat::IOCTL_SET_CONFIG_1_0,
 ];
 
 /// What the ABI 1.0 `SET_CONFIG` makes of `current` given `sent`: its first 32 bytes set, the
@@ -355,7 +355,7 @@ fn fuzz(dev_path: &str, calls: u64, seed: u64) -> Result<(), String> {
                     // What the configuration must be after the call, if it succeeds.
                     let after = match cmd {
                         abi::IOCTL_SET_CONFIG => config,
-                        abi::IOCTL_SET_CONFIG_1_0 => merged_1_0(&current, &config),
+                        abi::compat::IOCTL_SET_CONFIG_1_0 => merged_1_0(&current, &config),
                         _ => current,
                     };
                     // SAFETY: The first page holds far more than a `Config` plus the 64 guard
@@ -363,13 +363,15 @@ fn fuzz(dev_path: &str, calls: u64, seed: u64) -> Result<(), String> {
                     // general. A GET overwrites what it returns; the 0xAA after it must stay.
                     unsafe {
                         std::ptr::write_bytes(ptr, 0xAA, size + 64);
-                        if cmd == abi::IOCTL_SET_CONFIG || cmd == abi::IOCTL_SET_CONFIG_1_0 {
+                        if cmd == abi::IOCTL_SET_CONFIG || cmd == abi::compat::IOCTL_SET_CONFIG_1_0
+                        {
                             ptr.cast::<abi::Config>().write_unaligned(config);
                         }
                     }
                     let e = dev.ioctl(cmd, ptr);
                     f.count("ioctl-valid", e);
-                    let want = if (cmd == abi::IOCTL_SET_CONFIG || cmd == abi::IOCTL_SET_CONFIG_1_0)
+                    let want = if (cmd == abi::IOCTL_SET_CONFIG
+                        || cmd == abi::compat::IOCTL_SET_CONFIG_1_0)
                         && params::validate_config(&after).is_err()
                     {
                         libc::EINVAL
@@ -390,7 +392,7 @@ fn fuzz(dev_path: &str, calls: u64, seed: u64) -> Result<(), String> {
                         return Err(fail(format!("ioctl {cmd:#x} wrote past its {size} bytes")));
                     }
                     let is_get_config =
-                        cmd == abi::IOCTL_GET_CONFIG || cmd == abi::IOCTL_GET_CONFIG_1_0;
+                        cmd == abi::IOCTL_GET_CONFIG || cmd == abi::compat::IOCTL_GET_CONFIG_1_0;
                     if is_get_config && bytes[..size] != config_bytes(&current)[..size] {
                         return Err(fail(format!(
                             "ioctl {cmd:#x} returned other bytes than the configuration read \
@@ -562,28 +564,37 @@ fn padding(dev_path: &str) -> Result<(), String> {
         }
     }
     // The 1.0 numbers write their first bytes, and nothing after them.
-    let old = raw::<abi::Config>(&dev, abi::IOCTL_GET_CONFIG_1_0)?;
-    if old[..abi::CONFIG_SIZE_1_0] != config[..abi::CONFIG_SIZE_1_0] {
+    let old = raw::<abi::Config>(&dev, abi::compat::IOCTL_GET_CONFIG_1_0)?;
+    if old[..abi::compat::CONFIG_SIZE_1_0] != config[..abi::compat::CONFIG_SIZE_1_0] {
         return Err("GET_CONFIG_1_0 differs from the first 32 bytes of GET_CONFIG".into());
     }
-    if old[abi::CONFIG_SIZE_1_0..].iter().any(|&b| b != 0xAA) {
+    if old[abi::compat::CONFIG_SIZE_1_0..]
+        .iter()
+        .any(|&b| b != 0xAA)
+    {
         return Err("GET_CONFIG_1_0 wrote past its 32 bytes".into());
     }
-    let old = raw::<abi::Stats>(&dev, abi::IOCTL_GET_STATS_1_0)?;
-    if old[abi::STATS_SIZE_1_0..].iter().any(|&b| b != 0xAA) {
+    let old = raw::<abi::Stats>(&dev, abi::compat::IOCTL_GET_STATS_1_0)?;
+    if old[abi::compat::STATS_SIZE_1_0..]
+        .iter()
+        .any(|&b| b != 0xAA)
+    {
         return Err("GET_STATS_1_0 wrote past its 128 bytes".into());
     }
-    if old[..abi::STATS_SIZE_1_0]
+    if old[..abi::compat::STATS_SIZE_1_0]
         .chunks_exact(8)
         .any(|w| w == [0xAA; 8])
     {
         return Err("a stats field was left unwritten by GET_STATS_1_0".into());
     }
-    let old = raw::<abi::Stats>(&dev, abi::IOCTL_GET_STATS_1_1)?;
-    if old[abi::STATS_SIZE_1_1..].iter().any(|&b| b != 0xAA) {
+    let old = raw::<abi::Stats>(&dev, abi::compat::IOCTL_GET_STATS_1_1)?;
+    if old[abi::compat::STATS_SIZE_1_1..]
+        .iter()
+        .any(|&b| b != 0xAA)
+    {
         return Err("GET_STATS_1_1 wrote past its 192 bytes".into());
     }
-    if old[..abi::STATS_SIZE_1_1]
+    if old[..abi::compat::STATS_SIZE_1_1]
         .chunks_exact(8)
         .any(|w| w == [0xAA; 8])
     {
@@ -769,12 +780,12 @@ mod tests {
         assert_eq!(m.avert_budget, 3);
         assert_eq!(m.policy, 0, "the first 32 bytes are all taken");
         assert_eq!(
-            config_bytes(&m)[abi::CONFIG_SIZE_1_0..],
-            config_bytes(&current)[abi::CONFIG_SIZE_1_0..]
+            config_bytes(&m)[abi::compat::CONFIG_SIZE_1_0..],
+            config_bytes(&current)[abi::compat::CONFIG_SIZE_1_0..]
         );
         assert_eq!(
-            config_bytes(&m)[..abi::CONFIG_SIZE_1_0],
-            config_bytes(&sent)[..abi::CONFIG_SIZE_1_0]
+            config_bytes(&m)[..abi::compat::CONFIG_SIZE_1_0],
+            config_bytes(&sent)[..abi::compat::CONFIG_SIZE_1_0]
         );
     }
 
@@ -795,6 +806,6 @@ mod tests {
         }
         assert_eq!(changed.len(), 16, "{changed:?}");
         assert!((1000..3500).contains(&valid), "{valid} of 4000 valid");
-        assert!(VALID.contains(&abi::IOCTL_SET_CONFIG_1_0));
+        assert!(VALID.contains(&abi::compat::IOCTL_SET_CONFIG_1_0));
     }
 }

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The ioctls of `/dev/oom_guard`: numbers, and the structs they read and write.
+
+use super::*;
+
+/// The ioctl magic number of `/dev/oom_guard`.
+pub const IOCTL_MAGIC: u32 = 0xB7;
+
+pub(crate) const IOC_WRITE: u32 = 1;
+pub(crate) const IOC_READ: u32 = 2;
+
+/// Encodes an ioctl number the way `<asm-generic/ioctl.h>` does (x86 and arm64).
+pub const fn ioc(dir: u32, nr: u32, size: usize) -> u32 {
+    // Sizes are checked below to fit the 14-bit field.
+    (dir << 30) | ((size as u32) << 16) | (IOCTL_MAGIC << 8) | nr
+}
+
+/// `_IOR(0xB7, 0, u32)`: the ABI version, `major << 8 | minor`.
+pub const IOCTL_GET_VERSION: u32 = ioc(IOC_READ, 0, core::mem::size_of::<u32>());
+/// `_IOR(0xB7, 1, struct oom_guard_stats)`: counters, see [`Stats`].
+pub const IOCTL_GET_STATS: u32 = ioc(IOC_READ, 1, core::mem::size_of::<Stats>());
+/// `_IOR(0xB7, 2, struct oom_guard_zones)`: current zone snapshot, see [`Zones`].
+pub const IOCTL_GET_ZONES: u32 = ioc(IOC_READ, 2, core::mem::size_of::<Zones>());
+/// `_IOR(0xB7, 3, struct oom_guard_config)`: runtime configuration, see [`Config`].
+pub const IOCTL_GET_CONFIG: u32 = ioc(IOC_READ, 3, core::mem::size_of::<Config>());
+/// `_IOW(0xB7, 4, struct oom_guard_config)`: set the configuration; needs `CAP_SYS_ADMIN`.
+pub const IOCTL_SET_CONFIG: u32 = ioc(IOC_WRITE, 4, core::mem::size_of::<Config>());
+
+const _: () = assert!(core::mem::size_of::<Zones>() < (1 << 14));
+
+/// Counters returned by [`IOCTL_GET_STATS`] (all `u64`, 224 bytes; the first 128 are ABI 1.0,
+/// the first 192 ABI 1.1).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Calls of the OOM notifier.
+    pub oom_calls: u64,
+    /// Calls that averted a kill.
+    pub averts: u64,
+    /// Pages released from the pool.
+    pub pages_released: u64,
+    /// Pages refilled into the pool.
+    pub pages_refilled: u64,
+    /// Refill steps that failed to allocate.
+    pub refill_failures: u64,
+    /// Pressure level changes.
+    pub level_changes: u64,
+    /// Events produced.
+    pub events: u64,
+    /// Events lost, summed over all readers.
+    pub events_lost: u64,
+    /// Longest OOM callback in nanoseconds.
+    pub callback_max_ns: u64,
+    /// Mean OOM callback in nanoseconds.
+    pub callback_avg_ns: u64,
+    /// Current [`Level`].
+    pub level: u64,
+    /// Pages in the pool now.
+    pub pool_pages: u64,
+    /// The pool's target size in pages.
+    pub pool_target: u64,
+    /// Open readers.
+    pub readers: u64,
+    /// OOM kills observed (increase of `oom_kill` since load).
+    pub kills: u64,
+    /// Samples taken by the watermark monitor (its wake-ups).
+    pub samples: u64,
+    /// Current [`HeadroomLevel`] (ABI 1.1).
+    pub headroom: u64,
+    /// Headroom level changes (ABI 1.1).
+    pub headroom_changes: u64,
+    /// How fast usable memory falls now, smoothed, in pages per second, 0 if not falling (ABI
+    /// 1.1).
+    pub fall_rate: u64,
+    /// Estimated milliseconds until free memory reaches the min watermarks, or
+    /// [`TTE_UNKNOWN`] (ABI 1.1).
+    pub tte_ms: u64,
+    /// Reclaim episodes seen through the shrinker (ABI 1.1).
+    pub reclaim_episodes: u64,
+    /// Shrinker calls from kswapd since load (ABI 1.1).
+    pub reclaim_kswapd_calls: u64,
+    /// Shrinker calls from direct reclaim since load (ABI 1.1).
+    pub reclaim_direct_calls: u64,
+    /// 1 while a reclaim episode is running, else 0 (ABI 1.1).
+    pub reclaim_active: u64,
+    /// Nanoseconds the watermark monitor has spent in its samples since load, the cost of
+    /// [`Stats::samples`] (ABI 1.2).
+    pub monitor_ns: u64,
+    /// Runs of the per-CPU peek timers since load (ABI 1.2).
+    pub peek_runs: u64,
+    /// Peek timer runs that saw free memory fall fast and woke the monitor (ABI 1.2).
+    pub peek_wakes: u64,
+    /// Nanoseconds the peek timers have spent since load (ABI 1.2).
+    pub peek_ns: u64,
+}
+
+/// Zone snapshot returned by [`IOCTL_GET_ZONES`].
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Zones {
+    /// Valid entries in `zones`.
+    pub nr_zones: u32,
+    /// `FLAG_*` bits.
+    pub flags: u32,
+    /// Free pages, all zones.
+    pub free_pages: u64,
+    /// Available pages.
+    pub available_pages: u64,
+    /// The current [`Level`].
+    pub level: u64,
+    /// One entry per populated zone.
+    pub zones: [ZoneSnapshot; MAX_ZONES],
+}
+
+/// The policy of the OOM notifier, in [`Config::policy`].
+pub const POLICY_OBSERVE: u32 = 0;
+/// Release pool pages and report them freed.
+pub const POLICY_AVERT: u32 = 1;
+
+/// Runtime configuration, read by [`IOCTL_GET_CONFIG`] and written by [`IOCTL_SET_CONFIG`].
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Config {
+    /// [`POLICY_OBSERVE`] or [`POLICY_AVERT`].
+    pub policy: u32,
+    /// Pages released per OOM call.
+    pub release_chunk: u32,
+    /// Averts allowed per budget window.
+    pub avert_budget: u32,
+    /// Budget window in milliseconds.
+    pub budget_window_ms: u32,
+    /// Time above the high watermarks before the pool refills, in milliseconds.
+    pub refill_delay_ms: u32,
+    /// Sampling period far from the watermarks, in milliseconds.
+    pub sample_slow_ms: u32,
+    /// Sampling period near the watermarks, in milliseconds.
+    pub sample_fast_ms: u32,
+    /// Zero.
+    pub reserved: u32,
+    /// Unit of the headroom thresholds: [`HEADROOM_PERCENT`] or [`HEADROOM_KIB`] (ABI 1.1).
+    pub headroom_unit: u32,
+    /// Available memory below which the headroom is low (ABI 1.1).
+    pub headroom_low: u32,
+    /// Available memory below which the headroom is medium (ABI 1.1).
+    pub headroom_medium: u32,
+    /// Available memory below which the headroom is critical (ABI 1.1).
+    pub headroom_critical: u32,
+    /// How far above a threshold available memory must rise to leave its level (ABI 1.1).
+    pub headroom_hysteresis: u32,
+    /// Shortest adaptive sampling interval in milliseconds (ABI 1.1).
+    pub sample_min_ms: u32,
+    /// Milliseconds without a shrinker call that end a reclaim episode (ABI 1.1).
+    pub reclaim_quiet_ms: u32,
+    /// Zero.
+    pub reserved2: u32,
+}
+
+/// [`Config::headroom_unit`]: thresholds in percent of the pages managed by the allocator.
+pub const HEADROOM_PERCENT: u32 = 0;
+/// [`Config::headroom_unit`]: thresholds in KiB.
+pub const HEADROOM_KIB: u32 = 1;
+
+impl Config {
+    /// The thresholds in available pages, given the pages managed by the allocator and the
+    /// page size: `(low, medium, critical, hysteresis)`.
+    pub fn headroom_pages(&self, total_pages: u64, page_size: u64) -> (u64, u64, u64, u64) {
+        let conv = |v: u32| -> u64 {
+            if self.headroom_unit == HEADROOM_KIB {
+                u64::from(v).saturating_mul(1024) / page_size.max(1)
+            } else {
+                total_pages.saturating_mul(u64::from(v)) / 100
+            }
+        };
+        (
+            conv(self.headroom_low),
+            conv(self.headroom_medium),
+            conv(self.headroom_critical),
+            conv(self.headroom_hysteresis),
+        )
+    }
+}

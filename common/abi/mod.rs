@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The userspace ABI of `/dev/oom_guard`: record layouts, constants and ioctl numbers.
+//!
+//! This folder is the single definition of the ABI. It depends only on `core` and is compiled both
+//! into the kernel module and into the userspace reader (`userspace/guard-core`), so the two
+//! cannot drift. [`records`] holds the record layouts, [`codec`] their byte encoding, [`ioctl`]
+//! the ioctl numbers and structs; [`compat`] alone knows the shorter layouts of ABI 1.0 and 1.1. All integers are in the machine's native byte order, as in every kernel uapi.
+//!
+//! A `read()` returns whole records. Every record starts with a [`RecordHeader`] whose `size`
+//! field gives the length of the whole record, header included, so a reader can skip record
+//! types it does not know. Reserved and padding bytes are always zero.
+
+/// Major ABI version: incremented on incompatible changes.
+pub const ABI_MAJOR: u8 = 1;
+/// Minor ABI version: incremented when record types or trailing fields are added.
+pub const ABI_MINOR: u8 = 3;
+/// Name of the misc device (`/dev/oom_guard`).
+pub const DEVICE_NAME: &str = "oom_guard";
+/// Most zone snapshots a record carries (nodes × zones); more zones set [`FLAG_ZONES_TRUNCATED`].
+pub const MAX_ZONES: usize = 8;
+/// Length of a task name (`TASK_COMM_LEN`).
+pub const COMM_LEN: usize = 16;
+/// Length of a zone name field.
+pub const ZONE_NAME_LEN: usize = 8;
+
+/// Record flag: the system had more populated zones than [`MAX_ZONES`].
+pub const FLAG_ZONES_TRUNCATED: u32 = 1 << 0;
+
+/// A time to exhaustion that is not known: available memory is not falling.
+pub const TTE_UNKNOWN: u64 = u64::MAX;
+
+pub mod codec;
+pub mod compat;
+pub mod ioctl;
+pub mod records;
+
+pub use codec::*;
+pub use ioctl::*;
+pub use records::*;
