@@ -33,36 +33,10 @@ impl Stats {
     /// The counters from the `u64` words an older (shorter) [`IOCTL_GET_STATS`] returned, in
     /// struct order; the counters the words do not reach are zero.
     pub fn from_words(w: &[u64]) -> Self {
-        let g = |i: usize| w.get(i).copied().unwrap_or(0);
-        Stats {
-            oom_calls: g(0),
-            averts: g(1),
-            pages_released: g(2),
-            pages_refilled: g(3),
-            refill_failures: g(4),
-            level_changes: g(5),
-            events: g(6),
-            events_lost: g(7),
-            callback_max_ns: g(8),
-            callback_avg_ns: g(9),
-            level: g(10),
-            pool_pages: g(11),
-            pool_target: g(12),
-            readers: g(13),
-            kills: g(14),
-            samples: g(15),
-            headroom: g(16),
-            headroom_changes: g(17),
-            fall_rate: g(18),
-            tte_ms: g(19),
-            reclaim_episodes: g(20),
-            reclaim_kswapd_calls: g(21),
-            reclaim_direct_calls: g(22),
-            reclaim_active: g(23),
-            monitor_ns: g(24),
-            peek_runs: g(25),
-            peek_wakes: g(26),
-            peek_ns: g(27),
+        let mut s = Stats::default();
+        for f in STATS_FIELDS {
+            (f.set)(&mut s, w.get(f.word).copied().unwrap_or(0));
         }
+        s
     }
 }

@@ -95,6 +95,86 @@ pub struct Stats {
     pub peek_ns: u64,
 }
 
+/// How a counter of [`Stats`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatKind {
+    /// A count or an amount.
+    Count,
+    /// A [`Level`] number.
+    Level,
+    /// A [`HeadroomLevel`] number.
+    Headroom,
+    /// Milliseconds, or [`TTE_UNKNOWN`].
+    Tte,
+    /// 0 or 1.
+    Flag,
+}
+
+/// One counter of [`Stats`]: its name, how it reads, the ABI minor version that added it, and
+/// where it lives. [`STATS_FIELDS`] lists them all.
+#[derive(Clone, Copy, Debug)]
+pub struct StatField {
+    /// The counter's name (the field's).
+    pub name: &'static str,
+    /// How it reads.
+    pub kind: StatKind,
+    /// The ABI minor version that added it: 1.0 returned the counters of minor 0 only, 1.1
+    /// those up to minor 1.
+    pub since_minor: u8,
+    /// Its index among the `u64` words of `struct oom_guard_stats`.
+    pub word: usize,
+    /// Reads the counter.
+    pub get: fn(&Stats) -> u64,
+    /// Writes the counter.
+    pub set: fn(&mut Stats, u64),
+}
+
+macro_rules! stat {
+    ($name:ident, $since:literal, $kind:ident) => {
+        StatField {
+            name: stringify!($name),
+            kind: StatKind::$kind,
+            since_minor: $since,
+            word: core::mem::offset_of!(Stats, $name) / 8,
+            get: |s| s.$name,
+            set: |s, v| s.$name = v,
+        }
+    };
+}
+
+/// Every counter of [`Stats`], in the order reports show them (state and the OOM path first,
+/// then the monitor; each ABI minor version's additions after the older ones).
+pub const STATS_FIELDS: [StatField; 28] = [
+    stat!(level, 0, Level),
+    stat!(oom_calls, 0, Count),
+    stat!(averts, 0, Count),
+    stat!(kills, 0, Count),
+    stat!(pages_released, 0, Count),
+    stat!(pages_refilled, 0, Count),
+    stat!(refill_failures, 0, Count),
+    stat!(pool_pages, 0, Count),
+    stat!(pool_target, 0, Count),
+    stat!(level_changes, 0, Count),
+    stat!(events, 0, Count),
+    stat!(events_lost, 0, Count),
+    stat!(readers, 0, Count),
+    stat!(callback_max_ns, 0, Count),
+    stat!(callback_avg_ns, 0, Count),
+    stat!(samples, 0, Count),
+    stat!(headroom, 1, Headroom),
+    stat!(headroom_changes, 1, Count),
+    stat!(fall_rate, 1, Count),
+    stat!(tte_ms, 1, Tte),
+    stat!(reclaim_episodes, 1, Count),
+    stat!(reclaim_kswapd_calls, 1, Count),
+    stat!(reclaim_direct_calls, 1, Count),
+    stat!(reclaim_active, 1, Flag),
+    stat!(monitor_ns, 2, Count),
+    stat!(peek_runs, 2, Count),
+    stat!(peek_wakes, 2, Count),
+    stat!(peek_ns, 2, Count),
+];
+
 /// Zone snapshot returned by [`IOCTL_GET_ZONES`].
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

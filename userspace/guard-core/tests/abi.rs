@@ -470,3 +470,32 @@ fn names() {
     }
     assert_eq!(ReclaimPhase::from_raw(0), None);
 }
+
+#[test]
+fn the_stats_table_covers_every_counter_once() {
+    let words = std::mem::size_of::<Stats>() / 8;
+    let mut seen = vec![0; words];
+    for f in STATS_FIELDS {
+        seen[f.word] += 1;
+        // The minor version that added a counter is the one whose stats size first reaches it.
+        let since = if f.word < STATS_SIZE_1_0 / 8 {
+            0
+        } else if f.word < STATS_SIZE_1_1 / 8 {
+            1
+        } else {
+            2
+        };
+        assert_eq!(f.since_minor, since, "{}", f.name);
+        // Each entry reads and writes its own word.
+        let mut words = vec![0u64; words];
+        words[f.word] = 7;
+        let s = Stats::from_words(&words);
+        assert_eq!((f.get)(&s), 7, "{}", f.name);
+        let mut t = Stats::default();
+        (f.set)(&mut t, 7);
+        assert_eq!(s, t, "{}", f.name);
+    }
+    assert!(seen.iter().all(|n| *n == 1), "{seen:?}");
+    let names: std::collections::HashSet<_> = STATS_FIELDS.iter().map(|f| f.name).collect();
+    assert_eq!(names.len(), STATS_FIELDS.len());
+}

@@ -1,6 +1,7 @@
 //! The numbers written in docs/ABI.md: if this fails, the document (or the ABI) is wrong.
 use oom_guard_core::abi::compat::*;
 use oom_guard_core::abi::*;
+use oom_guard_core::params;
 
 #[test]
 fn documented_ioctl_numbers() {
@@ -30,34 +31,154 @@ fn documented_ioctl_numbers() {
     assert_eq!(TTE_UNKNOWN, u64::MAX);
 }
 
+/// A file of the repository, as text.
+fn repo_file(path: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The Markdown table rows of `doc` whose cell `col` (from 0) is a code span: `(name, cells)`,
+/// where `cells[col + 1]` is that cell (`cells[0]` is the empty text before the first `|`).
+fn table_rows(doc: &str, col: usize) -> Vec<(String, Vec<String>)> {
+    doc.lines()
+        .filter(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            let cells: Vec<String> = l.split('|').map(|c| c.trim().to_string()).collect();
+            let name = cells.get(col + 1)?.strip_prefix('`')?.strip_suffix('`')?;
+            Some((name.to_string(), cells))
+        })
+        .collect()
+}
+
+/// A range as the docs write it: `MIN–MAX`, the largest headroom value also as `2³¹`.
+fn range_texts(spec: &params::Spec) -> [String; 2] {
+    let max = if spec.max == 1 << 31 {
+        "2³¹".to_string()
+    } else {
+        spec.max.to_string()
+    };
+    [
+        format!("{}–{}", spec.min, spec.max),
+        format!("{}–{max}", spec.min),
+    ]
+}
+
 #[test]
-fn documented_config_ranges_and_defaults() {
-    use oom_guard_core::params::*;
-    // The table in docs/ABI.md: (name, min, max, default).
-    for (spec, min, max, default) in [
-        (POLICY, 0, 1, 1),
-        (RELEASE_CHUNK, 1, 65536, 256),
-        (AVERT_BUDGET, 0, 1000, 8),
-        (BUDGET_WINDOW_MS, 100, 3_600_000, 60_000),
-        (REFILL_DELAY_MS, 0, 600_000, 5000),
-        (SAMPLE_SLOW_MS, 10, 10_000, 1000),
-        (SAMPLE_FAST_MS, 1, 1000, 10),
-        (HEADROOM_UNIT, 0, 1, 0),
-        (HEADROOM_LOW, 1, 1 << 31, 20),
-        (HEADROOM_MEDIUM, 1, 1 << 31, 10),
-        (HEADROOM_CRITICAL, 1, 1 << 31, 5),
-        (HEADROOM_HYSTERESIS, 0, 1 << 31, 2),
-        (SAMPLE_MIN_MS, 1, 1000, 1),
-        (RECLAIM_QUIET_MS, 10, 60_000, 500),
-        (POOL_KIB, 0, 4 * 1024 * 1024, 16 * 1024),
-        (RING_SIZE, 64, 65536, 1024),
-    ] {
+fn docs_abi_md_lists_the_configuration_as_the_table() {
+    // docs/ABI.md's configuration table: `| offset | `name` | range | default | meaning |`, the
+    // tunables of the runtime configuration in struct order, reserved words as plain text.
+    let doc = repo_file("docs/ABI.md");
+    let start = doc
+        .find("| offset | field | range | default | meaning |")
+        .unwrap();
+    let section = &doc[start..doc[start..].find("\n\n").map_or(doc.len(), |e| start + e)];
+    let rows = table_rows(section, 1);
+    let tunables: Vec<_> = params::config_tunables().map(|(s, _)| s).collect();
+    assert_eq!(
+        rows.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        tunables.iter().map(|s| s.name).collect::<Vec<_>>(),
+        "docs/ABI.md's configuration rows"
+    );
+    for (i, ((_, cells), spec)) in rows.iter().zip(tunables).enumerate() {
+        // Struct order: the 1.0 fields, `reserved`, the fields added since, `reserved2`.
+        let since = spec.field.map_or(0, |f| f.since_minor);
+        let word = i + usize::from(since > 0);
+        assert_eq!(cells[1], (4 * word).to_string(), "{}: offset", spec.name);
+        assert!(
+            range_texts(spec)
+                .iter()
+                .any(|r| cells[3].starts_with(r.as_str())),
+            "{}: range {:?}",
+            spec.name,
+            cells[3]
+        );
+        assert_eq!(cells[4], spec.default.to_string(), "{}: default", spec.name);
+    }
+}
+
+#[test]
+fn readme_lists_every_module_parameter_as_the_table() {
+    let doc = repo_file("README.md");
+    let rows = table_rows(&doc, 0);
+    for spec in params::TUNABLES {
+        let (_, cells) = rows
+            .iter()
+            .find(|(n, c)| n == spec.name && c.len() > 4 && c[2].contains('–'))
+            .unwrap_or_else(|| panic!("README.md: no parameter row for {}", spec.name));
+        assert!(
+            range_texts(&spec)
+                .iter()
+                .any(|r| cells[2].starts_with(r.as_str())),
+            "README.md {}: range {:?}",
+            spec.name,
+            cells[2]
+        );
         assert_eq!(
-            (spec.min, spec.max, spec.default),
-            (min, max, default),
-            "{}",
+            cells[3],
+            spec.default.to_string(),
+            "README.md {}: default",
             spec.name
         );
+    }
+}
+
+#[test]
+fn c_header_comments_the_configuration_as_the_table() {
+    // `struct oom_guard_config` in include/oom_guard.h: one `uint32_t name; /* ... */` per word,
+    // in struct order; each tunable's comment states its range (or its named values) and
+    // default.
+    let h = repo_file("include/oom_guard.h");
+    let start = h.find("struct oom_guard_config {").unwrap();
+    let body = &h[start..start + h[start..].find("};").unwrap()];
+    let fields: Vec<(&str, &str)> = body
+        .lines()
+        .filter_map(|l| {
+            let rest = l.trim().strip_prefix("uint32_t ")?;
+            let (name, comment) = rest.split_once(';')?;
+            Some((name.trim(), comment))
+        })
+        .filter(|(n, _)| !n.starts_with("reserved"))
+        .collect();
+    let tunables: Vec<_> = params::config_tunables().map(|(s, _)| s).collect();
+    assert_eq!(
+        fields.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        tunables.iter().map(|s| s.name).collect::<Vec<_>>()
+    );
+    for ((_, comment), spec) in fields.iter().zip(tunables) {
+        if spec.names.is_empty() {
+            let max = if spec.max == 1 << 31 {
+                "2^31".to_string()
+            } else {
+                spec.max.to_string()
+            };
+            let range = format!("{}..{max}", spec.min);
+            assert!(
+                comment.contains(&range),
+                "{}: {comment} lacks {range}",
+                spec.name
+            );
+            let default = format!("default {}", spec.default);
+            assert!(
+                comment.contains(&default),
+                "{}: {comment} lacks {default}",
+                spec.name
+            );
+        } else {
+            // Named values: the comment names the default.
+            let (name, _) = spec
+                .names
+                .iter()
+                .find(|(_, v)| u64::from(*v) == spec.default)
+                .unwrap();
+            assert!(
+                comment.to_lowercase().contains(&name.to_lowercase())
+                    && comment.contains("default"),
+                "{}: {comment} does not name the default {name}",
+                spec.name
+            );
+        }
     }
 }
 

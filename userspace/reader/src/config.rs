@@ -1,33 +1,18 @@
 //! `config get` / `config set KEY=VALUE...`: names, parsing and validation of the runtime
 //! configuration, using the ranges the module itself checks (`params.rs`).
 
-use oom_guard_core::abi::{Config, HEADROOM_KIB, HEADROOM_PERCENT, POLICY_AVERT, POLICY_OBSERVE};
+use oom_guard_core::abi::Config;
 use oom_guard_core::params::{self, RangeError, Spec};
 
-/// Every settable key with its range, in `struct oom_guard_config` order.
-pub const KEYS: [Spec; 14] = [
-    params::POLICY,
-    params::RELEASE_CHUNK,
-    params::AVERT_BUDGET,
-    params::BUDGET_WINDOW_MS,
-    params::REFILL_DELAY_MS,
-    params::SAMPLE_SLOW_MS,
-    params::SAMPLE_FAST_MS,
-    params::HEADROOM_UNIT,
-    params::HEADROOM_LOW,
-    params::HEADROOM_MEDIUM,
-    params::HEADROOM_CRITICAL,
-    params::HEADROOM_HYSTERESIS,
-    params::SAMPLE_MIN_MS,
-    params::RECLAIM_QUIET_MS,
-];
-
-/// How many of [`KEYS`] a module of ABI 1.0 has (the first ones).
-pub const KEYS_1_0: usize = 7;
+/// Every settable key with its range and field, in `struct oom_guard_config` order: the
+/// tunables of the module's table that live in the runtime configuration.
+pub fn keys() -> impl Iterator<Item = &'static Spec> {
+    params::config_tunables().map(|(s, _)| s)
+}
 
 /// Every key's name, comma-separated, for messages.
 pub fn key_names() -> String {
-    KEYS.map(|k| k.name).join(", ")
+    keys().map(|k| k.name).collect::<Vec<_>>().join(", ")
 }
 
 /// A bad `KEY=VALUE`.
@@ -74,19 +59,10 @@ pub fn parse_setting(s: &str) -> Result<Setting, ConfigError> {
         .split_once('=')
         .ok_or_else(|| ConfigError::Syntax(s.to_string()))?;
     let (key, value) = (key.trim(), value.trim());
-    let spec = KEYS
-        .iter()
+    let spec = *keys()
         .find(|k| k.name == key)
-        .copied()
         .ok_or_else(|| ConfigError::UnknownKey(key.to_string()))?;
-    let named = match (spec.name, value) {
-        ("policy", "observe") => Some(POLICY_OBSERVE),
-        ("policy", "avert") => Some(POLICY_AVERT),
-        ("headroom_unit", "percent") => Some(HEADROOM_PERCENT),
-        ("headroom_unit", "kib" | "KiB") => Some(HEADROOM_KIB),
-        _ => None,
-    };
-    let v = match named {
+    let v = match spec.named_value(value) {
         Some(v) => v,
         None => value.parse::<u32>().map_err(|_| ConfigError::NotANumber {
             key: key.to_string(),
@@ -97,35 +73,14 @@ pub fn parse_setting(s: &str) -> Result<Setting, ConfigError> {
     Ok(Setting { spec, value: v })
 }
 
-fn field<'a>(c: &'a mut Config, name: &str) -> Option<&'a mut u32> {
-    Some(match name {
-        "policy" => &mut c.policy,
-        "release_chunk" => &mut c.release_chunk,
-        "avert_budget" => &mut c.avert_budget,
-        "budget_window_ms" => &mut c.budget_window_ms,
-        "refill_delay_ms" => &mut c.refill_delay_ms,
-        "sample_slow_ms" => &mut c.sample_slow_ms,
-        "sample_fast_ms" => &mut c.sample_fast_ms,
-        "headroom_unit" => &mut c.headroom_unit,
-        "headroom_low" => &mut c.headroom_low,
-        "headroom_medium" => &mut c.headroom_medium,
-        "headroom_critical" => &mut c.headroom_critical,
-        "headroom_hysteresis" => &mut c.headroom_hysteresis,
-        "sample_min_ms" => &mut c.sample_min_ms,
-        "reclaim_quiet_ms" => &mut c.reclaim_quiet_ms,
-        _ => return None,
-    })
-}
-
 /// Checks that a module of ABI 1.0 (`v1_0`) has every key of `settings`.
 pub fn check_module(settings: &[Setting], v1_0: bool) -> Result<(), ConfigError> {
     if !v1_0 {
         return Ok(());
     }
-    let old = KEYS.get(..KEYS_1_0).unwrap_or_default();
     match settings
         .iter()
-        .find(|s| !old.iter().any(|k| k.name == s.spec.name))
+        .find(|s| s.spec.field.is_some_and(|f| f.since_minor > 0))
     {
         Some(s) => Err(ConfigError::NotInModule(s.spec.name)),
         None => Ok(()),
@@ -139,8 +94,8 @@ pub fn check_module(settings: &[Setting], v1_0: bool) -> Result<(), ConfigError>
 pub fn apply(config: &Config, settings: &[Setting]) -> Result<Config, ConfigError> {
     let mut c = *config;
     for s in settings {
-        if let Some(f) = field(&mut c, s.spec.name) {
-            *f = s.value;
+        if let Some(f) = s.spec.field {
+            (f.set)(&mut c, s.value);
         }
     }
     params::validate_config(&c).map_err(ConfigError::Range)?;
@@ -150,29 +105,16 @@ pub fn apply(config: &Config, settings: &[Setting]) -> Result<Config, ConfigErro
 /// The configuration as `(key, value)` pairs in struct order; with `v1_0` only the keys of a
 /// module of ABI 1.0.
 pub fn entries(c: &Config, v1_0: bool) -> Vec<(&'static str, u32)> {
-    let all = [
-        ("policy", c.policy),
-        ("release_chunk", c.release_chunk),
-        ("avert_budget", c.avert_budget),
-        ("budget_window_ms", c.budget_window_ms),
-        ("refill_delay_ms", c.refill_delay_ms),
-        ("sample_slow_ms", c.sample_slow_ms),
-        ("sample_fast_ms", c.sample_fast_ms),
-        ("headroom_unit", c.headroom_unit),
-        ("headroom_low", c.headroom_low),
-        ("headroom_medium", c.headroom_medium),
-        ("headroom_critical", c.headroom_critical),
-        ("headroom_hysteresis", c.headroom_hysteresis),
-        ("sample_min_ms", c.sample_min_ms),
-        ("reclaim_quiet_ms", c.reclaim_quiet_ms),
-    ];
-    let n = if v1_0 { KEYS_1_0 } else { all.len() };
-    all.into_iter().take(n).collect()
+    params::config_tunables()
+        .filter(|(_, f)| !v1_0 || f.since_minor == 0)
+        .map(|(s, f)| (s.name, (f.get)(c)))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oom_guard_core::abi::{HEADROOM_KIB, HEADROOM_PERCENT};
 
     #[test]
     fn good_settings() {
@@ -201,7 +143,7 @@ mod tests {
             base.headroom_medium,
             base.headroom_critical,
         ) = (30, 20, 10);
-        for spec in KEYS {
+        for spec in keys() {
             let mut settings = vec![parse_setting(&format!("{}={}", spec.name, spec.min)).unwrap()];
             match spec.name {
                 "headroom_low" => settings.extend([
@@ -229,7 +171,7 @@ mod tests {
             }
         }
         // And to its maximum.
-        for spec in KEYS {
+        for spec in keys() {
             let s = parse_setting(&format!("{}={}", spec.name, spec.max)).unwrap();
             let mut c = base;
             c.headroom_low = 1 << 31;
@@ -247,11 +189,11 @@ mod tests {
                 Err(e) => panic!("{}: {e}", spec.name),
             }
         }
-        assert_eq!(KEYS.len(), entries(&base, false).len());
-        for (k, (name, _)) in KEYS.iter().zip(entries(&base, false)) {
+        assert_eq!(keys().count(), entries(&base, false).len());
+        for (k, (name, _)) in keys().zip(entries(&base, false)) {
             assert_eq!(k.name, name, "struct order");
         }
-        assert_eq!(entries(&base, true).len(), KEYS_1_0);
+        assert_eq!(entries(&base, true).len(), 7);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::format::{
     self, headroom_name, human_bytes, human_ns, human_rate, json_object, level_name, name_text,
     tte_value, valid_zones, zone_state_name, Field, Format, FormatOptions, Value,
 };
-use oom_guard_core::abi::{Config, Stats, Zones};
+use oom_guard_core::abi::{Config, StatKind, Stats, Zones, STATS_FIELDS};
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
 
@@ -92,47 +92,26 @@ fn stats_fields(reply: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOption
     if let Some((major, minor)) = abi {
         f.push(("abi", Str(format!("{major}.{minor}"))));
     }
-    let level = u8::try_from(s.level).map_or_else(|_| format!("unknown-{}", s.level), level_name);
-    f.extend([
-        ("level", Str(level)),
-        ("oom_calls", U64(s.oom_calls)),
-        ("averts", U64(s.averts)),
-        ("kills", U64(s.kills)),
-        ("pages_released", U64(s.pages_released)),
-        ("pages_refilled", U64(s.pages_refilled)),
-        ("refill_failures", U64(s.refill_failures)),
-        ("pool_pages", U64(s.pool_pages)),
-        ("pool_target", U64(s.pool_target)),
-        ("level_changes", U64(s.level_changes)),
-        ("events", U64(s.events)),
-        ("events_lost", U64(s.events_lost)),
-        ("readers", U64(s.readers)),
-        ("callback_max_ns", U64(s.callback_max_ns)),
-        ("callback_avg_ns", U64(s.callback_avg_ns)),
-        ("samples", U64(s.samples)),
-    ]);
-    if !reply.v1_0 {
-        let headroom = u8::try_from(s.headroom)
-            .map_or_else(|_| format!("unknown-{}", s.headroom), headroom_name);
-        f.extend([
-            ("headroom", Str(headroom)),
-            ("headroom_changes", U64(s.headroom_changes)),
-            ("fall_rate", U64(s.fall_rate)),
-            ("tte_ms", tte_value(s.tte_ms)),
-            ("reclaim_episodes", U64(s.reclaim_episodes)),
-            ("reclaim_kswapd_calls", U64(s.reclaim_kswapd_calls)),
-            ("reclaim_direct_calls", U64(s.reclaim_direct_calls)),
-            ("reclaim_active", Bool(s.reclaim_active != 0)),
-        ]);
-        // The module's own cost, from ABI 1.2 on (unknown ABI: shown).
-        if abi.is_none_or(|(_, minor)| minor >= 2) {
-            f.extend([
-                ("monitor_ns", U64(s.monitor_ns)),
-                ("peek_runs", U64(s.peek_runs)),
-                ("peek_wakes", U64(s.peek_wakes)),
-                ("peek_ns", U64(s.peek_ns)),
-            ]);
-        }
+    // The counters this module returns: 1.0 the first ones only, 1.1 up to minor 1, from 1.2
+    // on (or an unknown ABI) all.
+    let minor = if reply.v1_0 {
+        0
+    } else {
+        abi.map_or(u8::MAX, |(_, minor)| minor.max(1))
+    };
+    for field in STATS_FIELDS.iter().filter(|f| f.since_minor <= minor) {
+        let v = (field.get)(s);
+        let name = |n: fn(u8) -> String| u8::try_from(v).map_or_else(|_| format!("unknown-{v}"), n);
+        f.push((
+            field.name,
+            match field.kind {
+                StatKind::Count => U64(v),
+                StatKind::Level => Str(name(level_name)),
+                StatKind::Headroom => Str(name(headroom_name)),
+                StatKind::Tte => tte_value(v),
+                StatKind::Flag => Bool(v != 0),
+            },
+        ));
     }
     f.push(("page_size", U64(opts.page_size)));
     f

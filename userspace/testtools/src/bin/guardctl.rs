@@ -31,6 +31,7 @@
 //! Exit codes: 0 ok, 1 operation failed (the errno is printed), 2 bad usage.
 
 use oom_guard_core::abi::{self, Payload};
+use oom_guard_core::params;
 use std::ffi::CString;
 use std::io::Error;
 use std::process::ExitCode;
@@ -341,96 +342,43 @@ fn read_cmd(dev_path: &str, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// The field of `c` named `key`: every field of `struct oom_guard_config`, the reserved ones
-/// included, so that a test can send any value.
-fn config_field<'a>(c: &'a mut abi::Config, key: &str) -> Option<&'a mut u32> {
-    Some(match key {
-        "policy" => &mut c.policy,
-        "release_chunk" => &mut c.release_chunk,
-        "avert_budget" => &mut c.avert_budget,
-        "budget_window_ms" => &mut c.budget_window_ms,
-        "refill_delay_ms" => &mut c.refill_delay_ms,
-        "sample_slow_ms" => &mut c.sample_slow_ms,
-        "sample_fast_ms" => &mut c.sample_fast_ms,
-        "reserved" => &mut c.reserved,
-        "headroom_unit" => &mut c.headroom_unit,
-        "headroom_low" => &mut c.headroom_low,
-        "headroom_medium" => &mut c.headroom_medium,
-        "headroom_critical" => &mut c.headroom_critical,
-        "headroom_hysteresis" => &mut c.headroom_hysteresis,
-        "sample_min_ms" => &mut c.sample_min_ms,
-        "reclaim_quiet_ms" => &mut c.reclaim_quiet_ms,
-        "reserved2" => &mut c.reserved2,
-        _ => return None,
-    })
+/// Sets the field of `c` named `key`: every field of `struct oom_guard_config`, the reserved
+/// ones (which the tunables' table, `params::TUNABLES`, does not list) included, so that a test
+/// can send any value.
+fn set_config_field(c: &mut abi::Config, key: &str, value: u32) -> Option<()> {
+    match key {
+        "reserved" => c.reserved = value,
+        "reserved2" => c.reserved2 = value,
+        _ => (params::Spec::by_name(key)?.field?.set)(c, value),
+    }
+    Some(())
 }
 
-/// The configuration fields as `(name, value)` in struct order; with `v1_0` the first 8.
+/// The configuration fields as `(name, value)` in struct order, the reserved ones included;
+/// with `v1_0` the first 8 (the fields of ABI 1.0, then `reserved`).
 fn config_entries(c: &abi::Config, v1_0: bool) -> Vec<(&'static str, u32)> {
-    let all = [
-        ("policy", c.policy),
-        ("release_chunk", c.release_chunk),
-        ("avert_budget", c.avert_budget),
-        ("budget_window_ms", c.budget_window_ms),
-        ("refill_delay_ms", c.refill_delay_ms),
-        ("sample_slow_ms", c.sample_slow_ms),
-        ("sample_fast_ms", c.sample_fast_ms),
-        ("reserved", c.reserved),
-        ("headroom_unit", c.headroom_unit),
-        ("headroom_low", c.headroom_low),
-        ("headroom_medium", c.headroom_medium),
-        ("headroom_critical", c.headroom_critical),
-        ("headroom_hysteresis", c.headroom_hysteresis),
-        ("sample_min_ms", c.sample_min_ms),
-        ("reclaim_quiet_ms", c.reclaim_quiet_ms),
-        ("reserved2", c.reserved2),
-    ];
-    let n = if v1_0 {
-        abi::compat::CONFIG_SIZE_1_0 / 4
-    } else {
-        all.len()
+    let since = |minor: u8| {
+        params::config_tunables()
+            .filter(move |(_, f)| (f.since_minor == 0) == (minor == 0))
+            .map(|(s, f)| (s.name, (f.get)(c)))
     };
-    all.into_iter().take(n).collect()
+    let mut out: Vec<(&'static str, u32)> = since(0).collect();
+    out.push(("reserved", c.reserved));
+    if !v1_0 {
+        out.extend(since(1));
+        out.push(("reserved2", c.reserved2));
+    }
+    out
 }
 
-/// The counters as `(name, value)` in struct order; with `v1_0` the first 16.
+/// The counters as `(name, value)` in the order of `abi::STATS_FIELDS`; with `v1_0` the 16 of
+/// ABI 1.0.
 fn stats_entries(s: &abi::Stats, v1_0: bool) -> Vec<(&'static str, u64)> {
-    let all = [
-        ("oom_calls", s.oom_calls),
-        ("averts", s.averts),
-        ("pages_released", s.pages_released),
-        ("pages_refilled", s.pages_refilled),
-        ("refill_failures", s.refill_failures),
-        ("level_changes", s.level_changes),
-        ("events", s.events),
-        ("events_lost", s.events_lost),
-        ("callback_max_ns", s.callback_max_ns),
-        ("callback_avg_ns", s.callback_avg_ns),
-        ("level", s.level),
-        ("pool_pages", s.pool_pages),
-        ("pool_target", s.pool_target),
-        ("readers", s.readers),
-        ("kills", s.kills),
-        ("samples", s.samples),
-        ("headroom", s.headroom),
-        ("headroom_changes", s.headroom_changes),
-        ("fall_rate", s.fall_rate),
-        ("tte_ms", s.tte_ms),
-        ("reclaim_episodes", s.reclaim_episodes),
-        ("reclaim_kswapd_calls", s.reclaim_kswapd_calls),
-        ("reclaim_direct_calls", s.reclaim_direct_calls),
-        ("reclaim_active", s.reclaim_active),
-        ("monitor_ns", s.monitor_ns),
-        ("peek_runs", s.peek_runs),
-        ("peek_wakes", s.peek_wakes),
-        ("peek_ns", s.peek_ns),
-    ];
-    let n = if v1_0 {
-        abi::compat::STATS_SIZE_1_0 / 8
-    } else {
-        all.len()
-    };
-    all.into_iter().take(n).collect()
+    abi::STATS_FIELDS
+        .iter()
+        .filter(|f| !v1_0 || f.since_minor == 0)
+        .map(|f| (f.name, (f.get)(s)))
+        .collect()
 }
 
 /// Reads the configuration with the 1.1 or (`v1_0`) the 1.0 ioctl; the fields a 1.0 read
@@ -467,7 +415,7 @@ fn set_cmd(dev: &Dev, args: &[String], v1_0: bool) -> Result<(), String> {
         if v1_0 && !known_to_1_0 {
             return Err(format!("unknown key {k} in ABI 1.0 (-1)"));
         }
-        *config_field(&mut c, k).ok_or_else(|| format!("unknown key {k}"))? = v;
+        set_config_field(&mut c, k, v).ok_or_else(|| format!("unknown key {k}"))?;
     }
     let r = if v1_0 {
         let mut old: [u32; abi::compat::CONFIG_SIZE_1_0 / 4] = [
@@ -690,16 +638,16 @@ mod tests {
         let names: Vec<&str> = config_entries(&c, false).iter().map(|(k, _)| *k).collect();
         assert_eq!(names.len(), std::mem::size_of::<abi::Config>() / 4);
         for (i, k) in (1u32..).zip(&names) {
-            *config_field(&mut c, k).unwrap() = i;
+            set_config_field(&mut c, k, i).unwrap();
         }
         let values: Vec<u32> = config_entries(&c, false).iter().map(|(_, v)| *v).collect();
         assert_eq!(values, (1..=16).collect::<Vec<u32>>(), "struct order");
         assert_eq!(config_entries(&c, true).len(), 8);
-        assert!(config_field(&mut c, "pool_kib").is_none());
+        assert!(set_config_field(&mut c, "pool_kib", 1).is_none());
     }
 
     #[test]
-    fn stats_in_struct_order() {
+    fn stats_in_table_order() {
         let s = abi::Stats {
             samples: 16,
             headroom: 17,

@@ -270,23 +270,13 @@ fn random_config(rng: &mut Rng, current: abi::Config) -> abi::Config {
             _ => (spec.min + rng.below(spec.max - spec.min + 1)) as u32,
         }
     };
-    match rng.below(16) {
-        0 => c.policy = pick(rng, params::POLICY),
-        1 => c.release_chunk = pick(rng, params::RELEASE_CHUNK),
-        2 => c.avert_budget = pick(rng, params::AVERT_BUDGET),
-        3 => c.budget_window_ms = pick(rng, params::BUDGET_WINDOW_MS),
-        4 => c.refill_delay_ms = pick(rng, params::REFILL_DELAY_MS),
-        5 => c.sample_slow_ms = pick(rng, params::SAMPLE_SLOW_MS),
-        6 => c.sample_fast_ms = pick(rng, params::SAMPLE_FAST_MS),
-        7 => c.reserved = rng.below(2) as u32,
-        8 => c.headroom_unit = pick(rng, params::HEADROOM_UNIT),
-        9 => c.headroom_low = pick(rng, params::HEADROOM_LOW),
-        10 => c.headroom_medium = pick(rng, params::HEADROOM_MEDIUM),
-        11 => c.headroom_critical = pick(rng, params::HEADROOM_CRITICAL),
-        12 => c.headroom_hysteresis = pick(rng, params::HEADROOM_HYSTERESIS),
-        13 => c.sample_min_ms = pick(rng, params::SAMPLE_MIN_MS),
-        14 => c.reclaim_quiet_ms = pick(rng, params::RECLAIM_QUIET_MS),
-        _ => c.reserved2 = rng.below(2) as u32,
+    // One of the tunables of the configuration (`params::TUNABLES`), or a reserved word.
+    let tunables: Vec<_> = params::config_tunables().collect();
+    let i = rng.below(tunables.len() as u64 + 2) as usize;
+    match tunables.get(i) {
+        Some((spec, field)) => (field.set)(&mut c, pick(rng, **spec)),
+        None if i == tunables.len() => c.reserved = rng.below(2) as u32,
+        None => c.reserved2 = rng.below(2) as u32,
     }
     c
 }
