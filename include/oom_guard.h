@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * oom_guard.h - userspace ABI of /dev/oom_guard (rust_oom_guard), version 1.2.
+ * oom_guard.h - userspace ABI of /dev/oom_guard (rust_oom_guard), version 1.3.
  *
- * This is a C rendering of abi.rs, the single definition of the ABI; the structs below have the
+ * This is a C rendering of common/abi/, the single definition of the ABI; the structs below have the
  * same fields in the same order, and the assertions at the end pin every size and the key
  * offsets documented in docs/ABI.md. userspace/guard-core/tests/c_header.rs compiles a client
  * against this header and checks it against the Rust definition.

@@ -1,7 +1,7 @@
 //! `include/oom_guard.h` against the Rust ABI: a C client (`tests/c_client.c`) compiled with the
 //! system C compiler decodes a record stream written by `abi::encode`, and its output must match
 //! what `abi::decode` makes of the same bytes, line by line. The ioctl numbers and constants of
-//! the header are checked against `abi.rs` the same way.
+//! the header are checked against `common/abi/` the same way.
 //!
 //! A missing C compiler fails these tests: the header would otherwise go unchecked.
 
