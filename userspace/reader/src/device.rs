@@ -6,6 +6,7 @@
 //! A module of ABI 1.0 does not know the 1.1 numbers of the stats and config ioctls (their
 //! structs grew): on `ENOTTY` the 1.0 number is tried, and the answer says which one worked.
 
+use crate::sys::{self, Plain};
 use oom_guard_core::abi::{self, Config, Stats, Zones, CONFIG_SIZE_1_0, STATS_SIZE_1_0};
 use oom_guard_core::params;
 use std::fs::File;
@@ -324,7 +325,7 @@ impl Device {
         )
     }
 
-    fn ioctl_read<T: Default + Copy>(
+    fn ioctl_read<T: Default + Plain>(
         &self,
         cmd: u32,
         name: &'static str,
@@ -334,28 +335,19 @@ impl Device {
         Ok(v)
     }
 
-    /// Issues `cmd` with a pointer to `arg`, after checking that the size the command encodes
-    /// is the size of `T`, so the kernel never reads or writes outside `arg`.
-    fn ioctl<T: Copy>(&self, cmd: u32, name: &'static str, arg: &mut T) -> Result<(), DeviceError> {
-        let err = |source| DeviceError::Ioctl {
+    /// Issues `cmd` with a pointer to `arg` ([`sys::ioctl`] checks that the size the command
+    /// encodes is the size of `T`); errors name the ioctl `name`.
+    fn ioctl<T: Plain>(
+        &self,
+        cmd: u32,
+        name: &'static str,
+        arg: &mut T,
+    ) -> Result<(), DeviceError> {
+        sys::ioctl(self.file.as_fd(), cmd, arg).map_err(|source| DeviceError::Ioctl {
             path: self.path.clone(),
             name,
             source,
-        };
-        let encoded_size = (cmd >> 16) & 0x3fff;
-        if usize::try_from(encoded_size).ok() != Some(std::mem::size_of::<T>()) {
-            return Err(err(io::Error::from_raw_os_error(libc::EINVAL)));
-        }
-        let ptr: *mut T = arg;
-        // SAFETY: the descriptor is open for the lifetime of `self`, and `ptr` points to a live,
-        // writable `T` whose size is the argument size encoded in `cmd` (checked above), which
-        // is all the kernel copies to or from. `T` is one of the `#[repr(C)]` ABI structs (or
-        // `u32`), valid for any bit pattern.
-        let r = unsafe { libc::ioctl(self.file.as_raw_fd(), cmd as _, ptr) };
-        if r < 0 {
-            return Err(err(io::Error::last_os_error()));
-        }
-        Ok(())
+        })
     }
 }
 

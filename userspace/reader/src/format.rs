@@ -42,9 +42,7 @@ impl Default for FormatOptions {
 
 /// The page size of this system (`sysconf(_SC_PAGESIZE)`), 4096 if it cannot be read.
 pub fn system_page_size() -> u64 {
-    // SAFETY: `sysconf` has no preconditions; it only reads a system constant.
-    let r = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    u64::try_from(r).ok().filter(|p| *p > 0).unwrap_or(4096)
+    crate::sys::page_size().unwrap_or(4096)
 }
 
 /// A syslog severity (RFC 5424 numbering, as in `<sys/syslog.h>`).

@@ -38,6 +38,7 @@
 //! }
 //! assert_eq!(lines, ["seq=7 time_ns=1000 type=lost abi=1.3 count=3 first_seq=7"]);
 //! ```
+#![deny(unsafe_code)]
 #![warn(
     missing_docs,
     unreachable_pub,
@@ -58,6 +59,11 @@ pub mod hooks;
 pub mod report;
 pub mod sink;
 pub mod survive;
+#[expect(
+    unsafe_code,
+    reason = "the raw system calls, each behind a safe wrapper"
+)]
+mod sys;
 pub mod watch;
 
 /// A callback for warnings from the reader's threads (the CLI prints them to stderr).

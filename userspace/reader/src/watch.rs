@@ -17,12 +17,13 @@ use crate::enrich::{EnrichOptions, Enricher};
 use crate::format::FormatOptions;
 use crate::hooks::{Hook, HookRunner};
 use crate::sink::Sink;
+use crate::sys;
 use crate::Warn;
 use oom_guard_core::abi::{Payload, RecordType};
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, Read};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -272,27 +273,13 @@ fn wait_any(
     stops: [Option<BorrowedFd<'_>>; 2],
     timeout_ms: i32,
 ) -> io::Result<(bool, Option<usize>)> {
-    let pfd = |fd: Option<BorrowedFd<'_>>| libc::pollfd {
-        // poll() ignores negative descriptors.
-        fd: fd.map_or(-1, |f| f.as_raw_fd()),
-        events: libc::POLLIN,
-        revents: 0,
-    };
     let [a, b] = stops;
-    let mut fds = [pfd(src), pfd(a), pfd(b)];
-    // SAFETY: `fds` is a valid array of three `pollfd`s for the duration of the call, and the
-    // descriptors in it are borrowed, so open.
-    let r = unsafe { libc::poll(fds.as_mut_ptr(), 3, timeout_ms) };
-    if r < 0 {
-        let e = io::Error::last_os_error();
-        return match e.kind() {
-            io::ErrorKind::Interrupted => Ok((false, None)),
-            _ => Err(e),
-        };
-    }
-    let [s, rest @ ..] = fds;
-    let stop = rest.iter().position(|p| p.revents != 0);
-    Ok((s.revents != 0, stop))
+    let [s, rest @ ..] = match sys::poll_in([src, a, b], timeout_ms) {
+        Ok(ready) => ready,
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok((false, None)),
+        Err(e) => return Err(e),
+    };
+    Ok((s, rest.iter().position(|&r| r)))
 }
 
 /// The output side of the loop: the queue, the messages held back, the sink thread.
@@ -682,7 +669,7 @@ fn read_loop<R: Read + AsFd>(
                     // Never grows: the space was reserved up front.
                     if latency_ns.len() < opts.latency_samples {
                         latency_ns
-                            .push(crate::enrich::monotonic_ns().saturating_sub(rec.header.time_ns));
+                            .push(crate::sys::monotonic_ns().saturating_sub(rec.header.time_ns));
                     }
                     counters.count(&rec);
                     records += 1;
@@ -818,7 +805,7 @@ mod tests {
             opts,
             warn,
         );
-        let after = crate::enrich::monotonic_ns();
+        let after = crate::sys::monotonic_ns();
         assert_eq!(r.result.unwrap(), End::Eof);
         assert_eq!(r.latency_ns.len(), 5, "7 records, room for 5");
         // The clock when decoded minus the record's time: never more than the clock now.
