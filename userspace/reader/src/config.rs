@@ -22,8 +22,7 @@ pub const KEYS: [Spec; 14] = [
     params::RECLAIM_QUIET_MS,
 ];
 
-/// How many of [`KEYS`] a module of ABI 1.0 has (the first ones).
-pub const KEYS_1_0: usize = 7;
+pub use crate::compat::KEYS_1_0;
 
 /// Every key's name, comma-separated, for messages.
 pub fn key_names() -> String {

@@ -504,7 +504,7 @@ pub(crate) mod tests {
         b
     }
 
-    fn records(items: &[Item]) -> Vec<Record> {
+    pub(crate) fn records(items: &[Item]) -> Vec<Record> {
         items
             .iter()
             .filter_map(|i| match i {
@@ -612,29 +612,6 @@ pub(crate) mod tests {
             assert_eq!(r.header.abi_minor, ABI_MINOR + 1);
         }
         assert!(Warning::NewerMinor { minor: 4 }.to_string().contains("1.4"));
-    }
-
-    #[test]
-    fn a_1_0_pressure_record_decodes_without_headroom_fields() {
-        let p = samples()[0];
-        let mut bytes = encoded(0, &p);
-        let old = RecordType::Pressure.min_record_size();
-        bytes.truncate(old);
-        bytes[0..4].copy_from_slice(&u32::try_from(old).unwrap().to_ne_bytes());
-        bytes[7] = 0;
-        bytes.extend(encoded(1, &samples()[2]));
-        let items = decode_all(&bytes).unwrap();
-        let recs = records(&items);
-        assert_eq!(items.len(), 2, "no warning for an older minor");
-        let Payload::Pressure(got) = recs[0].payload else {
-            panic!("{recs:?}")
-        };
-        assert_eq!(
-            (got.headroom, got.fall_rate, got.tte_ms),
-            (0, 0, TTE_UNKNOWN)
-        );
-        assert_eq!(recs[0].header.size as usize, old);
-        assert_eq!(recs[1].header.seq, 1);
     }
 
     #[test]

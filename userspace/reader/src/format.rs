@@ -13,6 +13,8 @@ use oom_guard_core::abi::{
 };
 use std::fmt::Write as _;
 
+pub use crate::compat::has_headroom_fields;
+
 /// An output format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -167,12 +169,6 @@ pub fn tte_value(tte_ms: u64) -> Value {
     } else {
         Value::U64(tte_ms)
     }
-}
-
-/// Whether a pressure record carries the ABI 1.1 fields (`headroom`, `fall_rate`, `tte_ms`); a
-/// record from an ABI 1.0 module is shorter and does not.
-pub fn has_headroom_fields(rec: &Record) -> bool {
-    rec.header.size as usize >= RecordType::Pressure.record_size()
 }
 
 /// An OOM action's name: `observe`, `release`, `budget-spent`, `pool-empty`, `kill-pending`,

@@ -50,6 +50,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod compat;
 pub mod config;
 pub mod decode;
 pub mod device;

@@ -1,5 +1,6 @@
 //! One-shot output: decoding a capture, and the `stats`, `zones` and `config` reports.
 
+use crate::compat;
 use crate::config;
 use crate::decode::{DecodeError, Item, StreamDecoder};
 use crate::device::{Reply, READ_BUFFER};
@@ -125,7 +126,7 @@ fn stats_fields(reply: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOption
             ("reclaim_active", Bool(s.reclaim_active != 0)),
         ]);
         // The module's own cost, from ABI 1.2 on (unknown ABI: shown).
-        if abi.is_none_or(|(_, minor)| minor >= 2) {
+        if compat::has_cost_counters(abi) {
             f.extend([
                 ("monitor_ns", U64(s.monitor_ns)),
                 ("peek_runs", U64(s.peek_runs)),
