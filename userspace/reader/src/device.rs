@@ -3,18 +3,21 @@
 //! The path is a parameter everywhere, so tests and offline tools can open fixture files and
 //! FIFOs with the same code; the ioctls then fail with `ENOTTY`, which is reported as such.
 //!
-//! A module of ABI 1.0 does not know the 1.1 numbers of the stats and config ioctls (their
-//! structs grew): on `ENOTTY` the 1.0 number is tried, and the answer says which one worked.
+//! An older module does not know the current numbers of the stats and config ioctls (their
+//! structs grew): on `ENOTTY` the older numbers are tried (`compat.rs`), and the answer says
+//! which one worked.
 
-use oom_guard_core::abi::compat::{CONFIG_SIZE_1_0, STATS_SIZE_1_0};
+use crate::compat;
+use crate::sys::{self, Plain};
 use oom_guard_core::abi::{self, Config, Stats, Zones};
-use oom_guard_core::params;
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+pub use crate::compat::{config_from_1_0, config_to_1_0, stats_from_1_0};
 
 /// Where the module's misc device appears.
 pub const DEFAULT_DEVICE: &str = "/dev/oom_guard";
@@ -117,45 +120,6 @@ pub struct Reply<T> {
     pub value: T,
     /// Whether only the ABI 1.0 ioctl number worked (a module of ABI 1.0).
     pub v1_0: bool,
-}
-
-/// The ABI 1.0 counters as [`Stats`]: the later counters zero, `tte_ms` unknown.
-pub fn stats_from_1_0(v: [u64; STATS_SIZE_1_0 / 8]) -> Stats {
-    Stats {
-        tte_ms: abi::TTE_UNKNOWN,
-        ..Stats::from_words(&v)
-    }
-}
-
-/// The ABI 1.0 configuration as [`Config`], the 1.1 fields at their defaults.
-pub fn config_from_1_0(v: [u32; CONFIG_SIZE_1_0 / 4]) -> Config {
-    let [policy, release_chunk, avert_budget, budget_window_ms, refill_delay_ms, sample_slow_ms, sample_fast_ms, reserved] =
-        v;
-    Config {
-        policy,
-        release_chunk,
-        avert_budget,
-        budget_window_ms,
-        refill_delay_ms,
-        sample_slow_ms,
-        sample_fast_ms,
-        reserved,
-        ..params::default_config()
-    }
-}
-
-/// The first 32 bytes of a configuration: what the ABI 1.0 `SET_CONFIG` takes.
-pub fn config_to_1_0(c: &Config) -> [u32; CONFIG_SIZE_1_0 / 4] {
-    [
-        c.policy,
-        c.release_chunk,
-        c.avert_budget,
-        c.budget_window_ms,
-        c.refill_delay_ms,
-        c.sample_slow_ms,
-        c.sample_fast_ms,
-        c.reserved,
-    ]
 }
 
 fn is_enotty(e: &DeviceError) -> bool {
@@ -265,25 +229,9 @@ impl Device {
     pub fn stats(&self) -> Result<Reply<Stats>, DeviceError> {
         match self.ioctl_read(abi::IOCTL_GET_STATS, "OOM_GUARD_GET_STATS") {
             Ok(value) => Ok(Reply { value, v1_0: false }),
-            // A module of ABI 1.1: the 1.2 counters stay zero.
-            Err(e) if is_enotty(&e) => match self
-                .ioctl_read::<[u64; abi::compat::STATS_SIZE_1_1 / 8]>(
-                    abi::compat::IOCTL_GET_STATS_1_1,
-                    "OOM_GUARD_GET_STATS_1_1",
-                ) {
-                Ok(v) => Ok(Reply {
-                    value: Stats::from_words(&v),
-                    v1_0: false,
-                }),
-                Err(e11) if is_enotty(&e11) => self
-                    .ioctl_read(abi::compat::IOCTL_GET_STATS_1_0, "OOM_GUARD_GET_STATS_1_0")
-                    .map(|v| Reply {
-                        value: stats_from_1_0(v),
-                        v1_0: true,
-                    })
-                    .map_err(|_| e),
-                Err(_) => Err(e),
-            },
+            Err(e) if is_enotty(&e) => compat::stats_before_1_2(self.as_fd())
+                .map(|(value, v1_0)| Reply { value, v1_0 })
+                .ok_or(e),
             Err(e) => Err(e),
         }
     }
@@ -298,16 +246,9 @@ impl Device {
     pub fn config(&self) -> Result<Reply<Config>, DeviceError> {
         match self.ioctl_read(abi::IOCTL_GET_CONFIG, "OOM_GUARD_GET_CONFIG") {
             Ok(value) => Ok(Reply { value, v1_0: false }),
-            Err(e) if is_enotty(&e) => self
-                .ioctl_read(
-                    abi::compat::IOCTL_GET_CONFIG_1_0,
-                    "OOM_GUARD_GET_CONFIG_1_0",
-                )
-                .map(|v| Reply {
-                    value: config_from_1_0(v),
-                    v1_0: true,
-                })
-                .map_err(|_| e),
+            Err(e) if is_enotty(&e) => compat::config_1_0(self.as_fd())
+                .map(|value| Reply { value, v1_0: true })
+                .ok_or(e),
             Err(e) => Err(e),
         }
     }
@@ -321,15 +262,11 @@ impl Device {
     /// Sets the first 8 fields of the configuration with the ABI 1.0 ioctl, for a module of
     /// ABI 1.0 (a 1.1 module keeps the fields added since).
     pub fn set_config_1_0(&self, config: &Config) -> Result<(), DeviceError> {
-        let mut c = config_to_1_0(config);
-        self.ioctl(
-            abi::compat::IOCTL_SET_CONFIG_1_0,
-            "OOM_GUARD_SET_CONFIG_1_0",
-            &mut c,
-        )
+        compat::set_config_1_0(self.as_fd(), config)
+            .map_err(|source| self.ioctl_error(compat::SET_CONFIG_1_0, source))
     }
 
-    fn ioctl_read<T: Default + Copy>(
+    fn ioctl_read<T: Default + Plain>(
         &self,
         cmd: u32,
         name: &'static str,
@@ -339,28 +276,24 @@ impl Device {
         Ok(v)
     }
 
-    /// Issues `cmd` with a pointer to `arg`, after checking that the size the command encodes
-    /// is the size of `T`, so the kernel never reads or writes outside `arg`.
-    fn ioctl<T: Copy>(&self, cmd: u32, name: &'static str, arg: &mut T) -> Result<(), DeviceError> {
-        let err = |source| DeviceError::Ioctl {
+    /// Issues `cmd` with a pointer to `arg` ([`sys::ioctl`] checks that the size the command
+    /// encodes is the size of `T`); errors name the ioctl `name`.
+    fn ioctl<T: Plain>(
+        &self,
+        cmd: u32,
+        name: &'static str,
+        arg: &mut T,
+    ) -> Result<(), DeviceError> {
+        sys::ioctl(self.file.as_fd(), cmd, arg).map_err(|source| self.ioctl_error(name, source))
+    }
+
+    /// The failure of ioctl `name` on this device.
+    fn ioctl_error(&self, name: &'static str, source: io::Error) -> DeviceError {
+        DeviceError::Ioctl {
             path: self.path.clone(),
             name,
             source,
-        };
-        let encoded_size = (cmd >> 16) & 0x3fff;
-        if usize::try_from(encoded_size).ok() != Some(std::mem::size_of::<T>()) {
-            return Err(err(io::Error::from_raw_os_error(libc::EINVAL)));
         }
-        let ptr: *mut T = arg;
-        // SAFETY: the descriptor is open for the lifetime of `self`, and `ptr` points to a live,
-        // writable `T` whose size is the argument size encoded in `cmd` (checked above), which
-        // is all the kernel copies to or from. `T` is one of the `#[repr(C)]` ABI structs (or
-        // `u32`), valid for any bit pattern.
-        let r = unsafe { libc::ioctl(self.file.as_raw_fd(), cmd as _, ptr) };
-        if r < 0 {
-            return Err(err(io::Error::last_os_error()));
-        }
-        Ok(())
     }
 }
 
@@ -439,26 +372,6 @@ mod tests {
                 ..
             })
         ));
-    }
-
-    #[test]
-    fn layouts_of_abi_1_0() {
-        let mut v = [0u64; 16];
-        for (i, x) in (1..).zip(v.iter_mut()) {
-            *x = i;
-        }
-        let s = stats_from_1_0(v);
-        assert_eq!((s.oom_calls, s.level, s.samples), (1, 11, 16));
-        assert_eq!((s.headroom, s.reclaim_active), (0, 0));
-        assert_eq!(s.tte_ms, abi::TTE_UNKNOWN);
-        let c = config_from_1_0([1, 2, 3, 4, 5, 6, 7, 0]);
-        assert_eq!((c.policy, c.sample_fast_ms, c.reserved), (1, 7, 0));
-        let d = params::default_config();
-        assert_eq!(
-            (c.headroom_low, c.sample_min_ms, c.reclaim_quiet_ms),
-            (d.headroom_low, d.sample_min_ms, d.reclaim_quiet_ms)
-        );
-        assert_eq!(config_to_1_0(&c), [1, 2, 3, 4, 5, 6, 7, 0]);
     }
 
     #[test]

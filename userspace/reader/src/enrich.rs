@@ -14,6 +14,7 @@
 //! one name per entry, each freed before the next, so nothing grows with the number of events.
 
 use crate::decode::Record;
+use crate::sys;
 use oom_guard_core::abi::{Level, Payload};
 use std::fmt::Write as _;
 use std::fs::File;
@@ -172,19 +173,6 @@ pub fn wants(rec: &Record) -> bool {
         Payload::Pressure(p) => p.new_level == Level::Min as u8,
         Payload::Pool(_) | Payload::Lost(_) | Payload::Headroom(_) | Payload::Reclaim(_) => false,
     }
-}
-
-/// `CLOCK_MONOTONIC` now, ns (the clock of the module's `time_ns`).
-pub(crate) fn monotonic_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable `timespec` for the duration of the call.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    let secs = u64::try_from(ts.tv_sec).unwrap_or(0);
-    let nanos = u64::try_from(ts.tv_nsec).unwrap_or(0);
-    secs.saturating_mul(1_000_000_000).saturating_add(nanos)
 }
 
 /// The number at the start of `s` (after blanks), up to the first non-digit.
@@ -367,7 +355,7 @@ impl Enricher {
     pub fn snapshot(&mut self) -> Snapshot {
         let start = Instant::now();
         let mut s = Snapshot {
-            time_ns: monotonic_ns(),
+            time_ns: sys::monotonic_ns(),
             elapsed_us: 0,
             meminfo: self
                 .files

@@ -6,14 +6,21 @@
 //!   for `poll`/`epoll`, and wraps the ioctls;
 //! - [`decode`] turns a byte stream into records with the shared ABI code
 //!   (`oom_guard_core::abi`), handling records split across reads and forward compatibility;
-//! - [`format`](mod@format) renders records as text, JSON Lines or logfmt, and gives their structured
-//!   fields and syslog priorities;
+//! - [`format`](mod@format) renders records as text, JSON Lines or logfmt, and gives their
+//!   structured fields and syslog priorities (`format/`: names, priority, fields, text, json,
+//!   logfmt);
 //! - [`sink`] writes them to stdout, stderr, syslog, journald or kmsg;
 //! - [`enrich`] takes the `--enrich` snapshots of `/proc` attached to OOM, kill and `min` events;
-//! - [`watch`] is the loop: reader thread, bounded queue, sink thread, hooks ([`hooks`]);
+//! - [`watch`] is the loop: reader thread and hooks ([`hooks`]); its `output` submodule holds
+//!   the bounded queue and the sink thread;
 //! - [`report`] decodes captures offline and renders `stats`, `zones` and `config`;
 //! - [`config`] parses and validates `KEY=VALUE` settings; [`survive`] sets `oom_score_adj`
 //!   and locks memory.
+//!
+//! Two private modules serve the others: `sys` holds every raw `libc` call behind a safe
+//! wrapper (the only `unsafe` code in the crate), and `compat` everything the reader knows about
+//! modules of ABI 1.0 and 1.1 (older ioctl numbers and layouts, short pressure records, the
+//! keys and counters added since), so that dropping those versions deletes one module.
 //!
 //! Decoding a stream that arrives in pieces:
 //!
@@ -38,6 +45,7 @@
 //! }
 //! assert_eq!(lines, ["seq=7 time_ns=1000 type=lost abi=1.3 count=3 first_seq=7"]);
 //! ```
+#![deny(unsafe_code)]
 #![warn(
     missing_docs,
     unreachable_pub,
@@ -49,6 +57,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod compat;
 pub mod config;
 pub mod decode;
 pub mod device;
@@ -58,6 +67,11 @@ pub mod hooks;
 pub mod report;
 pub mod sink;
 pub mod survive;
+#[expect(
+    unsafe_code,
+    reason = "the raw system calls, each behind a safe wrapper"
+)]
+mod sys;
 pub mod watch;
 
 /// A callback for warnings from the reader's threads (the CLI prints them to stderr).

@@ -1,5 +1,6 @@
 //! One-shot output: decoding a capture, and the `stats`, `zones` and `config` reports.
 
+use crate::compat;
 use crate::config;
 use crate::decode::{DecodeError, Item, StreamDecoder};
 use crate::device::{Reply, READ_BUFFER};
@@ -92,13 +93,7 @@ fn stats_fields(reply: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOption
     if let Some((major, minor)) = abi {
         f.push(("abi", Str(format!("{major}.{minor}"))));
     }
-    // The counters this module returns: 1.0 the first ones only, 1.1 up to minor 1, from 1.2
-    // on (or an unknown ABI) all.
-    let minor = if reply.v1_0 {
-        0
-    } else {
-        abi.map_or(u8::MAX, |(_, minor)| minor.max(1))
-    };
+    let minor = compat::stats_minor(reply.v1_0, abi);
     for field in STATS_FIELDS.iter().filter(|f| f.since_minor <= minor) {
         let v = (field.get)(s);
         let name = |n: fn(u8) -> String| u8::try_from(v).map_or_else(|_| format!("unknown-{v}"), n);

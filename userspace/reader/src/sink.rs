@@ -156,24 +156,7 @@ pub fn syslog_time(now: SystemTime) -> String {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    // `time_t` is inferred from `localtime_r`: the libc crate deprecates naming it on musl.
-    let t = secs.try_into().unwrap_or(0);
-    let mut tm = libc::tm {
-        tm_sec: 0,
-        tm_min: 0,
-        tm_hour: 0,
-        tm_mday: 1,
-        tm_mon: 0,
-        tm_year: 70,
-        tm_wday: 0,
-        tm_yday: 0,
-        tm_isdst: 0,
-        tm_gmtoff: 0,
-        tm_zone: std::ptr::null(),
-    };
-    // SAFETY: `t` and `tm` are valid for the call; `localtime_r` writes only into `tm` and is
-    // thread-safe. On failure it returns NULL and `tm` keeps the epoch set above.
-    unsafe { libc::localtime_r(&t, &mut tm) };
+    let tm = crate::sys::local_time(secs);
     let month = usize::try_from(tm.tm_mon)
         .ok()
         .and_then(|m| MONTHS.get(m))

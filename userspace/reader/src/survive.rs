@@ -11,6 +11,7 @@
 
 use crate::decode::{Item, StreamDecoder};
 use crate::format::{self, Format, FormatOptions};
+use crate::sys;
 use oom_guard_core::abi::{self, Payload};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -85,34 +86,19 @@ pub fn set_oom_score_adj(path: &Path, value: i32) -> Result<(), SurviveError> {
 /// Locks every current and future page of the process in memory as it is faulted in; on a
 /// kernel without `MCL_ONFAULT` (before 4.4), every page at once.
 pub fn lock_memory() -> Result<(), SurviveError> {
-    // SAFETY: `mlockall` takes only flags and changes no memory the program can observe.
-    let mut r = unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE | libc::MCL_ONFAULT) };
-    if r != 0 && io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) {
-        // SAFETY: As above.
-        r = unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE) };
+    match sys::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE | libc::MCL_ONFAULT) {
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+            sys::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE)
+        }
+        r => r,
     }
-    if r != 0 {
-        return Err(SurviveError::Mlock(io::Error::last_os_error()));
-    }
-    Ok(())
+    .map_err(SurviveError::Mlock)
 }
 
 /// Puts the calling thread under `SCHED_FIFO` at `priority` (1 to 99): a wake-up then
 /// preempts normal tasks at once rather than at their next tick.
 pub fn realtime(priority: i32) -> Result<(), SurviveError> {
-    // SAFETY: `sched_param` is plain data (musl's has extra fields for SCHED_SPORADIC, which
-    // must be zero); all zeroes is a valid value.
-    let mut param: libc::sched_param = unsafe { std::mem::zeroed() };
-    param.sched_priority = priority;
-    // SAFETY: `param` is a valid `sched_param`; pid 0 is the calling thread.
-    let r = unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) };
-    if r != 0 {
-        return Err(SurviveError::Realtime {
-            priority,
-            source: io::Error::last_os_error(),
-        });
-    }
-    Ok(())
+    sys::sched_fifo(priority).map_err(|source| SurviveError::Realtime { priority, source })
 }
 
 /// Decodes and formats one record of every type in `format`, so that the code and data the

@@ -1,0 +1,254 @@
+//! The field model every format is built from: one list of named [`Value`]s per record
+//! ([`fields`]), with the `--enrich` snapshot as a nested object, so JSON, logfmt, journald
+//! fields and hook environment variables carry the same names and values.
+
+use super::names::{
+    action_name, headroom_name, kind, level_name, name_text, pool_op_name, reclaim_phase_name,
+    reclaim_who_name, source_name, valid_zones, zone_state_name,
+};
+use crate::compat::has_headroom_fields;
+use crate::decode::Record;
+use crate::enrich::{Proc, Snapshot};
+use oom_guard_core::abi::{Payload, ZoneSnapshot, TTE_UNKNOWN};
+
+/// What formatting needs to know about the system the records came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FormatOptions {
+    /// Page size in bytes, to convert page counts to KiB/MiB.
+    pub page_size: u64,
+}
+
+impl Default for FormatOptions {
+    fn default() -> Self {
+        Self {
+            page_size: system_page_size(),
+        }
+    }
+}
+
+/// The page size of this system (`sysconf(_SC_PAGESIZE)`), 4096 if it cannot be read.
+pub fn system_page_size() -> u64 {
+    crate::sys::page_size().unwrap_or(4096)
+}
+
+/// A field value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// An unsigned integer.
+    U64(u64),
+    /// A string.
+    Str(String),
+    /// A boolean.
+    Bool(bool),
+    /// A signed integer.
+    I64(i64),
+    /// A decimal with two places, in hundredths (`1234` is `12.34`).
+    Centi(u64),
+    /// Zone snapshots (a JSON array of objects; a compact string elsewhere).
+    Zones(Vec<ZoneSnapshot>),
+    /// Processes (a JSON array of objects; a compact string elsewhere).
+    Procs(Vec<Proc>),
+    /// Nested fields (a JSON object; flattened to `parent_child` names elsewhere).
+    Object(Vec<Field>),
+    /// A value that is not known (JSON `null`, `unknown` elsewhere).
+    Unknown,
+}
+
+/// One named value of a record.
+pub type Field = (&'static str, Value);
+
+/// A time to exhaustion: [`Value::Unknown`] for [`TTE_UNKNOWN`], else milliseconds.
+pub fn tte_value(tte_ms: u64) -> Value {
+    if tte_ms == TTE_UNKNOWN {
+        Value::Unknown
+    } else {
+        Value::U64(tte_ms)
+    }
+}
+
+/// The structured fields of a record, in schema order. Every record starts with `seq`,
+/// `time_ns`, `type` and `abi`; amounts of memory are in pages (`page_size` bytes) and rates in
+/// pages per second unless the name says otherwise.
+pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
+    use Value::{Bool, Str, Unknown, Zones, U64};
+    let h = &rec.header;
+    let mut f: Vec<Field> = vec![
+        ("seq", U64(h.seq)),
+        ("time_ns", U64(h.time_ns)),
+        ("type", Str(kind(rec.rtype()).into())),
+        ("abi", Str(format!("{}.{}", h.abi_major, h.abi_minor))),
+    ];
+    let truncated = rec.zones_truncated();
+    match &rec.payload {
+        Payload::Pressure(p) => f.extend(
+            [
+                ("level", Str(level_name(p.new_level))),
+                ("old_level", Str(level_name(p.old_level))),
+                ("source", Str(source_name(p.source))),
+                ("free_pages", U64(p.free_pages)),
+                ("available_pages", U64(p.available_pages)),
+            ]
+            .into_iter()
+            .chain(if has_headroom_fields(rec) {
+                [
+                    ("headroom", Str(headroom_name(p.headroom))),
+                    ("fall_rate", U64(p.fall_rate)),
+                    ("tte_ms", tte_value(p.tte_ms)),
+                ]
+            } else {
+                // An ABI 1.0 record: not known.
+                [
+                    ("headroom", Unknown),
+                    ("fall_rate", Unknown),
+                    ("tte_ms", Unknown),
+                ]
+            })
+            .chain([
+                ("page_size", U64(opts.page_size)),
+                ("nr_zones", U64(u64::from(p.nr_zones))),
+                ("zones_truncated", Bool(truncated)),
+                ("zones", Zones(valid_zones(&p.zones, p.nr_zones).to_vec())),
+            ]),
+        ),
+        Payload::Oom(o) => f.extend([
+            ("level", Str(level_name(o.level))),
+            ("action", Str(action_name(o.action))),
+            ("calls", U64(u64::from(o.calls))),
+            ("pid", U64(u64::from(o.pid))),
+            ("comm", Str(name_text(&o.comm))),
+            ("free_pages", U64(o.free_pages)),
+            ("available_pages", U64(o.available_pages)),
+            ("pool_before", U64(o.pool_before)),
+            ("pool_after", U64(o.pool_after)),
+            ("freed_reported", U64(o.freed_reported)),
+            ("callback_ns", U64(o.callback_ns)),
+            ("averts_left", U64(u64::from(o.averts_left))),
+            ("page_size", U64(opts.page_size)),
+            ("nr_zones", U64(u64::from(o.nr_zones))),
+            ("zones_truncated", Bool(truncated)),
+            ("zones", Zones(valid_zones(&o.zones, o.nr_zones).to_vec())),
+        ]),
+        Payload::Pool(p) => f.extend([
+            ("op", Str(pool_op_name(p.op))),
+            ("pages", U64(p.pages)),
+            ("pool_pages", U64(p.pool_pages)),
+            ("target_pages", U64(p.target_pages)),
+            ("page_size", U64(opts.page_size)),
+        ]),
+        Payload::Kill(k) => f.extend([
+            ("kills", U64(k.kills)),
+            ("victim_pid", U64(u64::from(k.victim_pid))),
+            ("victim_comm", Str(name_text(&k.victim_comm))),
+            ("victim_rss_kib", U64(k.victim_rss_kib)),
+        ]),
+        Payload::Lost(l) => f.extend([("count", U64(l.count)), ("first_seq", U64(l.first_seq))]),
+        Payload::Headroom(h) => f.extend([
+            ("headroom", Str(headroom_name(h.new_level))),
+            ("old_headroom", Str(headroom_name(h.old_level))),
+            ("level", Str(level_name(h.wm_level))),
+            ("wm_state", Str(zone_state_name(h.wm_state))),
+            ("free_pages", U64(h.free_pages)),
+            ("available_pages", U64(h.available_pages)),
+            ("total_pages", U64(h.total_pages)),
+            ("low_pages", U64(h.low_pages)),
+            ("medium_pages", U64(h.medium_pages)),
+            ("critical_pages", U64(h.critical_pages)),
+            ("floor_pages", U64(h.floor_pages)),
+            ("fall_rate", U64(h.fall_rate)),
+            ("tte_ms", tte_value(h.tte_ms)),
+            ("page_size", U64(opts.page_size)),
+        ]),
+        Payload::Reclaim(r) => f.extend([
+            ("phase", Str(reclaim_phase_name(r.phase))),
+            ("who", Str(reclaim_who_name(r.who))),
+            ("level", Str(level_name(r.wm_level))),
+            ("headroom", Str(headroom_name(r.headroom))),
+            ("kswapd_calls", U64(r.kswapd_calls)),
+            ("direct_calls", U64(r.direct_calls)),
+            ("duration_ms", U64(r.duration_ms)),
+            ("free_pages", U64(r.free_pages)),
+            ("available_pages", U64(r.available_pages)),
+            ("page_size", U64(opts.page_size)),
+        ]),
+    }
+    f
+}
+
+/// The fields of an `--enrich` snapshot, in schema order (the JSON `enrich` object). Values
+/// that could not be read are left out.
+pub fn enrich_fields(s: &Snapshot) -> Vec<Field> {
+    use Value::{Bool, Centi, Procs, Str, U64};
+    let mut f: Vec<Field> = vec![
+        ("time_ns", U64(s.time_ns)),
+        ("elapsed_us", U64(s.elapsed_us)),
+    ];
+    let m = &s.meminfo;
+    for (k, v) in [
+        ("mem_available_kib", m.available_kib),
+        ("mem_free_kib", m.free_kib),
+        ("swap_free_kib", m.swap_free_kib),
+    ] {
+        if let Some(v) = v {
+            f.push((k, U64(v)));
+        }
+    }
+    if let Some(psi) = &s.psi {
+        for (avg10, total, line) in [
+            ("psi_some_avg10", "psi_some_total_us", psi.some),
+            ("psi_full_avg10", "psi_full_total_us", psi.full),
+        ] {
+            if let Some(l) = line {
+                f.extend([(avg10, Centi(l.avg10_centi)), (total, U64(l.total_us))]);
+            }
+        }
+    }
+    f.extend([
+        ("scanned", U64(u64::from(s.scanned))),
+        ("skipped", U64(u64::from(s.skipped))),
+        ("truncated", Bool(s.truncated.is_some())),
+    ]);
+    if let Some(t) = s.truncated {
+        f.push(("truncated_by", Str(t.name().into())));
+    }
+    f.push(("top", Procs(s.top().to_vec())));
+    f
+}
+
+/// The fields of a record with its `--enrich` snapshot, if any, as a last field `enrich`.
+pub fn event_fields(rec: &Record, enrich: Option<&Snapshot>, opts: &FormatOptions) -> Vec<Field> {
+    let mut f = fields(rec, opts);
+    if let Some(s) = enrich {
+        f.push(("enrich", Value::Object(enrich_fields(s))));
+    }
+    f
+}
+
+/// Fields with nested objects flattened: child `k` of `parent` becomes `parent_k`
+/// (logfmt, journald).
+pub fn flat_fields(fields: &[Field]) -> Vec<(String, &Value)> {
+    let mut out = Vec::with_capacity(fields.len());
+    for (k, v) in fields {
+        match v {
+            Value::Object(children) => {
+                out.extend(children.iter().map(|(c, v)| (format!("{k}_{c}"), v)));
+            }
+            v => out.push(((*k).to_string(), v)),
+        }
+    }
+    out
+}
+
+/// A hundredths value as `N.NN`.
+pub(super) fn centi_text(n: u64) -> String {
+    format!("{}.{:02}", n / 100, n % 100)
+}
+
+/// The environment-style name of a field: `OOM_GUARD_` and the upper-cased name; `type` is
+/// `OOM_GUARD_EVENT`.
+pub fn env_name(key: &str) -> String {
+    if key == "type" {
+        "OOM_GUARD_EVENT".into()
+    } else {
+        format!("OOM_GUARD_{}", key.to_ascii_uppercase())
+    }
+}

@@ -1,0 +1,109 @@
+//! JSON Lines: one object per record, on one line. The schema is documented in the crate's
+//! `README.md`; changing a name there is a breaking change.
+
+use super::fields::{centi_text, fields, Field, FormatOptions, Value};
+use super::names::{name_text, zone_state_name};
+use crate::decode::Record;
+use crate::enrich::Proc;
+use oom_guard_core::abi::ZoneSnapshot;
+use std::fmt::Write as _;
+
+/// Appends `s` as a JSON string literal.
+fn json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn json_proc(out: &mut String, p: &Proc) {
+    let _ = write!(out, "{{\"pid\":{},\"comm\":", p.pid);
+    json_string(out, &p.comm_text());
+    let _ = write!(
+        out,
+        ",\"rss_kib\":{},\"oom_score\":{},\"oom_score_adj\":{}}}",
+        p.rss_kib, p.oom_score, p.oom_score_adj
+    );
+}
+
+/// Appends a JSON array of `items`, each written by `one`.
+fn json_array<T>(out: &mut String, items: &[T], one: fn(&mut String, &T)) {
+    out.push('[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        one(out, x);
+    }
+    out.push(']');
+}
+
+fn json_zone(out: &mut String, z: &ZoneSnapshot) {
+    let _ = write!(
+        out,
+        "{{\"node\":{},\"zone_idx\":{},\"name\":",
+        z.node, z.zone_idx
+    );
+    json_string(out, &name_text(&z.name));
+    out.push_str(",\"state\":");
+    json_string(out, &zone_state_name(z.state));
+    let _ = write!(
+        out,
+        ",\"free\":{},\"min\":{},\"low\":{},\"high\":{},\"boost\":{},\"reserve\":{},\
+         \"managed\":{}}}",
+        z.free, z.min, z.low, z.high, z.boost, z.reserve, z.managed
+    );
+}
+
+/// A JSON object of fields, on one line.
+pub fn json_object(fields: &[Field]) -> String {
+    let mut out = String::new();
+    json_fields(&mut out, fields);
+    out
+}
+
+/// Appends a JSON object of fields.
+fn json_fields(out: &mut String, fields: &[Field]) {
+    out.push('{');
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json_string(out, k);
+        out.push(':');
+        match v {
+            Value::U64(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Value::I64(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Value::Centi(n) => out.push_str(&centi_text(*n)),
+            Value::Str(s) => json_string(out, s),
+            Value::Bool(b) => {
+                let _ = write!(out, "{b}");
+            }
+            Value::Zones(zones) => json_array(out, zones, json_zone),
+            Value::Procs(procs) => json_array(out, procs, json_proc),
+            Value::Object(f) => json_fields(out, f),
+            Value::Unknown => out.push_str("null"),
+        }
+    }
+    out.push('}');
+}
+
+/// One JSON Lines object (without the newline).
+pub fn json(rec: &Record, opts: &FormatOptions) -> String {
+    json_object(&fields(rec, opts))
+}

@@ -1,0 +1,121 @@
+//! The names of the raw values in records: kinds, levels, phases, actions, zone states, and the
+//! text of NUL-padded name fields. A value this reader does not know is named `unknown-N`, not
+//! dropped.
+
+use crate::decode::Record;
+use oom_guard_core::abi::{
+    self, HeadroomLevel, Level, OomAction, Payload, PoolOp, ReclaimPhase, RecordType, ZoneSnapshot,
+    ZoneState, MAX_ZONES, RECLAIM_DIRECT, RECLAIM_KSWAPD,
+};
+
+/// The record kind as printed and as the JSON `type`: `pressure`, `oom`, `pool`, `kill`, `lost`,
+/// `headroom`, `reclaim`.
+pub fn kind(rtype: RecordType) -> &'static str {
+    match rtype {
+        RecordType::Pressure => "pressure",
+        RecordType::Oom => "oom",
+        RecordType::Pool => "pool",
+        RecordType::Kill => "kill",
+        RecordType::Lost => "lost",
+        RecordType::Headroom => "headroom",
+        RecordType::Reclaim => "reclaim",
+    }
+}
+
+/// A raw enum value this reader does not know, as `unknown-N`.
+fn unknown(raw: impl std::fmt::Display) -> String {
+    format!("unknown-{raw}")
+}
+
+/// A level's name: `ok`, `low`, `min` (or `unknown-N`).
+pub fn level_name(raw: u8) -> String {
+    Level::from_raw(raw).map_or_else(|| unknown(raw), |l| l.name().to_string())
+}
+
+/// The watermark level a record carries (pressure: the new level; OOM, headroom, reclaim: the
+/// level at the time).
+pub fn level(rec: &Record) -> Option<String> {
+    match &rec.payload {
+        Payload::Pressure(p) => Some(level_name(p.new_level)),
+        Payload::Oom(o) => Some(level_name(o.level)),
+        Payload::Headroom(h) => Some(level_name(h.wm_level)),
+        Payload::Reclaim(r) => Some(level_name(r.wm_level)),
+        Payload::Pool(_) | Payload::Kill(_) | Payload::Lost(_) => None,
+    }
+}
+
+/// A headroom level's name: `plenty`, `low`, `medium`, `critical` (or `unknown-N`).
+pub fn headroom_name(raw: u8) -> String {
+    HeadroomLevel::from_raw(raw).map_or_else(|| unknown(raw), |l| l.name().to_string())
+}
+
+/// A reclaim phase's name: `onset`, `direct`, `end` (or `unknown-N`).
+pub fn reclaim_phase_name(raw: u8) -> String {
+    ReclaimPhase::from_raw(raw).map_or_else(|| unknown(raw), |p| p.name().to_string())
+}
+
+/// Who reclaimed: `kswapd`, `direct`, `kswapd+direct`, `none`; unknown bits as `unknown-0xN`.
+pub fn reclaim_who_name(who: u8) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if who & RECLAIM_KSWAPD != 0 {
+        parts.push("kswapd".into());
+    }
+    if who & RECLAIM_DIRECT != 0 {
+        parts.push("direct".into());
+    }
+    let rest = who & !(RECLAIM_KSWAPD | RECLAIM_DIRECT);
+    if rest != 0 {
+        parts.push(format!("unknown-{rest:#x}"));
+    }
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join("+")
+    }
+}
+
+/// An OOM action's name: `observe`, `release`, `budget-spent`, `pool-empty`, `kill-pending`,
+/// `pool-short`.
+pub fn action_name(raw: u8) -> String {
+    OomAction::from_raw(raw).map_or_else(|| unknown(raw), |a| a.name().to_string())
+}
+
+/// A pool operation's name: `release`, `refill`, `refill-failed`.
+pub fn pool_op_name(raw: u8) -> String {
+    match PoolOp::from_raw(raw) {
+        Some(PoolOp::Release) => "release".into(),
+        Some(PoolOp::Refill) => "refill".into(),
+        Some(PoolOp::RefillFailed) => "refill-failed".into(),
+        None => unknown(raw),
+    }
+}
+
+/// A zone state's name: `above-high`, `below-high`, `below-low`, `below-min`.
+pub fn zone_state_name(raw: u8) -> String {
+    match ZoneState::from_raw(raw) {
+        Some(ZoneState::AboveHigh) => "above-high".into(),
+        Some(ZoneState::BelowHigh) => "below-high".into(),
+        Some(ZoneState::BelowLow) => "below-low".into(),
+        Some(ZoneState::BelowMin) => "below-min".into(),
+        None => unknown(raw),
+    }
+}
+
+/// A pressure source's name: `watermarks` for 1.
+pub fn source_name(raw: u8) -> String {
+    match raw {
+        1 => "watermarks".into(),
+        _ => unknown(raw),
+    }
+}
+
+/// The text of a NUL-padded name field (lossy UTF-8).
+pub fn name_text(field: &[u8]) -> String {
+    String::from_utf8_lossy(abi::name_bytes(field)).into_owned()
+}
+
+/// The valid zones of a snapshot array (`nr_zones`, at most [`MAX_ZONES`]).
+pub fn valid_zones(zones: &[ZoneSnapshot; MAX_ZONES], nr_zones: u32) -> &[ZoneSnapshot] {
+    let n = usize::try_from(nr_zones).map_or(MAX_ZONES, |n| n.min(MAX_ZONES));
+    zones.get(..n).unwrap_or(zones)
+}

@@ -1,0 +1,529 @@
+use super::fields::centi_text;
+use super::logfmt::logfmt_value;
+use super::*;
+use crate::decode::tests::samples;
+use oom_guard_core::abi::{
+    self, Kill, Payload, Pool, RecordHeader, RecordType, FLAG_ZONES_TRUNCATED,
+};
+
+const OPTS: FormatOptions = FormatOptions { page_size: 4096 };
+
+fn rec(seq: u64, payload: Payload) -> Record {
+    Record {
+        header: RecordHeader {
+            size: payload.rtype().record_size() as u32,
+            rtype: payload.rtype() as u16,
+            abi_major: 1,
+            abi_minor: oom_guard_core::abi::ABI_MINOR,
+            flags: 0,
+            reserved: 0,
+            seq,
+            time_ns: 12_345_678_901 + seq,
+        },
+        payload,
+    }
+}
+
+fn all() -> Vec<Record> {
+    samples()
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| rec(40 + i as u64, p))
+        .collect()
+}
+
+#[test]
+fn text_of_every_type() {
+    let lines: Vec<String> = all().iter().map(|r| text(r, &OPTS)).collect();
+    assert_eq!(
+        lines,
+        [
+            "[   12.345678] pressure low (was ok): free 791.4 MiB, available 1.1 GiB; \
+             headroom low, fall rate 10.0 MiB/s, time to exhaustion 1500 ms; \
+             best zone DMA32 (node 0) above-high: free 781.2 MiB, high 5.8 MiB",
+            "[   12.345678] oom min: release, pid 4242 (memhog); reported 1.0 MiB freed, \
+             pool 16.0 MiB -> 15.0 MiB, 7 averts left, callback 15.2 us; free 5.8 MiB, \
+             available 7.8 MiB; best zone DMA32 (node 0) above-high: free 781.2 MiB, \
+             high 5.8 MiB",
+            "[   12.345678] pool release: 1.0 MiB, pool now 15.0 MiB of 16.0 MiB",
+            "[   12.345678] kill: 1 OOM kill observed",
+            "[   12.345678] lost: 17 events missed (seq 29 to 45), the reader fell behind",
+            "[   12.345678] headroom medium (was low): available 585.9 MiB of 5.7 GiB \
+             (thresholds low 1.1 GiB, medium 585.9 MiB, critical 292.9 MiB); fall rate \
+             1.0 MiB/s, time to exhaustion 573906 ms; free 791.4 MiB, floor 12.0 MiB; \
+             watermarks low (below-low)",
+            "[   12.345678] reclaim direct by kswapd+direct: 40 kswapd and 3 direct calls in \
+             120 ms; free 7.8 MiB, available 19.5 MiB; watermarks min, headroom critical",
+        ]
+    );
+}
+
+#[test]
+fn headroom_fields_in_every_format() {
+    use oom_guard_core::abi::{Headroom, Reclaim, TTE_UNKNOWN};
+    // Not falling: the time to exhaustion is unknown (JSON null).
+    let mut p = samples()[0];
+    if let Payload::Pressure(x) = &mut p {
+        (x.headroom, x.fall_rate, x.tte_ms) = (0, 0, TTE_UNKNOWN);
+    }
+    let r = rec(1, p);
+    assert!(
+        message(&r, &OPTS)
+            .contains("; headroom plenty, fall rate 0 KiB/s, time to exhaustion unknown; "),
+        "{}",
+        message(&r, &OPTS)
+    );
+    let v: serde_json::Value = serde_json::from_str(&json(&r, &OPTS)).unwrap();
+    assert_eq!(v["headroom"], "plenty");
+    assert_eq!(v["fall_rate"], 0);
+    assert!(v["tte_ms"].is_null());
+    assert!(logfmt(&r, &OPTS).contains(" headroom=plenty fall_rate=0 tte_ms=unknown "));
+    let h = rec(
+        2,
+        Payload::Headroom(Headroom {
+            new_level: 255,
+            old_level: 100,
+            fall_rate: 100,
+            tte_ms: TTE_UNKNOWN,
+            ..Headroom::default()
+        }),
+    );
+    assert!(message(&h, &OPTS).starts_with("headroom critical (was medium): "));
+    assert!(message(&h, &OPTS).contains("; fall rate 400 KiB/s, time to exhaustion unknown;"));
+    let v: serde_json::Value = serde_json::from_str(&json(&h, &OPTS)).unwrap();
+    assert!(v["tte_ms"].is_null());
+    // A 1.0 record has no headroom fields: null, and nothing in the text.
+    let mut old = rec(3, samples()[0]);
+    old.header.size = RecordType::Pressure.min_record_size() as u32;
+    old.header.abi_minor = 0;
+    let m = message(&old, &OPTS);
+    assert!(!m.contains("headroom"), "{m}");
+    let v: serde_json::Value = serde_json::from_str(&json(&old, &OPTS)).unwrap();
+    for k in ["headroom", "fall_rate", "tte_ms"] {
+        assert!(v[k].is_null(), "{k}: {v}");
+    }
+    // Unknown values from a newer module are named.
+    let r = rec(
+        4,
+        Payload::Reclaim(Reclaim {
+            phase: 9,
+            who: 0,
+            headroom: 7,
+            ..Reclaim::default()
+        }),
+    );
+    assert!(
+        message(&r, &OPTS).starts_with("reclaim unknown-9 by none: "),
+        "{}",
+        message(&r, &OPTS)
+    );
+    assert!(message(&r, &OPTS).ends_with("headroom unknown-7"));
+    assert_eq!(reclaim_who_name(1), "kswapd");
+    assert_eq!(reclaim_who_name(2), "direct");
+    assert_eq!(reclaim_who_name(0x83), "kswapd+direct+unknown-0x80");
+    assert_eq!(human_rate(0), "0 KiB/s");
+    assert_eq!(human_rate(1024 * 1024 - 1), "1023 KiB/s");
+    assert_eq!(human_rate(5 * 1024 * 1024 / 2), "2.5 MiB/s");
+    assert_eq!(human_tte(0), "0 ms");
+    assert_eq!(human_tte(TTE_UNKNOWN), "unknown");
+    assert_eq!(value_text(&Value::Unknown), "unknown");
+    assert_eq!(json_object(&[("x", Value::Unknown)]), "{\"x\":null}");
+}
+
+#[test]
+fn text_details() {
+    // Page size matters.
+    let r = rec(1, samples()[2]);
+    assert!(text(&r, &FormatOptions { page_size: 65536 }).contains("16.0 MiB,"));
+    // Known victims are shown.
+    let r = rec(
+        1,
+        Payload::Kill(Kill {
+            kills: 2,
+            victim_pid: 77,
+            reserved: 0,
+            victim_comm: abi::fixed_name(b"hog"),
+            victim_rss_kib: 2048,
+        }),
+    );
+    assert!(message(&r, &OPTS).ends_with("2 OOM kills observed, victim pid 77 (hog), rss 2.0 MiB"));
+    // Unknown enum values from a newer module are named, not dropped.
+    let r = rec(
+        1,
+        Payload::Pool(Pool {
+            op: 9,
+            ..Pool::default()
+        }),
+    );
+    assert!(message(&r, &OPTS).starts_with("pool unknown-9: 0 KiB"));
+    // Truncated zone lists are flagged.
+    let mut r = rec(1, samples()[0]);
+    r.header.flags = FLAG_ZONES_TRUNCATED;
+    assert!(message(&r, &OPTS).ends_with("(more zones than shown)"));
+    assert_eq!(timestamp(0), "[    0.000000]");
+    assert_eq!(timestamp(123_456_789_012_345), "[123456.789012]");
+}
+
+#[test]
+fn sizes_and_durations() {
+    assert_eq!(human_bytes(0), "0 KiB");
+    assert_eq!(human_bytes(4096), "4 KiB");
+    assert_eq!(human_bytes(1024 * 1024 - 1), "1023 KiB");
+    assert_eq!(human_bytes(1024 * 1024), "1.0 MiB");
+    assert_eq!(human_bytes(1536 * 1024), "1.5 MiB");
+    assert_eq!(human_bytes(3 << 30), "3.0 GiB");
+    assert_eq!(human_bytes(u64::MAX), "17179869183.9 GiB");
+    assert_eq!(human_ns(999), "999 ns");
+    assert_eq!(human_ns(15_250), "15.2 us");
+    assert_eq!(human_ns(2_500_000), "2.5 ms");
+}
+
+#[test]
+fn json_of_every_type_parses_and_has_the_common_fields() {
+    for r in all() {
+        let line = json(&r, &OPTS);
+        assert!(!line.contains('\n'));
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["seq"], r.header.seq);
+        assert_eq!(v["time_ns"], r.header.time_ns);
+        assert_eq!(v["type"], kind(r.rtype()));
+        assert_eq!(v["abi"], "1.3");
+    }
+}
+
+#[test]
+fn json_schema_per_type() {
+    let r = all();
+    let v = |i: usize| -> serde_json::Value { serde_json::from_str(&json(&r[i], &OPTS)).unwrap() };
+    // The keys in schema order, checked against what the JSON object really holds.
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        let rec = r.iter().find(|x| x.header.seq == v["seq"]).unwrap();
+        let ordered: Vec<String> = fields(rec, &OPTS)
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .collect();
+        let mut sorted = ordered.clone();
+        sorted.sort();
+        let held: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(held, sorted);
+        ordered
+    };
+    let common = ["seq", "time_ns", "type", "abi"];
+    let with = |rest: &[&str]| -> Vec<String> {
+        common.iter().chain(rest).map(|s| s.to_string()).collect()
+    };
+    let p = v(0);
+    assert_eq!(
+        keys(&p),
+        with(&[
+            "level",
+            "old_level",
+            "source",
+            "free_pages",
+            "available_pages",
+            "headroom",
+            "fall_rate",
+            "tte_ms",
+            "page_size",
+            "nr_zones",
+            "zones_truncated",
+            "zones"
+        ])
+    );
+    assert_eq!(p["level"], "low");
+    assert_eq!(p["headroom"], "low");
+    assert_eq!(p["fall_rate"], 2560);
+    assert_eq!(p["tte_ms"], 1500);
+    assert_eq!(p["old_level"], "ok");
+    assert_eq!(p["source"], "watermarks");
+    assert_eq!(p["free_pages"], 202_600);
+    assert_eq!(p["page_size"], 4096);
+    assert_eq!(p["zones_truncated"], false);
+    let zones = p["zones"].as_array().unwrap();
+    assert_eq!(zones.len(), 2, "only nr_zones entries");
+    assert_eq!(
+        zones[1],
+        serde_json::json!({"node":0,"zone_idx":2,"name":"Normal","state":"below-low",
+            "free":2600,"min":2048,"low":2560,"high":3072,"boost":12,"reserve":30,
+            "managed":1_000_000})
+    );
+    let o = v(1);
+    assert_eq!(
+        keys(&o),
+        with(&[
+            "level",
+            "action",
+            "calls",
+            "pid",
+            "comm",
+            "free_pages",
+            "available_pages",
+            "pool_before",
+            "pool_after",
+            "freed_reported",
+            "callback_ns",
+            "averts_left",
+            "page_size",
+            "nr_zones",
+            "zones_truncated",
+            "zones"
+        ])
+    );
+    assert_eq!(
+        (&o["level"], &o["action"], &o["pid"], &o["comm"]),
+        (
+            &serde_json::json!("min"),
+            &serde_json::json!("release"),
+            &serde_json::json!(4242),
+            &serde_json::json!("memhog")
+        )
+    );
+    let pool = v(2);
+    assert_eq!(
+        keys(&pool),
+        with(&["op", "pages", "pool_pages", "target_pages", "page_size"])
+    );
+    assert_eq!(pool["op"], "release");
+    let k = v(3);
+    assert_eq!(
+        keys(&k),
+        with(&["kills", "victim_pid", "victim_comm", "victim_rss_kib"])
+    );
+    assert_eq!(k["victim_comm"], "");
+    let l = v(4);
+    assert_eq!(keys(&l), with(&["count", "first_seq"]));
+    assert_eq!(
+        (l["count"].as_u64(), l["first_seq"].as_u64()),
+        (Some(17), Some(29))
+    );
+    let h = v(5);
+    assert_eq!(
+        keys(&h),
+        with(&[
+            "headroom",
+            "old_headroom",
+            "level",
+            "wm_state",
+            "free_pages",
+            "available_pages",
+            "total_pages",
+            "low_pages",
+            "medium_pages",
+            "critical_pages",
+            "floor_pages",
+            "fall_rate",
+            "tte_ms",
+            "page_size"
+        ])
+    );
+    assert_eq!(
+        (
+            &h["headroom"],
+            &h["old_headroom"],
+            &h["level"],
+            &h["wm_state"]
+        ),
+        (
+            &serde_json::json!("medium"),
+            &serde_json::json!("low"),
+            &serde_json::json!("low"),
+            &serde_json::json!("below-low")
+        )
+    );
+    assert_eq!(h["tte_ms"], 573_906);
+    let r = v(6);
+    assert_eq!(
+        keys(&r),
+        with(&[
+            "phase",
+            "who",
+            "level",
+            "headroom",
+            "kswapd_calls",
+            "direct_calls",
+            "duration_ms",
+            "free_pages",
+            "available_pages",
+            "page_size"
+        ])
+    );
+    assert_eq!(
+        (&r["phase"], &r["who"], &r["level"], &r["headroom"]),
+        (
+            &serde_json::json!("direct"),
+            &serde_json::json!("kswapd+direct"),
+            &serde_json::json!("min"),
+            &serde_json::json!("critical")
+        )
+    );
+}
+
+#[test]
+fn json_escapes_names() {
+    let mut o = samples()[1];
+    if let Payload::Oom(x) = &mut o {
+        x.comm = abi::fixed_name(b"a\"b\\c\n\x01\xff");
+    }
+    let line = json(&rec(1, o), &OPTS);
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["comm"], "a\"b\\c\n\u{1}\u{fffd}");
+}
+
+#[test]
+fn logfmt_of_every_type() {
+    let lines: Vec<String> = all().iter().map(|r| logfmt(r, &OPTS)).collect();
+    assert_eq!(
+        lines,
+        [
+            "seq=40 time_ns=12345678941 type=pressure abi=1.3 level=low old_level=ok \
+             source=watermarks free_pages=202600 available_pages=300000 headroom=low \
+             fall_rate=2560 tte_ms=1500 page_size=4096 nr_zones=2 zones_truncated=false \
+             zones=\"0/DMA32:above-high:200000 0/Normal:below-low:2600\"",
+            "seq=41 time_ns=12345678942 type=oom abi=1.3 level=min action=release calls=1 pid=4242 \
+             comm=memhog free_pages=1500 available_pages=2000 pool_before=4096 \
+             pool_after=3840 freed_reported=256 callback_ns=15200 averts_left=7 \
+             page_size=4096 nr_zones=2 zones_truncated=false \
+             zones=\"0/DMA32:above-high:200000 0/Normal:below-low:2600\"",
+            "seq=42 time_ns=12345678943 type=pool abi=1.3 op=release pages=256 \
+             pool_pages=3840 target_pages=4096 page_size=4096",
+            "seq=43 time_ns=12345678944 type=kill abi=1.3 kills=1 victim_pid=0 \
+             victim_comm=\"\" victim_rss_kib=0",
+            "seq=44 time_ns=12345678945 type=lost abi=1.3 count=17 first_seq=29",
+            "seq=45 time_ns=12345678946 type=headroom abi=1.3 headroom=medium \
+             old_headroom=low level=low wm_state=below-low free_pages=202600 \
+             available_pages=150000 total_pages=1500000 low_pages=300000 \
+             medium_pages=150001 critical_pages=75000 floor_pages=3078 fall_rate=256 \
+             tte_ms=573906 page_size=4096",
+            "seq=46 time_ns=12345678947 type=reclaim abi=1.3 phase=direct who=kswapd+direct \
+             level=min headroom=critical kswapd_calls=40 direct_calls=3 duration_ms=120 \
+             free_pages=2000 available_pages=5000 page_size=4096",
+        ]
+    );
+    let mut s = String::new();
+    logfmt_value(&mut s, "a b=\"c\"\n");
+    assert_eq!(s, "\"a b=\\\"c\\\"\\n\"");
+}
+
+#[test]
+fn line_and_body_pick_the_format() {
+    let r = all();
+    for x in &r {
+        assert_eq!(line(Format::Text, x, None, &OPTS), text(x, &OPTS));
+        assert_eq!(line(Format::Json, x, None, &OPTS), json(x, &OPTS));
+        assert_eq!(line(Format::Logfmt, x, None, &OPTS), logfmt(x, &OPTS));
+        assert_eq!(body(Format::Text, x, None, &OPTS), message(x, &OPTS));
+        assert_eq!(body(Format::Json, x, None, &OPTS), json(x, &OPTS));
+    }
+}
+
+#[test]
+fn enrich_in_every_format() {
+    let snap = crate::enrich::tests::sample();
+    let oom = &all()[1];
+    let text = line(Format::Text, oom, Some(&snap), &OPTS);
+    assert!(text.starts_with(&super::text(oom, &OPTS)), "{text}");
+    assert!(
+        text.ends_with(
+            "; enrich: available 19.5 MiB, free 11.7 MiB, swap free ?; psi some 12.34; \
+             top memhog[42] 200.0 MiB score 900 adj 0, oom-guard[99] 1.1 MiB score 0 \
+             adj -1000; 60 pids in 1.5 ms (stopped early: time)"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        body(Format::Text, oom, Some(&snap), &OPTS),
+        event_message(oom, Some(&snap), &OPTS)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&line(Format::Json, oom, Some(&snap), &OPTS)).unwrap();
+    assert_eq!(v["comm"], "memhog", "the record's fields stay");
+    assert_eq!(
+        v["enrich"],
+        serde_json::json!({"time_ns":12_345_700_000_u64,"elapsed_us":1500,
+            "mem_available_kib":20000,"mem_free_kib":12000,"psi_some_avg10":12.34,
+            "psi_some_total_us":5678,"scanned":60,"skipped":1,"truncated":true,
+            "truncated_by":"time","top":[
+                {"pid":42,"comm":"memhog","rss_kib":204_800,"oom_score":900,"oom_score_adj":0},
+                {"pid":99,"comm":"oom-guard","rss_kib":1200,"oom_score":0,
+                 "oom_score_adj":-1000}]})
+    );
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert!(keys.contains(&"enrich"));
+    let lf = line(Format::Logfmt, oom, Some(&snap), &OPTS);
+    assert!(lf.starts_with(&logfmt(oom, &OPTS)), "{lf}");
+    assert!(
+        lf.ends_with(
+            " enrich_time_ns=12345700000 enrich_elapsed_us=1500 \
+             enrich_mem_available_kib=20000 enrich_mem_free_kib=12000 \
+             enrich_psi_some_avg10=12.34 enrich_psi_some_total_us=5678 enrich_scanned=60 \
+             enrich_skipped=1 enrich_truncated=true enrich_truncated_by=time \
+             enrich_top=\"42:memhog:204800:900:0 99:oom-guard:1200:0:-1000\""
+        ),
+        "{lf}"
+    );
+    // Without a snapshot nothing changes.
+    assert_eq!(line(Format::Json, oom, None, &OPTS), json(oom, &OPTS));
+    assert_eq!(centi_text(5), "0.05");
+    assert_eq!(value_text(&Value::I64(-3)), "-3");
+}
+
+#[test]
+fn priorities() {
+    let p: Vec<u8> = all().iter().map(|r| priority(r).0).collect();
+    assert_eq!(p, [4, 2, 5, 2, 4, 4, 4]);
+    let pressure = |new| {
+        let mut p = samples()[0];
+        if let Payload::Pressure(x) = &mut p {
+            x.new_level = new;
+        }
+        priority(&rec(0, p))
+    };
+    assert_eq!(pressure(0), Priority::INFO);
+    assert_eq!(pressure(1), Priority::WARNING);
+    assert_eq!(pressure(2), Priority::ERR);
+    let pool = |op| {
+        priority(&rec(
+            0,
+            Payload::Pool(Pool {
+                op,
+                ..Pool::default()
+            }),
+        ))
+    };
+    assert_eq!(pool(1), Priority::NOTICE);
+    assert_eq!(pool(2), Priority::INFO);
+    assert_eq!(pool(3), Priority::WARNING);
+    let headroom = |new_level| {
+        priority(&rec(
+            0,
+            Payload::Headroom(oom_guard_core::abi::Headroom {
+                new_level,
+                ..Default::default()
+            }),
+        ))
+    };
+    assert_eq!(headroom(0), Priority::INFO);
+    assert_eq!(headroom(50), Priority::NOTICE);
+    assert_eq!(headroom(100), Priority::WARNING);
+    assert_eq!(headroom(255), Priority::ERR);
+    assert_eq!(headroom(7), Priority::WARNING);
+    let reclaim = |phase| {
+        priority(&rec(
+            0,
+            Payload::Reclaim(oom_guard_core::abi::Reclaim {
+                phase,
+                ..Default::default()
+            }),
+        ))
+    };
+    assert_eq!(reclaim(1), Priority::NOTICE);
+    assert_eq!(reclaim(2), Priority::WARNING);
+    assert_eq!(reclaim(3), Priority::INFO);
+    assert_eq!(reclaim(9), Priority::NOTICE);
+}
+
+#[test]
+fn env_names() {
+    assert_eq!(env_name("type"), "OOM_GUARD_EVENT");
+    assert_eq!(env_name("free_pages"), "OOM_GUARD_FREE_PAGES");
+}

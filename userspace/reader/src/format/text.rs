@@ -1,0 +1,302 @@
+//! Human text: one line per record with a `dmesg`-style timestamp, sizes in KiB/MiB/GiB,
+//! rates and durations in units, and the `--enrich` snapshot in words.
+
+use super::fields::{centi_text, FormatOptions};
+use super::names::{
+    action_name, headroom_name, level_name, name_text, pool_op_name, reclaim_phase_name,
+    reclaim_who_name, valid_zones, zone_state_name,
+};
+use crate::compat::has_headroom_fields;
+use crate::decode::Record;
+use crate::enrich::Snapshot;
+use oom_guard_core::abi::{Payload, ZoneSnapshot, ZoneState, TTE_UNKNOWN};
+use std::fmt::Write as _;
+
+/// A byte count as `N KiB` below 1 MiB, `N.N MiB` below 1 GiB, else `N.N GiB` (rounded down).
+pub fn human_bytes(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    const GIB: u64 = 1024 * MIB;
+    let tenths = |unit: u64| (bytes / unit, (bytes % unit) * 10 / unit);
+    if bytes < MIB {
+        format!("{} KiB", bytes / KIB)
+    } else if bytes < GIB {
+        let (w, t) = tenths(MIB);
+        format!("{w}.{t} MiB")
+    } else {
+        let (w, t) = tenths(GIB);
+        format!("{w}.{t} GiB")
+    }
+}
+
+/// A page count in KiB/MiB/GiB.
+fn pages(n: u64, opts: &FormatOptions) -> String {
+    human_bytes(n.saturating_mul(opts.page_size))
+}
+
+/// A rate in bytes per second as `N KiB/s` below 1 MiB/s, else `N.N MiB/s` (rounded down).
+pub fn human_rate(bytes_per_sec: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    if bytes_per_sec < MIB {
+        format!("{} KiB/s", bytes_per_sec / KIB)
+    } else {
+        format!(
+            "{}.{} MiB/s",
+            bytes_per_sec / MIB,
+            (bytes_per_sec % MIB) * 10 / MIB
+        )
+    }
+}
+
+/// A time to exhaustion as `N ms`, or `unknown` for [`TTE_UNKNOWN`].
+pub fn human_tte(tte_ms: u64) -> String {
+    if tte_ms == TTE_UNKNOWN {
+        "unknown".into()
+    } else {
+        format!("{tte_ms} ms")
+    }
+}
+
+/// `fall rate R, time to exhaustion T` for a fall rate in pages per second.
+fn fall_text(fall_rate: u64, tte_ms: u64, opts: &FormatOptions) -> String {
+    format!(
+        "fall rate {}, time to exhaustion {}",
+        human_rate(fall_rate.saturating_mul(opts.page_size)),
+        human_tte(tte_ms)
+    )
+}
+
+/// A duration as `N ns`, `N.N us` or `N.N ms`.
+pub fn human_ns(ns: u64) -> String {
+    if ns < 1000 {
+        format!("{ns} ns")
+    } else if ns < 1_000_000 {
+        format!("{}.{} us", ns / 1000, ns % 1000 / 100)
+    } else {
+        format!("{}.{} ms", ns / 1_000_000, ns % 1_000_000 / 100_000)
+    }
+}
+
+/// A `CLOCK_MONOTONIC` time the way `dmesg` prints it: `[   12.345678]`.
+pub fn timestamp(time_ns: u64) -> String {
+    format!(
+        "[{:>5}.{:06}]",
+        time_ns / 1_000_000_000,
+        time_ns % 1_000_000_000 / 1000
+    )
+}
+
+/// The zone that decides the level for a user page: the best one with managed pages (the
+/// allocator serves from the first zone of its zonelist that passes; ABI 1.3). A DMA zone whose
+/// lowmem reserve exceeds it is always "below min" and decides nothing.
+fn deciding_zone(zones: &[ZoneSnapshot]) -> Option<&ZoneSnapshot> {
+    zones
+        .iter()
+        .filter(|z| z.managed > 0)
+        .min_by_key(|z| z.state)
+        .or_else(|| zones.first())
+}
+
+/// `NAME (node N) STATE: free X, MARK Y` for the zone that decides the level.
+fn deciding_zone_text(zones: &[ZoneSnapshot], opts: &FormatOptions) -> Option<String> {
+    let z = deciding_zone(zones)?;
+    let (mark, value) = match ZoneState::from_raw(z.state) {
+        Some(ZoneState::BelowMin) => ("min", z.min),
+        Some(ZoneState::BelowLow) => ("low", z.low),
+        _ => ("high", z.high),
+    };
+    Some(format!(
+        "best zone {} (node {}) {}: free {}, {mark} {}",
+        name_text(&z.name),
+        z.node,
+        zone_state_name(z.state),
+        pages(z.free, opts),
+        pages(value, opts)
+    ))
+}
+
+/// The human description of a record, without the timestamp (syslog, journald and kmsg add
+/// their own): kind, level, then the numbers that matter.
+pub fn message(rec: &Record, opts: &FormatOptions) -> String {
+    let mut s = String::new();
+    // Writing to a `String` cannot fail.
+    let _ = match &rec.payload {
+        Payload::Pressure(p) => {
+            let _ = write!(
+                s,
+                "pressure {} (was {}): free {}, available {}",
+                level_name(p.new_level),
+                level_name(p.old_level),
+                pages(p.free_pages, opts),
+                pages(p.available_pages, opts)
+            );
+            if has_headroom_fields(rec) {
+                let _ = write!(
+                    s,
+                    "; headroom {}, {}",
+                    headroom_name(p.headroom),
+                    fall_text(p.fall_rate, p.tte_ms, opts)
+                );
+            }
+            match deciding_zone_text(valid_zones(&p.zones, p.nr_zones), opts) {
+                Some(w) => write!(s, "; {w}"),
+                None => Ok(()),
+            }
+        }
+        Payload::Oom(o) => {
+            let _ = write!(
+                s,
+                "oom {}: {}{}, pid {} ({}); reported {} freed, pool {} -> {}, {} averts left, \
+                 callback {}; free {}, available {}",
+                level_name(o.level),
+                action_name(o.action),
+                if o.calls > 1 {
+                    format!(" ({} calls)", o.calls)
+                } else {
+                    String::new()
+                },
+                o.pid,
+                name_text(&o.comm),
+                pages(o.freed_reported, opts),
+                pages(o.pool_before, opts),
+                pages(o.pool_after, opts),
+                o.averts_left,
+                human_ns(o.callback_ns),
+                pages(o.free_pages, opts),
+                pages(o.available_pages, opts)
+            );
+            match deciding_zone_text(valid_zones(&o.zones, o.nr_zones), opts) {
+                Some(w) => write!(s, "; {w}"),
+                None => Ok(()),
+            }
+        }
+        Payload::Pool(p) => write!(
+            s,
+            "pool {}: {}, pool now {} of {}",
+            pool_op_name(p.op),
+            pages(p.pages, opts),
+            pages(p.pool_pages, opts),
+            pages(p.target_pages, opts)
+        ),
+        Payload::Kill(k) => {
+            let plural = if k.kills == 1 { "" } else { "s" };
+            let _ = write!(s, "kill: {} OOM kill{plural} observed", k.kills);
+            if k.victim_pid != 0 {
+                let _ = write!(
+                    s,
+                    ", victim pid {} ({}), rss {}",
+                    k.victim_pid,
+                    name_text(&k.victim_comm),
+                    human_bytes(k.victim_rss_kib.saturating_mul(1024))
+                );
+            }
+            Ok(())
+        }
+        Payload::Lost(l) => {
+            let last = l.first_seq.saturating_add(l.count.saturating_sub(1));
+            write!(
+                s,
+                "lost: {} events missed (seq {} to {}), the reader fell behind",
+                l.count, l.first_seq, last
+            )
+        }
+        Payload::Headroom(h) => write!(
+            s,
+            "headroom {} (was {}): available {} of {} (thresholds low {}, medium {}, critical \
+             {}); {}; free {}, floor {}; watermarks {} ({})",
+            headroom_name(h.new_level),
+            headroom_name(h.old_level),
+            pages(h.available_pages, opts),
+            pages(h.total_pages, opts),
+            pages(h.low_pages, opts),
+            pages(h.medium_pages, opts),
+            pages(h.critical_pages, opts),
+            fall_text(h.fall_rate, h.tte_ms, opts),
+            pages(h.free_pages, opts),
+            pages(h.floor_pages, opts),
+            level_name(h.wm_level),
+            zone_state_name(h.wm_state)
+        ),
+        Payload::Reclaim(r) => write!(
+            s,
+            "reclaim {} by {}: {} kswapd and {} direct calls in {} ms; free {}, available {}; \
+             watermarks {}, headroom {}",
+            reclaim_phase_name(r.phase),
+            reclaim_who_name(r.who),
+            r.kswapd_calls,
+            r.direct_calls,
+            r.duration_ms,
+            pages(r.free_pages, opts),
+            pages(r.available_pages, opts),
+            level_name(r.wm_level),
+            headroom_name(r.headroom)
+        ),
+    };
+    if rec.zones_truncated() {
+        s.push_str(" (more zones than shown)");
+    }
+    s
+}
+
+/// A snapshot in words, appended to the message of the event it belongs to:
+/// `enrich: available …, free …, swap free …; psi some 1.23 full 0.50; top NAME[PID] RSS
+/// score N adj N, …; N pids in N ms`.
+pub fn enrich_text(s: &Snapshot) -> String {
+    let mut out = String::from("enrich:");
+    let kib =
+        |v: Option<u64>| v.map_or_else(|| "?".into(), |k| human_bytes(k.saturating_mul(1024)));
+    let m = &s.meminfo;
+    let _ = write!(
+        out,
+        " available {}, free {}, swap free {}",
+        kib(m.available_kib),
+        kib(m.free_kib),
+        kib(m.swap_free_kib)
+    );
+    if let Some(psi) = &s.psi {
+        out.push_str("; psi");
+        for (name, line) in [("some", psi.some), ("full", psi.full)] {
+            if let Some(l) = line {
+                let _ = write!(out, " {name} {}", centi_text(l.avg10_centi));
+            }
+        }
+    }
+    for (i, p) in s.top().iter().enumerate() {
+        let _ = write!(
+            out,
+            "{}{}[{}] {} score {} adj {}",
+            if i == 0 { "; top " } else { ", " },
+            p.comm_text(),
+            p.pid,
+            human_bytes(p.rss_kib.saturating_mul(1024)),
+            p.oom_score,
+            p.oom_score_adj
+        );
+    }
+    let _ = write!(
+        out,
+        "; {} pids in {}",
+        s.scanned,
+        human_ns(s.elapsed_us.saturating_mul(1000))
+    );
+    if let Some(t) = s.truncated {
+        let _ = write!(out, " (stopped early: {})", t.name());
+    }
+    out
+}
+
+/// The message of an event, with its snapshot appended after `; ` if it has one.
+pub fn event_message(rec: &Record, enrich: Option<&Snapshot>, opts: &FormatOptions) -> String {
+    let mut m = message(rec, opts);
+    if let Some(s) = enrich {
+        m.push_str("; ");
+        m.push_str(&enrich_text(s));
+    }
+    m
+}
+
+/// One human-readable line: `[timestamp] message`.
+pub fn text(rec: &Record, opts: &FormatOptions) -> String {
+    format!("{} {}", timestamp(rec.header.time_ns), message(rec, opts))
+}

@@ -1,0 +1,556 @@
+use super::*;
+use crate::decode::tests::{encoded, patched, samples, stream};
+use crate::enrich::{EnrichOptions, Snapshot};
+use crate::format::{self, Format};
+use crate::hooks::HookKind;
+use crate::sink::WriterSink;
+use crate::testutil::TempDir;
+use oom_guard_core::abi::Lost;
+use std::fs::File;
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::sync::{Condvar, Mutex};
+
+const OPTS: FormatOptions = FormatOptions { page_size: 4096 };
+
+fn warnings() -> (Warn, Arc<Mutex<Vec<String>>>) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let l = Arc::clone(&log);
+    (
+        Arc::new(move |s: &str| l.lock().unwrap().push(s.to_string())),
+        log,
+    )
+}
+
+/// A sink collecting JSON lines, optionally blocked until released.
+#[derive(Clone, Default)]
+struct Collect {
+    lines: Arc<Mutex<Vec<String>>>,
+    gate: Arc<(Mutex<bool>, Condvar)>,
+    fail_with: Option<io::ErrorKind>,
+    fatal: bool,
+}
+
+impl Collect {
+    fn blocked() -> Self {
+        let c = Self::default();
+        *c.gate.0.lock().unwrap() = true;
+        c
+    }
+    fn release(&self) {
+        *self.gate.0.lock().unwrap() = false;
+        self.gate.1.notify_all();
+    }
+    fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+}
+
+impl Sink for Collect {
+    fn emit(&mut self, rec: &Record, enrich: Option<&Snapshot>) -> io::Result<()> {
+        let mut blocked = self.gate.0.lock().unwrap();
+        while *blocked {
+            blocked = self.gate.1.wait(blocked).unwrap();
+        }
+        if let Some(kind) = self.fail_with {
+            return Err(io::Error::from(kind));
+        }
+        let line = format::line(Format::Json, rec, enrich, &OPTS);
+        self.lines.lock().unwrap().push(line);
+        Ok(())
+    }
+    fn errors_are_fatal(&self) -> bool {
+        self.fatal
+    }
+}
+
+fn options() -> WatchOptions {
+    WatchOptions {
+        format: OPTS,
+        ..WatchOptions::default()
+    }
+}
+
+fn capture(dir: &TempDir, bytes: &[u8]) -> (File, PathBuf) {
+    let path = dir.path().join("capture");
+    std::fs::write(&path, bytes).unwrap();
+    (File::open(&path).unwrap(), path)
+}
+
+#[test]
+fn a_capture_file_is_read_to_the_end() {
+    let dir = TempDir::new();
+    let (mut f, path) = capture(&dir, &stream());
+    let sink = Collect::default();
+    let (warn, log) = warnings();
+    let r = watch(&mut f, &path, None, Box::new(sink.clone()), options(), warn);
+    assert_eq!(r.result.unwrap(), End::Eof);
+    assert_eq!(sink.lines().len(), 7);
+    assert_eq!(
+        r.counters.to_string(),
+        "7 records (pressure 1, oom 1, pool 1, kill 1, lost 1, headroom 1, reclaim 1, \
+         unknown 0), 17 events lost, 0 dropped"
+    );
+    assert!(log.lock().unwrap().is_empty());
+}
+
+#[test]
+fn latency_is_kept_for_the_first_records_only() {
+    let dir = TempDir::new();
+    let (mut f, path) = capture(&dir, &stream());
+    let (warn, _log) = warnings();
+    let opts = WatchOptions {
+        latency_samples: 5,
+        ..options()
+    };
+    let r = watch(
+        &mut f,
+        &path,
+        None,
+        Box::new(Collect::default()),
+        opts,
+        warn,
+    );
+    let after = crate::sys::monotonic_ns();
+    assert_eq!(r.result.unwrap(), End::Eof);
+    assert_eq!(r.latency_ns.len(), 5, "7 records, room for 5");
+    // The clock when decoded minus the record's time: never more than the clock now.
+    assert!(r.latency_ns.iter().all(|&l| l > 0 && l <= after));
+    let (mut f, path) = capture(&dir, &stream());
+    let (warn, _log) = warnings();
+    let r = watch(
+        &mut f,
+        &path,
+        None,
+        Box::new(Collect::default()),
+        options(),
+        warn,
+    );
+    assert!(r.latency_ns.is_empty());
+}
+
+#[test]
+fn forward_compat_warnings_come_once() {
+    let dir = TempDir::new();
+    let pool = samples()[2];
+    let mut bytes = Vec::new();
+    for seq in 0..10 {
+        bytes.extend(patched(seq, &pool, 77, 0, 0));
+        bytes.extend(patched(
+            seq,
+            &pool,
+            3,
+            oom_guard_core::abi::ABI_MINOR + 1,
+            16,
+        ));
+    }
+    let (mut f, path) = capture(&dir, &bytes);
+    let sink = Collect::default();
+    let (warn, log) = warnings();
+    let r = watch(&mut f, &path, None, Box::new(sink.clone()), options(), warn);
+    assert_eq!(r.result.unwrap(), End::Eof);
+    assert_eq!((r.counters.unknown, r.counters.pool), (10, 10));
+    assert_eq!(sink.lines().len(), 10);
+    let log = log.lock().unwrap();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log[0].contains("record type 77"), "{log:?}");
+    assert!(
+        log[1].contains(&format!("ABI 1.{}", oom_guard_core::abi::ABI_MINOR + 1)),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn incompatible_and_truncated_streams_fail_with_the_path() {
+    let dir = TempDir::new();
+    let mut b = encoded(0, &samples()[2]);
+    b[6] = 9;
+    let (mut f, path) = capture(&dir, &b);
+    let (warn, _) = warnings();
+    let r = watch(
+        &mut f,
+        &path,
+        None,
+        Box::new(Collect::default()),
+        options(),
+        warn,
+    );
+    let e = r.result.unwrap_err();
+    assert!(matches!(
+        e,
+        WatchError::Decode {
+            source: DecodeError::Incompatible { major: 9, .. },
+            ..
+        }
+    ));
+    assert!(e.to_string().contains(&path.display().to_string()));
+    let mut b = stream();
+    b.pop();
+    let (mut f, path) = capture(&dir, &b);
+    let (warn, _) = warnings();
+    let r = watch(
+        &mut f,
+        &path,
+        None,
+        Box::new(Collect::default()),
+        options(),
+        warn,
+    );
+    assert!(matches!(
+        r.result.unwrap_err(),
+        WatchError::Decode {
+            source: DecodeError::Truncated { .. },
+            ..
+        }
+    ));
+    assert_eq!(r.counters.records(), 6, "what came before still counts");
+}
+
+#[test]
+fn count_stops_early() {
+    let dir = TempDir::new();
+    let (mut f, path) = capture(&dir, &stream());
+    let sink = Collect::default();
+    let (warn, _) = warnings();
+    let opts = WatchOptions {
+        count: Some(2),
+        ..options()
+    };
+    let r = watch(&mut f, &path, None, Box::new(sink.clone()), opts, warn);
+    assert_eq!(r.result.unwrap(), End::Count);
+    assert_eq!(sink.lines().len(), 2);
+}
+
+#[test]
+fn a_stop_descriptor_ends_a_blocked_read_and_a_fifo_splits_records() {
+    // A socket pair stands in for a FIFO: the reader blocks until bytes arrive.
+    let (mut writer, mut reader) = UnixStream::pair().unwrap();
+    let (stop_w, stop_r) = UnixStream::pair().unwrap();
+    let sink = Collect::default();
+    let (warn, _) = warnings();
+    let lines = sink.clone();
+    let feeder = std::thread::spawn(move || {
+        let bytes = stream();
+        for piece in bytes.chunks(37) {
+            writer.write_all(piece).unwrap();
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        // Wait until everything came through, then stop the watch (keeping the writer open).
+        while lines.lines().len() < 5 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        (&stop_w).write_all(b"x").unwrap();
+        writer
+    });
+    let r = watch(
+        &mut reader,
+        Path::new("pipe"),
+        Some(stop_r.as_fd()),
+        Box::new(sink.clone()),
+        options(),
+        warn,
+    );
+    let _writer = feeder.join().unwrap();
+    assert_eq!(r.result.unwrap(), End::Stopped);
+    let want: Vec<String> = crate::decode::decode_all(&stream())
+        .unwrap()
+        .iter()
+        .filter_map(|i| match i {
+            Item::Record(r) => Some(format::json(r, &OPTS)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sink.lines(), want);
+}
+
+/// Watches a source that already holds `records` POOL records, with the stop already
+/// signalled, through a queue of `queue` and a sink blocked for `blocked_ms`. The writer
+/// stays open, so only the source running dry (or the drain's bound) ends the watch.
+fn watch_stopped(records: u64, queue: usize, blocked_ms: u64) -> (WatchReport, Collect) {
+    let (mut writer, mut reader) = UnixStream::pair().unwrap();
+    let pool = samples()[2];
+    for seq in 0..records {
+        writer.write_all(&encoded(seq, &pool)).unwrap();
+    }
+    let (stop_w, stop_r) = UnixStream::pair().unwrap();
+    (&stop_w).write_all(b"x").unwrap();
+    let sink = Collect::blocked();
+    let release = sink.clone();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(blocked_ms));
+        release.release();
+    });
+    let (warn, log) = warnings();
+    let opts = WatchOptions {
+        queue_size: queue,
+        ..options()
+    };
+    let r = watch(
+        &mut reader,
+        Path::new("device"),
+        Some(stop_r.as_fd()),
+        Box::new(sink.clone()),
+        opts,
+        warn,
+    );
+    t.join().unwrap();
+    drop(writer);
+    if r.counters.dropped == 0 {
+        assert!(log.lock().unwrap().is_empty());
+    }
+    (r, sink)
+}
+
+#[test]
+fn a_stop_delivers_what_the_source_already_has() {
+    // The sink is slower than a queue of 2 while the records come in.
+    let start = Instant::now();
+    let (r, sink) = watch_stopped(40, 2, 100);
+    assert_eq!(r.result.unwrap(), End::Stopped);
+    assert_eq!(sink.lines().len(), 40);
+    assert_eq!(r.counters.dropped, 0);
+    assert!(
+        start.elapsed() < Duration::from_millis(DRAIN_MS),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn a_drain_is_bounded_by_a_stuck_sink() {
+    // The sink is released only after the drain gave up: the rest is dropped and counted.
+    let (r, sink) = watch_stopped(10, 1, DRAIN_MS + 300);
+    assert_eq!(r.result.unwrap(), End::Stopped);
+    assert!(r.counters.dropped > 0);
+    assert_eq!(sink.lines().len() as u64 + r.counters.dropped, 10);
+}
+
+#[test]
+fn a_slow_sink_drops_records_but_never_lost_ones() {
+    let dir = TempDir::new();
+    let pool = samples()[2];
+    let lost = Payload::Lost(Lost {
+        count: 5,
+        first_seq: 100,
+    });
+    let mut bytes = Vec::new();
+    for seq in 0..50 {
+        bytes.extend(encoded(seq, &pool));
+    }
+    bytes.extend(encoded(50, &lost));
+    for seq in 51..60 {
+        bytes.extend(encoded(seq, &pool));
+    }
+    let (mut f, path) = capture(&dir, &bytes);
+    let sink = Collect::blocked();
+    let (warn, log) = warnings();
+    let opts = WatchOptions {
+        queue_size: 4,
+        ..options()
+    };
+    let release = sink.clone();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        release.release();
+    });
+    let r = watch(&mut f, &path, None, Box::new(sink.clone()), opts, warn);
+    t.join().unwrap();
+    assert_eq!(r.result.unwrap(), End::Eof);
+    let lines = sink.lines();
+    // The sink thread may hold one record while blocked, plus 4 queued.
+    assert!(lines.len() <= 6, "{}", lines.len());
+    assert!(
+        lines.last().unwrap().contains("\"type\":\"lost\""),
+        "{lines:?}"
+    );
+    assert_eq!(r.counters.dropped as usize + lines.len(), 60);
+    assert_eq!(r.counters.lost_records, 1);
+    let log = log.lock().unwrap();
+    let reported: u64 = log
+        .iter()
+        .map(|l| {
+            l.strip_prefix("output queue full: dropped ")
+                .and_then(|r| r.split(' ').next())
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(reported, r.counters.dropped, "{log:?}");
+}
+
+#[test]
+fn a_closed_stdout_ends_the_watch_with_broken_pipe() {
+    let dir = TempDir::new();
+    let (mut f, path) = capture(&dir, &stream());
+    let (warn, _) = warnings();
+    let sink = Collect {
+        fail_with: Some(io::ErrorKind::BrokenPipe),
+        fatal: true,
+        ..Collect::default()
+    };
+    let r = watch(&mut f, &path, None, Box::new(sink), options(), warn);
+    let Err(WatchError::Sink(e)) = r.result else {
+        panic!("{:?}", r.result);
+    };
+    assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
+}
+
+#[test]
+fn a_failed_sink_ends_the_watch_while_the_source_is_quiet() {
+    let (mut writer, mut reader) = UnixStream::pair().unwrap();
+    writer.write_all(&encoded(0, &samples()[2])).unwrap();
+    let (warn, _) = warnings();
+    let sink = Collect {
+        fail_with: Some(io::ErrorKind::BrokenPipe),
+        fatal: true,
+        ..Collect::default()
+    };
+    let t = Instant::now();
+    // The writer stays open and sends nothing more: only the sink's end can stop this.
+    let r = watch(
+        &mut reader,
+        Path::new("quiet"),
+        None,
+        Box::new(sink),
+        options(),
+        warn,
+    );
+    assert!(t.elapsed() < Duration::from_secs(5));
+    assert!(
+        matches!(r.result, Err(WatchError::Sink(_))),
+        "{:?}",
+        r.result
+    );
+    drop(writer);
+}
+
+#[test]
+fn logging_sink_failures_are_counted_and_reported_once() {
+    let dir = TempDir::new();
+    let (mut f, path) = capture(&dir, &stream());
+    let (warn, log) = warnings();
+    let sink = Collect {
+        fail_with: Some(io::ErrorKind::ConnectionRefused),
+        fatal: false,
+        ..Collect::default()
+    };
+    let r = watch(&mut f, &path, None, Box::new(sink), options(), warn);
+    assert_eq!(r.result.unwrap(), End::Eof);
+    assert_eq!(r.counters.sink_errors, 7);
+    assert!(r.counters.to_string().ends_with(", 7 sink errors"));
+    assert_eq!(log.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn hooks_run_from_the_watch() {
+    let dir = TempDir::new();
+    let (mut f, path) = capture(&dir, &stream());
+    let out = dir.path().join("hook.out");
+    let (warn, _) = warnings();
+    let opts = WatchOptions {
+        hooks: vec![Hook {
+            kind: HookKind::Any,
+            command: format!("echo $OOM_GUARD_EVENT >> {}", out.display()),
+        }],
+        hook_interval: Duration::from_secs(60),
+        ..options()
+    };
+    let r = watch(
+        &mut f,
+        &path,
+        None,
+        Box::new(Collect::default()),
+        opts,
+        warn,
+    );
+    assert_eq!(r.result.unwrap(), End::Eof);
+    assert_eq!(r.counters.hooks_run, 1);
+    assert_eq!(r.counters.hooks_skipped, 6, "rate-limited");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "pressure\n");
+    assert!(r
+        .counters
+        .to_string()
+        .ends_with("hooks: 1 run, 0 failed, 6 skipped"));
+}
+
+#[test]
+fn enrich_snapshots_oom_kill_and_min_events() {
+    let dir = TempDir::new();
+    let (mut f, path) = capture(&dir, &stream());
+    let proc_root = crate::enrich::tests::fixture();
+    let sink = Collect::default();
+    let (warn, _) = warnings();
+    let opts = WatchOptions {
+        enrich: Some(EnrichOptions {
+            proc_root: proc_root.path().to_path_buf(),
+            interval: Duration::ZERO,
+            ..EnrichOptions::default()
+        }),
+        ..options()
+    };
+    let r = watch(&mut f, &path, None, Box::new(sink.clone()), opts, warn);
+    assert_eq!(r.result.unwrap(), End::Eof);
+    let lines = sink.lines();
+    let enriched: Vec<(String, bool)> = lines
+        .iter()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["type"].as_str().unwrap().to_string(),
+                v.get("enrich").is_some(),
+            )
+        })
+        .collect();
+    // The sample pressure record goes to `low`: no snapshot.
+    let want = [
+        ("pressure", false),
+        ("oom", true),
+        ("pool", false),
+        ("kill", true),
+        ("lost", false),
+        ("headroom", false),
+        ("reclaim", false),
+    ];
+    let want: Vec<(String, bool)> = want.iter().map(|(t, e)| (t.to_string(), *e)).collect();
+    assert_eq!(enriched, want);
+    let v: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
+    assert_eq!(v["enrich"]["mem_available_kib"], 20_000);
+    assert_eq!(v["enrich"]["top"][0]["comm"], "memhog");
+    assert_eq!(v["enrich"]["top"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn writer_sink_end_to_end() {
+    let dir = TempDir::new();
+    let (mut f, path) = capture(&dir, &stream());
+    let out = dir.path().join("out");
+    let sink = WriterSink::new(File::create(&out).unwrap(), Format::Logfmt, OPTS);
+    let (warn, _) = warnings();
+    let r = watch(&mut f, &path, None, Box::new(sink), options(), warn);
+    assert_eq!(r.result.unwrap(), End::Eof);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), 7);
+    assert!(text.lines().all(|l| l.starts_with("seq=")));
+}
+
+#[test]
+fn wait_reports_stop_first_and_times_out() {
+    let (a, b) = UnixStream::pair().unwrap();
+    let (s, t) = UnixStream::pair().unwrap();
+    assert_eq!(
+        wait(Some(b.as_fd()), Some(t.as_fd()), 0).unwrap(),
+        Wake::Timeout
+    );
+    (&a).write_all(b"x").unwrap();
+    assert_eq!(
+        wait(Some(b.as_fd()), Some(t.as_fd()), 0).unwrap(),
+        Wake::Readable
+    );
+    (&s).write_all(b"x").unwrap();
+    assert_eq!(
+        wait(Some(b.as_fd()), Some(t.as_fd()), 0).unwrap(),
+        Wake::Stop
+    );
+    assert_eq!(wait(None, Some(t.as_fd()), 0).unwrap(), Wake::Stop);
+}
