@@ -1,13 +1,26 @@
-//! The Markdown report: title, how it was produced, the summary table, one section per id with
-//! its method and per-input tables, and the machines' meta tables.
+//! The Markdown report: title, how it was produced, the summary table, one section per
+//! measurement with its method and per-input tables (each measurement renders its own), and the
+//! inputs' notes and machines. Also the table and cell helpers the measurements use.
 
-use crate::analyze::{
-    overall, source_id, Analysis, P1Summary, P2Summary, P3Summary, P4Summary, P5Summary, P6Row,
-    P6Summary, P7Summary, P8Summary, P9Summary, Status, Summary, Verdict,
-};
-use crate::parse::{Id, Reader, Signal};
-use crate::text::{id_text, INTRO, TITLE};
+use crate::report::{overall, Analysis, Status, Verdict, MEASURES};
 use crate::units::{self, opt, ABSENT};
+
+/// The Markdown title.
+const TITLE: &str = "rust_oom_guard benchmarks";
+
+/// The paragraph under the title. The inputs are listed after it.
+const INTRO: &str = "\
+This file is generated: edit the tool, `userspace/testtools/src/bin/bench-report/` (one \
+module per measure, with its texts), not this file. `make bench` boots the module in QEMU TCG \
+guests (one per architecture), runs the benchmark scenarios there and collects the `bench:` \
+lines they print; `bench-report` turns those lines into this report and into \
+`docs/benchmarks.json`, which holds every raw number. TCG emulates the CPU, so absolute times \
+are slower than on hardware; what carries over are the medians and the ratios, each taken \
+from one and the same guest run. No figure comes from timing the tests. Percentiles and \
+medians are nearest-rank (the median of an even count is the lower middle sample), so every \
+figure is a measured sample. A missing figure is reported as not measured, never estimated; \
+`—` in a table means the value was absent from the line (the event did not happen or was not \
+recorded).";
 
 /// Renders the whole report.
 pub fn render(inputs: &[Analysis]) -> String {
@@ -22,35 +35,33 @@ pub fn render(inputs: &[Analysis]) -> String {
     let mut header = vec!["Measure", "Target"];
     header.extend(inputs.iter().map(|a| a.label.as_str()));
     header.push("Verdict");
-    let rows: Vec<Vec<String>> = Id::ALL
+    let rows: Vec<Vec<String>> = MEASURES
         .iter()
-        .map(|&id| {
-            let t = id_text(id);
-            let mut row = vec![format!("{id} · {}", t.measure), t.target.to_string()];
-            row.extend(inputs.iter().map(|a| result_cell(a, id)));
-            row.push(verdict_text(&overall(inputs, id)));
+        .map(|m| {
+            let mut row = vec![format!("{} · {}", m.id, m.measure), m.target.to_string()];
+            row.extend(inputs.iter().map(|a| result_cell(a, m)));
+            row.push(verdict_text(&overall(inputs, m)));
             row
         })
         .collect();
     table(&mut out, &header, &rows);
 
-    for id in Id::ALL {
-        let t = id_text(id);
-        out.push_str(&format!("## {id} · {}\n\n", t.measure));
+    for m in MEASURES {
+        out.push_str(&format!("## {} · {}\n\n", m.id, m.measure));
         out.push_str(&format!(
             "Target: {}. Verdict: {}.\n\n{}\n\n",
-            t.target,
-            verdict_text(&overall(inputs, id)),
-            t.method
+            m.target,
+            verdict_text(&overall(inputs, m)),
+            m.method
         ));
-        for a in inputs.iter().filter(|a| a.in_scope(id)) {
+        for a in inputs.iter().filter(|a| a.in_scope(m)) {
             out.push_str(&format!("### {}\n\n", a.label));
-            match a.summaries.get(&id) {
-                Some(s) => section(&mut out, s),
+            match a.summary(m) {
+                Some(s) => s.markdown(&mut out),
                 None => out.push_str(&format!(
                     "Not measured: `{}` has no {} lines.\n\n",
                     a.path,
-                    source_id(id)
+                    m.source()
                 )),
             }
         }
@@ -99,10 +110,10 @@ pub fn render(inputs: &[Analysis]) -> String {
 
 /// The summary table's cell for one input: its headline, `not measured`, or `—` when the id
 /// does not apply to the input.
-fn result_cell(a: &Analysis, id: Id) -> String {
-    match a.summaries.get(&id) {
+fn result_cell(a: &Analysis, m: &crate::report::Measure) -> String {
+    match a.summary(m) {
         Some(s) => s.headline(),
-        None if a.in_scope(id) => Status::NotMeasured.as_str().to_string(),
+        None if a.in_scope(m) => Status::NotMeasured.as_str().to_string(),
         None => ABSENT.to_string(),
     }
 }
@@ -122,7 +133,7 @@ fn cell(s: &str) -> String {
 }
 
 /// Appends a table and a blank line.
-fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
+pub fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
     let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
     out.push_str(&line(header.iter().map(|h| cell(h)).collect()));
     out.push_str(&line(header.iter().map(|_| "---".to_string()).collect()));
@@ -132,386 +143,31 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
     out.push('\n');
 }
 
-fn section(out: &mut String, s: &Summary) {
-    match s {
-        Summary::P1(s) => p1(out, s),
-        Summary::P2(s) => p2(out, s),
-        Summary::P3(s) => p3(out, s),
-        Summary::P4(s) => p4(out, s),
-        Summary::P5(s) => p5(out, s),
-        Summary::P6(s) => p6(out, s),
-        Summary::P7(s) => p7(out, s),
-        Summary::P8(s) => p8(out, s),
-        Summary::P9(s) => p9(out, s),
-    }
-}
-
-fn n_us(v: Option<u64>) -> String {
+/// A duration in ns as µs, without unit, or `—`.
+pub fn n_us(v: Option<u64>) -> String {
     opt(v, |ns| units::us_num(ns as f64))
 }
 
-fn n_int(v: Option<u64>) -> String {
+/// A count with separators, or `—`.
+pub fn n_int(v: Option<u64>) -> String {
     opt(v, units::int)
 }
 
-fn n_ms(v: Option<f64>) -> String {
+/// A number with one decimal, or `—`.
+pub fn n_ms(v: Option<f64>) -> String {
     opt(v, units::dec1)
 }
 
-/// The P1 reader as its table row names it.
-fn reader_name(r: Reader) -> String {
-    match r {
-        Reader::Normal => "normal (default, judged)".to_string(),
-        Reader::Rt => format!("rt (`{}`)", r.settings()),
-    }
-}
-
-fn p1(out: &mut String, s: &P1Summary) {
-    let rows: Vec<Vec<String>> = s
-        .readers
-        .iter()
-        .map(|r| {
-            let p = r.percentiles;
-            vec![
-                reader_name(r.reader),
-                units::int(r.samples_ns.len() as u64),
-                n_us(p.map(|p| p.p50)),
-                n_us(p.map(|p| p.p90)),
-                n_us(p.map(|p| p.p99)),
-                n_us(p.map(|p| p.max)),
-                n_int(r.done.and_then(|d| d.events)),
-                n_int(r.done.and_then(|d| d.lost)),
-            ]
-        })
-        .collect();
-    table(
-        out,
-        &[
-            "Reader",
-            "Samples",
-            "p50 (µs)",
-            "p90 (µs)",
-            "p99 (µs)",
-            "Max (µs)",
-            "Events",
-            "Lost",
-        ],
-        &rows,
-    );
-    for r in Reader::ALL.iter().filter(|&&r| s.reader(r).is_none()) {
-        out.push_str(&format!(
-            "Not measured: no P1 lines of the {} reader.\n\n",
-            r.name()
-        ));
-    }
-}
-
-fn signal_name(s: Signal) -> String {
-    let name = match s {
-        Signal::Psi1ms => "PSI 1 ms",
-        Signal::Psi50ms => "PSI 50 ms",
-        other => other.key(),
-    };
-    match s {
-        Signal::Critical => format!("**{name}** (ours, judged)"),
-        _ if s.is_ours() => format!("{name} (ours)"),
-        _ => name.to_string(),
-    }
-}
-
-fn plural(n: usize, what: &str) -> String {
+/// `1 run`, `2 runs`.
+pub fn plural(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
-}
-
-fn p2(out: &mut String, s: &P2Summary) {
-    let mut rows = Vec::new();
-    for r in &s.rates {
-        for (i, c) in r.signals.iter().enumerate() {
-            let mut notes = Vec::new();
-            if c.late > 0 {
-                notes.push(format!("{} at or after the OOM", plural(c.late, "run")));
-            }
-            if c.never > 0 {
-                notes.push(format!("{} never", plural(c.never, "run")));
-            }
-            if c.signal == Signal::Earlyoom && r.earlyoom_term + r.earlyoom_kill > 0 {
-                notes.push(format!(
-                    "first action SIGTERM in {}, SIGKILL in {}",
-                    plural(r.earlyoom_term, "run"),
-                    plural(r.earlyoom_kill, "run")
-                ));
-            }
-            let first = i == 0;
-            rows.push(vec![
-                if first {
-                    r.rate.to_string()
-                } else {
-                    String::new()
-                },
-                if first {
-                    r.runs.to_string()
-                } else {
-                    String::new()
-                },
-                if first {
-                    n_ms(r.reached_median_mibs)
-                } else {
-                    String::new()
-                },
-                signal_name(c.signal),
-                units::fraction(c.covered, c.runs),
-                n_ms(c.median_lead_ms),
-                n_ms(c.min_lead_ms),
-                notes.join("; "),
-            ]);
-        }
-    }
-    table(
-        out,
-        &[
-            "Rate (MiB/s)",
-            "Runs",
-            "Reached (MiB/s)",
-            "Signal",
-            "Coverage",
-            "Median lead (ms)",
-            "Min lead (ms)",
-            "Notes",
-        ],
-        &rows,
-    );
-    missing_rates(out, &s.missing_rates);
-}
-
-fn missing_rates(out: &mut String, missing: &[crate::parse::Rate]) {
-    if !missing.is_empty() {
-        let names: Vec<String> = missing.iter().map(|r| r.label()).collect();
-        out.push_str(&format!("Not measured: {}.\n\n", names.join(", ")));
-    }
-}
-
-fn p3(out: &mut String, s: &P3Summary) {
-    let mut rows = Vec::new();
-    for r in &s.rates {
-        for (i, (h, k)) in r.levels.iter().zip(&r.kernel_levels).enumerate() {
-            rows.push(vec![
-                if i == 0 {
-                    r.rate.to_string()
-                } else {
-                    String::new()
-                },
-                h.level.name().to_string(),
-                h.n.to_string(),
-                n_ms(h.median_ms),
-                n_ms(h.max_ms),
-                k.n.to_string(),
-                n_ms(k.median_ms),
-                n_ms(k.max_ms),
-            ]);
-        }
-    }
-    table(
-        out,
-        &[
-            "Rate (MiB/s)",
-            "Level",
-            "Hog accounting: n",
-            "Hog median (ms)",
-            "Hog max (ms)",
-            "Kernel count: n",
-            "Kernel median (ms)",
-            "Kernel max (ms)",
-        ],
-        &rows,
-    );
-    out.push_str(&format!("Judged on the {}.\n\n", s.judged.name()));
-    missing_rates(out, &s.missing_rates);
-}
-
-fn p4(out: &mut String, s: &P4Summary) {
-    let mut rows: Vec<Vec<String>> = s
-        .storms
-        .iter()
-        .map(|st| {
-            vec![
-                st.storm.to_string(),
-                n_int(st.rounds),
-                n_us(st.max_ns),
-                n_us(st.avg_ns),
-                n_int(st.averts),
-                n_int(st.kills),
-            ]
-        })
-        .collect();
-    rows.push(vec![
-        "**all**".to_string(),
-        units::int(s.total_rounds),
-        n_us(s.max_ns),
-        opt(s.mean_ns, units::us_num),
-        String::new(),
-        String::new(),
-    ]);
-    table(
-        out,
-        &[
-            "Storm",
-            "Rounds",
-            "Max (µs)",
-            "Mean (µs)",
-            "Averts",
-            "Kills",
-        ],
-        &rows,
-    );
-}
-
-fn p5(out: &mut String, s: &P5Summary) {
-    let mut rows: Vec<Vec<String>> = s
-        .runs
-        .iter()
-        .map(|r| {
-            vec![
-                r.mode.name().to_string(),
-                n_int(r.spikes),
-                n_int(r.spike_mib),
-                n_int(r.kills),
-                n_int(r.averts),
-            ]
-        })
-        .collect();
-    for t in [s.avert, s.observe].into_iter().flatten() {
-        if t.lines > 1 {
-            rows.push(vec![
-                format!("**{} total**", t.mode.name()),
-                n_int(t.spikes),
-                String::new(),
-                n_int(t.kills),
-                n_int(t.averts),
-            ]);
-        }
-    }
-    table(
-        out,
-        &["Mode", "Spikes", "Spike (MiB)", "Kills", "Averts"],
-        &rows,
-    );
-}
-
-fn p6_cells(r: &P6Row) -> Vec<String> {
-    vec![
-        opt(r.cpu_pct, units::cpu_pct),
-        opt(r.wakeups_per_s, units::dec2),
-        opt(r.peek_runs_per_s, units::dec2),
-        opt(r.peek_wakes_per_s, units::dec2),
-    ]
-}
-
-fn p6(out: &mut String, s: &P6Summary) {
-    let mut rows = Vec::new();
-    for ph in &s.phases {
-        for r in s.rows.iter().filter(|r| r.sample.phase == ph.phase) {
-            let mut row = vec![ph.phase.name().to_string(), opt(r.sample.secs, units::dec1)];
-            row.extend(p6_cells(r));
-            rows.push(row);
-        }
-        if ph.lines > 1 {
-            rows.push(vec![
-                format!("**{} median** (of {})", ph.phase.name(), ph.lines),
-                String::new(),
-                opt(ph.cpu_pct, units::cpu_pct),
-                opt(ph.wakeups_per_s, units::dec2),
-                opt(ph.peek_runs_per_s, units::dec2),
-                opt(ph.peek_wakes_per_s, units::dec2),
-            ]);
-        }
-    }
-    table(
-        out,
-        &[
-            "Phase",
-            "Secs",
-            "CPU (% of one CPU)",
-            "Monitor wake-ups/s",
-            "Peek runs/s",
-            "Peek wakes/s",
-        ],
-        &rows,
-    );
-}
-
-fn p7(out: &mut String, s: &P7Summary) {
-    let m = &s.mem;
-    table(
-        out,
-        &["Process", "VmRSS (KiB)", "RssAnon (KiB)", "Binary (bytes)"],
-        &[
-            vec![
-                "reader".to_string(),
-                n_int(m.reader_rss_kib),
-                n_int(m.reader_anon_kib),
-                n_int(m.reader_bytes),
-            ],
-            vec![
-                "earlyoom".to_string(),
-                n_int(m.earlyoom_rss_kib),
-                n_int(m.earlyoom_anon_kib),
-                n_int(m.earlyoom_bytes),
-            ],
-        ],
-    );
-    if let Some(r) = s.rss_ratio {
-        out.push_str(&format!(
-            "Reader VmRSS / earlyoom VmRSS: {}.\n\n",
-            units::ratio(r)
-        ));
-    }
-}
-
-fn p8(out: &mut String, s: &P8Summary) {
-    let rows: Vec<Vec<String>> = s
-        .rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.burst.readers.to_string(),
-                n_int(r.burst.events),
-                opt(r.burst.span_ms, |v| format!("{v:.3}")),
-                opt(r.events_per_s, units::per_s),
-                n_int(r.burst.lost),
-            ]
-        })
-        .collect();
-    table(
-        out,
-        &["Readers", "Events", "Span (ms)", "Rate (events/s)", "Lost"],
-        &rows,
-    );
-}
-
-fn p9(out: &mut String, s: &P9Summary) {
-    let min = |v: Option<f64>| opt(v, units::minutes);
-    table(
-        out,
-        &["Fresh `make test`", "of which set-up", "Warm `make test`"],
-        &[vec![
-            min(s.ci.fresh_test_s),
-            min(s.ci.fresh_setup_s),
-            min(s.ci.warm_test_s),
-        ]],
-    );
-    if s.setup_exceeds_total() {
-        out.push_str(
-            "The line gives a set-up longer than the whole fresh run that includes it: one of \
-             the two figures is wrong.\n\n",
-        );
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyze::HOST;
-    use crate::parse::parse;
+    use crate::input::parse;
+    use crate::report::HOST;
 
     fn input(label: &str, text: &str) -> Analysis {
         Analysis::new(label, &format!("build/{label}.txt"), parse(text).unwrap())

@@ -12,24 +12,25 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-#[path = "bench_report/analyze.rs"]
-mod analyze;
-#[path = "bench_report/json.rs"]
+mod input;
 mod json;
-#[path = "bench_report/markdown.rs"]
 mod markdown;
-#[path = "bench_report/parse.rs"]
-mod parse;
-#[path = "bench_report/stats.rs"]
+mod p1;
+mod p2;
+mod p3;
+mod p4;
+mod p5;
+mod p6;
+mod p7;
+mod p8;
+mod p9;
+mod report;
 mod stats;
-#[path = "bench_report/text.rs"]
-mod text;
-#[path = "bench_report/units.rs"]
 mod units;
 
-use analyze::Analysis;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{ArgGroup, Parser};
+use report::Analysis;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -117,7 +118,7 @@ fn load(input: &InputArg) -> Result<Analysis> {
     // Console logs may hold stray bytes in lines that are skipped anyway.
     let text = String::from_utf8_lossy(&bytes);
     let path = input.path.display().to_string();
-    let data = parse::parse(&text).map_err(|e| anyhow!("{path}:{}: {}", e.line, e.msg))?;
+    let data = input::parse(&text).map_err(|e| anyhow!("{path}:{}: {}", e.line, e.msg))?;
     Ok(Analysis::new(&input.label, &path, data))
 }
 
