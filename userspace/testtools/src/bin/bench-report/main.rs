@@ -2,10 +2,11 @@
 //! `docs/BENCHMARKS.md` (a Markdown report) and `docs/benchmarks.json` (every raw number, the
 //! computed summaries and the verdicts). Runs on the host.
 //!
-//! The work is split into units that are tested on their own: `parse` (lines → typed records),
-//! `stats` (nearest-rank order statistics), `analyze` (summaries and verdicts), `markdown` and
-//! `json` (rendering), `units` (number formatting) and `text` (the report's prose). This file is
-//! the command line and the file I/O.
+//! One module per measurement, `p1` to `p9`, holds its line records and parser, its summary and
+//! verdict, its Markdown section, its JSON value and its texts; `report` lists them in one table
+//! and holds the verdicts they share, `input` the line grammar, `markdown` and `json` the two
+//! documents around the measurements' parts, `stats` the nearest-rank order statistics and
+//! `units` the number formatting. This file is the command line and the file I/O.
 #![warn(rust_2018_idioms)]
 #![cfg_attr(
     not(test),

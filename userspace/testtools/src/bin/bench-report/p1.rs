@@ -5,7 +5,7 @@
 use crate::input::{BenchData, Fields, Tokens};
 use crate::json::us;
 use crate::markdown::{n_int, n_us, table};
-use crate::report::{times_target, Lines, Measure, Summary, Verdict};
+use crate::report::{boxed, times_target, Lines, Measure, Summary, Verdict};
 use crate::stats::nearest_rank;
 use crate::units;
 use serde_json::{json, Map, Value};
@@ -38,7 +38,7 @@ without `reader=` (inputs from before there were two readers) count as `normal`.
     )],
     host: false,
     lines: Lines::Own(parse),
-    summarize: |d| P1Summary::new(d).map(|s| Box::new(s) as Box<dyn Summary>),
+    summarize: |d| boxed(P1Summary::new(d)),
 };
 
 /// The p50 target in ns.

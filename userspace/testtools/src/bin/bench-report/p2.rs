@@ -4,7 +4,7 @@
 
 use crate::input::{BenchData, Fields, Tokens};
 use crate::markdown::{n_ms, plural, table};
-use crate::report::{Lines, Measure, Summary, Verdict};
+use crate::report::{boxed, Lines, Measure, Summary, Verdict};
 use crate::stats::{median_f64, min_f64};
 use crate::units;
 use serde_json::{json, Map, Value};
@@ -41,11 +41,11 @@ it for comparison, not judged.",
     )],
     host: false,
     lines: Lines::Own(parse),
-    summarize: |d| P2Summary::new(d).map(|s| Box::new(s) as Box<dyn Summary>),
+    summarize: |d| boxed(P2Summary::new(d)),
 };
 
 /// A P2 hog allocation rate: MiB/s, or `max` (as fast as the hog can).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rate {
     MibS(u32),
     Max,
@@ -128,7 +128,7 @@ impl Signal {
 }
 
 /// One of our pressure levels, whose detection delay P3 measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     Low,
     Medium,
@@ -148,23 +148,16 @@ impl Level {
         }
     }
 
-    /// The P2 key that carries the level's detection delay by the hog's accounting.
-    pub fn delay_key(self) -> &'static str {
-        match self {
-            Level::Low => "low_delay",
-            Level::Medium => "medium_delay",
-            Level::Critical => "critical_delay",
-        }
+    /// The P2 key that carries the level's detection delay by the hog's accounting:
+    /// `low_delay`.
+    pub fn delay_key(self) -> String {
+        format!("{}_delay", self.name())
     }
 
     /// The optional P2 key that carries the level's detection delay by the kernel's own count
-    /// (MemAvailable as the hog read it).
-    pub fn kdelay_key(self) -> &'static str {
-        match self {
-            Level::Low => "low_kdelay",
-            Level::Medium => "medium_kdelay",
-            Level::Critical => "critical_kdelay",
-        }
+    /// (MemAvailable as the hog read it): `low_kdelay`.
+    pub fn kdelay_key(self) -> String {
+        format!("{}_kdelay", self.name())
     }
 }
 
@@ -259,11 +252,11 @@ fn parse(tokens: Tokens<'_>, line: usize, data: &mut BenchData) -> Result<(), St
     };
     let mut delays = [None; 3];
     for (slot, l) in delays.iter_mut().zip(Level::ALL) {
-        *slot = f.opt_f64(l.delay_key())?;
+        *slot = f.opt_f64(&l.delay_key())?;
     }
     let mut kdelays = [None; 3];
     for (slot, l) in kdelays.iter_mut().zip(Level::ALL) {
-        *slot = f.optional_f64(l.kdelay_key())?;
+        *slot = f.optional_f64(&l.kdelay_key())?;
     }
     if let Some(prev) = data.p2.iter().find(|r| r.rate == rate && r.run == run) {
         return Err(format!(
@@ -565,10 +558,10 @@ impl Summary for P2Summary {
                     json!(r.earlyoom_sig.map(|k| k.name())),
                 );
                 for l in Level::ALL {
-                    m.insert(l.delay_key().to_string(), json!(r.delay(l)));
+                    m.insert(l.delay_key(), json!(r.delay(l)));
                 }
                 for l in Level::ALL {
-                    m.insert(l.kdelay_key().to_string(), json!(r.kdelay(l)));
+                    m.insert(l.kdelay_key(), json!(r.kdelay(l)));
                 }
                 Value::Object(m)
             })

@@ -6,7 +6,7 @@ use crate::markdown::{n_ms, table};
 use crate::p2::{
     by_rate, missing_rates, missing_rates_text, push_missing_rates, rate_json, Level, P2Run, Rate,
 };
-use crate::report::{times_target, Lines, Measure, Summary, Verdict};
+use crate::report::{boxed, times_target, Lines, Measure, Summary, Verdict};
 use crate::stats::{max_f64, median_f64};
 use crate::units::{self, ABSENT};
 use serde_json::{json, Map, Value};
@@ -44,7 +44,7 @@ are given beside it.",
         why: "P3 has no lines of its own: its figures come from the P2 lines' low_delay, \
               medium_delay and critical_delay (and the optional *_kdelay)",
     },
-    summarize: |d| P3Summary::new(d).map(|s| Box::new(s) as Box<dyn Summary>),
+    summarize: |d| boxed(P3Summary::new(d)),
 };
 
 /// The detection-delay target in ms.

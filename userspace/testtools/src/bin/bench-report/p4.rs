@@ -4,7 +4,7 @@
 use crate::input::{BenchData, Fields, Tokens};
 use crate::json::us;
 use crate::markdown::{n_int, n_us, table};
-use crate::report::{times_target, Lines, Measure, Summary, Verdict};
+use crate::report::{boxed, times_target, Lines, Measure, Summary, Verdict};
 use crate::units::{self, opt};
 use serde_json::{json, Value};
 
@@ -30,7 +30,7 @@ the max.",
     )],
     host: false,
     lines: Lines::Own(parse),
-    summarize: |d| P4Summary::new(d).map(|s| Box::new(s) as Box<dyn Summary>),
+    summarize: |d| boxed(P4Summary::new(d)),
 };
 
 /// The callback-cost target in ns.

@@ -3,7 +3,7 @@
 
 use crate::input::{BenchData, Fields, Tokens};
 use crate::markdown::{n_int, table};
-use crate::report::{Lines, Measure, Summary, Verdict};
+use crate::report::{boxed, Lines, Measure, Summary, Verdict};
 use crate::units;
 use serde_json::{json, Value};
 
@@ -23,7 +23,7 @@ identical and only the avert differs. Kills are the guest's OOM kills during the
     definitions: &[],
     host: false,
     lines: Lines::Own(parse),
-    summarize: |d| P5Summary::new(d).map(|s| Box::new(s) as Box<dyn Summary>),
+    summarize: |d| boxed(P5Summary::new(d)),
 };
 
 /// The P5 policy a spike scenario ran under.

@@ -3,8 +3,7 @@
 
 use crate::input::{BenchData, Fields, Tokens};
 use crate::markdown::table;
-use crate::report::times_target;
-use crate::report::{Lines, Measure, Summary, Verdict};
+use crate::report::{boxed, times_target, Lines, Measure, Summary, Verdict};
 use crate::stats::median_f64;
 use crate::units::{self, opt};
 use serde_json::{json, Map, Value};
@@ -30,7 +29,7 @@ samples of a phase are each listed, with their median, which the verdict judges.
     )],
     host: false,
     lines: Lines::Own(parse),
-    summarize: |d| P6Summary::new(d).map(|s| Box::new(s) as Box<dyn Summary>),
+    summarize: |d| boxed(P6Summary::new(d)),
 };
 
 /// The quiet CPU target in percent of one CPU.
@@ -229,18 +228,22 @@ impl Summary for P6Summary {
         for ph in &self.phases {
             for r in self.rows.iter().filter(|r| r.sample.phase == ph.phase) {
                 let mut row = vec![ph.phase.name().to_string(), opt(r.sample.secs, units::dec1)];
-                row.extend(p6_cells(r));
+                row.extend(rate_cells(
+                    r.cpu_pct,
+                    [r.wakeups_per_s, r.peek_runs_per_s, r.peek_wakes_per_s],
+                ));
                 rows.push(row);
             }
             if ph.lines > 1 {
-                rows.push(vec![
+                let mut row = vec![
                     format!("**{} median** (of {})", ph.phase.name(), ph.lines),
                     String::new(),
-                    opt(ph.cpu_pct, units::cpu_pct),
-                    opt(ph.wakeups_per_s, units::dec2),
-                    opt(ph.peek_runs_per_s, units::dec2),
-                    opt(ph.peek_wakes_per_s, units::dec2),
-                ]);
+                ];
+                row.extend(rate_cells(
+                    ph.cpu_pct,
+                    [ph.wakeups_per_s, ph.peek_runs_per_s, ph.peek_wakes_per_s],
+                ));
+                rows.push(row);
             }
         }
         table(
@@ -297,13 +300,11 @@ impl Summary for P6Summary {
     }
 }
 
-fn p6_cells(r: &P6Row) -> Vec<String> {
-    vec![
-        opt(r.cpu_pct, units::cpu_pct),
-        opt(r.wakeups_per_s, units::dec2),
-        opt(r.peek_runs_per_s, units::dec2),
-        opt(r.peek_wakes_per_s, units::dec2),
-    ]
+/// The four rate cells of a sample or of a phase's medians.
+fn rate_cells(cpu_pct: Option<f64>, rates: [Option<f64>; 3]) -> Vec<String> {
+    let mut cells = vec![opt(cpu_pct, units::cpu_pct)];
+    cells.extend(rates.into_iter().map(|r| opt(r, units::dec2)));
+    cells
 }
 
 #[cfg(test)]

@@ -3,8 +3,7 @@
 
 use crate::input::{BenchData, Fields, Tokens};
 use crate::markdown::{n_int, table};
-use crate::report::Status;
-use crate::report::{Lines, Measure, Summary, Verdict};
+use crate::report::{boxed, Lines, Measure, Status, Summary, Verdict};
 use crate::units;
 use serde_json::{json, Value};
 
@@ -26,7 +25,7 @@ the process was never sampled and counts as not measured.",
     definitions: &[],
     host: false,
     lines: Lines::Own(parse),
-    summarize: |d| P7Summary::new(d).map(|s| Box::new(s) as Box<dyn Summary>),
+    summarize: |d| boxed(P7Summary::new(d)),
 };
 
 /// The P7 memory footprints of the reader and of earlyoom.

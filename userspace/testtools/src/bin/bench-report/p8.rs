@@ -3,7 +3,7 @@
 
 use crate::input::{BenchData, Fields, Tokens};
 use crate::markdown::{n_int, table};
-use crate::report::{Lines, Measure, Summary, Verdict};
+use crate::report::{boxed, Lines, Measure, Summary, Verdict};
 use crate::stats::median_f64;
 use crate::units::{self, opt};
 use serde_json::{json, Value};
@@ -24,7 +24,7 @@ own queue drops.",
     definitions: &[("P8.events_per_s", "events / (span_ms / 1000)")],
     host: false,
     lines: Lines::Own(parse),
-    summarize: |d| P8Summary::new(d).map(|s| Box::new(s) as Box<dyn Summary>),
+    summarize: |d| boxed(P8Summary::new(d)),
 };
 
 /// The reader counts every burst set should cover.

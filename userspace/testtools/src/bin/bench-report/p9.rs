@@ -3,8 +3,7 @@
 
 use crate::input::{BenchData, Fields, Tokens};
 use crate::markdown::table;
-use crate::report::times_target;
-use crate::report::{Lines, Measure, Summary, Verdict};
+use crate::report::{boxed, times_target, Lines, Measure, Summary, Verdict};
 use crate::units::{self, opt};
 use serde_json::{json, Value};
 
@@ -26,7 +25,7 @@ everything in place.",
     )],
     host: true,
     lines: Lines::Own(parse),
-    summarize: |d| P9Summary::new(d).map(|s| Box::new(s) as Box<dyn Summary>),
+    summarize: |d| boxed(P9Summary::new(d)),
 };
 
 /// The fresh-clone target in seconds.

@@ -47,6 +47,11 @@ impl Measure {
     }
 }
 
+/// A measurement's summary as the table holds it.
+pub fn boxed<S: Summary + 'static>(s: Option<S>) -> Option<Box<dyn Summary>> {
+    s.map(|s| Box::new(s) as Box<dyn Summary>)
+}
+
 /// Every measurement, in report order.
 pub const MEASURES: [&Measure; 9] = [
     &p1::MEASURE,
