@@ -6,7 +6,8 @@
 //! when the input has no line for it (each measurement renders its own). Absent values (`-` in
 //! the input) are `null`.
 
-use crate::report::{overall, Analysis, Measure, Verdict, MEASURES};
+use crate::measure::Verdict;
+use crate::report::{overall, Analysis, Measure, MEASURES};
 use serde_json::{json, Map, Value};
 
 /// The tool's name and version, recorded in the JSON.
@@ -35,11 +36,14 @@ pub fn render(inputs: &[Analysis]) -> Value {
         }
     }
     let by_id = |f: &dyn Fn(&Measure) -> Value| -> Map<String, Value> {
-        MEASURES.iter().map(|m| (m.id.to_string(), f(m))).collect()
+        MEASURES
+            .iter()
+            .map(|m| (m.about.id.to_string(), f(m)))
+            .collect()
     };
     let definitions: Map<String, Value> = MEASURES
         .iter()
-        .flat_map(|m| m.definitions)
+        .flat_map(|m| m.about.definitions)
         .chain([&PERCENTILE])
         .map(|(k, v)| (k.to_string(), json!(v)))
         .collect();
@@ -50,7 +54,7 @@ pub fn render(inputs: &[Analysis]) -> Value {
             .iter()
             .map(|a| json!({"label": a.label, "path": a.path}))
             .collect::<Vec<Value>>(),
-        "targets": by_id(&|m| json!(m.target)),
+        "targets": by_id(&|m| json!(m.about.target)),
         "verdicts": by_id(&|m| verdict(&overall(inputs, m))),
         "arches": arches,
         "host": host,
@@ -83,7 +87,7 @@ fn input(a: &Analysis) -> Value {
                 .collect(),
         ),
     );
-    for x in MEASURES {
+    for x in &MEASURES {
         let v = match a.summary(x) {
             Some(s) => {
                 let mut v = s.json();
@@ -94,20 +98,15 @@ fn input(a: &Analysis) -> Value {
             }
             None => Value::Null,
         };
-        m.insert(x.id.to_string(), v);
+        m.insert(x.about.id.to_string(), v);
     }
     Value::Object(m)
-}
-
-/// A duration in ns as µs, or `null`.
-pub fn us(ns: Option<u64>) -> Value {
-    json!(ns.map(|n| n as f64 / 1e3))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::parse;
+    use crate::report::parse;
     use crate::report::HOST;
 
     fn input(label: &str, text: &str) -> Analysis {

@@ -16,6 +16,7 @@
 mod input;
 mod json;
 mod markdown;
+mod measure;
 mod p1;
 mod p2;
 mod p3;
@@ -27,6 +28,7 @@ mod p8;
 mod p9;
 mod report;
 mod stats;
+mod table;
 mod units;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -119,7 +121,7 @@ fn load(input: &InputArg) -> Result<Analysis> {
     // Console logs may hold stray bytes in lines that are skipped anyway.
     let text = String::from_utf8_lossy(&bytes);
     let path = input.path.display().to_string();
-    let data = input::parse(&text).map_err(|e| anyhow!("{path}:{}: {}", e.line, e.msg))?;
+    let data = report::parse(&text).map_err(|e| anyhow!("{path}:{}: {}", e.line, e.msg))?;
     Ok(Analysis::new(&input.label, &path, data))
 }
 

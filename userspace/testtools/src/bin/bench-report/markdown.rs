@@ -2,8 +2,10 @@
 //! measurement with its method and per-input tables (each measurement renders its own), and the
 //! inputs' notes and machines. Also the table and cell helpers the measurements use.
 
-use crate::report::{overall, Analysis, Status, Verdict, MEASURES};
-use crate::units::{self, opt, ABSENT};
+use crate::measure::{Status, Verdict};
+use crate::report::{overall, Analysis, Measure, MEASURES};
+use crate::table::table;
+use crate::units::ABSENT;
 
 /// The Markdown title.
 const TITLE: &str = "rust_oom_guard benchmarks";
@@ -38,7 +40,10 @@ pub fn render(inputs: &[Analysis]) -> String {
     let rows: Vec<Vec<String>> = MEASURES
         .iter()
         .map(|m| {
-            let mut row = vec![format!("{} · {}", m.id, m.measure), m.target.to_string()];
+            let mut row = vec![
+                format!("{} · {}", m.about.id, m.about.measure),
+                m.about.target.to_string(),
+            ];
             row.extend(inputs.iter().map(|a| result_cell(a, m)));
             row.push(verdict_text(&overall(inputs, m)));
             row
@@ -46,13 +51,13 @@ pub fn render(inputs: &[Analysis]) -> String {
         .collect();
     table(&mut out, &header, &rows);
 
-    for m in MEASURES {
-        out.push_str(&format!("## {} · {}\n\n", m.id, m.measure));
+    for m in &MEASURES {
+        out.push_str(&format!("## {} · {}\n\n", m.about.id, m.about.measure));
         out.push_str(&format!(
             "Target: {}. Verdict: {}.\n\n{}\n\n",
-            m.target,
+            m.about.target,
             verdict_text(&overall(inputs, m)),
-            m.method
+            m.about.method
         ));
         for a in inputs.iter().filter(|a| a.in_scope(m)) {
             out.push_str(&format!("### {}\n\n", a.label));
@@ -110,7 +115,7 @@ pub fn render(inputs: &[Analysis]) -> String {
 
 /// The summary table's cell for one input: its headline, `not measured`, or `—` when the id
 /// does not apply to the input.
-fn result_cell(a: &Analysis, m: &crate::report::Measure) -> String {
+fn result_cell(a: &Analysis, m: &Measure) -> String {
     match a.summary(m) {
         Some(s) => s.headline(),
         None if a.in_scope(m) => Status::NotMeasured.as_str().to_string(),
@@ -127,61 +132,14 @@ pub fn verdict_text(v: &Verdict) -> String {
     }
 }
 
-/// Escapes a table cell: a `|` would end it, a newline the row.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
-
-/// Appends a table and a blank line.
-pub fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
-    let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
-    out.push_str(&line(header.iter().map(|h| cell(h)).collect()));
-    out.push_str(&line(header.iter().map(|_| "---".to_string()).collect()));
-    for r in rows {
-        out.push_str(&line(r.iter().map(|c| cell(c)).collect()));
-    }
-    out.push('\n');
-}
-
-/// A duration in ns as µs, without unit, or `—`.
-pub fn n_us(v: Option<u64>) -> String {
-    opt(v, |ns| units::us_num(ns as f64))
-}
-
-/// A count with separators, or `—`.
-pub fn n_int(v: Option<u64>) -> String {
-    opt(v, units::int)
-}
-
-/// A number with one decimal, or `—`.
-pub fn n_ms(v: Option<f64>) -> String {
-    opt(v, units::dec1)
-}
-
-/// `1 run`, `2 runs`.
-pub fn plural(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::parse;
+    use crate::report::parse;
     use crate::report::HOST;
 
     fn input(label: &str, text: &str) -> Analysis {
         Analysis::new(label, &format!("build/{label}.txt"), parse(text).unwrap())
-    }
-
-    #[test]
-    fn tables_escape_cells() {
-        let mut out = String::new();
-        table(
-            &mut out,
-            &["A", "B"],
-            &[vec!["x|y".to_string(), "1\n2".to_string()]],
-        );
-        assert_eq!(out, "| A | B |\n| --- | --- |\n| x\\|y | 1 2 |\n\n");
     }
 
     #[test]

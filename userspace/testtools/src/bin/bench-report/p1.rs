@@ -2,17 +2,17 @@
 //! lat_ns=N,N,...` lines with the samples of one reader, and `bench: P1 done [reader=...]
 //! events=N lost=N` with its totals. Two readers follow the same runs; the normal one is judged.
 
-use crate::input::{BenchData, Fields, Tokens};
-use crate::json::us;
-use crate::markdown::{n_int, n_us, table};
-use crate::report::{boxed, times_target, Lines, Measure, Summary, Verdict};
+use crate::input::{Fields, Tokens};
+use crate::measure::{times_target, About, Summary, Verdict};
 use crate::stats::nearest_rank;
+use crate::table::{n_int, n_us, table};
 use crate::units;
 use serde_json::{json, Map, Value};
 
-/// P1 in the table of measurements.
-pub const MEASURE: Measure = Measure {
+/// What the report says about P1.
+pub const ABOUT: About = About {
     id: "P1",
+    host: false,
     measure: "Event latency, kernel → reader",
     target: "p50 ≤ 100 µs, p99 ≤ 1 ms",
     method: "\
@@ -36,9 +36,6 @@ without `reader=` (inputs from before there were two readers) count as `normal`.
          1), shown beside it; both follow the same runs. A reader is null when the input has no \
          line of it",
     )],
-    host: false,
-    lines: Lines::Own(parse),
-    summarize: |d| boxed(P1Summary::new(d)),
 };
 
 /// The p50 target in ns.
@@ -141,7 +138,7 @@ fn reader(f: &Fields<'_>) -> Result<Reader, String> {
 }
 
 /// Parses a `P1 lat_ns=` or a `P1 done` line: samples concatenate, totals add up.
-fn parse(tokens: Tokens<'_>, _line: usize, data: &mut BenchData) -> Result<(), String> {
+pub fn parse(tokens: Tokens<'_>, _line: usize, all: &mut P1Lines) -> Result<(), String> {
     let mut tokens = tokens.peekable();
     if tokens.next_if_eq(&"done").is_some() {
         let f = Fields::new("P1 done", &["events", "lost"], OPTIONAL, tokens)?;
@@ -151,7 +148,7 @@ fn parse(tokens: Tokens<'_>, _line: usize, data: &mut BenchData) -> Result<(), S
             lost: f.opt_u64("lost")?,
         };
         let sum = |a: Option<u64>, b: Option<u64>| a.zip(b).map(|(a, b)| a.saturating_add(b));
-        let lines = data.p1.get_mut(reader);
+        let lines = all.get_mut(reader);
         lines.done = Some(match lines.done {
             None => done,
             Some(d) => P1Done {
@@ -163,7 +160,7 @@ fn parse(tokens: Tokens<'_>, _line: usize, data: &mut BenchData) -> Result<(), S
         let f = Fields::new("P1", &["lat_ns"], OPTIONAL, tokens)?;
         let reader = reader(&f)?;
         let v = f.raw("lat_ns")?;
-        let lines = data.p1.get_mut(reader);
+        let lines = all.get_mut(reader);
         if v != "-" {
             for s in v.split(',') {
                 let ns = s.parse::<u64>().map_err(|_| {
@@ -246,11 +243,11 @@ pub struct P1Summary {
 }
 
 impl P1Summary {
-    fn new(d: &BenchData) -> Option<Self> {
+    pub fn new(all: &P1Lines) -> Option<Self> {
         let readers: Vec<P1Reader> = Reader::ALL
             .iter()
-            .filter(|&&r| d.p1.get(r).is_present())
-            .map(|&r| P1Reader::new(r, d.p1.get(r)))
+            .filter(|&&r| all.get(r).is_present())
+            .map(|&r| P1Reader::new(r, all.get(r)))
             .collect();
         (!readers.is_empty()).then_some(Self { readers })
     }
@@ -371,10 +368,10 @@ fn p1_reader(r: &P1Reader) -> Value {
         "p90_ns": p.map(|p| p.p90),
         "p99_ns": p.map(|p| p.p99),
         "max_ns": p.map(|p| p.max),
-        "p50_us": us(p.map(|p| p.p50)),
-        "p90_us": us(p.map(|p| p.p90)),
-        "p99_us": us(p.map(|p| p.p99)),
-        "max_us": us(p.map(|p| p.max)),
+        "p50_us": units::ns_to_us(p.map(|p| p.p50)),
+        "p90_us": units::ns_to_us(p.map(|p| p.p90)),
+        "p99_us": units::ns_to_us(p.map(|p| p.p99)),
+        "max_us": units::ns_to_us(p.map(|p| p.max)),
         "events": r.done.and_then(|d| d.events),
         "lost": r.done.and_then(|d| d.lost),
     })
@@ -383,12 +380,12 @@ fn p1_reader(r: &P1Reader) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::parse;
-    use crate::report::testing::{headline, verdict};
-    use crate::report::Status;
+    use crate::measure::Status;
+    use crate::report::parse;
+    use crate::report::testing::{headline, measure, verdict};
 
     fn summary(text: &str) -> P1Summary {
-        P1Summary::new(&parse(text).unwrap()).unwrap()
+        P1Summary::new(&parse(text).unwrap().p1).unwrap()
     }
 
     #[test]
@@ -408,7 +405,7 @@ mod tests {
             })
         );
         assert_eq!(d.p1.rt, ReaderLines::default());
-        assert!(P1Summary::new(&d).is_some());
+        assert!(P1Summary::new(&d.p1).is_some());
     }
 
     #[test]
@@ -438,7 +435,9 @@ mod tests {
         assert_eq!(d.p1.get(Reader::Normal).done.unwrap().events, Some(3));
         // An rt reader alone is a P1 measurement too.
         let d = parse("bench: P1 done reader=rt events=0 lost=0\n").unwrap();
-        assert!(P1Summary::new(&d).is_some() && !d.p1.normal.is_present() && d.p1.rt.is_present());
+        assert!(
+            P1Summary::new(&d.p1).is_some() && !d.p1.normal.is_present() && d.p1.rt.is_present()
+        );
     }
 
     #[test]
@@ -470,14 +469,17 @@ mod tests {
         );
         assert_eq!(s.readers.len(), 1);
         assert!(s.reader(Reader::Rt).is_none());
-        let v = verdict("bench: P1 lat_ns=150000,900000\n", &MEASURE);
+        let v = verdict("bench: P1 lat_ns=150000,900000\n", measure("P1"));
         assert_eq!(
             v.detail.as_deref(),
             Some("p50 150.0 µs, 1.5× the 100 µs target")
         );
-        assert_eq!(verdict("bench: P1 lat_ns=1\n", &MEASURE), Verdict::met());
         assert_eq!(
-            verdict("bench: P1 done events=0 lost=0\n", &MEASURE).status,
+            verdict("bench: P1 lat_ns=1\n", measure("P1")),
+            Verdict::met()
+        );
+        assert_eq!(
+            verdict("bench: P1 done events=0 lost=0\n", measure("P1")).status,
             Status::NotMeasured
         );
     }
@@ -516,15 +518,15 @@ mod tests {
             .replace("reader=normal", "reader=x")
             .replace("reader=rt", "reader=normal")
             .replace("reader=x", "reader=rt");
-        assert_eq!(verdict(&swapped, &MEASURE), Verdict::met());
+        assert_eq!(verdict(&swapped, measure("P1")), Verdict::met());
         // rt lines alone are measured, but the default reader is not.
         let rt_only = "bench: P1 reader=rt lat_ns=1000\n";
         assert_eq!(
-            verdict(rt_only, &MEASURE),
+            verdict(rt_only, measure("P1")),
             Verdict::not_measured("no latency samples from the default (normal) reader")
         );
         assert_eq!(
-            headline(rt_only, &MEASURE),
+            headline(rt_only, measure("P1")),
             "default: no samples; --rt-priority 1: p50 1.0 µs, p99 1.0 µs (n = 1)"
         );
     }

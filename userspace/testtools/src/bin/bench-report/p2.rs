@@ -2,18 +2,19 @@
 //! earlyoom_sig=TERM|KILL <level>_delay=MS ... [<level>_kdelay=MS ...]`, one line per hog run
 //! until the OOM. The same lines carry P3's detection delays (`p3.rs`).
 
-use crate::input::{BenchData, Fields, Tokens};
-use crate::markdown::{n_ms, plural, table};
-use crate::report::{boxed, Lines, Measure, Summary, Verdict};
+use crate::input::{Fields, Tokens};
+use crate::measure::{About, Summary, Verdict};
 use crate::stats::{median_f64, min_f64};
+use crate::table::{n_ms, plural, table};
 use crate::units;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// P2 in the table of measurements.
-pub const MEASURE: Measure = Measure {
+/// What the report says about P2.
+pub const ABOUT: About = About {
     id: "P2",
+    host: false,
     measure: "Warning lead before the OOM",
     target: "ours `critical` before the OOM in 100 % of runs, at every rate",
     method: "\
@@ -39,9 +40,6 @@ it for comparison, not judged.",
         "runs whose lead is > 0 ms (the signal came before the OOM) / runs; median and min lead \
          over those runs",
     )],
-    host: false,
-    lines: Lines::Own(parse),
-    summarize: |d| boxed(P2Summary::new(d)),
 };
 
 /// A P2 hog allocation rate: MiB/s, or `max` (as fast as the hog can).
@@ -232,7 +230,7 @@ const KEYS: &[&str] = &[
 const OPTIONAL: &[&str] = &["low_kdelay", "medium_kdelay", "critical_kdelay"];
 
 /// Parses a `P2` line; a rate and run is given once.
-fn parse(tokens: Tokens<'_>, line: usize, data: &mut BenchData) -> Result<(), String> {
+pub fn parse(tokens: Tokens<'_>, line: usize, runs: &mut Vec<P2Run>) -> Result<(), String> {
     let f = Fields::new("P2", KEYS, OPTIONAL, tokens)?;
     let v = f.raw("rate")?;
     let rate = Rate::parse(v).ok_or_else(|| {
@@ -258,13 +256,13 @@ fn parse(tokens: Tokens<'_>, line: usize, data: &mut BenchData) -> Result<(), St
     for (slot, l) in kdelays.iter_mut().zip(Level::ALL) {
         *slot = f.optional_f64(&l.kdelay_key())?;
     }
-    if let Some(prev) = data.p2.iter().find(|r| r.rate == rate && r.run == run) {
+    if let Some(prev) = runs.iter().find(|r| r.rate == rate && r.run == run) {
         return Err(format!(
             "P2: rate={rate} run={run} already given on line {}",
             prev.line
         ));
     }
-    data.p2.push(P2Run {
+    runs.push(P2Run {
         line,
         rate,
         run,
@@ -373,11 +371,11 @@ pub struct P2Summary {
 }
 
 impl P2Summary {
-    fn new(d: &BenchData) -> Option<Self> {
-        if d.p2.is_empty() {
+    pub fn new(runs: &[P2Run], meta: &[(String, String)]) -> Option<Self> {
+        if runs.is_empty() {
             return None;
         }
-        let groups = by_rate(&d.p2);
+        let groups = by_rate(runs);
         let rates = groups
             .iter()
             .map(|(&rate, runs)| RateSummary {
@@ -399,11 +397,10 @@ impl P2Summary {
             })
             .collect();
         Some(Self {
-            runs: d.p2.clone(),
+            runs: runs.to_vec(),
             missing_rates: missing_rates(&groups),
             rates,
-            expected_runs: d
-                .meta
+            expected_runs: meta
                 .iter()
                 .find(|(k, _)| k == "runs")
                 .and_then(|(_, v)| v.parse().ok()),
@@ -638,9 +635,10 @@ pub fn rate_json(r: Rate) -> Value {
 #[cfg(test)]
 pub mod tests {
     use super::*;
-    use crate::input::{parse, LineError};
-    use crate::report::testing::{headline, verdict};
-    use crate::report::Status;
+    use crate::input::LineError;
+    use crate::measure::Status;
+    use crate::report::parse;
+    use crate::report::testing::{headline, measure, verdict};
 
     const P2_LINE: &str = "bench: P2 rate=50 run=1 reached_mibs=48.5 low=900 medium=500.5 \
         critical=120 reclaim=-3 earlyoom=80 earlyoom_sig=TERM psi_1ms=- psi_50ms=40 \
@@ -668,7 +666,8 @@ pub mod tests {
     }
 
     fn summary(text: &str) -> P2Summary {
-        P2Summary::new(&parse(text).unwrap()).unwrap()
+        let d = parse(text).unwrap();
+        P2Summary::new(&d.p2, &d.meta).unwrap()
     }
 
     #[test]
@@ -742,7 +741,7 @@ pub mod tests {
                 &p2_line("max", 1, "-", "3"),
                 1,
             );
-        let v = verdict(&text, &MEASURE);
+        let v = verdict(&text, measure("P2"));
         assert_eq!(v.status, Status::Missed);
         assert_eq!(
             v.detail.as_deref(),
@@ -752,14 +751,14 @@ pub mod tests {
             )
         );
         assert_eq!(
-            headline(&text, &MEASURE),
+            headline(&text, measure("P2")),
             "critical 6/8 (75 %); worst 50 MiB/s: 1/2 (50 %)"
         );
 
         // Missing rates make a met verdict incomplete.
         let v = verdict(
             &(p2_line("50", 1, "9", "1") + &p2_line("200", 1, "9", "1")),
-            &MEASURE,
+            measure("P2"),
         );
         assert_eq!(v.status, Status::Incomplete);
         assert_eq!(
@@ -769,7 +768,7 @@ pub mod tests {
 
         // Fewer runs than `meta runs=` make it incomplete too.
         let text = format!("bench: meta runs=3\n{}", all_rates("100"));
-        let v = verdict(&text, &MEASURE);
+        let v = verdict(&text, measure("P2"));
         assert_eq!(v.status, Status::Incomplete);
         assert_eq!(
             v.detail.as_deref(),
@@ -781,7 +780,7 @@ pub mod tests {
         assert_eq!(
             verdict(
                 &format!("bench: meta runs=2\n{}", all_rates("100")),
-                &MEASURE
+                measure("P2")
             ),
             Verdict::met()
         );

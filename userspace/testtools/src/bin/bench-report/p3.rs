@@ -1,19 +1,19 @@
 //! P3, our levels' detection delay: from the P2 lines' `<level>_delay` (the hog's accounting)
 //! and optional `<level>_kdelay` (the kernel's count) keys; P3 has no lines of its own.
 
-use crate::input::BenchData;
-use crate::markdown::{n_ms, table};
+use crate::measure::{times_target, About, Summary, Verdict};
 use crate::p2::{
     by_rate, missing_rates, missing_rates_text, push_missing_rates, rate_json, Level, P2Run, Rate,
 };
-use crate::report::{boxed, times_target, Lines, Measure, Summary, Verdict};
 use crate::stats::{max_f64, median_f64};
+use crate::table::{n_ms, table};
 use crate::units::{self, ABSENT};
 use serde_json::{json, Map, Value};
 
-/// P3 in the table of measurements.
-pub const MEASURE: Measure = Measure {
+/// What the report says about P3.
+pub const ABOUT: About = About {
     id: "P3",
+    host: false,
     measure: "Level detection delay",
     target: "≤ 10 ms at every rate (judged on the max)",
     method: "\
@@ -38,14 +38,12 @@ delay is known. The verdict judges the max over every rate and level of the kern
 an input has any kernel-count value, else of the hog accounting, and says which; the medians \
 are given beside it.",
     definitions: &[],
-    host: false,
-    lines: Lines::Of {
-        id: "P2",
-        why: "P3 has no lines of its own: its figures come from the P2 lines' low_delay, \
-              medium_delay and critical_delay (and the optional *_kdelay)",
-    },
-    summarize: |d| boxed(P3Summary::new(d)),
 };
+
+/// The error for a line of P3's own.
+pub const NO_LINES: &str = "P3 has no lines of its own: its figures come from the P2 lines' \
+                            low_delay, medium_delay and critical_delay (and the optional \
+                            *_kdelay)";
 
 /// The detection-delay target in ms.
 const MAX_MS: f64 = 10.0;
@@ -132,11 +130,11 @@ pub struct P3Summary {
 }
 
 impl P3Summary {
-    fn new(d: &BenchData) -> Option<Self> {
-        if d.p2.is_empty() {
+    pub fn new(runs: &[P2Run]) -> Option<Self> {
+        if runs.is_empty() {
             return None;
         }
-        let groups = by_rate(&d.p2);
+        let groups = by_rate(runs);
         let rates: Vec<RateDelays> = groups
             .iter()
             .map(|(&rate, runs)| RateDelays {
@@ -341,13 +339,14 @@ impl Summary for P3Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::parse;
+    use crate::measure::Status;
     use crate::p2::tests::{all_rates, p2_line};
-    use crate::report::testing::{analysis, verdict};
-    use crate::report::{overall, Status};
+    use crate::report::overall;
+    use crate::report::parse;
+    use crate::report::testing::{analysis, measure, verdict};
 
     fn summary(text: &str) -> P3Summary {
-        P3Summary::new(&parse(text).unwrap()).unwrap()
+        P3Summary::new(&parse(text).unwrap().p2).unwrap()
     }
 
     #[test]
@@ -374,7 +373,7 @@ mod tests {
             &p2_line("800", 2, "250", "14.2"),
             1,
         );
-        let v = verdict(&text, &MEASURE);
+        let v = verdict(&text, measure("P3"));
         assert_eq!(v.status, Status::Missed);
         assert_eq!(
             v.detail.as_deref(),
@@ -383,7 +382,7 @@ mod tests {
                  3.0 ms), 1.4× the 10 ms target"
             )
         );
-        let v = verdict(&p2_line("50", 1, "1", "-"), &MEASURE);
+        let v = verdict(&p2_line("50", 1, "1", "-"), measure("P3"));
         assert_eq!(v.status, Status::Incomplete);
         assert!(v
             .detail
@@ -427,7 +426,7 @@ mod tests {
         );
         // A kernel-count value over the target is missed, whatever the hog accounting says.
         let text = text.replacen("critical_kdelay=1.2", "critical_kdelay=11", 1);
-        let v = verdict(&text, &MEASURE);
+        let v = verdict(&text, measure("P3"));
         assert_eq!(v.status, Status::Missed);
         assert_eq!(
             v.detail.as_deref(),
@@ -438,13 +437,13 @@ mod tests {
         );
         // A cell without a kernel-count value is unmeasured by the judged measure.
         let text = text.replacen("medium_kdelay=0.7", "medium_kdelay=-", 1);
-        let v = verdict(&text, &MEASURE);
+        let v = verdict(&text, measure("P3"));
         assert!(v
             .detail
             .unwrap()
             .contains("medium delay unknown at 50 MiB/s"));
         // The overall verdict names the measure of a met input too.
-        let v = overall(&[analysis(&all_rates("100"))], &MEASURE);
+        let v = overall(&[analysis(&all_rates("100"))], measure("P3"));
         assert_eq!(
             (v.status, v.detail.as_deref()),
             (

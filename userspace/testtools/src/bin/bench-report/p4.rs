@@ -1,16 +1,16 @@
 //! P4, the OOM callback's cost: `bench: P4 storm=N rounds=N max_ns=N avg_ns=N [averts=N]
 //! [kills=N]`, one line per storm of averted OOMs, from the module's stats.
 
-use crate::input::{BenchData, Fields, Tokens};
-use crate::json::us;
-use crate::markdown::{n_int, n_us, table};
-use crate::report::{boxed, times_target, Lines, Measure, Summary, Verdict};
+use crate::input::{Fields, Tokens};
+use crate::measure::{times_target, About, Summary, Verdict};
+use crate::table::{n_int, n_us, table};
 use crate::units::{self, opt};
 use serde_json::{json, Value};
 
-/// P4 in the table of measurements.
-pub const MEASURE: Measure = Measure {
+/// What the report says about P4.
+pub const ABOUT: About = About {
     id: "P4",
+    host: false,
     measure: "OOM callback cost",
     target: "max ≤ 20 µs over ≥ 100 rounds",
     method: "\
@@ -28,9 +28,6 @@ the max.",
         "P4.mean_ns",
         "mean of avg_ns weighted by rounds, over storms with both",
     )],
-    host: false,
-    lines: Lines::Own(parse),
-    summarize: |d| boxed(P4Summary::new(d)),
 };
 
 /// The callback-cost target in ns.
@@ -53,7 +50,7 @@ pub struct P4Storm {
 }
 
 /// Parses a `P4` line; a storm is given once.
-fn parse(tokens: Tokens<'_>, line: usize, data: &mut BenchData) -> Result<(), String> {
+pub fn parse(tokens: Tokens<'_>, line: usize, storms: &mut Vec<P4Storm>) -> Result<(), String> {
     let f = Fields::new(
         "P4",
         &["storm", "rounds", "max_ns", "avg_ns"],
@@ -69,13 +66,13 @@ fn parse(tokens: Tokens<'_>, line: usize, data: &mut BenchData) -> Result<(), St
         averts: f.optional_u64("averts")?,
         kills: f.optional_u64("kills")?,
     };
-    if let Some(prev) = data.p4.iter().find(|s| s.storm == storm.storm) {
+    if let Some(prev) = storms.iter().find(|s| s.storm == storm.storm) {
         return Err(format!(
             "P4: storm={} already given on line {}",
             storm.storm, prev.line
         ));
     }
-    data.p4.push(storm);
+    storms.push(storm);
     Ok(())
 }
 
@@ -90,11 +87,11 @@ pub struct P4Summary {
 }
 
 impl P4Summary {
-    fn new(d: &BenchData) -> Option<Self> {
-        if d.p4.is_empty() {
+    pub fn new(storms: &[P4Storm]) -> Option<Self> {
+        if storms.is_empty() {
             return None;
         }
-        let mut storms = d.p4.clone();
+        let mut storms = storms.to_vec();
         storms.sort_by_key(|s| s.storm);
         let total_rounds = storms.iter().filter_map(|s| s.rounds).sum();
         let weighted: Vec<(f64, f64)> = storms
@@ -202,7 +199,7 @@ impl Summary for P4Summary {
             "storms": storms,
             "total_rounds": self.total_rounds,
             "max_ns": self.max_ns,
-            "max_us": us(self.max_ns),
+            "max_us": units::ns_to_us(self.max_ns),
             "mean_ns": self.mean_ns,
             "mean_us": self.mean_ns.map(|n| n / 1e3),
         })
@@ -212,10 +209,10 @@ impl Summary for P4Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::parse;
+    use crate::report::parse;
 
     fn summary(text: &str) -> P4Summary {
-        P4Summary::new(&parse(text).unwrap()).unwrap()
+        P4Summary::new(&parse(text).unwrap().p4).unwrap()
     }
     #[test]
     fn p4_max_mean_and_rounds() {

@@ -1,15 +1,16 @@
 //! P5, kills averted in transient spikes: `bench: P5 mode=avert|observe spikes=N
 //! [spike_mib=N] kills=N averts=N`, one line per spike scenario.
 
-use crate::input::{BenchData, Fields, Tokens};
-use crate::markdown::{n_int, table};
-use crate::report::{boxed, Lines, Measure, Summary, Verdict};
+use crate::input::{Fields, Tokens};
+use crate::measure::{About, Summary, Verdict};
+use crate::table::{n_int, table};
 use crate::units;
 use serde_json::{json, Value};
 
-/// P5 in the table of measurements.
-pub const MEASURE: Measure = Measure {
+/// What the report says about P5.
+pub const ABOUT: About = About {
     id: "P5",
+    host: false,
     measure: "Kills averted in transient spikes",
     target: "0 kills with avert; a kill per spike with observe",
     method: "\
@@ -21,9 +22,6 @@ With policy `avert` the guard releases its emergency pool when the OOM notifier 
 identical and only the avert differs. Kills are the guest's OOM kills during the spikes \
 (vmstat oom_kill); averts are the module's count of averted OOMs.",
     definitions: &[],
-    host: false,
-    lines: Lines::Own(parse),
-    summarize: |d| boxed(P5Summary::new(d)),
 };
 
 /// The P5 policy a spike scenario ran under.
@@ -56,7 +54,7 @@ pub struct P5Run {
 }
 
 /// Parses a `P5` line; lines of one mode add up.
-fn parse(tokens: Tokens<'_>, line: usize, data: &mut BenchData) -> Result<(), String> {
+pub fn parse(tokens: Tokens<'_>, line: usize, scenarios: &mut Vec<P5Run>) -> Result<(), String> {
     let f = Fields::new(
         "P5",
         &["mode", "spikes", "kills", "averts"],
@@ -67,7 +65,7 @@ fn parse(tokens: Tokens<'_>, line: usize, data: &mut BenchData) -> Result<(), St
         "mode",
         &[("avert", Mode::Avert), ("observe", Mode::Observe)],
     )?;
-    data.p5.push(P5Run {
+    scenarios.push(P5Run {
         line,
         mode,
         spikes: f.opt_u64("spikes")?,
@@ -97,12 +95,12 @@ pub struct P5Summary {
 }
 
 impl P5Summary {
-    fn new(d: &BenchData) -> Option<Self> {
-        if d.p5.is_empty() {
+    pub fn new(scenarios: &[P5Run]) -> Option<Self> {
+        if scenarios.is_empty() {
             return None;
         }
         let totals = |mode: Mode| {
-            let runs: Vec<&P5Run> = d.p5.iter().filter(|r| r.mode == mode).collect();
+            let runs: Vec<&P5Run> = scenarios.iter().filter(|r| r.mode == mode).collect();
             let sum = |f: fn(&P5Run) -> Option<u64>| {
                 runs.iter()
                     .try_fold(0u64, |acc, r| f(r).map(|v| acc.saturating_add(v)))
@@ -116,7 +114,7 @@ impl P5Summary {
             })
         };
         Some(Self {
-            runs: d.p5.clone(),
+            runs: scenarios.to_vec(),
             avert: totals(Mode::Avert),
             observe: totals(Mode::Observe),
         })
@@ -229,33 +227,36 @@ impl Summary for P5Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::parse;
-    use crate::report::testing::verdict;
-    use crate::report::Status;
+    use crate::measure::Status;
+    use crate::report::parse;
+    use crate::report::testing::{measure, verdict};
 
     fn summary(text: &str) -> P5Summary {
-        P5Summary::new(&parse(text).unwrap()).unwrap()
+        P5Summary::new(&parse(text).unwrap().p5).unwrap()
     }
     #[test]
     fn p5_avert_and_observe() {
         let ok = "bench: P5 mode=avert spikes=10 kills=0 averts=10\n\
                   bench: P5 mode=observe spikes=10 kills=10 averts=-\n";
-        assert_eq!(verdict(ok, &MEASURE), Verdict::met());
+        assert_eq!(verdict(ok, measure("P5")), Verdict::met());
         assert_eq!(
             summary(ok).headline(),
             "avert 0 kills / 10 spikes; observe 10 kills / 10 spikes"
         );
-        let v = verdict(&ok.replace("kills=0", "kills=2"), &MEASURE);
+        let v = verdict(&ok.replace("kills=0", "kills=2"), measure("P5"));
         assert_eq!(
             v.detail.as_deref(),
             Some("avert: 2 kills in 10 spikes (target 0)")
         );
-        let v = verdict(&ok.replace("kills=10", "kills=7"), &MEASURE);
+        let v = verdict(&ok.replace("kills=10", "kills=7"), measure("P5"));
         assert!(v
             .detail
             .unwrap()
             .starts_with("observe: 7 kills in 10 spikes (expected 10"));
-        let v = verdict("bench: P5 mode=avert spikes=5 kills=0 averts=5\n", &MEASURE);
+        let v = verdict(
+            "bench: P5 mode=avert spikes=5 kills=0 averts=5\n",
+            measure("P5"),
+        );
         assert_eq!(v.status, Status::Incomplete);
         // Two lines of one mode are summed.
         let s = summary(&format!(

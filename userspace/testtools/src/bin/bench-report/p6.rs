@@ -1,16 +1,17 @@
 //! P6, the module's CPU and wake-ups: `bench: P6 phase=quiet|near secs=S samples=N
 //! peek_runs=N peek_wakes=N monitor_ns=N peek_ns=N`, the module's own counters over an interval.
 
-use crate::input::{BenchData, Fields, Tokens};
-use crate::markdown::table;
-use crate::report::{boxed, times_target, Lines, Measure, Summary, Verdict};
+use crate::input::{Fields, Tokens};
+use crate::measure::{times_target, About, Summary, Verdict};
 use crate::stats::median_f64;
+use crate::table::table;
 use crate::units::{self, opt};
 use serde_json::{json, Map, Value};
 
-/// P6 in the table of measurements.
-pub const MEASURE: Measure = Measure {
+/// What the report says about P6.
+pub const ABOUT: About = About {
     id: "P6",
+    host: false,
     measure: "Module CPU and wake-ups",
     target: "quiet: ≤ 0.1 % of one CPU, ≤ 1 monitor wake-up/s",
     method: "\
@@ -27,9 +28,6 @@ samples of a phase are each listed, with their median, which the verdict judges.
         "P6.cpu_pct",
         "(monitor_ns + peek_ns) / (secs * 1e9) * 100, percent of one CPU",
     )],
-    host: false,
-    lines: Lines::Own(parse),
-    summarize: |d| boxed(P6Summary::new(d)),
 };
 
 /// The quiet CPU target in percent of one CPU.
@@ -68,7 +66,7 @@ pub struct P6Sample {
 }
 
 /// Parses a `P6` line; repeated lines are separate samples.
-fn parse(tokens: Tokens<'_>, line: usize, data: &mut BenchData) -> Result<(), String> {
+pub fn parse(tokens: Tokens<'_>, line: usize, samples: &mut Vec<P6Sample>) -> Result<(), String> {
     let f = Fields::new(
         "P6",
         &[
@@ -84,7 +82,7 @@ fn parse(tokens: Tokens<'_>, line: usize, data: &mut BenchData) -> Result<(), St
         tokens,
     )?;
     let phase = f.choice("phase", &[("quiet", Phase::Quiet), ("near", Phase::Near)])?;
-    data.p6.push(P6Sample {
+    samples.push(P6Sample {
         line,
         phase,
         secs: f.opt_f64("secs")?,
@@ -146,11 +144,11 @@ pub struct P6Summary {
 }
 
 impl P6Summary {
-    fn new(d: &BenchData) -> Option<Self> {
-        if d.p6.is_empty() {
+    pub fn new(samples: &[P6Sample]) -> Option<Self> {
+        if samples.is_empty() {
             return None;
         }
-        let rows: Vec<P6Row> = d.p6.iter().map(P6Row::new).collect();
+        let rows: Vec<P6Row> = samples.iter().map(P6Row::new).collect();
         let phases = [Phase::Quiet, Phase::Near]
             .into_iter()
             .filter_map(|phase| {
@@ -310,12 +308,12 @@ fn rate_cells(cpu_pct: Option<f64>, rates: [Option<f64>; 3]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::parse;
-    use crate::report::testing::verdict;
-    use crate::report::Status;
+    use crate::measure::Status;
+    use crate::report::parse;
+    use crate::report::testing::{measure, verdict};
 
     fn summary(text: &str) -> P6Summary {
-        P6Summary::new(&parse(text).unwrap()).unwrap()
+        P6Summary::new(&parse(text).unwrap().p6).unwrap()
     }
     #[test]
     fn p6_cpu_and_rates() {
@@ -347,9 +345,9 @@ mod tests {
             s.headline(),
             "quiet 0.020 % CPU, 2.00 wake-ups/s (median of 3)"
         );
-        let v = verdict(&line("-", 5, 1), &MEASURE);
+        let v = verdict(&line("-", 5, 1), measure("P6"));
         assert_eq!(v.status, Status::NotMeasured);
-        let v = verdict(&line("10", 5, 1).replace("quiet", "near"), &MEASURE);
+        let v = verdict(&line("10", 5, 1).replace("quiet", "near"), measure("P6"));
         assert_eq!(v.detail.as_deref(), Some("no quiet phase"));
     }
 

@@ -1,15 +1,16 @@
 //! P7, the reader's memory against earlyoom's: one `bench: P7 reader_rss_kib=N
 //! reader_anon_kib=N earlyoom_rss_kib=N earlyoom_anon_kib=N reader_bytes=N earlyoom_bytes=N`.
 
-use crate::input::{BenchData, Fields, Tokens};
-use crate::markdown::{n_int, table};
-use crate::report::{boxed, Lines, Measure, Status, Summary, Verdict};
+use crate::input::{Fields, Tokens};
+use crate::measure::{About, Status, Summary, Verdict};
+use crate::table::{n_int, table};
 use crate::units;
 use serde_json::{json, Value};
 
-/// P7 in the table of measurements.
-pub const MEASURE: Measure = Measure {
+/// What the report says about P7.
+pub const ABOUT: About = About {
     id: "P7",
+    host: false,
     measure: "Reader memory vs earlyoom",
     target: "reader VmRSS ≤ earlyoom's",
     method: "\
@@ -23,9 +24,6 @@ touched. The reader is a static musl binary. The verdict compares VmRSS; RssAnon
 process's own memory rather than mapped file pages) is shown beside it. A VmRSS of 0 means \
 the process was never sampled and counts as not measured.",
     definitions: &[],
-    host: false,
-    lines: Lines::Own(parse),
-    summarize: |d| boxed(P7Summary::new(d)),
 };
 
 /// The P7 memory footprints of the reader and of earlyoom.
@@ -41,8 +39,8 @@ pub struct P7Mem {
 }
 
 /// Parses the `P7` line, which is given once.
-fn parse(tokens: Tokens<'_>, line: usize, data: &mut BenchData) -> Result<(), String> {
-    if let Some(prev) = data.p7 {
+pub fn parse(tokens: Tokens<'_>, line: usize, mem: &mut Option<P7Mem>) -> Result<(), String> {
+    if let Some(prev) = mem {
         return Err(format!("P7 already given on line {}", prev.line));
     }
     let f = Fields::new(
@@ -58,7 +56,7 @@ fn parse(tokens: Tokens<'_>, line: usize, data: &mut BenchData) -> Result<(), St
         &[],
         tokens,
     )?;
-    data.p7 = Some(P7Mem {
+    *mem = Some(P7Mem {
         line,
         reader_rss_kib: f.opt_u64("reader_rss_kib")?,
         reader_anon_kib: f.opt_u64("reader_anon_kib")?,
@@ -79,8 +77,8 @@ pub struct P7Summary {
 }
 
 impl P7Summary {
-    fn new(d: &BenchData) -> Option<Self> {
-        let m = d.p7?;
+    pub fn new(mem: Option<P7Mem>) -> Option<Self> {
+        let m = mem?;
         let rss_ratio = m
             .reader_rss_kib
             .zip(m.earlyoom_rss_kib)
@@ -171,24 +169,24 @@ impl Summary for P7Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::parse;
-    use crate::report::testing::verdict;
+    use crate::report::parse;
+    use crate::report::testing::{measure, verdict};
     #[test]
     fn reader_against_earlyoom() {
         let p7 = "bench: P7 reader_rss_kib=2340 reader_anon_kib=300 earlyoom_rss_kib=1800 \
                   earlyoom_anon_kib=200 reader_bytes=900000 earlyoom_bytes=50000\n";
         assert_eq!(
-            verdict(p7, &MEASURE).detail.as_deref(),
+            verdict(p7, measure("P7")).detail.as_deref(),
             Some("reader 2,340 KiB, 1.3× earlyoom's 1,800 KiB")
         );
         assert_eq!(
-            verdict(&p7.replace("=2340", "=1800"), &MEASURE),
+            verdict(&p7.replace("=2340", "=1800"), measure("P7")),
             Verdict::met()
         );
         assert_eq!(
             verdict(
                 &p7.replace("earlyoom_rss_kib=1800", "earlyoom_rss_kib=-"),
-                &MEASURE
+                measure("P7")
             )
             .status,
             Status::NotMeasured
@@ -196,7 +194,7 @@ mod tests {
         assert_eq!(
             verdict(
                 &p7.replace("earlyoom_rss_kib=1800", "earlyoom_rss_kib=0"),
-                &MEASURE
+                measure("P7")
             ),
             Verdict::not_measured("earlyoom VmRSS is 0 KiB: not sampled")
         );

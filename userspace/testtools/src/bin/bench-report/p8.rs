@@ -1,16 +1,17 @@
 //! P8, event throughput in a burst: `bench: P8 readers=N events=N span_ms=MS lost=N`, one line
 //! per burst and number of readers.
 
-use crate::input::{BenchData, Fields, Tokens};
-use crate::markdown::{n_int, table};
-use crate::report::{boxed, Lines, Measure, Summary, Verdict};
+use crate::input::{Fields, Tokens};
+use crate::measure::{About, Summary, Verdict};
 use crate::stats::median_f64;
+use crate::table::{n_int, table};
 use crate::units::{self, opt};
 use serde_json::{json, Value};
 
-/// P8 in the table of measurements.
-pub const MEASURE: Measure = Measure {
+/// What the report says about P8.
+pub const ABOUT: About = About {
     id: "P8",
+    host: false,
     measure: "Event throughput in a burst",
     target: "no event lost while the readers keep up",
     method: "\
@@ -22,9 +23,6 @@ record's time_ns, and the rate events / span. Lost is the sum over the readers o
 their LOST records carry (records the ring dropped before they were read) plus the readers' \
 own queue drops.",
     definitions: &[("P8.events_per_s", "events / (span_ms / 1000)")],
-    host: false,
-    lines: Lines::Own(parse),
-    summarize: |d| boxed(P8Summary::new(d)),
 };
 
 /// The reader counts every burst set should cover.
@@ -41,13 +39,13 @@ pub struct P8Burst {
 }
 
 /// Parses a `P8` line; repeated lines are separate bursts.
-fn parse(tokens: Tokens<'_>, line: usize, data: &mut BenchData) -> Result<(), String> {
+pub fn parse(tokens: Tokens<'_>, line: usize, bursts: &mut Vec<P8Burst>) -> Result<(), String> {
     let f = Fields::new("P8", &["readers", "events", "span_ms", "lost"], &[], tokens)?;
     let readers = f.u32("readers")?;
     if readers == 0 {
         return Err("P8: readers=0: expected at least one reader".to_string());
     }
-    data.p8.push(P8Burst {
+    bursts.push(P8Burst {
         line,
         readers,
         events: f.opt_u64("events")?,
@@ -72,20 +70,20 @@ pub struct P8Summary {
 }
 
 impl P8Summary {
-    fn new(d: &BenchData) -> Option<Self> {
-        if d.p8.is_empty() {
+    pub fn new(bursts: &[P8Burst]) -> Option<Self> {
+        if bursts.is_empty() {
             return None;
         }
-        let mut rows: Vec<P8Row> =
-            d.p8.iter()
-                .map(|b| P8Row {
-                    burst: *b,
-                    events_per_s: b
-                        .events
-                        .zip(b.span_ms.filter(|&s| s > 0.0))
-                        .map(|(e, s)| e as f64 / (s / 1e3)),
-                })
-                .collect();
+        let mut rows: Vec<P8Row> = bursts
+            .iter()
+            .map(|b| P8Row {
+                burst: *b,
+                events_per_s: b
+                    .events
+                    .zip(b.span_ms.filter(|&s| s > 0.0))
+                    .map(|(e, s)| e as f64 / (s / 1e3)),
+            })
+            .collect();
         rows.sort_by_key(|r| (r.burst.readers, r.burst.line));
         Some(Self { rows })
     }
@@ -192,11 +190,11 @@ impl Summary for P8Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::parse;
-    use crate::report::testing::verdict;
+    use crate::report::parse;
+    use crate::report::testing::{measure, verdict};
 
     fn summary(text: &str) -> P8Summary {
-        P8Summary::new(&parse(text).unwrap()).unwrap()
+        P8Summary::new(&parse(text).unwrap().p8).unwrap()
     }
     #[test]
     fn bursts() {
@@ -220,13 +218,16 @@ mod tests {
                 "lost=0\nbench: P8 readers=1",
                 "lost=12\nbench: P8 readers=1",
             ),
-            &MEASURE,
+            measure("P8"),
         );
         assert_eq!(
             v.detail.as_deref(),
             Some("readers=8: lost 12 of 5,000 events")
         );
-        let v = verdict("bench: P8 readers=1 events=1 span_ms=1 lost=0\n", &MEASURE);
+        let v = verdict(
+            "bench: P8 readers=1 events=1 span_ms=1 lost=0\n",
+            measure("P8"),
+        );
         assert_eq!(v.detail.as_deref(), Some("readers=8 not measured"));
     }
 

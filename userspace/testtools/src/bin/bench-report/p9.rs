@@ -1,15 +1,16 @@
 //! P9, clean-clone CI time, measured on the host: one `bench: P9 fresh_setup_s=S
 //! fresh_test_s=S warm_test_s=S` from the timings `make test` records.
 
-use crate::input::{BenchData, Fields, Tokens};
-use crate::markdown::table;
-use crate::report::{boxed, times_target, Lines, Measure, Summary, Verdict};
+use crate::input::{Fields, Tokens};
+use crate::measure::{times_target, About, Summary, Verdict};
+use crate::table::table;
 use crate::units::{self, opt};
 use serde_json::{json, Value};
 
-/// P9 in the table of measurements.
-pub const MEASURE: Measure = Measure {
+/// What the report says about P9.
+pub const ABOUT: About = About {
     id: "P9",
+    host: true,
     measure: "Clean-clone CI time",
     target: "fresh ≤ 25 min, warm ≤ 3 min",
     method: "\
@@ -23,9 +24,6 @@ everything in place.",
         "the whole wall time of a fresh `make test`, its set-up included; judged alone. \
          fresh_setup_s is the set-up part of it, not to be added",
     )],
-    host: true,
-    lines: Lines::Own(parse),
-    summarize: |d| boxed(P9Summary::new(d)),
 };
 
 /// The fresh-clone target in seconds.
@@ -43,8 +41,8 @@ pub struct P9Ci {
 }
 
 /// Parses the `P9` line, which is given once.
-fn parse(tokens: Tokens<'_>, line: usize, data: &mut BenchData) -> Result<(), String> {
-    if let Some(prev) = data.p9 {
+pub fn parse(tokens: Tokens<'_>, line: usize, ci: &mut Option<P9Ci>) -> Result<(), String> {
+    if let Some(prev) = ci {
         return Err(format!("P9 already given on line {}", prev.line));
     }
     let f = Fields::new(
@@ -53,7 +51,7 @@ fn parse(tokens: Tokens<'_>, line: usize, data: &mut BenchData) -> Result<(), St
         &[],
         tokens,
     )?;
-    data.p9 = Some(P9Ci {
+    *ci = Some(P9Ci {
         line,
         fresh_setup_s: f.opt_f64("fresh_setup_s")?,
         fresh_test_s: f.opt_f64("fresh_test_s")?,
@@ -71,8 +69,8 @@ pub struct P9Summary {
 }
 
 impl P9Summary {
-    fn new(d: &BenchData) -> Option<Self> {
-        d.p9.map(|ci| Self { ci })
+    pub fn new(ci: Option<P9Ci>) -> Option<Self> {
+        ci.map(|ci| Self { ci })
     }
 
     /// Whether the set-up is said to take longer than the whole run that includes it.
@@ -156,8 +154,9 @@ impl Summary for P9Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::parse;
-    use crate::report::{Analysis, Status, HOST};
+    use crate::measure::Status;
+    use crate::report::testing::measure;
+    use crate::report::{parse, Analysis, HOST};
 
     #[test]
     fn fresh_and_warm() {
@@ -165,35 +164,35 @@ mod tests {
         // fresh_test_s is the whole fresh run, set-up included: judged alone.
         let a = host("bench: P9 fresh_setup_s=1500 fresh_test_s=1860 warm_test_s=100\n");
         assert_eq!(
-            a.verdict(&MEASURE).unwrap().detail.as_deref(),
+            a.verdict(measure("P9")).unwrap().detail.as_deref(),
             Some("fresh 31.0 min, 1.2× the 25 min target")
         );
         assert_eq!(
-            a.summary(&MEASURE).unwrap().headline(),
+            a.summary(measure("P9")).unwrap().headline(),
             "fresh 31.0 min (of which set-up 25.0 min), warm 1.7 min"
         );
         // 15 + 20 min would miss the target; the 20 min run that includes its set-up meets it.
         let a = host("bench: P9 fresh_setup_s=900 fresh_test_s=1200 warm_test_s=100\n");
-        assert_eq!(a.verdict(&MEASURE).unwrap(), Verdict::met());
+        assert_eq!(a.verdict(measure("P9")).unwrap(), Verdict::met());
         let a = host("bench: P9 fresh_setup_s=- fresh_test_s=1200 warm_test_s=100\n");
-        assert_eq!(a.verdict(&MEASURE).unwrap(), Verdict::met());
+        assert_eq!(a.verdict(measure("P9")).unwrap(), Verdict::met());
         assert_eq!(
-            a.summary(&MEASURE).unwrap().headline(),
+            a.summary(measure("P9")).unwrap().headline(),
             "fresh 20.0 min, warm 1.7 min"
         );
         let a = host("bench: P9 fresh_setup_s=600 fresh_test_s=- warm_test_s=100\n");
         assert_eq!(
-            a.verdict(&MEASURE).unwrap(),
+            a.verdict(measure("P9")).unwrap(),
             Verdict::new(Status::Incomplete, "fresh time not measured")
         );
         let a = host("bench: P9 fresh_setup_s=- fresh_test_s=1200 warm_test_s=200\n");
         assert_eq!(
-            a.verdict(&MEASURE).unwrap().detail.as_deref(),
+            a.verdict(measure("P9")).unwrap().detail.as_deref(),
             Some("warm 3.3 min, 1.1× the 3 min target")
         );
         let a = host("bench: P9 fresh_setup_s=- fresh_test_s=- warm_test_s=-\n");
         assert_eq!(
-            a.verdict(&MEASURE).unwrap(),
+            a.verdict(measure("P9")).unwrap(),
             Verdict::not_measured("no CI time")
         );
     }
