@@ -96,3 +96,16 @@ impl Verdict {
 pub fn times_target(value: f64, target: f64, target_text: &str) -> String {
     format!("{} the {target_text} target", units::ratio(value / target))
 }
+
+/// Helpers for the measurements' tests.
+#[cfg(test)]
+pub mod testing {
+    use super::Summary;
+
+    /// A summary's Markdown section.
+    pub fn markdown(s: &dyn Summary) -> String {
+        let mut out = String::new();
+        s.markdown(&mut out);
+        out
+    }
+}

@@ -380,6 +380,7 @@ fn p1_reader(r: &P1Reader) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::testing::markdown;
     use crate::measure::Status;
     use crate::report::parse;
     use crate::report::testing::{headline, measure, verdict};
@@ -557,5 +558,42 @@ mod tests {
             let e = parse(line).unwrap_err();
             assert!(e.msg.contains(want), "{line}: {e}");
         }
+    }
+
+    #[test]
+    fn readers_side_by_side() {
+        let s = summary(
+            "bench: P1 reader=normal lat_ns=6500000,114000000\n\
+             bench: P1 reader=rt lat_ns=40000,90000\n\
+             bench: P1 done reader=normal events=2 lost=0\n\
+             bench: P1 done reader=rt events=2 lost=0\n",
+        );
+        assert_eq!(
+            markdown(&s),
+            "| Reader | Samples | p50 (µs) | p90 (µs) | p99 (µs) | Max (µs) | Events | Lost |\n\
+             | --- | --- | --- | --- | --- | --- | --- | --- |\n\
+             | normal (default, judged) | 2 | 6500.0 | 114000.0 | 114000.0 | 114000.0 | 2 | 0 |\n\
+             | rt (`--rt-priority 1`) | 2 | 40.0 | 90.0 | 90.0 | 90.0 | 2 | 0 |\n\n"
+        );
+        assert_eq!(
+            s.headline(),
+            "default p50 6.5 ms, p99 114.0 ms (n = 2); \
+             --rt-priority 1: p50 40.0 µs, p99 90.0 µs (n = 2)"
+        );
+        assert_eq!(
+            s.verdict().detail.as_deref(),
+            Some("p50 6.5 ms, 65.0× the 100 µs target; p99 114.0 ms, 114.0× the 1 ms target")
+        );
+        let v = s.json();
+        assert_eq!(v["judged"], json!("normal"));
+        assert_eq!(v["normal"]["samples_ns"], json!([6500000, 114000000]));
+        assert_eq!(v["rt"]["samples_ns"], json!([40000, 90000]));
+        assert_eq!(v["rt"]["settings"], json!("--rt-priority 1"));
+        assert_eq!(v["rt"]["p99_us"], json!(90.0));
+        assert_eq!(v["rt"]["events"], json!(2));
+        // A reader without lines is null in the JSON and named in the Markdown.
+        let s = summary("bench: P1 lat_ns=1\n");
+        assert_eq!(s.json()["rt"], Value::Null);
+        assert!(markdown(&s).ends_with("Not measured: no P1 lines of the rt reader.\n\n"));
     }
 }

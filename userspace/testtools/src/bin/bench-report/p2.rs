@@ -495,23 +495,12 @@ impl Summary for P2Summary {
                         plural(r.earlyoom_kill, "run")
                     ));
                 }
-                let first = i == 0;
+                // The rate's own cells only on its first row.
+                let first = |cell: String| if i == 0 { cell } else { String::new() };
                 rows.push(vec![
-                    if first {
-                        r.rate.to_string()
-                    } else {
-                        String::new()
-                    },
-                    if first {
-                        r.runs.to_string()
-                    } else {
-                        String::new()
-                    },
-                    if first {
-                        n_ms(r.reached_median_mibs)
-                    } else {
-                        String::new()
-                    },
+                    first(r.rate.to_string()),
+                    first(r.runs.to_string()),
+                    first(n_ms(r.reached_median_mibs)),
                     signal_name(c.signal),
                     units::fraction(c.covered, c.runs),
                     n_ms(c.median_lead_ms),
@@ -636,6 +625,7 @@ pub fn rate_json(r: Rate) -> Value {
 pub mod tests {
     use super::*;
     use crate::input::LineError;
+    use crate::measure::testing::markdown;
     use crate::measure::Status;
     use crate::report::parse;
     use crate::report::testing::{headline, measure, verdict};
@@ -806,5 +796,28 @@ pub mod tests {
             P2_LINE.replace("low=900", "low=x")
         ));
         assert!(e.msg.contains("low=x: expected a number"), "{e}");
+    }
+
+    #[test]
+    fn table() {
+        let s = summary(&(p2_line("50", 1, "120", "2") + &p2_line("50", 2, "120", "2")));
+        let md = markdown(&s);
+        assert!(md.contains("| 50 | 2 | 40.0 | low (ours) | 2/2 (100 %) | 900.0 | 900.0 |  |"));
+        assert!(md
+            .contains("|  |  |  | **critical** (ours, judged) | 2/2 (100 %) | 120.0 | 120.0 |  |"));
+        assert!(md.contains("|  |  |  | reclaim (ours) | 0/2 (0 %) | — | — | 2 runs never |"));
+        assert!(md.contains(
+            "|  |  |  | earlyoom | 0/2 (0 %) | — | — | 2 runs at or after the OOM; \
+             first action SIGTERM in 0 runs, SIGKILL in 2 runs |"
+        ));
+        assert!(md.contains("|  |  |  | PSI 50 ms | 0/2 (0 %) | — | — | 2 runs never |"));
+        assert!(md.ends_with("Not measured: 200 MiB/s, 800 MiB/s, max.\n\n"));
+        let v = s.json();
+        assert_eq!(v["runs"][1]["run"], json!(2));
+        assert_eq!(
+            v["summary"][0]["signals"]["critical"]["coverage_pct"],
+            json!(100.0)
+        );
+        assert_eq!(v["missing_rates"], json!([200, 800, "max"]));
     }
 }

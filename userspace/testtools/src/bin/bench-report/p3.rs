@@ -270,12 +270,13 @@ impl Summary for P3Summary {
         let mut rows = Vec::new();
         for r in &self.rates {
             for (i, (h, k)) in r.levels.iter().zip(&r.kernel_levels).enumerate() {
+                let rate = if i == 0 {
+                    r.rate.to_string()
+                } else {
+                    String::new()
+                };
                 rows.push(vec![
-                    if i == 0 {
-                        r.rate.to_string()
-                    } else {
-                        String::new()
-                    },
+                    rate,
                     h.level.name().to_string(),
                     h.n.to_string(),
                     n_ms(h.median_ms),
@@ -339,6 +340,7 @@ impl Summary for P3Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::testing::markdown;
     use crate::measure::Status;
     use crate::p2::tests::{all_rates, p2_line};
     use crate::report::overall;
@@ -450,6 +452,36 @@ mod tests {
                 Status::Met,
                 Some("x86_64: met, judged on the hog accounting")
             )
+        );
+    }
+
+    #[test]
+    fn table() {
+        let k = p2_line("50", 2, "120", "2").replace(
+            '\n',
+            " low_kdelay=0.6 medium_kdelay=- critical_kdelay=1.1\n",
+        );
+        let s = summary(&(p2_line("50", 1, "120", "2") + &k));
+        assert_eq!(
+            markdown(&s),
+            "| Rate (MiB/s) | Level | Hog accounting: n | Hog median (ms) | Hog max (ms) \
+             | Kernel count: n | Kernel median (ms) | Kernel max (ms) |\n\
+             | --- | --- | --- | --- | --- | --- | --- | --- |\n\
+             | 50 | low | 2 | 1.0 | 1.0 | 1 | 0.6 | 0.6 |\n\
+             |  | medium | 2 | 2.0 | 2.0 | 0 | — | — |\n\
+             |  | critical | 2 | 2.0 | 2.0 | 1 | 1.1 | 1.1 |\n\n\
+             Judged on the kernel count.\n\n\
+             Not measured: 200 MiB/s, 800 MiB/s, max.\n\n"
+        );
+        assert_eq!(
+            s.headline(),
+            "kernel max 1.1 ms, medians ≤ 1.1 ms (judged); hog max 2.0 ms, medians ≤ 2.0 ms"
+        );
+        let v = s.json();
+        assert_eq!(v["judged"], json!("kernel_count"));
+        assert_eq!(
+            v["summary"][0]["kernel_levels"]["low"],
+            json!({"n": 1, "median_ms": 0.6, "max_ms": 0.6})
         );
     }
 }

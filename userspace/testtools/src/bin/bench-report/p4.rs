@@ -209,6 +209,7 @@ impl Summary for P4Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::testing::markdown;
     use crate::report::parse;
 
     fn summary(text: &str) -> P4Summary {
@@ -255,5 +256,20 @@ mod tests {
             let e = parse(line).unwrap_err();
             assert!(e.msg.contains(want), "{line}: {e}");
         }
+    }
+
+    #[test]
+    fn table_and_json() {
+        let s = summary(
+            "bench: P4 storm=1 rounds=100 max_ns=8000 avg_ns=3000 averts=99 kills=1\n\
+             bench: P4 storm=2 rounds=30 max_ns=9000 avg_ns=-\n",
+        );
+        let md = markdown(&s);
+        assert!(md.contains("| 1 | 100 | 8.0 | 3.0 | 99 | 1 |\n| 2 | 30 | 9.0 | — | — | — |\n"));
+        assert!(md.ends_with("| **all** | 130 | 9.0 | 3.0 |  |  |\n\n"));
+        let v = s.json();
+        assert_eq!(v["mean_ns"], json!(3000.0));
+        assert_eq!(v["max_us"], json!(9.0));
+        assert_eq!(v["storms"][1]["avg_ns"], Value::Null);
     }
 }

@@ -227,6 +227,7 @@ impl Summary for P5Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::testing::markdown;
     use crate::measure::Status;
     use crate::report::parse;
     use crate::report::testing::{measure, verdict};
@@ -284,5 +285,21 @@ mod tests {
     fn malformed_lines() {
         let e = parse("bench: P5 mode=off spikes=1 kills=1 averts=1").unwrap_err();
         assert!(e.msg.contains("mode=off: expected avert or observe"), "{e}");
+    }
+
+    #[test]
+    fn table_and_json() {
+        let s = summary(
+            "bench: P5 mode=avert spikes=10 kills=0 averts=10\n\
+             bench: P5 mode=avert spikes=5 kills=0 averts=5\n",
+        );
+        let md = markdown(&s);
+        assert!(md.contains("| avert | 10 | — | 0 | 10 |"));
+        assert!(md.contains("| **avert total** | 15 |  | 0 | 15 |"));
+        let s = summary("bench: P5 mode=observe spikes=3 kills=3 averts=0\n");
+        let v = s.json();
+        assert_eq!(v["totals"]["avert"], Value::Null);
+        assert_eq!(v["totals"]["observe"]["kills"], json!(3));
+        assert_eq!(s.verdict().status, Status::Incomplete);
     }
 }

@@ -308,6 +308,7 @@ fn rate_cells(cpu_pct: Option<f64>, rates: [Option<f64>; 3]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::testing::markdown;
     use crate::measure::Status;
     use crate::report::parse;
     use crate::report::testing::{measure, verdict};
@@ -366,5 +367,22 @@ mod tests {
             e.msg.contains("unknown key 'x' (expected phase, secs,"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn table_and_json() {
+        let s = summary(
+            "bench: P6 phase=quiet secs=10 samples=5 peek_runs=0 peek_wakes=0 monitor_ns=400000 peek_ns=0\n\
+             bench: P6 phase=quiet secs=10 samples=7 peek_runs=0 peek_wakes=0 monitor_ns=600000 peek_ns=0\n",
+        );
+        let md = markdown(&s);
+        assert!(md.contains("| quiet | 10.0 | 0.004 % | 0.50 | 0.00 | 0.00 |"));
+        assert!(md.contains("| **quiet median** (of 2) |  | 0.004 % | 0.50 | 0.00 | 0.00 |"));
+        let v = summary(
+            "bench: P6 phase=near secs=2 samples=10 peek_runs=4 peek_wakes=2 monitor_ns=1000000 peek_ns=1000000\n",
+        )
+        .json();
+        assert_eq!(v["samples"][0]["cpu_pct"], json!(0.1));
+        assert_eq!(v["phases"]["near"]["median_wakeups_per_s"], json!(5.0));
     }
 }

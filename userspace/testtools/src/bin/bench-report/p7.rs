@@ -169,6 +169,7 @@ impl Summary for P7Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::testing::markdown;
     use crate::report::parse;
     use crate::report::testing::{measure, verdict};
     #[test]
@@ -205,5 +206,22 @@ mod tests {
         let p7 = "bench: P7 reader_rss_kib=1 reader_anon_kib=1 earlyoom_rss_kib=1 earlyoom_anon_kib=1 reader_bytes=1 earlyoom_bytes=-";
         assert_eq!(parse(p7).unwrap().p7.unwrap().earlyoom_bytes, None);
         assert_eq!(parse(&format!("{p7}\n{p7}")).unwrap_err().line, 2);
+    }
+
+    #[test]
+    fn table_and_json() {
+        let s = P7Summary::new(
+            parse(
+                "bench: P7 reader_rss_kib=1200 reader_anon_kib=300 earlyoom_rss_kib=1800 \
+                 earlyoom_anon_kib=200 reader_bytes=900000 earlyoom_bytes=-\n",
+            )
+            .unwrap()
+            .p7,
+        )
+        .unwrap();
+        let md = markdown(&s);
+        assert!(md.contains("| reader | 1,200 | 300 | 900,000 |\n| earlyoom | 1,800 | 200 | — |"));
+        assert!(md.ends_with("Reader VmRSS / earlyoom VmRSS: 0.7×.\n\n"));
+        assert_eq!(s.json()["rss_ratio"], json!(1200.0 / 1800.0));
     }
 }

@@ -190,6 +190,7 @@ impl Summary for P8Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::testing::markdown;
     use crate::report::parse;
     use crate::report::testing::{measure, verdict};
 
@@ -241,5 +242,12 @@ mod tests {
     fn malformed_lines() {
         let e = parse("bench: P8 readers=0 events=1 span_ms=1 lost=0").unwrap_err();
         assert!(e.msg.contains("readers=0"), "{e}");
+    }
+
+    #[test]
+    fn table_and_json() {
+        let s = summary("bench: P8 readers=1 events=4000 span_ms=10 lost=0\n");
+        assert!(markdown(&s).contains("| 1 | 4,000 | 10.000 | 400,000 | 0 |"));
+        assert_eq!(s.json()["bursts"][0]["events_per_s"], json!(400000.0));
     }
 }
