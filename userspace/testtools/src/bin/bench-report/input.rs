@@ -1,4 +1,4 @@
-//! Reading an input file: the `bench: <ID> key=value ...` lines the `make bench` guests print.
+//! The grammar of the `bench: <ID> key=value ...` lines the `make bench` guests print.
 //!
 //! Only lines that start with `bench: ` are read; every other line (kernel messages, test
 //! output) is skipped. A `bench: ` line must be well formed: a known id, `key=value` tokens

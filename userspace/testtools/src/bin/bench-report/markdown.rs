@@ -1,6 +1,6 @@
 //! The Markdown report: title, how it was produced, the summary table, one section per
 //! measurement with its method and per-input tables (each measurement renders its own), and the
-//! inputs' notes and machines. Also the table and cell helpers the measurements use.
+//! inputs' notes and machines.
 
 use crate::measure::{Status, Verdict};
 use crate::report::{overall, Analysis, Measure, MEASURES};

@@ -358,6 +358,7 @@ fn reader_name(r: Reader) -> String {
     }
 }
 
+/// One reader's samples and figures in the JSON.
 fn p1_reader(r: &P1Reader) -> Value {
     let p = r.percentiles;
     json!({

@@ -353,6 +353,7 @@ pub fn missing_rates_text(missing: &[Rate]) -> Option<String> {
     }
 }
 
+/// The expected rates without runs.
 pub fn missing_rates(present: &BTreeMap<Rate, Vec<&P2Run>>) -> Vec<Rate> {
     EXPECTED_RATES
         .into_iter()
@@ -592,6 +593,7 @@ impl Summary for P2Summary {
     }
 }
 
+/// The signal as its table row names it: ours marked, the judged one in bold.
 fn signal_name(s: Signal) -> String {
     let name = match s {
         Signal::Psi1ms => "PSI 1 ms",
