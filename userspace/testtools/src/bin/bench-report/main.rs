@@ -2,34 +2,38 @@
 //! `docs/BENCHMARKS.md` (a Markdown report) and `docs/benchmarks.json` (every raw number, the
 //! computed summaries and the verdicts). Runs on the host.
 //!
-//! The work is split into units that are tested on their own: `parse` (lines → typed records),
-//! `stats` (nearest-rank order statistics), `analyze` (summaries and verdicts), `markdown` and
-//! `json` (rendering), `units` (number formatting) and `text` (the report's prose). This file is
-//! the command line and the file I/O.
+//! One module per measurement, `p1` to `p9`, holds its line records and parser, its summary and
+//! verdict, its Markdown section, its JSON value and its texts; `report` lists them in one table
+//! and holds the verdicts they share, `input` the line grammar, `markdown` and `json` the two
+//! documents around the measurements' parts, `stats` the nearest-rank order statistics and
+//! `units` the number formatting. This file is the command line and the file I/O.
 #![warn(rust_2018_idioms)]
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-#[path = "bench_report/analyze.rs"]
-mod analyze;
-#[path = "bench_report/json.rs"]
+mod input;
 mod json;
-#[path = "bench_report/markdown.rs"]
 mod markdown;
-#[path = "bench_report/parse.rs"]
-mod parse;
-#[path = "bench_report/stats.rs"]
+mod measure;
+mod p1;
+mod p2;
+mod p3;
+mod p4;
+mod p5;
+mod p6;
+mod p7;
+mod p8;
+mod p9;
+mod report;
 mod stats;
-#[path = "bench_report/text.rs"]
-mod text;
-#[path = "bench_report/units.rs"]
+mod table;
 mod units;
 
-use analyze::Analysis;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{ArgGroup, Parser};
+use report::Analysis;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -117,7 +121,7 @@ fn load(input: &InputArg) -> Result<Analysis> {
     // Console logs may hold stray bytes in lines that are skipped anyway.
     let text = String::from_utf8_lossy(&bytes);
     let path = input.path.display().to_string();
-    let data = parse::parse(&text).map_err(|e| anyhow!("{path}:{}: {}", e.line, e.msg))?;
+    let data = report::parse(&text).map_err(|e| anyhow!("{path}:{}: {}", e.line, e.msg))?;
     Ok(Analysis::new(&input.label, &path, data))
 }
 

@@ -103,6 +103,11 @@ pub fn dec2(v: f64) -> String {
     format!("{v:.2}")
 }
 
+/// A duration in ns as µs, for the JSON: `12.5`.
+pub fn ns_to_us(ns: Option<u64>) -> Option<f64> {
+    ns.map(|n| n as f64 / 1e3)
+}
+
 /// Formats an optional value, or [`ABSENT`].
 pub fn opt<T>(v: Option<T>, f: impl FnOnce(T) -> String) -> String {
     v.map_or_else(|| ABSENT.to_string(), f)

@@ -1,0 +1,197 @@
+//! The JSON report: every raw number of every input, the computed summaries and the verdicts.
+//!
+//! Shape: `{"generated_by", "definitions", "inputs": [{label, path}], "targets": {id: text},
+//! "verdicts": {id: {status, detail}}, "arches": {label: INPUT}, "host": INPUT | null}` where
+//! INPUT is `{"input": path, "meta": {key: value}, "P1": ... "P9": ...}` and an id is `null`
+//! when the input has no line for it (each measurement renders its own). Absent values (`-` in
+//! the input) are `null`.
+
+use crate::measure::Verdict;
+use crate::report::{overall, Analysis, Measure, MEASURES};
+use serde_json::{json, Map, Value};
+
+/// The tool's name and version, recorded in the JSON.
+const GENERATED_BY: &str = concat!(
+    "bench-report (oom-guard-testtools ",
+    env!("CARGO_PKG_VERSION"),
+    ")"
+);
+
+/// How the percentiles are computed; each measurement defines its own computed figures.
+const PERCENTILE: (&str, &str) = (
+    "percentile",
+    "nearest-rank: the p-th percentile of n sorted samples is the ceil(p*n/100)-th smallest; \
+     the median is the 50th, for an even count the lower middle sample",
+);
+
+/// Builds the whole JSON document.
+pub fn render(inputs: &[Analysis]) -> Value {
+    let mut arches = Map::new();
+    let mut host = Value::Null;
+    for a in inputs {
+        if a.is_host() {
+            host = input(a);
+        } else {
+            arches.insert(a.label.clone(), input(a));
+        }
+    }
+    let by_id = |f: &dyn Fn(&Measure) -> Value| -> Map<String, Value> {
+        MEASURES
+            .iter()
+            .map(|m| (m.about.id.to_string(), f(m)))
+            .collect()
+    };
+    let definitions: Map<String, Value> = MEASURES
+        .iter()
+        .flat_map(|m| m.about.definitions)
+        .chain([&PERCENTILE])
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    json!({
+        "generated_by": GENERATED_BY,
+        "definitions": definitions,
+        "inputs": inputs
+            .iter()
+            .map(|a| json!({"label": a.label, "path": a.path}))
+            .collect::<Vec<Value>>(),
+        "targets": by_id(&|m| json!(m.about.target)),
+        "verdicts": by_id(&|m| verdict(&overall(inputs, m))),
+        "arches": arches,
+        "host": host,
+    })
+}
+
+fn verdict(v: &Verdict) -> Value {
+    json!({"status": v.status.as_str(), "detail": v.detail})
+}
+
+fn input(a: &Analysis) -> Value {
+    let mut m = Map::new();
+    m.insert("input".to_string(), json!(a.path));
+    m.insert(
+        "notes".to_string(),
+        a.data
+            .notes
+            .iter()
+            .map(|(line, text)| json!({"line": line, "text": text}))
+            .collect(),
+    );
+    m.insert("done_line".to_string(), json!(a.data.done_line));
+    m.insert(
+        "meta".to_string(),
+        Value::Object(
+            a.data
+                .meta
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect(),
+        ),
+    );
+    for x in &MEASURES {
+        let v = match a.summary(x) {
+            Some(s) => {
+                let mut v = s.json();
+                if let Value::Object(o) = &mut v {
+                    o.insert("verdict".to_string(), verdict(&s.verdict()));
+                }
+                v
+            }
+            None => Value::Null,
+        };
+        m.insert(x.about.id.to_string(), v);
+    }
+    Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::parse;
+    use crate::report::HOST;
+
+    fn input(label: &str, text: &str) -> Analysis {
+        Analysis::new(label, &format!("{label}.txt"), parse(text).unwrap())
+    }
+
+    #[test]
+    fn document_shape() {
+        let x86 = input(
+            "x86_64",
+            "bench: meta arch=x86_64\nbench: P1 lat_ns=12000,2000000\nbench: P1 done events=2 lost=0\n\
+             bench: P2 rate=max run=1 reached_mibs=- low=900 medium=500 critical=120 reclaim=-3 \
+             earlyoom=80 earlyoom_sig=KILL psi_1ms=- psi_50ms=40 low_delay=1.5 medium_delay=- critical_delay=2 low_kdelay=0.5\n\
+             bench: note x\nbench: done\n",
+        );
+        let host = input(
+            HOST,
+            "bench: P9 fresh_setup_s=600 fresh_test_s=- warm_test_s=60\n",
+        );
+        let v = render(&[x86, host]);
+        assert_eq!(v["generated_by"], json!(GENERATED_BY));
+        assert_eq!(v["inputs"][1], json!({"label": "host", "path": "host.txt"}));
+        assert_eq!(v["targets"]["P1"], json!("p50 ≤ 100 µs, p99 ≤ 1 ms"));
+        assert_eq!(v["verdicts"]["P1"]["status"], json!("missed"));
+        assert_eq!(
+            v["verdicts"]["P1"]["detail"],
+            json!("x86_64: p99 2.0 ms, 2.0× the 1 ms target")
+        );
+        assert_eq!(v["verdicts"]["P9"]["status"], json!("incomplete"));
+        let a = &v["arches"]["x86_64"];
+        assert_eq!(a["input"], json!("x86_64.txt"));
+        assert_eq!(a["meta"], json!({"arch": "x86_64"}));
+        assert_eq!(a["P1"]["judged"], json!("normal"));
+        assert_eq!(a["P1"]["normal"]["samples_ns"], json!([12000, 2000000]));
+        assert_eq!(a["P1"]["normal"]["settings"], json!("default"));
+        assert_eq!(a["P1"]["normal"]["p50_us"], json!(12.0));
+        assert_eq!(a["P1"]["normal"]["p99_ns"], json!(2000000));
+        assert_eq!(a["P1"]["normal"]["events"], json!(2));
+        assert_eq!(a["P1"]["rt"], Value::Null);
+        assert_eq!(a["P1"]["verdict"]["status"], json!("missed"));
+        let run = &a["P2"]["runs"][0];
+        assert_eq!(run["rate"], json!("max"));
+        assert_eq!(run["reached_mibs"], Value::Null);
+        assert_eq!(run["reclaim"], json!(-3.0));
+        assert_eq!(run["psi_1ms"], Value::Null);
+        assert_eq!(run["earlyoom_sig"], json!("KILL"));
+        assert_eq!(run["medium_delay"], Value::Null);
+        assert_eq!(run["low_kdelay"], json!(0.5));
+        assert_eq!(run["critical_kdelay"], Value::Null);
+        assert_eq!(run["line"], json!(4));
+        let sum = &a["P2"]["summary"][0];
+        assert_eq!(sum["signals"]["critical"]["coverage_pct"], json!(100.0));
+        assert_eq!(sum["signals"]["reclaim"]["late"], json!(1));
+        assert_eq!(sum["earlyoom_first_action"]["KILL"], json!(1));
+        assert_eq!(a["P2"]["missing_rates"], json!([50, 200, 800]));
+        assert_eq!(
+            a["P3"]["summary"][0]["levels"]["critical"]["max_ms"],
+            json!(2.0)
+        );
+        assert_eq!(a["P3"]["judged"], json!("kernel_count"));
+        assert_eq!(
+            a["P3"]["summary"][0]["kernel_levels"]["low"],
+            json!({"n": 1, "median_ms": 0.5, "max_ms": 0.5})
+        );
+        assert_eq!(
+            a["P3"]["summary"][0]["kernel_levels"]["critical"]["n"],
+            json!(0)
+        );
+        assert_eq!(a["P4"], Value::Null);
+        assert_eq!(a["P9"], Value::Null);
+        assert_eq!(v["host"]["P9"]["fresh_test_s"], Value::Null);
+        assert_eq!(v["host"]["P9"]["fresh_setup_s"], json!(600.0));
+        assert_eq!(v["host"]["P9"]["warm_test_s"], json!(60.0));
+        assert_eq!(v["host"]["P1"], Value::Null);
+        assert_eq!(v["host"]["notes"], json!([]));
+        assert_eq!(v["host"]["done_line"], Value::Null);
+        assert_eq!(a["notes"], json!([{"line": 5, "text": "x"}]));
+        assert_eq!(a["done_line"], json!(6));
+    }
+
+    #[test]
+    fn no_host_input_is_null() {
+        let v = render(&[input("arm64", "")]);
+        assert_eq!(v["host"], Value::Null);
+        assert_eq!(v["verdicts"]["P9"]["detail"], json!("no host input"));
+        assert!(v["arches"]["arm64"]["P1"].is_null());
+    }
+}

@@ -1,0 +1,111 @@
+//! What a measurement module (`p1.rs` to `p9.rs`) provides and uses: its texts and place
+//! ([`About`]), its summary of an input ([`Summary`]) and the verdicts ([`Verdict`]).
+
+use crate::units;
+use serde_json::Value;
+
+/// A measurement's id, where it is measured, and the report's texts about it.
+pub struct About {
+    /// The id, as written in the lines and the report: `P1`.
+    pub id: &'static str,
+    /// Whether it is measured on the host rather than in a guest.
+    pub host: bool,
+    /// What is measured, for the summary table and the section heading.
+    pub measure: &'static str,
+    /// The target, as judged by the verdict.
+    pub target: &'static str,
+    /// How it was measured and how the figures are computed.
+    pub method: &'static str,
+    /// How the JSON's computed figures are defined, as (key, text).
+    pub definitions: &'static [(&'static str, &'static str)],
+}
+
+/// One measurement's figures for one input.
+pub trait Summary {
+    /// Whether the target was met, with the reason if not.
+    fn verdict(&self) -> Verdict;
+    /// The result in a few words, for the summary table.
+    fn headline(&self) -> String;
+    /// Appends the input's section body: its tables and remarks.
+    fn markdown(&self, out: &mut String);
+    /// The raw numbers and the computed figures.
+    fn json(&self) -> Value;
+}
+
+/// Whether a target was met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Met,
+    Missed,
+    /// Met as far as measured, but part of the measurement is missing.
+    Incomplete,
+    NotMeasured,
+}
+
+impl Status {
+    /// The status as the report writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::Missed => "missed",
+            Status::Incomplete => "incomplete",
+            Status::NotMeasured => "not measured",
+        }
+    }
+}
+
+/// A status with an explanation: by how much a target was missed, or what was not measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub status: Status,
+    pub detail: Option<String>,
+}
+
+impl Verdict {
+    pub fn new(status: Status, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            detail: Some(detail.into()),
+        }
+    }
+
+    pub fn met() -> Self {
+        Self {
+            status: Status::Met,
+            detail: None,
+        }
+    }
+
+    pub fn not_measured(detail: impl Into<String>) -> Self {
+        Self::new(Status::NotMeasured, detail)
+    }
+
+    /// Missed if anything was missed, else incomplete if anything was not measured, else met.
+    pub fn from_parts(missed: Vec<String>, unmeasured: Vec<String>) -> Self {
+        if !missed.is_empty() {
+            Self::new(Status::Missed, [missed, unmeasured].concat().join("; "))
+        } else if !unmeasured.is_empty() {
+            Self::new(Status::Incomplete, unmeasured.join("; "))
+        } else {
+            Self::met()
+        }
+    }
+}
+
+/// `value`'s ratio to `target`, formatted: `1.8× the 1 ms target`.
+pub fn times_target(value: f64, target: f64, target_text: &str) -> String {
+    format!("{} the {target_text} target", units::ratio(value / target))
+}
+
+/// Helpers for the measurements' tests.
+#[cfg(test)]
+pub mod testing {
+    use super::Summary;
+
+    /// A summary's Markdown section.
+    pub fn markdown(s: &dyn Summary) -> String {
+        let mut out = String::new();
+        s.markdown(&mut out);
+        out
+    }
+}
