@@ -13,7 +13,7 @@
 //! - `events.rs`: the event ring; `device.rs`: `/dev/oom_guard`;
 //! - `abi.rs`, `level.rs`, `headroom.rs`, `ring.rs`, `params.rs`: `core`-only ABI and logic, shared with
 //!   userspace and tested on the host;
-//! - `ffi.rs`: every raw kernel interface, behind a safe API.
+//! - `ffi/`: every raw kernel interface, behind a safe API, one file per kernel subsystem.
 
 use kernel::{prelude::*, static_lock_class, sync::Arc};
 
