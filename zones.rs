@@ -38,6 +38,20 @@ pub(crate) struct Sample {
 }
 
 impl Sample {
+    /// A sample of nothing, to be filled by [`sample_into`].
+    pub(crate) const EMPTY: Self = Self {
+        zones: [ZoneSnapshot::EMPTY; MAX_ZONES],
+        unusable: [0; MAX_ZONES],
+        nr_zones: 0,
+        flags: 0,
+        state: ZoneState::AboveHigh,
+        free_pages: 0,
+        available_pages: 0,
+        total_pages: 0,
+        usable_pages: 0,
+        floor_pages: 0,
+    };
+
     /// The marks of zone `i` of the snapshot, as the level sees them.
     pub(crate) fn marks(&self, i: usize) -> Option<(ZoneKey, ZoneMarks)> {
         let z = self.zones.get(i)?;
@@ -57,22 +71,6 @@ impl Sample {
             },
         ))
     }
-}
-
-impl Sample {
-    /// A sample of nothing, to be filled by [`sample_into`].
-    pub(crate) const EMPTY: Self = Self {
-        zones: [ZoneSnapshot::EMPTY; MAX_ZONES],
-        unusable: [0; MAX_ZONES],
-        nr_zones: 0,
-        flags: 0,
-        state: ZoneState::AboveHigh,
-        free_pages: 0,
-        available_pages: 0,
-        total_pages: 0,
-        usable_pages: 0,
-        floor_pages: 0,
-    };
 }
 
 /// Reads every zone now (see [`sample_into`]).
