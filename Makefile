@@ -46,7 +46,10 @@ export OOM_GUARD_CACHE := $(CACHE)
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) MO=$(MODULE_OUT) ARCH=$(ARCH) LLVM=$(LLVM)
 # cargo runs inside userspace/ so that userspace/.cargo/config.toml applies.
 CARGO = cd userspace && cargo
+# The kernel's rustfmt settings (its .rustfmt.toml), run on the crate root: rustfmt follows the
+# `mod` declarations, so every file of the module, in ffi/ and any other folder, is formatted.
 KRUSTFMT = rustfmt --edition 2021 --config newline_style=Unix
+KCRATE = rust_oom_guard.rs
 
 # Our own kernel is set up and built on demand; a KDIR given by the user is
 # used as it is.
@@ -94,11 +97,11 @@ check: $(KERNEL_DEP)
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
 fmt:
-	$(KRUSTFMT) *.rs
+	$(KRUSTFMT) $(KCRATE)
 	$(CARGO) fmt --all
 
 fmtcheck:
-	$(KRUSTFMT) --check *.rs
+	$(KRUSTFMT) --check $(KCRATE)
 	$(CARGO) fmt --all -- --check
 
 run: initramfs

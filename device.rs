@@ -7,9 +7,8 @@
 use crate::abi::{self, Zones, ABI_MAJOR, ABI_MINOR};
 use crate::events::Cursor;
 use crate::ffi::{self, DeviceOps};
-use crate::params;
 use crate::state::Guard;
-use crate::watermark;
+use crate::zones;
 use kernel::{
     fs::File,
     prelude::*,
@@ -17,21 +16,6 @@ use kernel::{
     transmute::AsBytes,
     uaccess::{UserSliceReader, UserSliceWriter},
 };
-
-impl Guard {
-    /// Checks and installs a new configuration made by `update` from the current one, and
-    /// publishes it to sysfs, all under the configuration lock (so two writers cannot mix their
-    /// changes, and sysfs shows the one that won).
-    fn set_config(&self, update: impl FnOnce(&mut abi::Config)) -> Result {
-        let mut config = self.config.lock();
-        let mut new = *config;
-        update(&mut new);
-        params::validate_config(&new).map_err(|_| EINVAL)?;
-        *config = new;
-        crate::publish_config(&new);
-        Ok(())
-    }
-}
 
 impl DeviceOps for Guard {
     type Open = Pin<KBox<Cursor>>;
@@ -81,7 +65,7 @@ impl DeviceOps for Guard {
                 writer.write_slice(old)?;
             }
             abi::IOCTL_GET_ZONES => {
-                let s = watermark::sample();
+                let s = zones::sample();
                 writer.write(&Zones {
                     nr_zones: s.nr_zones,
                     flags: s.flags,
@@ -105,7 +89,7 @@ impl DeviceOps for Guard {
                     return Err(EPERM);
                 }
                 let new: abi::Config = reader.read()?;
-                self.set_config(|c| *c = new)?;
+                self.config.update(|c| *c = new)?;
             }
             // ABI 1.0 clients set the fields they know and keep the others.
             abi::compat::IOCTL_SET_CONFIG_1_0 => {
@@ -114,7 +98,7 @@ impl DeviceOps for Guard {
                 }
                 let mut known = [0u8; abi::compat::CONFIG_SIZE_1_0];
                 reader.read_slice(&mut known)?;
-                self.set_config(|c| {
+                self.config.update(|c| {
                     if let Some(old) = c.as_bytes_mut().get_mut(..abi::compat::CONFIG_SIZE_1_0) {
                         old.copy_from_slice(&known);
                     }

@@ -15,15 +15,20 @@
 //!
 //! While the victim of a kill is dying, the allocator calls `out_of_memory()` again and again
 //! and the kernel picks no new victim: such calls (`kill-pending`) release nothing and are
-//! coalesced into one record. The budget counts OOM episodes, not calls (`state.rs`).
+//! coalesced into one record. The budget counts OOM episodes, not calls ([`OomState`]).
 //!
 //! Never allocates and never sleeps: spinlocks, atomics and the preallocated event ring only.
 
 use crate::abi::{self, OomAction, Payload, ZoneState, MAX_ZONES, POLICY_AVERT};
 use crate::ffi::{self, OomHandler, ZoneKey};
-use crate::state::{Guard, OomState, Pending};
-use crate::watermark::{self, Sample};
+use crate::state::Guard;
+use crate::zones::{self, Sample};
 use core::sync::atomic::Ordering::Relaxed;
+use kernel::{
+    new_spinlock,
+    prelude::*,
+    sync::{Arc, SpinLock},
+};
 
 /// Most pages released by one call (32 MiB with 4 KiB pages).
 pub(crate) const ROUND_MAX_PAGES: usize = 8192;
@@ -36,6 +41,69 @@ const KILL_FLIGHT_NS: u64 = 3_000_000_000;
 /// A rise of free memory since the kill, as a fraction of managed memory (`1 / n`), that says
 /// the victim's memory came back and a new OOM is a new one.
 const KILL_FREED_DIV: u64 = 64;
+
+/// A notifier record held back while calls are coalesced into it.
+struct Pending {
+    /// Time of the first call.
+    time_ns: u64,
+    flags: u32,
+    oom: abi::Oom,
+    /// Time of the last call coalesced into it.
+    last_ns: u64,
+}
+
+/// What the OOM notifier remembers between calls: the avert budget, the OOM episode, and
+/// the kill in flight.
+///
+/// The budget counts OOM *episodes*, not calls: an episode opens with the first release and
+/// closes when memory has been calm for `refill_delay_ms` (level ok, zones above low: when the
+/// pool starts to refill). A spike that needs ten rounds of
+/// releases is one episode; at most `avert_budget` episodes open per `budget_window_ms`, so a
+/// hog that comes back again and again (each time after the pool has refilled) is killed in
+/// the end. Within an episode, the pool itself is the limit.
+#[derive(Default)]
+struct OomState {
+    /// Start of the current budget window (monotonic ns), 0 before the first episode.
+    window_start: u64,
+    /// Episodes opened in the current window.
+    episodes: u32,
+    /// Whether an episode is open.
+    episode_open: bool,
+    /// The kernel's `oom_kill` count at the last call.
+    kills_seen: u64,
+    /// Whether the last call reported nothing freed (so the kernel went on to kill).
+    last_zero: bool,
+    /// When (monotonic ns) a kill after such a call was first seen; 0 if none is in flight.
+    kill_at: u64,
+    /// Free pages then.
+    kill_free: u64,
+    /// The `kill-pending` record calls are being coalesced into.
+    pending: Option<Pending>,
+}
+
+/// The OOM notifier stage: the shared state and what the notifier remembers between calls.
+#[pin_data]
+pub(crate) struct Notifier {
+    guard: Arc<Guard>,
+    #[pin]
+    oom: SpinLock<OomState>,
+}
+
+impl Notifier {
+    /// The notifier of `guard`; `oom_kills` is the kernel's `oom_kill` count now.
+    pub(crate) fn new(guard: Arc<Guard>, oom_kills: u64) -> impl PinInit<Self> {
+        pin_init!(Self {
+            guard,
+            oom <- new_spinlock!(
+                OomState {
+                    kills_seen: oom_kills,
+                    ..OomState::default()
+                },
+                "OomGuard::oom"
+            ),
+        })
+    }
+}
 
 /// The zone to release pages in and how many it needs, or `None` if no zone's pool blocks can
 /// lift it above its min watermark.
@@ -73,7 +141,7 @@ fn pick_zone(g: &Guard, s: &Sample) -> Option<(ZoneKey, u64)> {
 ///
 /// A kill is in flight when the `oom_kill` count moved since a call that left the OOM to the
 /// kernel (reported nothing freed) and memory has not come back since: the monitor clears it as
-/// soon as it sees a zone above its low watermark again ([`Guard::oom_housekeeping`]), and it
+/// soon as it sees a zone above its low watermark again ([`Notifier::housekeeping`]), and it
 /// expires after [`KILL_FLIGHT_NS`] (longer than the OOM reaper's 2 s grace). A memcg OOM kill
 /// also moves the count, but only after a zero report does it count here.
 fn kill_in_flight(st: &mut OomState, s: &Sample, now: u64) -> bool {
@@ -92,22 +160,23 @@ fn kill_in_flight(st: &mut OomState, s: &Sample, now: u64) -> bool {
     in_flight
 }
 
-impl OomHandler for Guard {
+impl OomHandler for Notifier {
     fn on_oom(&self) -> u64 {
+        let g = &*self.guard;
         let start = ffi::now_ns();
-        let cfg = self.config();
-        let c = &self.counters;
-        c.oom_calls.fetch_add(1, Relaxed);
-        let pool_before = self.pool.len();
+        let cfg = g.config();
+        let c = &g.counters.oom;
+        c.calls.fetch_add(1, Relaxed);
+        let pool_before = g.pool.len();
         // The zones as the OOM found them, before the pool changes them.
         let mut s = Sample::EMPTY;
-        watermark::sample_into(&mut s);
+        zones::sample_into(&mut s);
         // An OOM means an allocation failed at the min watermark, whatever a racy sample of the
         // zones says: the level is `min` now, reported before the OOM event, and before the
         // pool is released so that the monitor's next look (at the released memory) is what
         // brings the level back.
         // The readers are woken once, after the decision (below).
-        watermark::update_level(self, &s, ZoneState::BelowMin, start, false);
+        g.update_level(&s, ZoneState::BelowMin, start, false);
 
         let mut st = self.oom.lock();
         let in_flight = kill_in_flight(&mut st, &s, start);
@@ -126,11 +195,11 @@ impl OomHandler for Guard {
             OomAction::PoolEmpty
         } else if !st.episode_open && st.episodes >= cfg.avert_budget {
             OomAction::BudgetSpent
-        } else if let Some((zone, deficit)) = pick_zone(self, &s) {
+        } else if let Some((zone, deficit)) = pick_zone(g, &s) {
             let want = deficit
                 .saturating_add(u64::from(cfg.release_chunk))
                 .min(ROUND_MAX_PAGES as u64);
-            let (n, after) = self.pool.release(
+            let (n, after) = g.pool.release(
                 zone,
                 usize::try_from(want).unwrap_or(ROUND_MAX_PAGES),
                 ROUND_MAX_BLOCKS,
@@ -161,7 +230,7 @@ impl OomHandler for Guard {
             averts_left,
             pid,
             comm,
-            level: self.level(),
+            level: g.level(),
         };
         if action == OomAction::KillPending {
             // Coalesced: counted into the held-back record, which the monitor emits once the
@@ -185,7 +254,7 @@ impl OomHandler for Guard {
         }
         // A held-back record goes out first, copied straight from where it waits.
         if let Some(p) = st.pending.as_ref() {
-            self.events
+            g.events
                 .push_with(p.time_ns, p.flags, |slot| *slot = Payload::Oom(p.oom));
         }
         st.pending = None;
@@ -194,14 +263,14 @@ impl OomHandler for Guard {
             c.averts.fetch_add(1, Relaxed);
             c.pages_released.fetch_add(released as u64, Relaxed);
         }
-        self.events.push_with(start, s.flags, |slot| {
+        g.events.push_with(start, s.flags, |slot| {
             *slot = Payload::Oom(abi::Oom::default());
             if let Payload::Oom(o) = slot {
                 call.fill(o);
             }
         });
         if released > 0 {
-            self.events.push(
+            g.events.push(
                 start,
                 0,
                 Payload::Pool(abi::Pool {
@@ -209,11 +278,11 @@ impl OomHandler for Guard {
                     reserved: [0; 7],
                     pages: released as u64,
                     pool_pages: pool_after as u64,
-                    target_pages: self.pool.target() as u64,
+                    target_pages: g.pool.target() as u64,
                 }),
             );
         }
-        self.events.wake();
+        g.events.wake();
         released as u64
     }
 }
@@ -253,13 +322,13 @@ impl Call<'_> {
     }
 }
 
-impl Guard {
+impl Notifier {
     /// Called by the monitor: emits the coalesced `kill-pending` record once no call has
     /// joined it for `quiet_ns`; closes the OOM episode once memory is `calm` (level ok, zones
     /// above low, for `refill_delay_ms`: when the pool starts to refill); and once memory has
     /// `recovered` (a zone above its low watermark: a victim's memory came back), counts every
     /// kill so far as over, so that the next OOM is a new one.
-    pub(crate) fn oom_housekeeping(
+    pub(crate) fn housekeeping(
         &self,
         now: u64,
         quiet_ns: u64,
@@ -279,7 +348,8 @@ impl Guard {
             }
             match st.pending.as_ref() {
                 Some(p) if now.saturating_sub(p.last_ns) >= quiet_ns => {
-                    self.events
+                    self.guard
+                        .events
                         .push_with(p.time_ns, p.flags, |slot| *slot = Payload::Oom(p.oom));
                     st.pending = None;
                     true
@@ -288,7 +358,7 @@ impl Guard {
             }
         };
         if flush {
-            self.events.wake();
+            self.guard.events.wake();
         }
     }
 }

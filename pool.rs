@@ -12,12 +12,29 @@
 //!
 //! Every block remembers its zone, so the OOM notifier can give back pages where they lift a
 //! zone the failed allocation can use above its min watermark (see `notifier.rs`).
+//!
+//! The refill policy is here too: once memory has been calm for `refill_delay_ms` (level ok,
+//! zones above low: the monitor judges that, and the OOM notifier's episode ends then too), each
+//! sample of the monitor puts back up to [`REFILL_STEP`] pages without reclaim, and comes back
+//! every [`REFILL_INTERVAL_MS`] until the pool is full or an allocation fails.
 
+use crate::abi::{self, Payload, PoolOp};
+use crate::events::Events;
 use crate::ffi::{AllocCtx, Block, ZoneKey};
+use crate::zones;
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::{alloc::flags::GFP_KERNEL, new_spinlock, prelude::*, sync::SpinLock};
 
 /// Order of the pool's blocks: 64 pages (256 KiB with 4 KiB pages).
 pub(crate) const POOL_ORDER: u32 = 6;
+
+/// Pages put back into the pool per refill step.
+const REFILL_STEP: usize = 64;
+/// Delay between refill steps, in milliseconds.
+pub(crate) const REFILL_INTERVAL_MS: u32 = 20;
+
+/// The most of managed memory the pool may take: half (`POOL_MAX_DIV` = 2).
+const POOL_MAX_DIV: u64 = 2;
 
 /// The smallest order the page allocator frees straight to its buddy lists
 /// (`PAGE_ALLOC_COSTLY_ORDER + 1`): smaller blocks first go to a per-CPU list.
@@ -41,6 +58,22 @@ pub(crate) struct Pool {
     #[pin]
     inner: SpinLock<Inner>,
     target: usize,
+    /// Pages put back by refills.
+    refilled: AtomicU64,
+    /// Refill steps that could not get a single page.
+    refill_failures: AtomicU64,
+}
+
+/// What a refill step leaves to do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refill {
+    /// The pool is full.
+    Full,
+    /// More to put back: the next step is due in [`REFILL_INTERVAL_MS`].
+    Going,
+    /// Not even a single page could be had: memory is not as plentiful as the watermarks said,
+    /// and the calm time should start over.
+    Failed,
 }
 
 /// The largest block order that fits in `room` pages, at most [`POOL_ORDER`].
@@ -80,6 +113,8 @@ impl Pool {
         Ok(try_pin_init!(Self {
             inner <- new_spinlock!(Inner { blocks, pages }, "OomGuard::pool"),
             target,
+            refilled: AtomicU64::new(0),
+            refill_failures: AtomicU64::new(0),
         }))
     }
 
@@ -91,6 +126,16 @@ impl Pool {
     /// The pool's full size in pages.
     pub(crate) fn target(&self) -> usize {
         self.target
+    }
+
+    /// Pages put back by refills so far.
+    pub(crate) fn refilled(&self) -> u64 {
+        self.refilled.load(Relaxed)
+    }
+
+    /// Refill steps so far that could not get a single page.
+    pub(crate) fn refill_failures(&self) -> u64 {
+        self.refill_failures.load(Relaxed)
     }
 
     /// Pages in the pool per zone: calls `f(zone, pages)` once per block, under the pool's
@@ -144,10 +189,43 @@ impl Pool {
         (released, inner.pages)
     }
 
+    /// One refill step, for a monitor's sample while memory is calm: puts back up to
+    /// [`REFILL_STEP`] pages and reports them (and a step that got none) as `POOL` records.
+    pub(crate) fn refill_step(&self, events: &Events, now: u64) -> Refill {
+        if self.len() >= self.target {
+            return Refill::Full;
+        }
+        let (n, failed) = self.refill(REFILL_STEP);
+        let after = self.len();
+        let target = self.target as u64;
+        let record = |op: PoolOp, pages: usize| {
+            Payload::Pool(abi::Pool {
+                op: op as u8,
+                reserved: [0; 7],
+                pages: pages as u64,
+                pool_pages: after as u64,
+                target_pages: target,
+            })
+        };
+        if n > 0 {
+            self.refilled.fetch_add(n as u64, Relaxed);
+            events.emit(now, 0, record(PoolOp::Refill, n));
+        }
+        if failed {
+            self.refill_failures.fetch_add(1, Relaxed);
+            events.emit(now, 0, record(PoolOp::RefillFailed, 0));
+            Refill::Failed
+        } else if after < self.target {
+            Refill::Going
+        } else {
+            Refill::Full
+        }
+    }
+
     /// Tries to put up to `n` pages back into the pool, without reclaim and without warnings
     /// ([`AllocCtx::Refill`]), so a refill never causes memory pressure itself.
     /// Returns `(refilled, failed)`: `failed` is true if not even a single page could be had.
-    pub(crate) fn refill(&self, n: usize) -> (usize, bool) {
+    fn refill(&self, n: usize) -> (usize, bool) {
         let mut refilled = 0;
         while refilled < n {
             let room = self.target.saturating_sub(self.inner.lock().pages);
@@ -173,4 +251,41 @@ impl Pool {
         }
         (refilled, false)
     }
+}
+
+/// The pool size in pages for `pool_kib`: `EINVAL` (one `pr_err` naming the parameter and its
+/// limit) above half of the memory the allocator manages, `ENOMEM` (one `pr_err`) if it is more
+/// than the memory available now beyond the zones' high watermarks (taking it would push others
+/// into reclaim or OOM at load). The pool itself is then taken with `__GFP_RETRY_MAYFAIL`, so
+/// an allocation that still fails is `ENOMEM`, never an OOM kill.
+pub(crate) fn pages_for(pool_kib: u32) -> Result<usize> {
+    let page_kib = (kernel::page::PAGE_SIZE / 1024) as u64;
+    let pages = u64::from(pool_kib).div_ceil(page_kib);
+    let s = zones::sample();
+    let limit = s.total_pages / POOL_MAX_DIV;
+    if pages > limit {
+        pr_err!(
+            "invalid pool_kib={}: accepted range 0..={} KiB (half of the {} KiB of managed \
+             memory)\n",
+            pool_kib,
+            limit * page_kib,
+            s.total_pages * page_kib
+        );
+        return Err(EINVAL);
+    }
+    let high: u64 = (0..s.nr_zones as usize)
+        .filter_map(|i| s.marks(i))
+        .map(|(_, m)| m.high.saturating_add(m.boost))
+        .sum();
+    let room = s.available_pages.saturating_sub(high);
+    if pages > room {
+        pr_err!(
+            "pool_kib={} is more than the {} KiB available now beyond the zones' high \
+             watermarks: not loading (ENOMEM)\n",
+            pool_kib,
+            room * page_kib
+        );
+        return Err(ENOMEM);
+    }
+    usize::try_from(pages).map_err(|_| EINVAL)
 }

@@ -21,7 +21,7 @@ deepest call chain (function : frame bytes) and the kernel functions called belo
   --root REGEX  root functions: an extended (awk) regex matched against the demangled and the
                 mangled names; repeatable (default: '$DEFAULT_ROOT',
                 the OOM notifier callback)
-  --rev REV     build the *.rs and Kbuild of git revision REV instead of the work tree
+  --rev REV     build the module sources and Kbuild of git revision REV instead of the work tree
   --obj FILE    analyse this object, built with -Zemit-stack-sizes, instead of building one
   --keep        keep the temporary directory (its path is printed)
 Environment (defaults):
@@ -76,7 +76,8 @@ else
 	trap 'rm -rf "$TMP"' EXIT
 fi
 
-# The crate root, its module files and folders (`ffi.rs` + `ffi/`, or `ffi/mod.rs`), and Kbuild.
+# The crate root, its module files, every top-level folder that holds module files (`ffi/`, or
+# a folder of core-only files the root includes with `#[path]`), and Kbuild.
 copy_sources() { # copy_sources FROM TO
 	local from=$1 to=$2 d
 	if [ ! -f "$from/Kbuild" ] || [ ! -f "$from/rust_oom_guard.rs" ]; then
@@ -85,7 +86,7 @@ copy_sources() { # copy_sources FROM TO
 	cp "$from"/*.rs "$from/Kbuild" "$to/"
 	for d in "$from"/*/; do
 		d=${d%/}
-		if [ -f "$d.rs" ] || [ -f "$d/mod.rs" ]; then cp -r "$d" "$to/"; fi
+		if compgen -G "$d/*.rs" >/dev/null; then cp -r "$d" "$to/"; fi
 	done
 }
 
