@@ -4,7 +4,7 @@
 //! sampling interval (issue 6).
 //!
 //! Pure logic on `core` only, in integer arithmetic (the kernel has no floating point): unit-
-//! tested on the host through `guard-core` and used by the module's monitor (`watermark.rs`).
+//! tested on the host through `guard-core` and used by the module's monitor (`monitor.rs`).
 
 use crate::abi::Config;
 pub use crate::abi::HeadroomLevel as Headroom;
