@@ -29,8 +29,7 @@ mod workqueue;
 
 pub(crate) use miscdevice::{DeviceOps, MiscDev};
 pub(crate) use mmzone::{for_each_zone, ZoneKey};
-// `modinfo` and `KernelParam` are for the expansion of `module_params!`.
-pub(crate) use module_param::{modinfo, module_params, KernelParam, Param};
+pub(crate) use module_param::{Param, PARAMS};
 pub(crate) use oom::{OomHandler, OomNotifier};
 pub(crate) use page::{AllocCtx, Block};
 pub(crate) use shrinker::{ReclaimHandler, ReclaimHook};

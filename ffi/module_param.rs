@@ -2,6 +2,7 @@
 
 //! Module parameters with a sysfs entry that shows their live value.
 
+use crate::params;
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{
     bindings,
@@ -13,8 +14,9 @@ use kernel::{
 /// `/sys/module/rust_oom_guard/parameters/`, where it shows the live value (the runtime
 /// configuration ioctl updates it too).
 ///
-/// `module!`'s parameters get no sysfs entry in 7.3 (their mode is 0); [`module_params!`]
-/// declares the same `kernel_param` records with a mode and these ops instead.
+/// `module!`'s parameters get no sysfs entry in 7.3 (their mode is 0); [`PARAMS`] are declared
+/// here instead, one per tunable of `params::TUNABLES`, with `kernel_param` records that have
+/// a mode and these ops, and their `.modinfo` descriptions made from the table.
 #[repr(transparent)]
 pub(crate) struct Param(AtomicU32);
 
@@ -35,16 +37,14 @@ impl Param {
     }
 
     /// The `arg` of this parameter's `kernel_param` record.
-    #[doc(hidden)]
-    pub(crate) const fn as_arg(&'static self) -> *mut c_void {
+    const fn as_arg(&'static self) -> *mut c_void {
         self.0.as_ptr().cast()
     }
 }
 
 /// `kernel_param_ops` made `Sync`: the kernel only reads it.
-#[doc(hidden)]
 #[repr(transparent)]
-pub(crate) struct ParamOps(bindings::kernel_param_ops);
+struct ParamOps(bindings::kernel_param_ops);
 
 // SAFETY: The record is immutable after compilation; the kernel only reads it.
 unsafe impl Sync for ParamOps {}
@@ -54,8 +54,8 @@ unsafe impl Sync for ParamOps {}
 ///
 /// # Safety
 ///
-/// `val` is null or a NUL-terminated string, and `kp` is a `kernel_param` declared by
-/// [`module_params!`], whose `arg` points to a `'static` [`Param`] (the kernel's contract for
+/// `val` is null or a NUL-terminated string, and `kp` is one of the `kernel_param` records
+/// here, whose `arg` points to a `'static` [`Param`] (the kernel's contract for
 /// `kernel_param_ops::set`).
 unsafe extern "C" fn param_set(val: *const c_char, kp: *const bindings::kernel_param) -> c_int {
     if val.is_null() {
@@ -79,8 +79,8 @@ unsafe extern "C" fn param_set(val: *const c_char, kp: *const bindings::kernel_p
 ///
 /// # Safety
 ///
-/// `buf` is a sysfs buffer of `PAGE_SIZE` bytes and `kp` a `kernel_param` declared by
-/// [`module_params!`] (the kernel's contract for `kernel_param_ops::get`).
+/// `buf` is a sysfs buffer of `PAGE_SIZE` bytes and `kp` one of the `kernel_param` records
+/// here (the kernel's contract for `kernel_param_ops::get`).
 unsafe extern "C" fn param_get(buf: *mut c_char, kp: *const bindings::kernel_param) -> c_int {
     // SAFETY: As in `param_set`: `arg` points to a `'static` `Param`.
     let param = unsafe { &*(*kp).__bindgen_anon_1.arg.cast::<Param>() };
@@ -106,8 +106,7 @@ unsafe extern "C" fn param_get(buf: *mut c_char, kp: *const bindings::kernel_par
 }
 
 /// The ops of every [`Param`].
-#[doc(hidden)]
-pub(crate) static PARAM_OPS: ParamOps = ParamOps(bindings::kernel_param_ops {
+static PARAM_OPS: ParamOps = ParamOps(bindings::kernel_param_ops {
     flags: 0,
     set: Some(param_set),
     get: Some(param_get),
@@ -115,9 +114,8 @@ pub(crate) static PARAM_OPS: ParamOps = ParamOps(bindings::kernel_param_ops {
 });
 
 /// A `kernel_param` record made `Sync`, for the `__param` section.
-#[doc(hidden)]
 #[repr(transparent)]
-pub(crate) struct KernelParam(bindings::kernel_param);
+struct KernelParam(bindings::kernel_param);
 
 // SAFETY: The kernel serialises every access to the record (it only reads it, under
 // `param_lock` for sysfs); Rust never touches it.
@@ -125,9 +123,8 @@ unsafe impl Sync for KernelParam {}
 
 impl KernelParam {
     /// The record of a mode-0444 `u32` parameter of this module named `name`, which must end
-    /// with its only NUL (checked at compile time: the records are `static`s).
-    #[doc(hidden)]
-    pub(crate) const fn new(name: &'static [u8], param: &'static Param) -> Self {
+    /// with a NUL (checked at compile time: the records are `static`s).
+    const fn new(name: &'static [u8], param: &'static Param) -> Self {
         assert!(
             matches!(name.last(), Some(0)),
             "parameter name without its NUL"
@@ -148,43 +145,125 @@ impl KernelParam {
     }
 }
 
-/// Copies a `&str` into a byte array of its length (for `.modinfo` entries).
-#[doc(hidden)]
-pub(crate) const fn modinfo<const N: usize>(s: &str) -> [u8; N] {
-    let bytes = s.as_bytes();
-    let mut out = [0u8; N];
+// ---- The parameters: one per tunable of `params::TUNABLES` ---------------------------------
+
+/// How many module parameters there are.
+const NR_PARAMS: usize = params::TUNABLES.len();
+
+/// Room for a parameter's name and its NUL.
+const NAME_ROOM: usize = 32;
+
+/// The module parameters, in [`params::TUNABLES`] order, each at its default until the kernel
+/// parses a load argument into it.
+pub(crate) static PARAMS: [Param; NR_PARAMS] = {
+    let mut out = [const { Param::new(0) }; NR_PARAMS];
     let mut i = 0;
-    while i < N {
-        out[i] = bytes[i];
+    while i < NR_PARAMS {
+        out[i] = Param::new(params::TUNABLES[i].default_u32());
         i += 1;
     }
     out
+};
+
+/// The parameters' names, NUL-terminated, for their `kernel_param` records.
+static NAMES: [[u8; NAME_ROOM]; NR_PARAMS] = {
+    let mut out = [[0u8; NAME_ROOM]; NR_PARAMS];
+    let mut i = 0;
+    while i < NR_PARAMS {
+        let name = params::TUNABLES[i].name.as_bytes();
+        assert!(name.len() < NAME_ROOM, "parameter name too long");
+        let mut j = 0;
+        while j < name.len() {
+            out[i][j] = name[j];
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+};
+
+/// The parameters' `kernel_param` records, which the kernel finds in the `__param` section:
+/// mode 0444, so `/sys/module/rust_oom_guard/parameters/` shows the live values.
+#[link_section = "__param"]
+#[used(compiler)]
+static KERNEL_PARAMS: [KernelParam; NR_PARAMS] = {
+    let mut i = 0;
+    let mut out = [const { KernelParam::new(b"\0", &PARAMS[0]) }; NR_PARAMS];
+    while i < NR_PARAMS {
+        out[i] = KernelParam::new(&NAMES[i], &PARAMS[i]);
+        i += 1;
+    }
+    out
+};
+
+/// Appends `s` to `out` from `at` (as far as `out` has room: measuring passes an empty `out`);
+/// returns the new end.
+const fn put(out: &mut [u8], at: usize, s: &[u8]) -> usize {
+    let mut i = 0;
+    while i < s.len() {
+        if at + i < out.len() {
+            out[at + i] = s[i];
+        }
+        i += 1;
+    }
+    at + s.len()
 }
 
-/// Declares `u32` module parameters readable under `/sys/module/rust_oom_guard/parameters/`:
-/// one `'static` [`Param`] per name, its `__param` record and its `modinfo` description.
-macro_rules! module_params {
-    ($($name:ident = $default:expr, $desc:literal;)*) => {
-        $(
-            #[expect(non_upper_case_globals)]
-            pub(crate) static $name: $crate::ffi::Param = $crate::ffi::Param::new($default);
-            const _: () = {
-                #[link_section = "__param"]
-                #[used(compiler)]
-                static PARAM: $crate::ffi::KernelParam = $crate::ffi::KernelParam::new(
-                    concat!(stringify!($name), "\0").as_bytes(),
-                    &$name,
-                );
-                const PARM: &str = concat!("parm=", stringify!($name), ":", $desc, "\0");
-                #[link_section = ".modinfo"]
-                #[used(compiler)]
-                static PARM_INFO: [u8; PARM.len()] = $crate::ffi::modinfo(PARM);
-                const TYPE: &str = concat!("parmtype=", stringify!($name), ":uint\0");
-                #[link_section = ".modinfo"]
-                #[used(compiler)]
-                static TYPE_INFO: [u8; TYPE.len()] = $crate::ffi::modinfo(TYPE);
-            };
-        )*
-    };
+/// Appends `v` in decimal, as [`put`] does.
+const fn put_u64(out: &mut [u8], at: usize, v: u64) -> usize {
+    let mut digits = [0u8; 20];
+    let mut first = digits.len();
+    let mut v = v;
+    loop {
+        first -= 1;
+        // `v % 10` is below 10; a `u64` has at most 20 digits, so `first` never underflows.
+        digits[first] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let (_, text) = digits.split_at(first);
+    put(out, at, text)
 }
-pub(crate) use module_params;
+
+/// Writes the parameters' `.modinfo` entries into `out` (or, given an empty `out`, measures
+/// them): per tunable, `parmtype=NAME:uint` and `parm=NAME:HELP, MIN..=MAX UNIT[RULE] (default
+/// D)`, each NUL-terminated, which `modinfo` shows.
+const fn modinfo(out: &mut [u8]) -> usize {
+    let mut at = 0;
+    let mut i = 0;
+    while i < NR_PARAMS {
+        let s = &params::TUNABLES[i];
+        at = put(out, at, b"parmtype=");
+        at = put(out, at, s.name.as_bytes());
+        at = put(out, at, b":uint\0parm=");
+        at = put(out, at, s.name.as_bytes());
+        at = put(out, at, b":");
+        at = put(out, at, s.help.as_bytes());
+        at = put(out, at, b", ");
+        at = put_u64(out, at, s.min);
+        at = put(out, at, b"..=");
+        at = put_u64(out, at, s.max);
+        at = put(out, at, b" ");
+        at = put(out, at, s.unit.as_bytes());
+        at = put(out, at, s.rule.as_bytes());
+        at = put(out, at, b" (default ");
+        at = put_u64(out, at, s.default);
+        at = put(out, at, b")\0");
+        i += 1;
+    }
+    at
+}
+
+/// The size of the parameters' `.modinfo` entries.
+const MODINFO_LEN: usize = modinfo(&mut []);
+
+/// The parameters' `.modinfo` entries.
+#[link_section = ".modinfo"]
+#[used(compiler)]
+static MODINFO: [u8; MODINFO_LEN] = {
+    let mut out = [0u8; MODINFO_LEN];
+    modinfo(&mut out);
+    out
+};

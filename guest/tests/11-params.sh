@@ -2,12 +2,14 @@
 # Every parameter out of range (or malformed) fails the load with EINVAL and one pr_err naming
 # it, leaving no memory behind; in-range custom values are accepted.
 . /guard/lib.sh
-for bad in pool_kib=4194305 release_chunk=0 release_chunk=65537 policy=2 avert_budget=1001 \
-	budget_window_ms=99 ring_size=63 ring_size=65537 refill_delay_ms=600001 \
-	sample_slow_ms=9 sample_fast_ms=0 "sample_fast_ms=500 sample_slow_ms=100" \
-	headroom_unit=2 headroom_low=101 headroom_low=0 headroom_medium=20 headroom_critical=10 \
-	headroom_hysteresis=101 headroom_medium=2147483649 sample_min_ms=0 sample_min_ms=11 \
-	reclaim_quiet_ms=9 reclaim_quiet_ms=60001; do
+# The bounds come from the module's own table of tunables (`guardctl tunables`: name, min,
+# max, default): one below the minimum (where there is one) and one above the maximum of every
+# parameter. Then the rules between parameters, which no single range states.
+guardctl tunables >/tmp/tunables || fail "guardctl tunables failed"
+[ "$(wc -l </tmp/tunables)" -ge 16 ] || fail "guardctl tunables lists $(wc -l </tmp/tunables) tunables"
+bads=$(awk '{ if ($2 > 0) print $1 "=" $2 - 1; printf "%s=%.0f\n", $1, $3 + 1 }' /tmp/tunables)
+for bad in $bads "sample_fast_ms=500 sample_slow_ms=100" headroom_low=101 headroom_medium=20 \
+	headroom_critical=10 headroom_hysteresis=101 sample_min_ms=11; do
 	name=${bad%%=*}
 	dmesg -c >/dev/null
 	# shellcheck disable=SC2086
@@ -18,6 +20,13 @@ for bad in pool_kib=4194305 release_chunk=0 release_chunk=65537 policy=2 avert_b
 	[ "$errs" = 1 ] || fail "insmod $bad: expected one 'invalid $name=' line, got $errs: $(dmesg | tail -n 3)"
 	echo "$bad -> EINVAL: $(dmesg | grep "invalid $name=")"
 done
+# Every parameter is in sysfs with its default after a load without arguments.
+load
+while read -r name min max default kind; do
+	got=$(cat "/sys/module/rust_oom_guard/parameters/$name") || fail "no sysfs file for $name"
+	[ "$got" = "$default" ] || fail "sysfs $name is $got, the table's default is $default ($kind, $min..$max)"
+done </tmp/tunables
+unload
 # Malformed values: the kernel's parameter parser rejects them with one line naming the
 # parameter, before the module's init runs.
 for bad in pool_kib=abc ring_size=-1 policy= sample_slow_ms=0x; do

@@ -10,6 +10,38 @@ pub fn keys() -> impl Iterator<Item = &'static Spec> {
     params::config_tunables().map(|(s, _)| s)
 }
 
+/// The keys and their ranges, for `config set --help`, from the module's table: `KEY MIN-MAX
+/// UNIT[RULE] (or NAMES), default D` per key, the keys added since ABI 1.0 marked.
+pub fn keys_help() -> String {
+    let mut out = String::from("Keys, ranges and defaults (the module's own table):\n");
+    for (s, f) in params::config_tunables() {
+        // Named values stand for the unit (`policy 0-1 (or observe/avert)`); spellings that
+        // differ only in case are shown once.
+        let mut names: Vec<String> = s.names.iter().map(|(n, _)| n.to_lowercase()).collect();
+        names.dedup();
+        let unit = if names.is_empty() {
+            format!(" {}", s.unit)
+        } else {
+            format!(" (or {})", names.join("/"))
+        };
+        let since = if f.since_minor > 0 {
+            format!(", since ABI 1.{}", f.since_minor)
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "  {} {}-{}{unit}{}, default {}{since}\n",
+            s.name, s.min, s.max, s.rule, s.default
+        ));
+    }
+    out.push_str(
+        "The rules between keys (sample_min_ms <= sample_fast_ms <= sample_slow_ms, \
+         headroom_low > headroom_medium > headroom_critical, percentages at most 100) are \
+         checked on the whole configuration.",
+    );
+    out
+}
+
 /// Every key's name, comma-separated, for messages.
 pub fn key_names() -> String {
     keys().map(|k| k.name).collect::<Vec<_>>().join(", ")

@@ -119,14 +119,7 @@ enum ConfigCmd {
         json: bool,
     },
     /// Change settings (needs CAP_SYS_ADMIN); all are checked before any is applied.
-    ///
-    /// Keys and ranges: policy 0-1 (or observe/avert), release_chunk 1-65536 pages,
-    /// avert_budget 0-1000, budget_window_ms 100-3600000, refill_delay_ms 0-600000,
-    /// sample_slow_ms 10-10000, sample_fast_ms 1-1000 and at most sample_slow_ms;
-    /// since ABI 1.1: headroom_unit 0-1 (or percent/kib), headroom_low, headroom_medium and
-    /// headroom_critical 1-2147483648 with low > medium > critical, headroom_hysteresis
-    /// 0-2147483648 (thresholds and hysteresis at most 100 in percent), sample_min_ms 1-1000 and
-    /// at most sample_fast_ms, reclaim_quiet_ms 10-60000.
+    #[command(after_long_help = config::keys_help())]
     Set {
         /// Settings such as release_chunk=512.
         #[arg(value_name = "KEY=VALUE", required = true)]

@@ -3,8 +3,38 @@
 //! free of I/O, apart from reading the clock and generic readers and writers, so it is
 //! unit-tested on the host.
 
+use oom_guard_core::{abi, params};
 use std::fmt;
 use std::time::Duration;
+
+/// Every word of `struct oom_guard_config` as `(name, value)`, in struct order: the tunables of
+/// `params::TUNABLES` that live in the configuration, with the two reserved words where they
+/// sit (after the fields of ABI 1.0, and last). With `v1_0`, the 8 words of ABI 1.0.
+pub fn config_words(c: &abi::Config, v1_0: bool) -> Vec<(&'static str, u32)> {
+    let since = |newer: bool| {
+        params::config_tunables()
+            .filter(move |(_, f)| (f.since_minor > 0) == newer)
+            .map(|(s, f)| (s.name, (f.get)(c)))
+    };
+    let mut out: Vec<(&'static str, u32)> = since(false).collect();
+    out.push(("reserved", c.reserved));
+    if !v1_0 {
+        out.extend(since(true));
+        out.push(("reserved2", c.reserved2));
+    }
+    out
+}
+
+/// Sets the word of `c` named `key` (a tunable of the configuration or a reserved word, as
+/// [`config_words`] names them); `None` for another name.
+pub fn set_config_word(c: &mut abi::Config, key: &str, value: u32) -> Option<()> {
+    match key {
+        "reserved" => c.reserved = value,
+        "reserved2" => c.reserved2 = value,
+        _ => (params::Spec::by_name(key)?.field?.set)(c, value),
+    }
+    Some(())
+}
 
 /// Bytes in one KiB, MiB and GiB.
 pub const KIB: u64 = 1024;

@@ -9,6 +9,8 @@
 //!   -1                         use the ABI 1.0 numbers of the stats and config ioctls: stats and
 //!                              config print the 1.0 fields only, set sends the first 32 bytes
 //!                              (the module keeps the fields added since)
+//!   tunables                   the module's tunables from `params::TUNABLES`, one
+//!                              `name min max default config|load` line each (no device)
 //!   version                    ABI version from the ioctl
 //!   stats | zones | config     the ioctl structs as key=value lines
 //!   set KEY=VALUE...           change the runtime configuration: read it, change the named
@@ -32,6 +34,7 @@
 
 use oom_guard_core::abi::{self, Payload};
 use oom_guard_core::params;
+use oom_guard_testtools::{config_words, set_config_word};
 use std::ffi::CString;
 use std::io::Error;
 use std::process::ExitCode;
@@ -342,35 +345,6 @@ fn read_cmd(dev_path: &str, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Sets the field of `c` named `key`: every field of `struct oom_guard_config`, the reserved
-/// ones (which the tunables' table, `params::TUNABLES`, does not list) included, so that a test
-/// can send any value.
-fn set_config_field(c: &mut abi::Config, key: &str, value: u32) -> Option<()> {
-    match key {
-        "reserved" => c.reserved = value,
-        "reserved2" => c.reserved2 = value,
-        _ => (params::Spec::by_name(key)?.field?.set)(c, value),
-    }
-    Some(())
-}
-
-/// The configuration fields as `(name, value)` in struct order, the reserved ones included;
-/// with `v1_0` the first 8 (the fields of ABI 1.0, then `reserved`).
-fn config_entries(c: &abi::Config, v1_0: bool) -> Vec<(&'static str, u32)> {
-    let since = |minor: u8| {
-        params::config_tunables()
-            .filter(move |(_, f)| (f.since_minor == 0) == (minor == 0))
-            .map(|(s, f)| (s.name, (f.get)(c)))
-    };
-    let mut out: Vec<(&'static str, u32)> = since(0).collect();
-    out.push(("reserved", c.reserved));
-    if !v1_0 {
-        out.extend(since(1));
-        out.push(("reserved2", c.reserved2));
-    }
-    out
-}
-
 /// The counters as `(name, value)` in the order of `abi::STATS_FIELDS`; with `v1_0` the 16 of
 /// ABI 1.0.
 fn stats_entries(s: &abi::Stats, v1_0: bool) -> Vec<(&'static str, u64)> {
@@ -411,11 +385,11 @@ fn set_cmd(dev: &Dev, args: &[String], v1_0: bool) -> Result<(), String> {
             .split_once('=')
             .ok_or_else(|| format!("expected KEY=VALUE, got {kv}"))?;
         let v: u32 = v.parse().map_err(|_| format!("{k}: not a number"))?;
-        let known_to_1_0 = config_entries(&c, true).iter().any(|(n, _)| *n == k);
+        let known_to_1_0 = config_words(&c, true).iter().any(|(n, _)| *n == k);
         if v1_0 && !known_to_1_0 {
             return Err(format!("unknown key {k} in ABI 1.0 (-1)"));
         }
-        set_config_field(&mut c, k, v).ok_or_else(|| format!("unknown key {k}"))?;
+        set_config_word(&mut c, k, v).ok_or_else(|| format!("unknown key {k}"))?;
     }
     let r = if v1_0 {
         let mut old: [u32; abi::compat::CONFIG_SIZE_1_0 / 4] = [
@@ -501,12 +475,19 @@ fn run(mut args: &[String]) -> Result<(), String> {
     }
     let Some((cmd, rest)) = args.split_first() else {
         return Err(
-            "usage: guardctl [-d DEVICE] [-u UID] [-x] [-1] version|stats|zones|config|set|read|poll|ioctl-raw|insmod".into(),
+            "usage: guardctl [-d DEVICE] [-u UID] [-x] [-1] tunables|version|stats|zones|config|set|read|poll|ioctl-raw|insmod".into(),
         );
     };
     match cmd.as_str() {
         "read" => return read_cmd(dev_path, rest),
         "insmod" => return insmod(rest),
+        "tunables" => {
+            for s in params::TUNABLES {
+                let kind = if s.field.is_some() { "config" } else { "load" };
+                println!("{} {} {} {} {kind}", s.name, s.min, s.max, s.default);
+            }
+            return Ok(());
+        }
         "poll" => {
             let dev = Dev::open(dev_path, true)?;
             let t = opt(rest, "-t")?.unwrap_or(1000) as i32;
@@ -555,7 +536,7 @@ fn run(mut args: &[String]) -> Result<(), String> {
         }
         "config" => {
             let c = get_config(&dev, v1_0)?;
-            for (k, v) in config_entries(&c, v1_0) {
+            for (k, v) in config_words(&c, v1_0) {
                 // The reserved fields are settable but not printed, as before.
                 if !k.starts_with("reserved") {
                     println!("{k}={v}");
@@ -635,15 +616,15 @@ mod tests {
     #[test]
     fn every_config_field_is_settable_by_name() {
         let mut c = abi::Config::default();
-        let names: Vec<&str> = config_entries(&c, false).iter().map(|(k, _)| *k).collect();
+        let names: Vec<&str> = config_words(&c, false).iter().map(|(k, _)| *k).collect();
         assert_eq!(names.len(), std::mem::size_of::<abi::Config>() / 4);
         for (i, k) in (1u32..).zip(&names) {
-            set_config_field(&mut c, k, i).unwrap();
+            set_config_word(&mut c, k, i).unwrap();
         }
-        let values: Vec<u32> = config_entries(&c, false).iter().map(|(_, v)| *v).collect();
+        let values: Vec<u32> = config_words(&c, false).iter().map(|(_, v)| *v).collect();
         assert_eq!(values, (1..=16).collect::<Vec<u32>>(), "struct order");
-        assert_eq!(config_entries(&c, true).len(), 8);
-        assert!(set_config_field(&mut c, "pool_kib", 1).is_none());
+        assert_eq!(config_words(&c, true).len(), 8);
+        assert!(set_config_word(&mut c, "pool_kib", 1).is_none());
     }
 
     #[test]

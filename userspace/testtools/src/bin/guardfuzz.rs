@@ -36,6 +36,7 @@
 
 use oom_guard_core::abi::{self, Payload};
 use oom_guard_core::params;
+use oom_guard_testtools::config_words;
 use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::io::Error;
@@ -212,27 +213,10 @@ fn merged_1_0(current: &abi::Config, sent: &abi::Config) -> abi::Config {
 
 /// The bytes of a configuration in `struct oom_guard_config` layout (native byte order).
 fn config_bytes(c: &abi::Config) -> Vec<u8> {
-    [
-        c.policy,
-        c.release_chunk,
-        c.avert_budget,
-        c.budget_window_ms,
-        c.refill_delay_ms,
-        c.sample_slow_ms,
-        c.sample_fast_ms,
-        c.reserved,
-        c.headroom_unit,
-        c.headroom_low,
-        c.headroom_medium,
-        c.headroom_critical,
-        c.headroom_hysteresis,
-        c.sample_min_ms,
-        c.reclaim_quiet_ms,
-        c.reserved2,
-    ]
-    .iter()
-    .flat_map(|v| v.to_ne_bytes())
-    .collect()
+    config_words(c, false)
+        .iter()
+        .flat_map(|(_, v)| v.to_ne_bytes())
+        .collect()
 }
 
 /// The size a valid command transfers (bits 16..30 of the number).
