@@ -5,6 +5,7 @@
 //! the counters, a zone snapshot and the runtime configuration.
 
 use crate::abi::{self, Zones, ABI_MAJOR, ABI_MINOR};
+use crate::compat;
 use crate::events::Cursor;
 use crate::ffi::{self, DeviceOps};
 use crate::state::Guard;
@@ -13,7 +14,6 @@ use kernel::{
     fs::File,
     prelude::*,
     sync::poll::PollTable,
-    transmute::AsBytes,
     uaccess::{UserSliceReader, UserSliceWriter},
 };
 
@@ -53,17 +53,6 @@ impl DeviceOps for Guard {
                 writer.write(&v)?;
             }
             abi::IOCTL_GET_STATS => writer.write(&self.stats())?,
-            // ABI 1.0 and 1.1 clients: the counters they know.
-            abi::compat::IOCTL_GET_STATS_1_0 | abi::compat::IOCTL_GET_STATS_1_1 => {
-                let known = if cmd == abi::compat::IOCTL_GET_STATS_1_0 {
-                    abi::compat::STATS_SIZE_1_0
-                } else {
-                    abi::compat::STATS_SIZE_1_1
-                };
-                let stats = self.stats();
-                let old = stats.as_bytes().get(..known).ok_or(EINVAL)?;
-                writer.write_slice(old)?;
-            }
             abi::IOCTL_GET_ZONES => {
                 let s = zones::sample();
                 writer.write(&Zones {
@@ -76,14 +65,6 @@ impl DeviceOps for Guard {
                 })?;
             }
             abi::IOCTL_GET_CONFIG => writer.write(&self.config())?,
-            abi::compat::IOCTL_GET_CONFIG_1_0 => {
-                let config = self.config();
-                let old = config
-                    .as_bytes()
-                    .get(..abi::compat::CONFIG_SIZE_1_0)
-                    .ok_or(EINVAL)?;
-                writer.write_slice(old)?;
-            }
             abi::IOCTL_SET_CONFIG => {
                 if !ffi::capable_sys_admin() {
                     return Err(EPERM);
@@ -91,20 +72,8 @@ impl DeviceOps for Guard {
                 let new: abi::Config = reader.read()?;
                 self.config.update(|c| *c = new)?;
             }
-            // ABI 1.0 clients set the fields they know and keep the others.
-            abi::compat::IOCTL_SET_CONFIG_1_0 => {
-                if !ffi::capable_sys_admin() {
-                    return Err(EPERM);
-                }
-                let mut known = [0u8; abi::compat::CONFIG_SIZE_1_0];
-                reader.read_slice(&mut known)?;
-                self.config.update(|c| {
-                    if let Some(old) = c.as_bytes_mut().get_mut(..abi::compat::CONFIG_SIZE_1_0) {
-                        old.copy_from_slice(&known);
-                    }
-                })?;
-            }
-            _ => return Err(ENOTTY),
+            // The numbers of ABI 1.0 and 1.1 (their structs were shorter), or none of ours.
+            _ => return compat::ioctl(self, cmd, reader, writer),
         }
         Ok(0)
     }
