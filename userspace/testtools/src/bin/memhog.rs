@@ -28,6 +28,10 @@
 //!   between. A delayed step does not shift the schedule, so the average rate stays right: the
 //!   hog catches up, and is never ahead of it. Not together with RATE_PER_SEC, which instead
 //!   restarts its schedule after a stall.
+//! - `MEMHOG_COMM=NAME`: sets the hog's task name (`prctl(PR_SET_NAME)`, at most 15 bytes, any
+//!   bytes but NUL; `\n`, `\e` and `\\` in NAME stand for a newline, ESC and a backslash), as
+//!   any user can: the OOM records then carry that name, so a test can check how every sink
+//!   prints a hostile one.
 //! - `MEMHOG_PATTERN=1`: fills every byte with a pattern derived from its offset and checks all
 //!   of it before exiting (a memory test: exit 3 and the first bad offset if any byte changed).
 
@@ -115,6 +119,12 @@ fn main() -> ExitCode {
             return usage();
         }
     };
+    if let Some(name) = std::env::var_os("MEMHOG_COMM") {
+        if let Err(e) = set_comm(&unescape(name.as_encoded_bytes())) {
+            eprintln!("memhog: MEMHOG_COMM: {e}");
+            return ExitCode::from(2);
+        }
+    }
     // A fixed-schedule rate from the environment.
     let fixed_rate = match std::env::var("MEMHOG_RATE") {
         Err(_) => 0,
@@ -311,4 +321,57 @@ fn check(chunk: &[u8], base: u64) -> Option<u64> {
         let at = base + 8 * i as u64;
         (w != word(at).to_ne_bytes()).then_some(at)
     })
+}
+
+/// `\n`, `\e` and `\\` in `s` as a newline, ESC and a backslash; other bytes as they are.
+fn unescape(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut it = s.iter().copied();
+    while let Some(b) = it.next() {
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        match it.next() {
+            Some(b'n') => out.push(b'\n'),
+            Some(b'e') => out.push(0x1b),
+            Some(other) => out.push(other),
+            None => out.push(b'\\'),
+        }
+    }
+    out
+}
+
+/// Sets this task's name (`prctl(PR_SET_NAME)`), cut to the kernel's 15 bytes.
+fn set_comm(name: &[u8]) -> Result<(), String> {
+    if name.contains(&0) {
+        return Err("a task name cannot hold a NUL".into());
+    }
+    let mut buf = [0u8; 16];
+    for (b, n) in buf.iter_mut().zip(name.iter().take(15)) {
+        *b = *n;
+    }
+    // SAFETY: `buf` is a NUL-terminated 16-byte buffer that lives through the call; PR_SET_NAME
+    // reads at most 16 bytes from it.
+    let rc = unsafe { libc::prctl(libc::PR_SET_NAME, buf.as_ptr() as libc::c_ulong, 0, 0, 0) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error().to_string())
+    }
+}
+
+#[cfg(test)]
+mod comm_tests {
+    use super::*;
+
+    #[test]
+    fn escapes_in_the_name() {
+        assert_eq!(
+            unescape(br#"a"b\\c=d\n[ 1.0] x\e"#),
+            b"a\"b\\c=d\n[ 1.0] x\x1b"
+        );
+        assert_eq!(unescape(b"plain"), b"plain");
+        assert_eq!(unescape(b"end\\"), b"end\\");
+    }
 }
