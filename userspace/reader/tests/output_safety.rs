@@ -410,3 +410,69 @@ fn journald_gets_a_message_id_per_event_type_and_object_pid() {
     ids.dedup();
     assert_eq!(ids.len(), 3, "one id per event type");
 }
+
+/// The bytes an escaped name stands for (C escapes `\\`, `\n`, `\r`, `\t`, `\xHH`).
+fn unescape(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        match b[i + 1] {
+            b'\\' => out.push(b'\\'),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b't' => out.push(b'\t'),
+            b'x' => {
+                out.push(u8::from_str_radix(&s[i + 2..i + 4], 16).unwrap());
+                i += 2;
+            }
+            c => panic!("unknown escape \\{} in {s:?}", c as char),
+        }
+        i += 2;
+    }
+    out
+}
+
+#[test]
+fn random_names_stay_one_field_on_one_line_and_read_back() {
+    // xorshift64: the same 3000 names every run.
+    let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let alphabet: &[u8] = b"a Z0\"\\=:,()[]\n\r\t\x1b\x7f\x00\xc2\x85\x9b\xe2\x80\xa8\xae\xff{}";
+    for _ in 0..3000 {
+        let len = (next() % 17) as usize;
+        let name: Vec<u8> = (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect();
+        let field: [u8; 16] = fixed_name(&name);
+        let escaped = format::name_text(&field);
+        assert_eq!(unescape(&escaped), abi::name_bytes(&field), "{name:?}");
+        let r = oom(&name, &name);
+        for f in [Format::Text, Format::Json, Format::Logfmt] {
+            let line = format::line(f, &r, None, &OPTS);
+            assert!(!has_raw_control(&line), "{f:?} {name:?}: {line:?}");
+        }
+        let j: serde_json::Value =
+            serde_json::from_str(&format::line(Format::Json, &r, None, &OPTS)).unwrap();
+        assert_eq!(j["comm"], escaped.as_str());
+        let l = parse_logfmt(&format::line(Format::Logfmt, &r, None, &OPTS));
+        let comm: Vec<&(String, String)> = l.iter().filter(|(k, _)| k == "comm").collect();
+        assert_eq!(comm, [&("comm".to_string(), escaped.clone())], "{name:?}");
+        assert_eq!(
+            l.len(),
+            format::flat_fields(&format::event_fields(&r, None, &OPTS)).len()
+        );
+        let m = parse_journal(&sink::journal_message(&r, None, Format::Logfmt, &OPTS));
+        assert_eq!(m["OOM_GUARD_COMM"], escaped);
+    }
+}
