@@ -22,8 +22,8 @@ pub const IDENT: &str = "oom-guard";
 /// syslog facility `LOG_DAEMON`.
 const FACILITY_DAEMON: u8 = 3;
 /// Most bytes written to `/dev/kmsg` in one line, prefix and newline included: the kernel
-/// rejects writes over 1024 bytes and keeps at most 976 bytes of a record's text
-/// (`PRINTKRB_RECORD_MAX − PRINTK_PREFIX_MAX`).
+/// rejects writes over 1024 bytes (`PRINTKRB_RECORD_MAX`), and a record printed with the
+/// console's prefix of up to 48 bytes (`PRINTK_PREFIX_MAX`) must still fit in 1024.
 pub const KMSG_LINE_MAX: usize = 975;
 
 /// A sink choice.

@@ -48,7 +48,8 @@ pub enum Value {
     Centi(u64),
     /// Zone snapshots (a JSON array of objects; a compact string elsewhere).
     Zones(Vec<ZoneSnapshot>),
-    /// Processes (a JSON array of objects; a compact string elsewhere).
+    /// Processes (a JSON array of objects; elsewhere a compact string, and indexed keys in
+    /// [`flat_fields`]).
     Procs(Vec<Proc>),
     /// Nested fields (a JSON object; flattened to `parent_child` names elsewhere).
     Object(Vec<Field>),
@@ -68,8 +69,8 @@ pub fn tte_value(tte_ms: u64) -> Value {
     }
 }
 
-/// The structured fields of a record, in schema order. Every record starts with `seq`,
-/// `time_ns`, `type` and `abi`; amounts of memory are in pages (`page_size` bytes) and rates in
+/// The structured fields of a record, in schema order, names escaped. Every record starts with
+/// `seq`, `time_ns`, `type` and `abi` (the formats add `timestamp`: [`event_fields`]); amounts of memory are in pages (`page_size` bytes) and rates in
 /// pages per second unless the name says otherwise.
 pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
     use Value::{Bool, Str, Unknown, Zones, U64};

@@ -6,10 +6,9 @@
 //! schema is documented in the crate's `README.md`; changing a name there is a breaking change.
 //!
 //! One file a job, each re-exported here: `escape` (kernel-provided strings made safe to
-//! print), `names` (raw values to names), `priority` (syslog
-//! severities), `fields` (the field model), `text`, `json` and `logfmt` (the three formats,
-//! `logfmt` with the plain text of a value), `walltime` (the wall-clock `timestamp`). This
-//! file picks the format.
+//! print), `names` (raw values to names), `priority` (syslog severities), `fields` (the field
+//! model), `text`, `json` and `logfmt` (the three formats, `logfmt` with the plain text of a
+//! value), `walltime` (the wall-clock `timestamp`). This file picks the format.
 
 mod escape;
 mod fields;
