@@ -85,8 +85,9 @@ done
 cat /tmp/kmsg.err /tmp/syslog.err /tmp/jr.err /tmp/json.err
 sleep 0.5
 
-# kmsg: every event in the kernel log as `<FACILITY*8+SEVERITY>oom-guard[PID]: message`, user
-# facility (1), the severity mapped from the event.
+# kmsg: every event in the kernel log as `<FACILITY*8+SEVERITY>oom-guard[PID]: message`, daemon
+# facility (3) as syslog and journald, the severity mapped from the event. A message longer than
+# a kmsg line comes as lines marked `[cont N/M] ` after the tag: the first one is checked.
 dmesg -r | grep "oom-guard\[$kpid\]: " >/tmp/kmsg
 grep -m 3 'oom-guard' /tmp/kmsg | cut -c1-160
 # Severity expected for a text message: oom/kill crit, min err, low/lost/refill-failed warning,
@@ -102,17 +103,22 @@ SEVERITY='function sev(m) {
 	return 6
 }'
 awk -v tag="oom-guard[$kpid]: " "$SEVERITY"'
-	{ p = substr($0, 2, index($0, ">") - 2) % 8; m = substr($0, index($0, tag) + length(tag)) }
+	{ f = int(substr($0, 2, index($0, ">") - 2) / 8); p = substr($0, 2, index($0, ">") - 2) % 8
+	  m = substr($0, index($0, tag) + length(tag)) }
+	m ~ /^\[cont [0-9]+\/[0-9]+\] / && m !~ /^\[cont 1\// { next }
+	{ sub(/^\[cont [0-9]+\/[0-9]+\] /, "", m) }
+	f != 3 { printf "kmsg facility %d, expected 3 (daemon): %s\n", f, $0; bad = 1 }
 	p != sev(m) { printf "kmsg severity %d, expected %d: %s\n", p, sev(m), $0; bad = 1 }
 	END { exit bad }' /tmp/kmsg || fail "kmsg severities"
-grep -q '^<10>.*\]: oom ' /tmp/kmsg || fail "no oom line at <10> (user.crit) in the kernel log"
-grep -q '^<10>.*\]: kill: ' /tmp/kmsg || fail "no kill line at <10> in the kernel log"
-grep -q '^<11>.*\]: pressure min' /tmp/kmsg || fail "no pressure min line at <11> (user.err)"
-n=$(wc -l </tmp/kmsg)
+grep -Eq '^<26>.*\]: (\[cont 1/[0-9]+\] )?oom ' /tmp/kmsg || fail "no oom line at <26> (daemon.crit) in the kernel log"
+grep -Eq '^<26>.*\]: (\[cont 1/[0-9]+\] )?kill: ' /tmp/kmsg || fail "no kill line at <26> in the kernel log"
+grep -Eq '^<27>.*\]: (\[cont 1/[0-9]+\] )?pressure min' /tmp/kmsg || fail "no pressure min line at <27> (daemon.err)"
+# One event per line but for the continuations of a split one.
+n=$(grep -Evc '\]: \[cont ([2-9]|[1-9][0-9]+)/' /tmp/kmsg)
 if [ -n "$old_devkmsg" ]; then
 	[ "$n" = "$total" ] || fail "kmsg has $n of $total events"
 fi
-echo "kmsg: $n lines, severities as mapped"
+echo "kmsg: $n events, facility daemon, severities as mapped"
 
 # syslog: busybox syslogd writes `TIME HOST daemon.SEVERITY oom-guard[PID]: message`.
 grep "oom-guard\[$spid\]: " /tmp/messages >/tmp/syslog

@@ -101,7 +101,8 @@ pub struct Psi {
 pub struct Proc {
     /// Process id.
     pub pid: u32,
-    /// Name, NUL-padded (from `/proc/PID/comm`).
+    /// Name, NUL-padded (from `/proc/PID/comm`), raw: print it through
+    /// [`format::name_text`](crate::format::name_text), which escapes it.
     pub comm: [u8; COMM_LEN],
     /// Resident memory, KiB.
     pub rss_kib: u64,
@@ -109,14 +110,6 @@ pub struct Proc {
     pub oom_score: i64,
     /// `/proc/PID/oom_score_adj`.
     pub oom_score_adj: i64,
-}
-
-impl Proc {
-    /// The name as text (lossy UTF-8).
-    pub fn comm_text(&self) -> String {
-        let end = self.comm.iter().position(|b| *b == 0).unwrap_or(COMM_LEN);
-        String::from_utf8_lossy(self.comm.get(..end).unwrap_or_default()).into_owned()
-    }
 }
 
 /// Why a scan of `/proc` stopped early.
@@ -599,10 +592,10 @@ pub(crate) mod tests {
         );
         assert_eq!(pids(&s), [42, 77, 99, 1, 120]);
         let top = s.top();
-        assert_eq!(top[0].comm_text(), "memhog");
+        assert_eq!(crate::format::name_text(&top[0].comm), "memhog");
         assert_eq!(top[0].rss_kib, 204_800);
         assert_eq!((top[0].oom_score, top[0].oom_score_adj), (900, 0));
-        assert_eq!(top[1].comm_text(), "Web Content (x)");
+        assert_eq!(crate::format::name_text(&top[1].comm), "Web Content (x)");
         assert_eq!((top[2].oom_score, top[2].oom_score_adj), (0, -1000));
         assert_eq!((s.scanned, s.skipped, s.truncated), (6, 0, None));
         assert!(s.time_ns > 0);

@@ -21,8 +21,10 @@ pub const KMSG: &str = "/dev/kmsg";
 pub const IDENT: &str = "oom-guard";
 /// syslog facility `LOG_DAEMON`.
 const FACILITY_DAEMON: u8 = 3;
-/// The kernel truncates `/dev/kmsg` lines near 1 KiB; stay below.
-const KMSG_MAX: usize = 960;
+/// Most bytes written to `/dev/kmsg` in one line, prefix and newline included: the kernel
+/// rejects writes over 1024 bytes (`PRINTKRB_RECORD_MAX`), and a record printed with the
+/// console's prefix of up to 48 bytes (`PRINTK_PREFIX_MAX`) must still fit in 1024.
+pub const KMSG_LINE_MAX: usize = 975;
 
 /// A sink choice.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -36,7 +38,8 @@ pub enum SinkKind {
     Syslog,
     /// journald's native protocol, with structured `OOM_GUARD_*` fields.
     Journald,
-    /// The kernel log, with a `<N>` priority prefix.
+    /// The kernel log, with a `<N>` priority prefix (facility daemon); longer messages split
+    /// into lines marked `[cont N/M]`.
     Kmsg,
 }
 
@@ -215,10 +218,14 @@ fn journal_field(out: &mut Vec<u8>, key: &str, value: &str) {
     out.push(b'\n');
 }
 
-/// The journald datagram for a record: `MESSAGE`, `PRIORITY`, `SYSLOG_IDENTIFIER`,
-/// `SYSLOG_FACILITY`, then every field as `OOM_GUARD_*` (`OOM_GUARD_EVENT`, `OOM_GUARD_SEQ`,
-/// `OOM_GUARD_TIME_NS`, `OOM_GUARD_LEVEL`, …), and with a snapshot its fields as
-/// `OOM_GUARD_ENRICH_*` (`OOM_GUARD_ENRICH_MEM_AVAILABLE_KIB`, `OOM_GUARD_ENRICH_TOP`, …).
+/// The journald datagram for a record: `MESSAGE`, `MESSAGE_ID` (one per record kind, see
+/// `contrib/oom-guard.catalog`), `PRIORITY`, `SYSLOG_IDENTIFIER`, `SYSLOG_FACILITY`,
+/// `OBJECT_PID` when the record names a process, then every field as `OOM_GUARD_*`
+/// (`OOM_GUARD_EVENT`, `OOM_GUARD_SEQ`, `OOM_GUARD_TIME_NS`, `OOM_GUARD_TIMESTAMP`,
+/// `OOM_GUARD_LEVEL`, …), and with a snapshot its fields as `OOM_GUARD_ENRICH_*`
+/// (`OOM_GUARD_ENRICH_MEM_AVAILABLE_KIB`, `OOM_GUARD_ENRICH_TOP`, `OOM_GUARD_ENRICH_TOP_0_PID`,
+/// `OOM_GUARD_ENRICH_TOP_0_COMM`, …). Every value is text without control characters: names
+/// are escaped, so no field needs journald's binary form.
 pub fn journal_message(
     rec: &Record,
     enrich: Option<&Snapshot>,
@@ -231,12 +238,16 @@ pub fn journal_message(
         "MESSAGE",
         &format::body(format, rec, enrich, opts),
     );
+    journal_field(&mut out, "MESSAGE_ID", format::message_id(rec.rtype()));
     journal_field(&mut out, "PRIORITY", &format::priority(rec).0.to_string());
     journal_field(&mut out, "SYSLOG_IDENTIFIER", IDENT);
     journal_field(&mut out, "SYSLOG_FACILITY", &FACILITY_DAEMON.to_string());
+    if let Some(pid) = format::object_pid(rec) {
+        journal_field(&mut out, "OBJECT_PID", &pid.to_string());
+    }
     let fields = format::event_fields(rec, enrich, opts);
     for (k, v) in format::flat_fields(&fields) {
-        journal_field(&mut out, &format::env_name(&k), &format::value_text(v));
+        journal_field(&mut out, &format::env_name(&k), &format::value_text(&v));
     }
     out
 }
@@ -252,7 +263,8 @@ impl Sink for JournalSink {
     }
 }
 
-/// Lines with a `<N>` severity prefix to `/dev/kmsg`, one `write()` each.
+/// Lines with a `<N>` priority prefix (facility daemon) to `/dev/kmsg`, one `write()` each; a
+/// message too long for one line is split ([`kmsg_lines`]).
 pub struct KmsgSink {
     file: File,
     format: Format,
@@ -278,34 +290,58 @@ impl KmsgSink {
     }
 }
 
-/// One kmsg line: `<N>oom-guard[PID]: MESSAGE\n`, the message cut at a character boundary so
-/// the whole line stays under the kernel's limit.
-pub fn kmsg_line(prio: Priority, pid: u32, body: &str) -> String {
-    let mut body = body;
-    if body.len() > KMSG_MAX {
-        let mut end = KMSG_MAX;
-        while !body.is_char_boundary(end) {
+/// The kmsg lines of one message: `<PRI>oom-guard[PID]: MESSAGE\n`, with `PRI` the syslog
+/// priority at facility daemon (`3 << 3 | severity`), as syslog and journald get.
+///
+/// A message that does not fit in [`KMSG_LINE_MAX`] bytes is split at character boundaries
+/// into `M` lines, each marked after the prefix: `<PRI>oom-guard[PID]: [cont N/M] PART\n`,
+/// `N` from 1. Joining the parts 1 to M (each without its prefix and `[cont N/M] `) gives the
+/// message back exactly; no part ends with a space, which log readers may trim.
+pub fn kmsg_lines(prio: Priority, pid: u32, body: &str) -> Vec<String> {
+    let pri = u32::from(FACILITY_DAEMON) << 3 | u32::from(prio.0);
+    let prefix = format!("<{pri}>{IDENT}[{pid}]: ");
+    if prefix.len() + body.len() < KMSG_LINE_MAX {
+        return vec![format!("{prefix}{body}\n")];
+    }
+    // `[cont N/M] ` with N and M of at most as many digits as the body's length.
+    let digits = body.len().to_string().len();
+    let room = KMSG_LINE_MAX
+        .saturating_sub(prefix.len() + "[cont /] \n".len() + 2 * digits)
+        .max(16);
+    let mut parts = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let mut end = rest.len().min(room);
+        while !rest.is_char_boundary(end) {
             end -= 1;
         }
-        body = body.get(..end).unwrap_or_default();
+        while end > 1 && rest.as_bytes().get(end - 1) == Some(&b' ') && end < rest.len() {
+            end -= 1;
+        }
+        let (part, tail) = rest.split_at(end);
+        parts.push(part);
+        rest = tail;
     }
-    format!("<{}>{IDENT}[{pid}]: {body}\n", prio.0)
+    let m = parts.len();
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| format!("{prefix}[cont {}/{m}] {part}\n", i + 1))
+        .collect()
 }
 
 impl Sink for KmsgSink {
     fn emit(&mut self, rec: &Record, enrich: Option<&Snapshot>) -> io::Result<()> {
-        let line = kmsg_line(
-            format::priority(rec),
-            self.pid,
-            &format::body(self.format, rec, enrich, &self.opts),
-        );
-        // `/dev/kmsg` takes one record per `write()`: write the line in one call.
-        let n = self.file.write(line.as_bytes())?;
-        if n != line.len() {
-            return Err(io::Error::new(
-                io::ErrorKind::WriteZero,
-                "short write to kmsg",
-            ));
+        let body = format::body(self.format, rec, enrich, &self.opts);
+        for line in kmsg_lines(format::priority(rec), self.pid, &body) {
+            // `/dev/kmsg` takes one record per `write()`: write each line in one call.
+            let n = self.file.write(line.as_bytes())?;
+            if n != line.len() {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "short write to kmsg",
+                ));
+            }
         }
         Ok(())
     }
@@ -580,6 +616,8 @@ mod tests {
             m["OOM_GUARD_ENRICH_TOP"],
             "42:memhog:204800:900:0 99:oom-guard:1200:0:-1000"
         );
+        assert_eq!(m["OOM_GUARD_ENRICH_TOP_1_COMM"], "oom-guard");
+        assert_eq!(m["OOM_GUARD_ENRICH_TOP_1_OOM_SCORE_ADJ"], "-1000");
         assert!(!m.contains_key("OOM_GUARD_ENRICH_SWAP_FREE_KIB"));
         assert!(!m.contains_key("OOM_GUARD_ENRICH"));
         let plain = parse_journal(&journal_message(&r, None, Format::Text, &OPTS));
@@ -590,7 +628,7 @@ mod tests {
         let mut s = KmsgSink::open(&path, Format::Text, OPTS).unwrap();
         s.emit(&r, Some(&snap)).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.starts_with("<2>oom-guard["), "{text}");
+        assert!(text.starts_with("<26>oom-guard["), "{text}");
         assert!(text.contains("; enrich: available 19.5 MiB"), "{text}");
         assert!(text.trim_end().ends_with("(stopped early: time)"), "{text}");
     }
@@ -620,7 +658,8 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), recs.len());
         let pid = std::process::id();
-        for ((line, r), n) in lines.iter().zip(&recs).zip([4, 2, 5, 2, 4]) {
+        // daemon (3) * 8 + warning/crit/notice/crit/warning.
+        for ((line, r), n) in lines.iter().zip(&recs).zip([28, 26, 29, 26, 28]) {
             assert_eq!(
                 *line,
                 format!("<{n}>oom-guard[{pid}]: {}", format::message(r, &OPTS))
@@ -629,11 +668,28 @@ mod tests {
     }
 
     #[test]
-    fn kmsg_lines_are_cut_to_the_kernel_limit() {
+    fn kmsg_lines_are_split_with_a_marker() {
         let long = "é".repeat(1000);
-        let line = kmsg_line(Priority::INFO, 1, &long);
-        assert!(line.len() < 1024);
-        assert!(line.ends_with("é\n"));
+        let lines = kmsg_lines(Priority::INFO, 1, &long);
+        assert_eq!(lines.len(), 3);
+        assert!(lines.iter().all(|l| l.len() <= KMSG_LINE_MAX), "{lines:?}");
+        assert!(lines[0].starts_with("<30>oom-guard[1]: [cont 1/3] é"));
+        assert!(lines[2].starts_with("<30>oom-guard[1]: [cont 3/3] é"));
+        let joined: String = lines
+            .iter()
+            .map(|l| l.split_once("] ").unwrap().1)
+            .map(|p| p.strip_suffix('\n').unwrap())
+            .collect();
+        assert_eq!(joined, long);
+        // Cut before a space, never after.
+        let words = format!("{}z", "ab ".repeat(700));
+        for l in kmsg_lines(Priority::INFO, 1, &words) {
+            assert!(!l.trim_end_matches('\n').ends_with(' '), "{l:?}");
+        }
+        assert_eq!(
+            kmsg_lines(Priority::CRIT, 7, "short"),
+            ["<26>oom-guard[7]: short\n"]
+        );
         let e = KmsgSink::open(Path::new("/nonexistent/kmsg"), Format::Text, OPTS)
             .err()
             .unwrap();

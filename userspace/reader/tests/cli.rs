@@ -1,40 +1,18 @@
 //! The `oom-guard` binary end to end, on capture files, FIFOs, sockets and missing paths in a
 //! temporary directory: exit statuses, messages, formats, sinks, signals, hooks.
 
+mod common;
+
+use common::TempDir;
 use oom_guard_core::abi::{
     self, Headroom, HeadroomLevel, Kill, Level, Lost, Oom, OomAction, Payload, Pool, PoolOp,
     Pressure, Reclaim, ReclaimPhase, RECLAIM_KSWAPD, TTE_UNKNOWN,
 };
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixDatagram;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "oom-guard-cli-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_oom-guard"))
@@ -763,8 +741,12 @@ fn sinks_from_the_command_line() {
     .concat());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let k = std::fs::read_to_string(&kmsg).unwrap();
-    let prefixes: Vec<&str> = k.lines().map(|l| &l[..3]).collect();
-    assert_eq!(prefixes, ["<3>", "<2>", "<5>", "<2>", "<4>", "<3>", "<5>"]);
+    // Facility daemon, as syslog (issue 16).
+    let prefixes: Vec<&str> = k.lines().map(|l| &l[..4]).collect();
+    assert_eq!(
+        prefixes,
+        ["<27>", "<26>", "<29>", "<26>", "<28>", "<27>", "<29>"]
+    );
 
     let out = run(&[&["-d", cap, "--sink", "stderr"][..], &QUIET].concat());
     assert!(out.stdout.is_empty());

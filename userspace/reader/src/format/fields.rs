@@ -2,10 +2,12 @@
 //! ([`fields`]), with the `--enrich` snapshot as a nested object, so JSON, logfmt, journald
 //! fields and hook environment variables carry the same names and values.
 
+use super::escape::name_text;
 use super::names::{
-    action_name, headroom_name, kind, level_name, name_text, pool_op_name, reclaim_phase_name,
+    action_name, headroom_name, kind, level_name, pool_op_name, reclaim_phase_name,
     reclaim_who_name, source_name, valid_zones, zone_state_name,
 };
+use super::walltime::wall_clock;
 use crate::compat::has_headroom_fields;
 use crate::decode::Record;
 use crate::enrich::{Proc, Snapshot};
@@ -46,7 +48,8 @@ pub enum Value {
     Centi(u64),
     /// Zone snapshots (a JSON array of objects; a compact string elsewhere).
     Zones(Vec<ZoneSnapshot>),
-    /// Processes (a JSON array of objects; a compact string elsewhere).
+    /// Processes (a JSON array of objects; elsewhere a compact string, and indexed keys in
+    /// [`flat_fields`]).
     Procs(Vec<Proc>),
     /// Nested fields (a JSON object; flattened to `parent_child` names elsewhere).
     Object(Vec<Field>),
@@ -66,8 +69,8 @@ pub fn tte_value(tte_ms: u64) -> Value {
     }
 }
 
-/// The structured fields of a record, in schema order. Every record starts with `seq`,
-/// `time_ns`, `type` and `abi`; amounts of memory are in pages (`page_size` bytes) and rates in
+/// The structured fields of a record, in schema order, names escaped. Every record starts with
+/// `seq`, `time_ns`, `type` and `abi` (the formats add `timestamp`: [`event_fields`]); amounts of memory are in pages (`page_size` bytes) and rates in
 /// pages per second unless the name says otherwise.
 pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
     use Value::{Bool, Str, Unknown, Zones, U64};
@@ -214,28 +217,64 @@ pub fn enrich_fields(s: &Snapshot) -> Vec<Field> {
     f
 }
 
-/// The fields of a record with its `--enrich` snapshot, if any, as a last field `enrich`.
+/// The fields of one process of a snapshot's top list, in schema order: `pid`, `comm` (escaped),
+/// `rss_kib`, `oom_score`, `oom_score_adj`.
+pub fn proc_fields(p: &Proc) -> [Field; 5] {
+    [
+        ("pid", Value::U64(u64::from(p.pid))),
+        ("comm", Value::Str(name_text(&p.comm))),
+        ("rss_kib", Value::U64(p.rss_kib)),
+        ("oom_score", Value::I64(p.oom_score)),
+        ("oom_score_adj", Value::I64(p.oom_score_adj)),
+    ]
+}
+
+/// The fields of a record as the formats print them ([`fields`]), with the wall-clock
+/// `timestamp` after `time_ns` (RFC 3339, UTC, microseconds; see `walltime`) and the
+/// `--enrich` snapshot, if any, as a last field `enrich`.
 pub fn event_fields(rec: &Record, enrich: Option<&Snapshot>, opts: &FormatOptions) -> Vec<Field> {
     let mut f = fields(rec, opts);
+    let at = f
+        .iter()
+        .position(|(k, _)| *k == "time_ns")
+        .map_or(0, |i| i + 1);
+    let ts = wall_clock(rec.header.time_ns).map_or(Value::Unknown, Value::Str);
+    f.insert(at, ("timestamp", ts));
     if let Some(s) = enrich {
         f.push(("enrich", Value::Object(enrich_fields(s))));
     }
     f
 }
 
-/// Fields with nested objects flattened: child `k` of `parent` becomes `parent_k`
-/// (logfmt, journald).
-pub fn flat_fields(fields: &[Field]) -> Vec<(String, &Value)> {
+/// Fields with nested objects flattened for the flat formats (logfmt, journald): child `k` of
+/// `parent` becomes `parent_k`, and a list of processes `top` is kept as its compact text and
+/// also given indexed keys, `top_0_pid`, `top_0_comm`, … `top_1_pid`, …, so it can be split
+/// whatever the names hold.
+pub fn flat_fields(fields: &[Field]) -> Vec<(String, Value)> {
     let mut out = Vec::with_capacity(fields.len());
     for (k, v) in fields {
-        match v {
-            Value::Object(children) => {
-                out.extend(children.iter().map(|(c, v)| (format!("{k}_{c}"), v)));
-            }
-            v => out.push(((*k).to_string(), v)),
-        }
+        flatten((*k).to_string(), v, &mut out);
     }
     out
+}
+
+fn flatten(key: String, v: &Value, out: &mut Vec<(String, Value)>) {
+    match v {
+        Value::Object(children) => {
+            for (c, v) in children {
+                flatten(format!("{key}_{c}"), v, out);
+            }
+        }
+        Value::Procs(procs) => {
+            out.push((key.clone(), v.clone()));
+            for (i, p) in procs.iter().enumerate() {
+                for (c, v) in proc_fields(p) {
+                    out.push((format!("{key}_{i}_{c}"), v));
+                }
+            }
+        }
+        v => out.push((key, v.clone())),
+    }
 }
 
 /// A hundredths value as `N.NN`.

@@ -1,8 +1,9 @@
 //! JSON Lines: one object per record, on one line. The schema is documented in the crate's
 //! `README.md`; changing a name there is a breaking change.
 
-use super::fields::{centi_text, fields, Field, FormatOptions, Value};
-use super::names::{name_text, zone_state_name};
+use super::escape::name_text;
+use super::fields::{centi_text, event_fields, proc_fields, Field, FormatOptions, Value};
+use super::names::zone_state_name;
 use crate::decode::Record;
 use crate::enrich::Proc;
 use oom_guard_core::abi::ZoneSnapshot;
@@ -18,7 +19,8 @@ fn json_string(out: &mut String, s: &str) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
+            // C0, DEL and C1 controls, and the separators JavaScript takes for line ends.
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
                 let _ = write!(out, "\\u{:04x}", u32::from(c));
             }
             c => out.push(c),
@@ -28,13 +30,7 @@ fn json_string(out: &mut String, s: &str) {
 }
 
 fn json_proc(out: &mut String, p: &Proc) {
-    let _ = write!(out, "{{\"pid\":{},\"comm\":", p.pid);
-    json_string(out, &p.comm_text());
-    let _ = write!(
-        out,
-        ",\"rss_kib\":{},\"oom_score\":{},\"oom_score_adj\":{}}}",
-        p.rss_kib, p.oom_score, p.oom_score_adj
-    );
+    json_fields(out, &proc_fields(p));
 }
 
 /// Appends a JSON array of `items`, each written by `one`.
@@ -103,7 +99,7 @@ fn json_fields(out: &mut String, fields: &[Field]) {
     out.push('}');
 }
 
-/// One JSON Lines object (without the newline).
+/// One JSON Lines object (without the newline), with the wall-clock `timestamp`.
 pub fn json(rec: &Record, opts: &FormatOptions) -> String {
-    json_object(&fields(rec, opts))
+    json_object(&event_fields(rec, None, opts))
 }

@@ -1,8 +1,9 @@
 //! logfmt, and the plain text of a field value it shares with the journald fields and the hook
 //! environment: zones and processes compact, nested objects as logfmt.
 
-use super::fields::{centi_text, fields, flat_fields, Field, FormatOptions, Value};
-use super::names::{name_text, zone_state_name};
+use super::escape::compact_name;
+use super::fields::{centi_text, event_fields, flat_fields, Field, FormatOptions, Value};
+use super::names::zone_state_name;
 use crate::decode::Record;
 use crate::enrich::Proc;
 use oom_guard_core::abi::ZoneSnapshot;
@@ -47,7 +48,8 @@ pub fn value_text(v: &Value) -> String {
     }
 }
 
-/// Processes as `PID:COMM:RSS_KIB:OOM_SCORE:OOM_SCORE_ADJ`, space-separated.
+/// Processes as `PID:COMM:RSS_KIB:OOM_SCORE:OOM_SCORE_ADJ`, space-separated, the name escaped
+/// with spaces and colons as `\x20` and `\x3a` ([`compact_name`](super::compact_name)).
 pub fn procs_compact(procs: &[Proc]) -> String {
     procs
         .iter()
@@ -55,7 +57,7 @@ pub fn procs_compact(procs: &[Proc]) -> String {
             format!(
                 "{}:{}:{}:{}:{}",
                 p.pid,
-                p.comm_text(),
+                compact_name(&p.comm),
                 p.rss_kib,
                 p.oom_score,
                 p.oom_score_adj
@@ -65,7 +67,8 @@ pub fn procs_compact(procs: &[Proc]) -> String {
         .join(" ")
 }
 
-/// Zones as `NODE/NAME:STATE:FREE_PAGES`, space-separated (logfmt, journald, hooks).
+/// Zones as `NODE/NAME:STATE:FREE_PAGES`, space-separated (logfmt, journald, hooks), the name
+/// escaped as in [`procs_compact`].
 pub fn zones_compact(zones: &[ZoneSnapshot]) -> String {
     zones
         .iter()
@@ -73,7 +76,7 @@ pub fn zones_compact(zones: &[ZoneSnapshot]) -> String {
             format!(
                 "{}/{}:{}:{}",
                 z.node,
-                name_text(&z.name),
+                compact_name(&z.name),
                 zone_state_name(z.state),
                 z.free
             )
@@ -84,7 +87,8 @@ pub fn zones_compact(zones: &[ZoneSnapshot]) -> String {
 
 /// Fields as logfmt `key=value` pairs; zones and processes compact
 /// (`NODE/NAME:STATE:FREE_PAGES ...`, `PID:COMM:RSS_KIB:OOM_SCORE:OOM_SCORE_ADJ ...`), nested
-/// objects flattened (`enrich_mem_free_kib=...`).
+/// objects flattened (`enrich_mem_free_kib=...`), processes also with indexed keys
+/// (`enrich_top_0_pid=... enrich_top_0_comm=...`, [`flat_fields`](super::flat_fields)).
 pub fn logfmt_line(fields: &[Field]) -> String {
     let mut out = String::new();
     for (i, (k, v)) in flat_fields(fields).iter().enumerate() {
@@ -98,7 +102,7 @@ pub fn logfmt_line(fields: &[Field]) -> String {
     out
 }
 
-/// One logfmt line (without the newline).
+/// One logfmt line (without the newline), with the wall-clock `timestamp`.
 pub fn logfmt(rec: &Record, opts: &FormatOptions) -> String {
-    logfmt_line(&fields(rec, opts))
+    logfmt_line(&event_fields(rec, None, opts))
 }

@@ -5,26 +5,30 @@
 //! journald fields and hook environment variables carry the same names and values. The JSON
 //! schema is documented in the crate's `README.md`; changing a name there is a breaking change.
 //!
-//! One file a job, each re-exported here: `names` (raw values to names), `priority` (syslog
-//! severities), `fields` (the field model), `text`, `json` and `logfmt` (the three formats,
-//! `logfmt` with the plain text of a value). This file picks the format.
+//! One file a job, each re-exported here: `escape` (kernel-provided strings made safe to
+//! print), `names` (raw values to names), `priority` (syslog severities), `fields` (the field
+//! model), `text`, `json` and `logfmt` (the three formats, `logfmt` with the plain text of a
+//! value), `walltime` (the wall-clock `timestamp`). This file picks the format.
 
+mod escape;
 mod fields;
 mod json;
 mod logfmt;
 mod names;
 mod priority;
 mod text;
+mod walltime;
 
 pub use crate::compat::has_headroom_fields;
+pub use escape::{compact_name, escape_bytes, name_text, text_name};
 pub use fields::{
-    enrich_fields, env_name, event_fields, fields, flat_fields, system_page_size, tte_value, Field,
-    FormatOptions, Value,
+    enrich_fields, env_name, event_fields, fields, flat_fields, proc_fields, system_page_size,
+    tte_value, Field, FormatOptions, Value,
 };
 pub use json::{json, json_object};
 pub use logfmt::{logfmt, logfmt_line, procs_compact, value_text, zones_compact};
 pub use names::{
-    action_name, headroom_name, kind, level, level_name, name_text, pool_op_name,
+    action_name, headroom_name, kind, level, level_name, message_id, object_pid, pool_op_name,
     reclaim_phase_name, reclaim_who_name, source_name, valid_zones, zone_state_name,
 };
 pub use priority::{priority, Priority};
@@ -32,6 +36,7 @@ pub use text::{
     enrich_text, event_message, human_bytes, human_ns, human_rate, human_tte, message, text,
     timestamp,
 };
+pub use walltime::{rfc3339_us, wall_clock};
 
 use crate::decode::Record;
 use crate::enrich::Snapshot;

@@ -1,10 +1,10 @@
-//! The names of the raw values in records: kinds, levels, phases, actions, zone states, and the
-//! text of NUL-padded name fields. A value this reader does not know is named `unknown-N`, not
-//! dropped.
+//! The names of the raw values in records: kinds, levels, phases, actions, zone states, the
+//! journald `MESSAGE_ID` of each kind and the process a record names. A value this reader does
+//! not know is named `unknown-N`, not dropped.
 
 use crate::decode::Record;
 use oom_guard_core::abi::{
-    self, HeadroomLevel, Level, OomAction, Payload, PoolOp, ReclaimPhase, RecordType, ZoneSnapshot,
+    HeadroomLevel, Level, OomAction, Payload, PoolOp, ReclaimPhase, RecordType, ZoneSnapshot,
     ZoneState, MAX_ZONES, RECLAIM_DIRECT, RECLAIM_KSWAPD,
 };
 
@@ -20,6 +20,31 @@ pub fn kind(rtype: RecordType) -> &'static str {
         RecordType::Headroom => "headroom",
         RecordType::Reclaim => "reclaim",
     }
+}
+
+/// The journald `MESSAGE_ID` of a record kind: a fixed 128-bit id per kind, in lower-case hex
+/// without dashes, as `contrib/oom-guard.catalog` documents them.
+pub fn message_id(rtype: RecordType) -> &'static str {
+    match rtype {
+        RecordType::Pressure => "3ef966a091264721b78997f2f5efeac5",
+        RecordType::Oom => "4465353d19e84e568f094f6cb54c937c",
+        RecordType::Pool => "02a6ac69219046c590117a675403152a",
+        RecordType::Kill => "cd7f145d84f4423db829205692a5e157",
+        RecordType::Lost => "33e9ee0ccef4484e819dc877a6e2ef3f",
+        RecordType::Headroom => "68de96e8e3a64e24815b02e771d56880",
+        RecordType::Reclaim => "fdfe0cb71f9b4e96858ff830a78d23cb",
+    }
+}
+
+/// The process a record names, for journald's `OBJECT_PID`: the task that hit an OOM, the
+/// victim of a kill; `None` when the pid is 0 (unknown) or the record names none.
+pub fn object_pid(rec: &Record) -> Option<u32> {
+    let pid = match &rec.payload {
+        Payload::Oom(o) => o.pid,
+        Payload::Kill(k) => k.victim_pid,
+        _ => 0,
+    };
+    (pid != 0).then_some(pid)
 }
 
 /// A raw enum value this reader does not know, as `unknown-N`.
@@ -107,11 +132,6 @@ pub fn source_name(raw: u8) -> String {
         1 => "watermarks".into(),
         _ => unknown(raw),
     }
-}
-
-/// The text of a NUL-padded name field (lossy UTF-8).
-pub fn name_text(field: &[u8]) -> String {
-    String::from_utf8_lossy(abi::name_bytes(field)).into_owned()
 }
 
 /// The valid zones of a snapshot array (`nr_zones`, at most [`MAX_ZONES`]).

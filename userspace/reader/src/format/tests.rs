@@ -198,7 +198,7 @@ fn json_schema_per_type() {
     // The keys in schema order, checked against what the JSON object really holds.
     let keys = |v: &serde_json::Value| -> Vec<String> {
         let rec = r.iter().find(|x| x.header.seq == v["seq"]).unwrap();
-        let ordered: Vec<String> = fields(rec, &OPTS)
+        let ordered: Vec<String> = event_fields(rec, None, &OPTS)
             .iter()
             .map(|(k, _)| k.to_string())
             .collect();
@@ -208,7 +208,7 @@ fn json_schema_per_type() {
         assert_eq!(held, sorted);
         ordered
     };
-    let common = ["seq", "time_ns", "type", "abi"];
+    let common = ["seq", "time_ns", "timestamp", "type", "abi"];
     let with = |rest: &[&str]| -> Vec<String> {
         common.iter().chain(rest).map(|s| s.to_string()).collect()
     };
@@ -366,12 +366,21 @@ fn json_escapes_names() {
     }
     let line = json(&rec(1, o), &OPTS);
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-    assert_eq!(v["comm"], "a\"b\\c\n\u{1}\u{fffd}");
+    // Escaped before JSON quotes it: the value holds no control character.
+    assert_eq!(v["comm"], r#"a"b\\c\n\x01\xff"#);
 }
 
 #[test]
 fn logfmt_of_every_type() {
-    let lines: Vec<String> = all().iter().map(|r| logfmt(r, &OPTS)).collect();
+    // The wall-clock `timestamp` (checked in `tests/output_safety.rs`) left out.
+    let lines: Vec<String> = all()
+        .iter()
+        .map(|r| {
+            let l = logfmt(r, &OPTS);
+            let at = l.find(" timestamp=").unwrap();
+            format!("{}{}", &l[..at], &l[at + " timestamp=".len() + 27..])
+        })
+        .collect();
     assert_eq!(
         lines,
         [
@@ -457,7 +466,11 @@ fn enrich_in_every_format() {
              enrich_mem_available_kib=20000 enrich_mem_free_kib=12000 \
              enrich_psi_some_avg10=12.34 enrich_psi_some_total_us=5678 enrich_scanned=60 \
              enrich_skipped=1 enrich_truncated=true enrich_truncated_by=time \
-             enrich_top=\"42:memhog:204800:900:0 99:oom-guard:1200:0:-1000\""
+             enrich_top=\"42:memhog:204800:900:0 99:oom-guard:1200:0:-1000\" \
+             enrich_top_0_pid=42 enrich_top_0_comm=memhog enrich_top_0_rss_kib=204800 \
+             enrich_top_0_oom_score=900 enrich_top_0_oom_score_adj=0 enrich_top_1_pid=99 \
+             enrich_top_1_comm=oom-guard enrich_top_1_rss_kib=1200 enrich_top_1_oom_score=0 \
+             enrich_top_1_oom_score_adj=-1000"
         ),
         "{lf}"
     );
@@ -526,4 +539,22 @@ fn priorities() {
 fn env_names() {
     assert_eq!(env_name("type"), "OOM_GUARD_EVENT");
     assert_eq!(env_name("free_pages"), "OOM_GUARD_FREE_PAGES");
+}
+
+#[test]
+fn every_record_kind_has_its_own_message_id_in_the_catalog() {
+    let catalog = include_str!("../../contrib/oom-guard.catalog");
+    let entries: Vec<&str> = catalog
+        .lines()
+        .filter_map(|l| l.strip_prefix("-- "))
+        .collect();
+    let ids: Vec<&str> = (0..=u16::MAX)
+        .filter_map(RecordType::from_raw)
+        .map(message_id)
+        .collect();
+    assert_eq!(ids.len(), 7);
+    assert_eq!(entries, ids, "one catalog entry per kind, in ABI order");
+    for id in ids {
+        assert!(id.len() == 32 && id.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')));
+    }
 }

@@ -1,10 +1,11 @@
 //! Human text: one line per record with a `dmesg`-style timestamp, sizes in KiB/MiB/GiB,
 //! rates and durations in units, and the `--enrich` snapshot in words.
 
+use super::escape::text_name;
 use super::fields::{centi_text, FormatOptions};
 use super::names::{
-    action_name, headroom_name, level_name, name_text, pool_op_name, reclaim_phase_name,
-    reclaim_who_name, valid_zones, zone_state_name,
+    action_name, headroom_name, level_name, pool_op_name, reclaim_phase_name, reclaim_who_name,
+    valid_zones, zone_state_name,
 };
 use crate::compat::has_headroom_fields;
 use crate::decode::Record;
@@ -108,7 +109,7 @@ fn deciding_zone_text(zones: &[ZoneSnapshot], opts: &FormatOptions) -> Option<St
     };
     Some(format!(
         "best zone {} (node {}) {}: free {}, {mark} {}",
-        name_text(&z.name),
+        text_name(&z.name),
         z.node,
         zone_state_name(z.state),
         pages(z.free, opts),
@@ -157,7 +158,7 @@ pub fn message(rec: &Record, opts: &FormatOptions) -> String {
                     String::new()
                 },
                 o.pid,
-                name_text(&o.comm),
+                text_name(&o.comm),
                 pages(o.freed_reported, opts),
                 pages(o.pool_before, opts),
                 pages(o.pool_after, opts),
@@ -187,7 +188,7 @@ pub fn message(rec: &Record, opts: &FormatOptions) -> String {
                     s,
                     ", victim pid {} ({}), rss {}",
                     k.victim_pid,
-                    name_text(&k.victim_comm),
+                    text_name(&k.victim_comm),
                     human_bytes(k.victim_rss_kib.saturating_mul(1024))
                 );
             }
@@ -267,7 +268,7 @@ pub fn enrich_text(s: &Snapshot) -> String {
             out,
             "{}{}[{}] {} score {} adj {}",
             if i == 0 { "; top " } else { ", " },
-            p.comm_text(),
+            text_name(&p.comm),
             p.pid,
             human_bytes(p.rss_kib.saturating_mul(1024)),
             p.oom_score,
