@@ -152,7 +152,8 @@ struct WatchArgs {
     kmsg_path: PathBuf,
 
     /// Capacity of the queue between the reader and the sink, in records. When it is full,
-    /// records are dropped and counted (LOST records are kept).
+    /// the reader waits for room and the module's ring holds the rest (its LOST records say
+    /// what it loses).
     #[arg(long, value_name = "RECORDS", default_value_t = DEFAULT_QUEUE,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000).map(|v| v as usize))]
     queue_size: usize,
