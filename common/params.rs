@@ -389,9 +389,13 @@ impl Spec {
         TUNABLES.iter().find(|s| s.name == name)
     }
 
-    /// The value named `name` (`policy=avert`), if the tunable has one by that name.
+    /// The value named `name` (`policy=avert`), if the tunable has one by that name; case does
+    /// not matter (`AVERT`, `KIB` and `KiB` are the names users type too).
     pub fn named_value(&self, name: &str) -> Option<u32> {
-        self.names.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        self.names
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
     }
 
     /// The default as a `u32` (every range fits one, as the tests check).
@@ -519,6 +523,19 @@ mod tests {
             Spec::by_name("policy").map(|s| s.named_value("avert")),
             Some(Some(1))
         );
+        for (key, name, v) in [
+            ("policy", "AVERT", 1),
+            ("policy", "Observe", 0),
+            ("headroom_unit", "KIB", 1),
+            ("headroom_unit", "Percent", 0),
+        ] {
+            assert_eq!(
+                Spec::by_name(key).and_then(|s| s.named_value(name)),
+                Some(v),
+                "{key}={name}"
+            );
+        }
+        assert_eq!(POLICY.named_value("aver"), None);
     }
 
     #[test]

@@ -73,11 +73,16 @@ for suite in $SUITES; do
 	s0=$(date +%s)
 	case $suite in
 	host)
-		# cargo's own summary lines are summed; a build failure is one failure.
+		# cargo's own summary lines are summed; a build failure is one failure. The static
+		# musl binary the project ships is built first: tests/musl.rs runs it (scheduling,
+		# mlock, signals, exit statuses), and cargo cannot build it from inside `cargo test`.
 		log=$OUT/host-cargo-test.log
-		msg "host: cargo test (userspace crates)"
+		msg "host: make userspace (the musl binary), cargo test (userspace crates)"
 		set +e
-		(cd "$ROOT/userspace" && cargo test --locked --workspace --no-fail-fast) >"$log" 2>&1
+		{
+			make -C "$ROOT" userspace ARCH="$(host_arch)" &&
+				(cd "$ROOT/userspace" && cargo test --locked --workspace --no-fail-fast)
+		} >"$log" 2>&1
 		rc=$?
 		set -e
 		p=$(awk '/^test result:/ { s += $4 } END { print s + 0 }' "$log")

@@ -2,7 +2,8 @@
 //! configuration, using the ranges the module itself checks (`params.rs`).
 
 use oom_guard_core::abi::Config;
-use oom_guard_core::params::{self, RangeError, Spec};
+use oom_guard_core::params::{self, Bounds, RangeError, Spec};
+use std::num::IntErrorKind;
 
 /// Every settable key with its range and field, in `struct oom_guard_config` order: the
 /// tunables of the module's table that live in the runtime configuration.
@@ -67,6 +68,17 @@ pub enum ConfigError {
         /// The value given.
         value: String,
     },
+    /// A number too large even for 64 bits, reported with the key's range.
+    #[error(
+        "invalid {}={value}: accepted range {}..={} {}",
+        .spec.name, .spec.min, .spec.max, .spec.unit
+    )]
+    TooLarge {
+        /// The key and its range.
+        spec: Bounds,
+        /// The value given.
+        value: String,
+    },
     /// A value out of its range.
     #[error(
         "invalid {}={}: accepted range {}..={} {}",
@@ -85,7 +97,8 @@ pub struct Setting {
 }
 
 /// Parses `KEY=VALUE` and checks the value against the key's own range. `policy` also takes
-/// `observe` and `avert`, `headroom_unit` also `percent` and `kib`.
+/// `observe` and `avert`, `headroom_unit` also `percent` and `kib`, in any case. A number out of
+/// range is reported with the range, however large it is.
 pub fn parse_setting(s: &str) -> Result<Setting, ConfigError> {
     let (key, value) = s
         .split_once('=')
@@ -95,14 +108,27 @@ pub fn parse_setting(s: &str) -> Result<Setting, ConfigError> {
         .find(|k| k.name == key)
         .ok_or_else(|| ConfigError::UnknownKey(key.to_string()))?;
     let v = match spec.named_value(value) {
-        Some(v) => v,
-        None => value.parse::<u32>().map_err(|_| ConfigError::NotANumber {
-            key: key.to_string(),
-            value: value.to_string(),
+        Some(v) => u64::from(v),
+        None => value.parse::<u64>().map_err(|e| match e.kind() {
+            IntErrorKind::PosOverflow => ConfigError::TooLarge {
+                spec: spec.bounds(),
+                value: value.to_string(),
+            },
+            _ => ConfigError::NotANumber {
+                key: key.to_string(),
+                value: value.to_string(),
+            },
         })?,
     };
-    spec.check_u32(v).map_err(ConfigError::Range)?;
-    Ok(Setting { spec, value: v })
+    spec.check(v).map_err(ConfigError::Range)?;
+    // Every range fits a `u32` (`params.rs` tests it); a value in range does too.
+    let value = u32::try_from(v).map_err(|_| {
+        ConfigError::Range(RangeError {
+            spec: spec.bounds(),
+            value: v,
+        })
+    })?;
+    Ok(Setting { spec, value })
 }
 
 /// Checks that a module of ABI 1.0 (`v1_0`) has every key of `settings`.

@@ -111,6 +111,18 @@ pub enum DecodeError {
         /// The producer's minor version.
         minor: u8,
     },
+    /// Bytes that are not a record header of any ABI version: random data, a text file, a
+    /// stream cut in the middle of a record.
+    #[error(
+        "record at offset {offset}: not an oom_guard record stream (no plausible record header: {})",
+        Hex(.header)
+    )]
+    NotRecords {
+        /// Offset of the bytes in the stream.
+        offset: u64,
+        /// The bytes where a header should be.
+        header: Vec<u8>,
+    },
     /// A header whose `size` is impossible for its type (or for any record).
     #[error("record at offset {offset}: bad size {size} for type {rtype} (header {})", Hex(.header))]
     BadSize {
@@ -268,6 +280,12 @@ impl StreamDecoder {
             }
         };
         if h.abi_major != abi::ABI_MAJOR {
+            if !plausible_header(&h) {
+                return Err(DecodeError::NotRecords {
+                    offset,
+                    header: header_bytes(),
+                });
+            }
             return Err(DecodeError::Incompatible {
                 offset,
                 major: h.abi_major,
@@ -327,6 +345,15 @@ impl StreamDecoder {
         }
         Ok(())
     }
+}
+
+/// Whether a header of another major version could be a real record: a major version other than
+/// 0 and a size a record could have (a multiple of 8, every record's alignment, up to
+/// [`MAX_PLAUSIBLE_RECORD`]). Random bytes pass with a chance of about 1 in 500 000; those that
+/// fail are not records at all, rather than records of another ABI.
+fn plausible_header(h: &RecordHeader) -> bool {
+    let size = h.size as usize;
+    h.abi_major != 0 && size % 8 == 0 && (abi::HEADER_SIZE..=MAX_PLAUSIBLE_RECORD).contains(&size)
 }
 
 /// The `size` and `type` fields of a header that failed validation, for the error message.

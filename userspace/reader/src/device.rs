@@ -59,7 +59,7 @@ pub enum DeviceError {
         source: io::Error,
     },
     /// An ioctl failed.
-    #[error("{}: ioctl {name} failed{}", .path.display(), ioctl_hint(.source))]
+    #[error("{}: ioctl {name} failed{}", .path.display(), ioctl_hint(.name, .source))]
     Ioctl {
         /// The device path.
         path: PathBuf,
@@ -87,11 +87,21 @@ pub enum DeviceError {
     },
 }
 
-fn ioctl_hint(e: &io::Error) -> &'static str {
+/// Whether ioctl `name` sets something (the configuration), so that `EINVAL` means a value
+/// was refused; from a request that only reads, `EINVAL` means the request itself was not
+/// understood.
+fn is_set(name: &str) -> bool {
+    name.starts_with("OOM_GUARD_SET_")
+}
+
+fn ioctl_hint(name: &str, e: &io::Error) -> &'static str {
     match e.raw_os_error() {
         Some(libc::ENOTTY) => " (not the oom_guard device?)",
         Some(libc::EPERM) => " (changing the configuration needs CAP_SYS_ADMIN: run as root)",
-        Some(libc::EINVAL) => " (the module rejected a value out of range)",
+        Some(libc::EINVAL) if is_set(name) => " (the module rejected a value out of range)",
+        Some(libc::EINVAL) => {
+            " (the request was not understood: not the oom_guard device, or a module of another ABI?)"
+        }
         _ => "",
     }
 }
@@ -100,6 +110,13 @@ impl DeviceError {
     /// Whether the error means the device is not there (yet): `ENOENT`, `ENODEV`, `ENXIO`.
     pub fn is_missing(&self) -> bool {
         matches!(self, Self::Missing { .. })
+    }
+
+    /// Whether this is the module refusing a configuration value (`EINVAL` from a set ioctl),
+    /// a usage error, as opposed to `EINVAL` from a request it does not understand.
+    pub fn is_rejected_value(&self) -> bool {
+        matches!(self, Self::Ioctl { name, source, .. }
+            if is_set(name) && source.raw_os_error() == Some(libc::EINVAL))
     }
 
     /// Classifies an `open()` error on `path`.
@@ -149,20 +166,23 @@ impl Device {
     }
 
     /// Opens `path` for reading with `opts`.
+    ///
+    /// The open itself never blocks: a FIFO without a writer is opened with `O_NONBLOCK` (which
+    /// succeeds at once), and the flag is cleared afterwards unless `opts` asked for it. A
+    /// blocking `open()` would be restarted after SIGTERM's handler and ignore it; now the wait
+    /// for a writer is the watch loop's `poll()`, which a stop ends.
     pub fn open_with(path: impl AsRef<Path>, opts: OpenOptions) -> Result<Self, DeviceError> {
         let path = path.as_ref();
         let mut o = std::fs::OpenOptions::new();
-        o.read(true);
-        if opts.nonblock {
-            o.custom_flags(libc::O_NONBLOCK);
+        o.read(true).custom_flags(libc::O_NONBLOCK);
+        let file = o.open(path).map_err(|e| DeviceError::from_open(path, e))?;
+        if !opts.nonblock {
+            sys::clear_nonblock(file.as_fd()).map_err(|e| DeviceError::from_open(path, e))?;
         }
-        match o.open(path) {
-            Ok(file) => Ok(Self {
-                file,
-                path: path.to_path_buf(),
-            }),
-            Err(e) => Err(DeviceError::from_open(path, e)),
-        }
+        Ok(Self {
+            file,
+            path: path.to_path_buf(),
+        })
     }
 
     /// Opens `path`, retrying while it is missing (`--wait`).
@@ -386,6 +406,28 @@ mod tests {
             panic!("{e:?}");
         };
         assert_eq!(source.raw_os_error(), Some(libc::EINVAL));
+    }
+
+    #[test]
+    fn a_fifo_without_a_writer_opens_at_once_and_reads_blocking() {
+        let dir = TempDir::new();
+        let path = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&path).status();
+        assert!(made.unwrap().success());
+        // Without a writer: a blocking open() would wait here.
+        let mut d = Device::open(&path).unwrap();
+        let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", d.as_raw_fd())).unwrap();
+        let flags = info
+            .lines()
+            .find_map(|l| l.strip_prefix("flags:"))
+            .and_then(|f| i32::from_str_radix(f.trim(), 8).ok())
+            .unwrap();
+        assert_eq!(flags & libc::O_NONBLOCK, 0, "blocking reads, as before");
+        let mut w = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        std::io::Write::write_all(&mut w, b"x").unwrap();
+        let mut b = [0u8; 1];
+        d.read_exact(&mut b).unwrap();
+        assert_eq!(&b, b"x");
     }
 
     #[test]

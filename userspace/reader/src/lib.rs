@@ -80,6 +80,31 @@ pub mod watch;
 /// A callback for warnings from the reader's threads (the CLI prints them to stderr).
 pub type Warn = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 
+/// An error with its chain of causes, `error: cause: cause`, as errors are printed (anyhow's
+/// `{:#}`), so that a warning keeps what the system said (`Operation not permitted (os error
+/// 1)`).
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chain_keeps_every_cause() {
+        let e = crate::survive::SurviveError::Mlock(std::io::Error::from_raw_os_error(libc::EPERM));
+        let s = super::chain(&e);
+        assert!(s.starts_with("mlockall("), "{s}");
+        assert!(s.ends_with(": Operation not permitted (os error 1)"), "{s}");
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testutil {
     use crate::decode::Record;

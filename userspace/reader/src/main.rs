@@ -52,7 +52,8 @@ Exit status:
   2  bad usage, or a bad configuration key or value
   3  the device is missing (module not loaded) or not the oom_guard device, or the
      module or capture speaks an incompatible ABI major version
-  4  permission denied: the device node is mode 0600, run as root
+  4  permission denied: the device node is mode 0600, run as root; also a capture,
+     socket or file the reader may not open
   130  a second SIGINT/SIGTERM while shutting down
 
 Examples:
@@ -151,7 +152,8 @@ struct WatchArgs {
     kmsg_path: PathBuf,
 
     /// Capacity of the queue between the reader and the sink, in records. When it is full,
-    /// records are dropped and counted (LOST records are kept).
+    /// the reader waits for room and the module's ring holds the rest (its LOST records say
+    /// what it loses).
     #[arg(long, value_name = "RECORDS", default_value_t = DEFAULT_QUEUE,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000).map(|v| v as usize))]
     queue_size: usize,
@@ -231,6 +233,15 @@ struct DecodeArgs {
     /// The capture to decode, or - for standard input.
     #[arg(value_name = "FILE")]
     file: PathBuf,
+
+    /// Hides the global `--device`, which `decode` does not use, from its help; given, it is a
+    /// usage error (`parse_cli`).
+    #[arg(short, long, value_name = "PATH", hide = true)]
+    device: Option<PathBuf>,
+
+    /// Hides the global `--wait` as `device` does.
+    #[arg(long, hide = true)]
+    wait: bool,
 
     /// Output format: text (human), json (JSON Lines) or logfmt.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -332,11 +343,11 @@ fn run_watch(device: &Path, wait: bool, a: WatchArgs) -> Result<ExitCode> {
     let sink = sink::open(a.sink, a.format, opts, &paths)
         .with_context(|| format!("opening the {:?} sink", a.sink).to_lowercase())?;
     if let Err(e) = survive::set_oom_score_adj(Path::new(OOM_SCORE_ADJ), a.oom_score_adj) {
-        warn(&format!("{e}"));
+        warn(&oom_guard::chain(&e));
     }
     if !a.no_mlock {
         if let Err(e) = survive::lock_memory() {
-            warn(&format!("{e}"));
+            warn(&oom_guard::chain(&e));
         }
     }
     let _ = survive::warm_up(a.format, &opts);
@@ -374,6 +385,18 @@ fn run_watch(device: &Path, wait: bool, a: WatchArgs) -> Result<ExitCode> {
         Err(_) => "failed",
     };
     let _ = writeln!(io::stderr(), "oom-guard: {how}: {}", report.counters);
+    if report.abandoned {
+        // The sink thread is blocked on the stalled output: returning from main would flush
+        // stdout, and block on it too.
+        let _ = writeln!(
+            io::stderr(),
+            "oom-guard: warning: the output did not drain within {} ms of the stop: {} \
+             records not written",
+            watch::DRAIN_MS,
+            report.counters.dropped
+        );
+        watch::exit_now(EXIT_OK);
+    }
     report.result?;
     Ok(ExitCode::from(EXIT_OK))
 }
@@ -493,10 +516,12 @@ fn exit_status(e: &anyhow::Error) -> Option<u8> {
                 | DeviceError::Open { .. }
                 | DeviceError::Incompatible { .. } => EXIT_UNAVAILABLE,
                 DeviceError::PermissionDenied { .. } => EXIT_DENIED,
+                DeviceError::Ioctl { .. } if d.is_rejected_value() => EXIT_USAGE,
                 DeviceError::Ioctl { source, .. } => match source.raw_os_error() {
-                    Some(libc::ENOTTY) => EXIT_UNAVAILABLE,
+                    // A request the device does not know: not the oom_guard device, or
+                    // another ABI.
+                    Some(libc::ENOTTY | libc::EINVAL) => EXIT_UNAVAILABLE,
                     Some(libc::EPERM | libc::EACCES) => EXIT_DENIED,
-                    Some(libc::EINVAL) => EXIT_USAGE,
                     _ => EXIT_ERROR,
                 },
             });
@@ -506,6 +531,13 @@ fn exit_status(e: &anyhow::Error) -> Option<u8> {
         }
         if cause.is::<ConfigError>() {
             return Some(EXIT_USAGE);
+        }
+        // A capture, socket or file the reader may not open: permission denied, as for the
+        // device.
+        if let Some(io) = cause.downcast_ref::<io::Error>() {
+            if io.kind() == io::ErrorKind::PermissionDenied {
+                return Some(EXIT_DENIED);
+            }
         }
     }
     Some(EXIT_ERROR)
@@ -520,6 +552,17 @@ where
 {
     let mut cmd = Cli::command();
     let matches = cmd.try_get_matches_from_mut(args)?;
+    if let Some(("decode", sub)) = matches.subcommand() {
+        for (id, flag) in [("device", "--device"), ("wait", "--wait")] {
+            let given = |m: &clap::ArgMatches| m.value_source(id) == Some(ValueSource::CommandLine);
+            if given(&matches) || given(sub) {
+                return Err(cmd.error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!("{flag} is not used by `decode`, which reads the FILE it is given"),
+                ));
+            }
+        }
+    }
     if let Some((name, _)) = matches.subcommand() {
         let watch_only = WatchArgs::augment_args(clap::Command::new("watch"));
         for arg in watch_only.get_arguments() {
@@ -596,6 +639,9 @@ mod tests {
             &["oom-guard", "--enrich-top", "33"],
             &["oom-guard", "--enrich-max-ms", "0"],
             &["oom-guard", "--enrich", "zones"],
+            &["oom-guard", "decode", "-d", "/dev/null", "cap"],
+            &["oom-guard", "-d", "/dev/null", "decode", "cap"],
+            &["oom-guard", "decode", "--wait", "cap"],
         ] {
             let e = parse_cli(args).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{args:?}: {e}");
@@ -618,20 +664,37 @@ mod tests {
         let open = |errno| DeviceError::from_open(p, io::Error::from_raw_os_error(errno));
         assert_eq!(dev(open(libc::ENOENT)), Some(EXIT_UNAVAILABLE));
         assert_eq!(dev(open(libc::EACCES)), Some(EXIT_DENIED));
-        let ioctl = |errno| DeviceError::Ioctl {
+        let ioctl = |name, errno| DeviceError::Ioctl {
             path: p.into(),
-            name: "X",
+            name,
             source: io::Error::from_raw_os_error(errno),
         };
-        assert_eq!(dev(ioctl(libc::ENOTTY)), Some(EXIT_UNAVAILABLE));
-        assert_eq!(dev(ioctl(libc::EPERM)), Some(EXIT_DENIED));
-        assert_eq!(dev(ioctl(libc::EINVAL)), Some(EXIT_USAGE));
-        assert_eq!(dev(ioctl(libc::EIO)), Some(EXIT_ERROR));
+        let get = |errno| ioctl("OOM_GUARD_GET_STATS", errno);
+        assert_eq!(dev(get(libc::ENOTTY)), Some(EXIT_UNAVAILABLE));
+        assert_eq!(dev(get(libc::EPERM)), Some(EXIT_DENIED));
+        assert_eq!(dev(get(libc::EIO)), Some(EXIT_ERROR));
+        // EINVAL is a value out of range only from a set; from a get, another device or ABI.
+        let set = ioctl("OOM_GUARD_SET_CONFIG", libc::EINVAL);
+        assert!(set.to_string().contains("rejected a value out of range"));
+        assert_eq!(dev(set), Some(EXIT_USAGE));
+        let set = ioctl("OOM_GUARD_SET_CONFIG_1_0", libc::EINVAL);
+        assert_eq!(dev(set), Some(EXIT_USAGE));
+        let e = get(libc::EINVAL);
+        assert!(!e.to_string().contains("out of range"), "{e}");
+        assert_eq!(dev(e), Some(EXIT_UNAVAILABLE));
         let cfg = config::parse_setting("x=1").unwrap_err();
         assert_eq!(exit_status(&anyhow::Error::new(cfg)), Some(EXIT_USAGE));
         let pipe = anyhow::Error::new(WatchError::Sink(io::ErrorKind::BrokenPipe.into()));
         assert_eq!(exit_status(&pipe), None);
         let other = anyhow::Error::new(io::Error::other("x")).context("reading");
         assert_eq!(exit_status(&other), Some(EXIT_ERROR));
+        let denied = anyhow::Error::new(io::Error::from_raw_os_error(libc::EACCES))
+            .context("cannot open capture");
+        assert_eq!(exit_status(&denied), Some(EXIT_DENIED));
+        let noise = DecodeError::NotRecords {
+            offset: 0,
+            header: vec![0; 4],
+        };
+        assert_eq!(exit_status(&anyhow::Error::new(noise)), Some(EXIT_ERROR));
     }
 }

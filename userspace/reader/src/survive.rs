@@ -145,6 +145,29 @@ mod tests {
     }
 
     #[test]
+    fn realtime_sets_sched_fifo_on_the_calling_thread_only() {
+        // Capability 23 is CAP_SYS_NICE.
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let caps = status
+            .lines()
+            .find_map(|l| l.strip_prefix("CapEff:"))
+            .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+            .unwrap_or(0);
+        if caps & (1 << 23) == 0 {
+            println!("SKIP: no CAP_SYS_NICE");
+            return;
+        }
+        let got = std::thread::spawn(|| {
+            realtime(3).unwrap();
+            sys::sched_get().unwrap()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(got, (libc::SCHED_FIFO, 3));
+        assert_eq!(sys::sched_get().unwrap(), (libc::SCHED_OTHER, 0));
+    }
+
+    #[test]
     fn writes_the_value() {
         let dir = TempDir::new();
         let path = dir.path().join("oom_score_adj");

@@ -126,15 +126,75 @@ pub(crate) fn mlockall(flags: libc::c_int) -> io::Result<()> {
 }
 
 /// Puts the calling thread under `SCHED_FIFO` at `priority`.
+///
+/// The system call is made directly: musl's `sched_setscheduler()` is a stub that fails with
+/// `ENOSYS` without reaching the kernel (POSIX has it act on a process, which Linux cannot do),
+/// and the reader ships as a static musl binary. Linux's own call with pid 0 acts on the calling
+/// thread, which is what is meant here.
 pub(crate) fn sched_fifo(priority: i32) -> io::Result<()> {
     // SAFETY: `sched_param` is plain data (musl's has extra fields for SCHED_SPORADIC, which
     // must be zero); all zeroes is a valid value.
     let mut param: libc::sched_param = unsafe { std::mem::zeroed() };
     param.sched_priority = priority;
-    // SAFETY: `param` is a valid `sched_param`; pid 0 is the calling thread.
-    let r = unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) };
+    // SAFETY: `param` is a valid `sched_param` that the kernel only reads (its first field,
+    // `sched_priority`, is the kernel's whole `struct sched_param`); pid 0 is the calling thread.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_sched_setscheduler,
+            0 as libc::pid_t,
+            libc::SCHED_FIFO,
+            &param as *const libc::sched_param,
+        )
+    };
     if r != 0 {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// The calling thread's scheduling policy and priority, as the kernel has them (raw system
+/// calls, for the same reason as [`sched_fifo`]).
+#[cfg(test)]
+pub(crate) fn sched_get() -> io::Result<(i32, i32)> {
+    // SAFETY: pid 0 is the calling thread; the call takes no pointer.
+    let policy = unsafe { libc::syscall(libc::SYS_sched_getscheduler, 0 as libc::pid_t) };
+    if policy < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: as in `sched_fifo`: all zeroes is a valid `sched_param`.
+    let mut param: libc::sched_param = unsafe { std::mem::zeroed() };
+    // SAFETY: `param` is a valid, writable `sched_param`; the kernel writes its first field.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_sched_getparam,
+            0 as libc::pid_t,
+            &mut param as *mut libc::sched_param,
+        )
+    };
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((i32::try_from(policy).unwrap_or(-1), param.sched_priority))
+}
+
+/// Clears `O_NONBLOCK` on `fd`.
+pub(crate) fn clear_nonblock(fd: BorrowedFd<'_>) -> io::Result<()> {
+    // SAFETY: the descriptor is borrowed, so open; F_GETFL takes no argument.
+    let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: as above; F_SETFL takes the flags as an int.
+    let r = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Ends the process at once with `code` (`_exit`): no exit handlers, no flush of stdout, which
+/// would block on a stdout nobody reads.
+pub(crate) fn exit_now(code: u8) -> ! {
+    // SAFETY: `_exit` has no preconditions; it does not return.
+    unsafe { libc::_exit(i32::from(code)) }
 }

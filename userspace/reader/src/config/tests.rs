@@ -197,6 +197,29 @@ fn bad_settings_say_what_is_wrong() {
         msg("budget_window_ms=99"),
         "invalid budget_window_ms=99: accepted range 100..=3600000 ms"
     );
+    // Beyond u32, and beyond u64: still the range, not "not a number".
+    assert_eq!(
+        msg("headroom_low=99999999999"),
+        "invalid headroom_low=99999999999: accepted range 1..=2147483648 \
+         (percent or KiB, > headroom_medium)"
+    );
+    assert_eq!(
+        msg("release_chunk=99999999999999999999999"),
+        "invalid release_chunk=99999999999999999999999: accepted range 1..=65536 pages"
+    );
+}
+
+#[test]
+fn value_names_are_accepted_in_any_case() {
+    for (s, v) in [
+        ("policy=AVERT", 1),
+        ("policy=Observe", 0),
+        ("headroom_unit=KIB", 1),
+        ("headroom_unit=kib", 1),
+        ("headroom_unit=PERCENT", 0),
+    ] {
+        assert_eq!(parse_setting(s).map(|x| x.value), Ok(v), "{s}");
+    }
 }
 
 #[test]

@@ -283,6 +283,35 @@ fn incompatible_major_stops_with_the_offset() {
 }
 
 #[test]
+fn bytes_that_are_not_records_are_not_an_incompatible_abi() {
+    // Text, and a header with an odd size and major 0: no record of any ABI version.
+    for bytes in [
+        b"this is a text file, not a capture of /dev/oom_guard records".to_vec(),
+        {
+            let mut b = encoded(0, &samples()[2]);
+            b[0..4].copy_from_slice(&61u32.to_ne_bytes());
+            b[6] = 7;
+            b
+        },
+        {
+            let mut b = encoded(0, &samples()[2]);
+            b[6] = 0;
+            b
+        },
+    ] {
+        let e = decode_all(&bytes).unwrap_err();
+        assert!(
+            matches!(e, DecodeError::NotRecords { offset: 0, .. }),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string().contains("not an oom_guard record stream"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
 fn bad_sizes_carry_the_header_bytes() {
     let pool = samples()[2];
     // Smaller than a header.

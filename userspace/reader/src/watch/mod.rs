@@ -1,15 +1,17 @@
 //! The watch loop: read records, count them, hand them to the sink thread through a bounded
 //! queue, and offer them to the hooks.
 //!
-//! The reader thread never blocks on output. When the sink falls behind and the queue is full,
-//! records are dropped and counted, and the sink thread reports how many (`LOST` records are
-//! kept back and delivered in order instead, up to a bound). The loop waits in `poll()` on the
-//! source and on an optional stop descriptor (the read end of a signal self-pipe), so a signal
-//! ends it cleanly even while a read would block.
+//! When the sink falls behind and the queue is full, the reader thread stops reading until
+//! there is room (backpressure): the module's ring holds what it has not read, and if the ring
+//! overflows, the module says how many events were lost with a `LOST` record. Nothing is
+//! dropped between the ring and the sink. The loop waits in `poll()` on the source (or for
+//! room) and on an optional stop descriptor (the read end of a signal self-pipe), so a signal
+//! ends it cleanly even while a read would block or the sink is stalled.
 //!
 //! A stop does not drop what the module has already queued: the loop then reads on without
-//! waiting, until the source has nothing more or [`DRAIN_MS`] have passed, and waits for a full
-//! queue instead of dropping.
+//! waiting, until the source has nothing more, and the sink writes what is queued, all within
+//! [`DRAIN_MS`] of the stop. A sink still stalled then is abandoned, and the records it did not
+//! write are counted (`dropped` in the summary).
 //!
 //! The loop is here; the queue and the sink thread are in `output.rs`, the tests in `tests.rs`.
 
@@ -24,7 +26,7 @@ use crate::sink::Sink;
 use crate::sys;
 use crate::Warn;
 use oom_guard_core::abi::{Payload, RecordType};
-use output::{Closed, Output};
+use output::{Closed, Finished, Output, Sent};
 use std::fmt;
 use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd};
@@ -37,10 +39,9 @@ use std::time::{Duration, Instant};
 /// and `mlockall` keeps them resident, so this is most of the reader's anonymous memory (about
 /// 0.7 KiB a record); the module's own ring (1024 records by default) buffers beyond it.
 pub const DEFAULT_QUEUE: usize = 256;
-/// How often held-back messages are retried while the source is quiet.
-const RETRY_MS: i32 = 100;
-/// After a stop, how long the loop goes on reading what the source already has (the module's
-/// ring holds at most a few thousand records: milliseconds of work).
+/// After a stop, how long the loop goes on reading what the source already has and the sink
+/// writing what is queued (the module's ring holds at most a few thousand records:
+/// milliseconds of work), so that SIGTERM ends the reader within about this long.
 pub const DRAIN_MS: u64 = 1000;
 
 /// What the watch loop is asked to do.
@@ -104,7 +105,8 @@ pub struct Counters {
     pub unknown: u64,
     /// Events the module reported lost (sum of `LOST` counts).
     pub events_lost: u64,
-    /// Records dropped because the output queue was full.
+    /// Records read but not written: at a stop, those the sink could not write within
+    /// [`DRAIN_MS`] (a stalled stdout); or those left when the sink failed.
     pub dropped: u64,
     /// Failed writes to a logging sink (not fatal).
     pub sink_errors: u64,
@@ -227,6 +229,16 @@ pub struct WatchReport {
     /// Delivery latencies in ns, in record order, if [`WatchOptions::latency_samples`] asked
     /// for them (the first that many records).
     pub latency_ns: Vec<u64>,
+    /// The sink was still blocked when the time to drain ran out and its thread was left
+    /// behind: end the process with [`exit_now`], not by returning from `main`, whose flush of
+    /// stdout would block on that stalled stdout.
+    pub abandoned: bool,
+}
+
+/// Ends the process at once with `code`: no exit handlers and no flush of stdout (see
+/// [`WatchReport::abandoned`]).
+pub fn exit_now(code: u8) -> ! {
+    sys::exit_now(code)
 }
 
 /// What `poll()` saw.
@@ -296,6 +308,7 @@ pub fn watch<R: Read + AsFd>(
                 counters,
                 result: Err(WatchError::Thread("output", e)),
                 latency_ns,
+                abandoned: false,
             }
         }
     };
@@ -310,15 +323,17 @@ pub fn watch<R: Read + AsFd>(
         ) {
             Ok(h) => Some(h),
             Err(e) => {
-                let _ = out.finish();
+                let _ = out.finish(None, None, Duration::ZERO);
                 return WatchReport {
                     counters,
                     result: Err(WatchError::Thread("hook", e)),
                     latency_ns,
+                    abandoned: false,
                 };
             }
         }
     };
+    let mut drain_until = None;
     let result = read_loop(
         src,
         path,
@@ -329,9 +344,14 @@ pub fn watch<R: Read + AsFd>(
         &mut latency_ns,
         &mut out,
         hooks.as_mut(),
+        &mut drain_until,
     );
-    let sink_result = out.finish();
-    counters.dropped = out.dropped;
+    let drain = Duration::from_millis(DRAIN_MS);
+    let (sink_result, abandoned) = match out.finish(stop, drain_until, drain) {
+        Finished::Done(r) => (r, false),
+        Finished::Abandoned => (Ok(()), true),
+    };
+    counters.dropped = out.not_written();
     counters.sink_errors = out.sink_errors.load(Ordering::Relaxed);
     if let Some(h) = hooks.as_mut() {
         h.finish();
@@ -351,6 +371,7 @@ pub fn watch<R: Read + AsFd>(
         counters,
         result,
         latency_ns,
+        abandoned,
     }
 }
 
@@ -370,6 +391,7 @@ fn read_loop<R: Read + AsFd>(
     latency_ns: &mut Vec<u64>,
     out: &mut Output,
     mut hooks: Option<&mut HookRunner>,
+    drain_until: &mut Option<Instant>,
 ) -> Result<End, Option<WatchError>> {
     let read_err = |source| {
         Some(WatchError::Read {
@@ -385,22 +407,21 @@ fn read_loop<R: Read + AsFd>(
     };
     if let Some(prio) = opts.rt_priority {
         if let Err(e) = crate::survive::realtime(prio) {
-            warn(&e.to_string());
+            warn(&crate::chain(&e));
         }
     }
     let mut dec = StreamDecoder::new();
     let mut buf = vec![0u8; READ_BUFFER];
     let mut records = 0u64;
     // Set by a stop: read on, without waiting, until then.
-    let mut drain_until: Option<Instant> = None;
+    let drain = Duration::from_millis(DRAIN_MS);
     loop {
         if opts.count.is_some_and(|c| records >= c) {
             return Ok(End::Count);
         }
         let (timeout, stop) = match drain_until {
             Some(_) => (0, None),
-            None if out.held.is_empty() => (-1, stop),
-            None => (RETRY_MS, stop),
+            None => (-1, stop),
         };
         let ready = wait_any(
             Some(src.as_fd()),
@@ -409,17 +430,15 @@ fn read_loop<R: Read + AsFd>(
         );
         match ready.map_err(read_err)? {
             (_, Some(0)) => {
-                drain_until = Some(Instant::now() + Duration::from_millis(DRAIN_MS));
+                *drain_until = Some(Instant::now() + drain);
                 continue;
             }
             // The sink thread ended: its result says why.
             (_, Some(_)) => return Err(None),
             // Drained: the source has nothing more.
             (false, None) if drain_until.is_some() => return Ok(End::Stopped),
-            (false, None) => {
-                out.flush_held().map_err(|Closed| None)?;
-                continue;
-            }
+            // A signal interrupted the wait.
+            (false, None) => continue,
             (true, None) if drain_until.is_some_and(|d| Instant::now() >= d) => {
                 return Ok(End::Stopped)
             }
@@ -457,11 +476,25 @@ fn read_loop<R: Read + AsFd>(
                     if let Some(h) = hooks.as_deref_mut() {
                         h.offer(&rec, Instant::now());
                     }
-                    match drain_until {
-                        Some(d) => out.send_by(rec, d),
-                        None => out.send(rec),
+                    let stop = if drain_until.is_none() { stop } else { None };
+                    match out.send(rec, stop, *drain_until).map_err(|Closed| None)? {
+                        Sent::Queued => {}
+                        // Stopped while waiting for room: send it again, with the deadline.
+                        Sent::Stop(rec) => {
+                            let d = *drain_until.get_or_insert_with(|| Instant::now() + drain);
+                            if let Sent::Late =
+                                out.send(rec, None, Some(d)).map_err(|Closed| None)?
+                            {
+                                out.late += records_left(&mut dec);
+                                return Ok(End::Stopped);
+                            }
+                        }
+                        // The time to drain ran out with the sink stalled.
+                        Sent::Late => {
+                            out.late += records_left(&mut dec);
+                            return Ok(End::Stopped);
+                        }
                     }
-                    .map_err(|Closed| None)?;
                     if opts.count.is_some_and(|c| records >= c) {
                         return Ok(End::Count);
                     }
@@ -469,6 +502,17 @@ fn read_loop<R: Read + AsFd>(
             }
         }
     }
+}
+
+/// Counts the records still in `dec`: read, and now never to be written.
+fn records_left(dec: &mut StreamDecoder) -> u64 {
+    let mut n = 0;
+    while let Ok(Some(item)) = dec.next_item() {
+        if let Item::Record(_) = item {
+            n += 1;
+        }
+    }
+    n
 }
 
 #[cfg(test)]

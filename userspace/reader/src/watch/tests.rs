@@ -263,17 +263,27 @@ fn a_stop_descriptor_ends_a_blocked_read_and_a_fifo_splits_records() {
     assert_eq!(sink.lines(), want);
 }
 
-/// Watches a source that already holds `records` POOL records, with the stop already
-/// signalled, through a queue of `queue` and a sink blocked for `blocked_ms`. The writer
-/// stays open, so only the source running dry (or the drain's bound) ends the watch.
-fn watch_stopped(records: u64, queue: usize, blocked_ms: u64) -> (WatchReport, Collect) {
+/// Watches a source that already holds `records` POOL records through a queue of `queue` and a
+/// sink blocked for `blocked_ms`, with the stop signalled after `stop_ms`. The writer stays
+/// open, so only the source running dry (or the drain's bound) ends the watch. Returns how long
+/// the watch took, and the sink's lines when it returned.
+fn watch_stopped(
+    records: u64,
+    queue: usize,
+    blocked_ms: u64,
+    stop_ms: u64,
+) -> (WatchReport, Collect, Duration, usize) {
     let (mut writer, mut reader) = UnixStream::pair().unwrap();
     let pool = samples()[2];
     for seq in 0..records {
         writer.write_all(&encoded(seq, &pool)).unwrap();
     }
     let (stop_w, stop_r) = UnixStream::pair().unwrap();
-    (&stop_w).write_all(b"x").unwrap();
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(stop_ms));
+        (&stop_w).write_all(b"x").unwrap();
+        stop_w
+    });
     let sink = Collect::blocked();
     let release = sink.clone();
     let t = std::thread::spawn(move || {
@@ -285,6 +295,7 @@ fn watch_stopped(records: u64, queue: usize, blocked_ms: u64) -> (WatchReport, C
         queue_size: queue,
         ..options()
     };
+    let start = Instant::now();
     let r = watch(
         &mut reader,
         Path::new("device"),
@@ -293,40 +304,52 @@ fn watch_stopped(records: u64, queue: usize, blocked_ms: u64) -> (WatchReport, C
         opts,
         warn,
     );
+    let took = start.elapsed();
+    let lines = sink.lines().len();
     t.join().unwrap();
+    drop(stopper.join().unwrap());
     drop(writer);
-    if r.counters.dropped == 0 {
-        assert!(log.lock().unwrap().is_empty());
-    }
-    (r, sink)
+    assert!(log.lock().unwrap().is_empty(), "{:?}", log.lock().unwrap());
+    (r, sink, took, lines)
 }
 
 #[test]
 fn a_stop_delivers_what_the_source_already_has() {
     // The sink is slower than a queue of 2 while the records come in.
-    let start = Instant::now();
-    let (r, sink) = watch_stopped(40, 2, 100);
+    let (r, sink, took, _) = watch_stopped(40, 2, 100, 0);
     assert_eq!(r.result.unwrap(), End::Stopped);
     assert_eq!(sink.lines().len(), 40);
     assert_eq!(r.counters.dropped, 0);
-    assert!(
-        start.elapsed() < Duration::from_millis(DRAIN_MS),
-        "{:?}",
-        start.elapsed()
-    );
+    assert!(!r.abandoned);
+    assert!(took < Duration::from_millis(DRAIN_MS), "{took:?}");
 }
 
 #[test]
 fn a_drain_is_bounded_by_a_stuck_sink() {
-    // The sink is released only after the drain gave up: the rest is dropped and counted.
-    let (r, sink) = watch_stopped(10, 1, DRAIN_MS + 300);
+    // The sink is released only after the drain gave up: the watch ends at the bound, leaves
+    // the sink thread behind and counts every record as not written.
+    let (r, _, took, lines) = watch_stopped(10, 1, DRAIN_MS + 500, 0);
     assert_eq!(r.result.unwrap(), End::Stopped);
-    assert!(r.counters.dropped > 0);
-    assert_eq!(sink.lines().len() as u64 + r.counters.dropped, 10);
+    assert!(r.abandoned);
+    assert_eq!(lines as u64 + r.counters.dropped, 10);
+    assert!(took < Duration::from_millis(DRAIN_MS + 300), "{took:?}");
 }
 
 #[test]
-fn a_slow_sink_drops_records_but_never_lost_ones() {
+fn a_stop_ends_a_wait_for_room_in_the_queue() {
+    // The reader waits for room (backpressure) when the stop comes: it ends within the drain.
+    let (r, _, took, lines) = watch_stopped(50, 1, DRAIN_MS + 800, 100);
+    assert_eq!(r.result.unwrap(), End::Stopped);
+    assert!(r.abandoned);
+    assert_eq!(lines as u64 + r.counters.dropped, 50);
+    assert!(
+        took >= Duration::from_millis(100) && took < Duration::from_millis(DRAIN_MS + 400),
+        "{took:?}"
+    );
+}
+
+#[test]
+fn a_slow_sink_slows_the_reader_down_instead_of_dropping() {
     let dir = TempDir::new();
     let pool = samples()[2];
     let lost = Payload::Lost(Lost {
@@ -357,26 +380,13 @@ fn a_slow_sink_drops_records_but_never_lost_ones() {
     t.join().unwrap();
     assert_eq!(r.result.unwrap(), End::Eof);
     let lines = sink.lines();
-    // The sink thread may hold one record while blocked, plus 4 queued.
-    assert!(lines.len() <= 6, "{}", lines.len());
-    assert!(
-        lines.last().unwrap().contains("\"type\":\"lost\""),
-        "{lines:?}"
-    );
-    assert_eq!(r.counters.dropped as usize + lines.len(), 60);
-    assert_eq!(r.counters.lost_records, 1);
-    let log = log.lock().unwrap();
-    let reported: u64 = log
-        .iter()
-        .map(|l| {
-            l.strip_prefix("output queue full: dropped ")
-                .and_then(|r| r.split(' ').next())
-                .unwrap()
-                .parse::<u64>()
-                .unwrap()
-        })
-        .sum();
-    assert_eq!(reported, r.counters.dropped, "{log:?}");
+    // Every record, in order.
+    assert_eq!(lines.len(), 60);
+    assert!(lines[50].contains("\"type\":\"lost\""), "{lines:?}");
+    assert!(lines[59].contains("\"seq\":59"), "{}", lines[59]);
+    assert_eq!(r.counters.dropped, 0);
+    assert!(!r.abandoned);
+    assert!(log.lock().unwrap().is_empty());
 }
 
 #[test]

@@ -1,14 +1,15 @@
-//! Helpers shared by the integration tests (`mod common;` in each).
+//! What the integration tests share.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// A temporary directory, removed on drop.
+/// A temporary directory (mode 0755, so another user can reach its files), removed on drop.
 pub struct TempDir(PathBuf);
 
 impl TempDir {
-    /// A new, empty directory under the system's temporary directory.
     pub fn new() -> Self {
+        use std::os::unix::fs::PermissionsExt;
         static N: AtomicU64 = AtomicU64::new(0);
         let p = std::env::temp_dir().join(format!(
             "oom-guard-it-{}-{}",
@@ -16,12 +17,20 @@ impl TempDir {
             N.fetch_add(1, Ordering::Relaxed)
         ));
         std::fs::create_dir_all(&p).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
         Self(p)
     }
 
-    /// Its path.
     pub fn path(&self) -> &Path {
         &self.0
+    }
+
+    /// Makes a FIFO `fifo` in the directory.
+    #[allow(dead_code, reason = "not every test file makes FIFOs")]
+    pub fn fifo(&self) -> PathBuf {
+        let p = self.0.join("fifo");
+        assert!(Command::new("mkfifo").arg(&p).status().unwrap().success());
+        p
     }
 }
 
