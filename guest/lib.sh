@@ -89,6 +89,40 @@ wait_for() { # wait_for SECONDS MESSAGE CMD...
 		sleep 0.1
 	done
 }
+# The far ends of the reader's logging sinks, for tests: busybox syslogd on /dev/log (writing
+# /tmp/messages), dgram-listen standing in for journald on $JOURNAL (writing /tmp/journal), and
+# /dev/kmsg without its rate limit for user writes (10 lines per 5 s) where printk_devkmsg can
+# be switched on (then sinks_devkmsg_on=1). sinks_down, from the test's EXIT trap, undoes them.
+JOURNAL=/tmp/journal.sock
+sinks_pids=
+sinks_devkmsg=
+sinks_devkmsg_on=
+sinks_up() {
+	sinks_devkmsg=$(cat /proc/sys/kernel/printk_devkmsg 2>/dev/null)
+	if echo on >/proc/sys/kernel/printk_devkmsg 2>/dev/null; then
+		sinks_devkmsg_on=1
+	else
+		sinks_devkmsg=
+	fi
+	syslogd -n -O /tmp/messages &
+	sinks_pids=$!
+	dgram-listen "$JOURNAL" /tmp/journal 2>/tmp/journal.err &
+	sinks_pids="$sinks_pids $!"
+	wait_for 10 "syslogd or dgram-listen did not bind its socket" eval '[ -S /dev/log ] && [ -S "$JOURNAL" ]'
+}
+sinks_down() {
+	# shellcheck disable=SC2086
+	[ -n "$sinks_pids" ] && kill $sinks_pids 2>/dev/null
+	[ -n "$sinks_devkmsg" ] && echo "$sinks_devkmsg" >/proc/sys/kernel/printk_devkmsg
+	rm -f /dev/log "$JOURNAL"
+}
+# For a sink test's EXIT trap: kills the readers it started (their pids in $pids), then
+# sinks_down.
+readers_and_sinks_down() {
+	# shellcheck disable=SC2086
+	[ -n "$pids" ] && kill $pids 2>/dev/null
+	sinks_down
+}
 # Whether the device has a KILL record (the monitor reports a kill within its sampling period).
 kill_reported() {
 	guardctl read -n 2>/dev/null | grep -q 'kind=kill'

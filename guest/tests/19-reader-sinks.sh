@@ -4,36 +4,12 @@
 # journald's native protocol through a socket stand-in (dgram-listen), and --enrich snapshots
 # at the OOM events in JSON and journald fields. Each sink gets every event.
 . /guard/lib.sh
-JOURNAL=/tmp/journal.sock
 pids=
-old_devkmsg=
-cleanup() {
-	# shellcheck disable=SC2086
-	[ -n "$pids" ] && kill $pids 2>/dev/null
-	[ -n "$old_devkmsg" ] && echo "$old_devkmsg" >/proc/sys/kernel/printk_devkmsg
-	rm -f /dev/log "$JOURNAL"
-}
-trap cleanup EXIT
-# Waits up to 10 s for a condition (a shell command), or fails saying what did not happen.
-wait_for() {
-	i=0
-	until eval "$1"; do
-		i=$((i + 1))
-		[ $i -le 100 ] || fail "$2"
-		sleep 0.1
-	done
-}
+trap readers_and_sinks_down EXIT
 
-# User writes to /dev/kmsg are rate-limited (10 lines per 5 s) unless printk_devkmsg is on.
-old_devkmsg=$(cat /proc/sys/kernel/printk_devkmsg 2>/dev/null)
-echo on >/proc/sys/kernel/printk_devkmsg 2>/dev/null || old_devkmsg=
 # No refill: once the hog is gone and the level is back to ok, the stream is complete.
 load refill_delay_ms=600000
-syslogd -n -O /tmp/messages &
-pids="$pids $!"
-dgram-listen "$JOURNAL" /tmp/journal 2>/tmp/journal.err &
-pids="$pids $!"
-wait_for '[ -S /dev/log ] && [ -S "$JOURNAL" ]' "syslogd or dgram-listen did not bind its socket"
+sinks_up
 oom-guard --sink kmsg 2>/tmp/kmsg.err &
 kpid=$!
 oom-guard --sink syslog 2>/tmp/syslog.err &
@@ -47,7 +23,7 @@ oom-guard --format json --enrich --enrich-interval-ms 0 --enrich-max-ms 2000 >/t
 opid=$!
 pids="$pids $kpid $spid $jpid $opid"
 # Four readers and the guardctl that asks.
-wait_for '[ "$(stat stats readers)" -ge 5 ]' "4 readers did not open the device: $(stat stats readers) $(cat /tmp/kmsg.err /tmp/syslog.err /tmp/jr.err /tmp/json.err)"
+wait_for 10 "4 readers did not open the device: $(stat stats readers) $(cat /tmp/kmsg.err /tmp/syslog.err /tmp/jr.err /tmp/json.err)" eval '[ "$(stat stats readers)" -ge 5 ]'
 
 # An unbounded hog: pressure low and min, averted OOM rounds until the avert budget is spent,
 # then an OOM kill (whatever the guest's capacity). Paced at 32 MiB/s, so the episode outlives
@@ -73,7 +49,7 @@ total=$(stat stats events)
 echo "$total events"
 # Every reader has it all once its JSON line count reaches the total (the sinks are written from
 # the same kind of queue; a second more lets syslogd and dgram-listen write theirs).
-wait_for '[ "$(grep -c "\"seq\":" /tmp/json)" -ge "$total" ]' "the JSON reader has $(grep -c '"seq":' /tmp/json) of $total records"
+wait_for 10 "the JSON reader has $(grep -c '"seq":' /tmp/json) of $total records" eval '[ "$(grep -c "\"seq\":" /tmp/json)" -ge "$total" ]'
 sleep 1
 for p in $kpid $spid $jpid $opid; do
 	kill -0 $p || fail "reader $p did not survive the OOM kill"
@@ -115,7 +91,7 @@ grep -Eq '^<26>.*\]: (\[cont 1/[0-9]+\] )?kill: ' /tmp/kmsg || fail "no kill lin
 grep -Eq '^<27>.*\]: (\[cont 1/[0-9]+\] )?pressure min' /tmp/kmsg || fail "no pressure min line at <27> (daemon.err)"
 # One event per line but for the continuations of a split one.
 n=$(grep -Evc '\]: \[cont ([2-9]|[1-9][0-9]+)/' /tmp/kmsg)
-if [ -n "$old_devkmsg" ]; then
+if [ -n "$sinks_devkmsg_on" ]; then
 	[ "$n" = "$total" ] || fail "kmsg has $n of $total events"
 fi
 echo "kmsg: $n events, facility daemon, severities as mapped"
