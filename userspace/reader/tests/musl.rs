@@ -495,7 +495,12 @@ fn exit_statuses_match_the_documented_table() {
     // An unreadable capture is permission denied (4), as for the device.
     // CAP_SETUID is capability 7.
     if has_cap(7) {
-        let out = bin()
+        // Run a copy in the test's own directory (mode 0755): the build tree may sit under a
+        // directory other users cannot enter (a `mktemp -d` clone is 0700).
+        let copy = d.join("oom-guard");
+        std::fs::copy(musl_bin(), &copy).unwrap();
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let out = Command::new(&copy)
             .args(["decode", &s(&secret)])
             .uid(65534)
             .gid(65534)
