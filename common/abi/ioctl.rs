@@ -98,8 +98,14 @@ pub struct Stats {
 /// How a counter of [`Stats`] reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StatKind {
-    /// A count or an amount.
+    /// A count.
     Count,
+    /// An amount of memory, in pages.
+    Pages,
+    /// A rate, in pages per second.
+    PagesPerS,
+    /// A time, in nanoseconds.
+    Ns,
     /// A [`Level`] number.
     Level,
     /// A [`HeadroomLevel`] number.
@@ -116,6 +122,9 @@ pub enum StatKind {
 pub struct StatField {
     /// The counter's name (the field's).
     pub name: &'static str,
+    /// The name reports give it: the field's, with its unit at the end where the field's name
+    /// lacks it (`pool_target_pages`, `fall_rate_pages_per_s`).
+    pub key: &'static str,
     /// How it reads.
     pub kind: StatKind,
     /// The ABI minor version that added it: 1.0 returned the counters of minor 0 only, 1.1
@@ -131,8 +140,12 @@ pub struct StatField {
 
 macro_rules! stat {
     ($name:ident, $since:literal, $kind:ident) => {
+        stat!($name => $name, $since, $kind)
+    };
+    ($name:ident => $key:ident, $since:literal, $kind:ident) => {
         StatField {
             name: stringify!($name),
+            key: stringify!($key),
             kind: StatKind::$kind,
             since_minor: $since,
             word: core::mem::offset_of!(Stats, $name) / 8,
@@ -149,30 +162,30 @@ pub const STATS_FIELDS: [StatField; 28] = [
     stat!(oom_calls, 0, Count),
     stat!(averts, 0, Count),
     stat!(kills, 0, Count),
-    stat!(pages_released, 0, Count),
-    stat!(pages_refilled, 0, Count),
+    stat!(pages_released, 0, Pages),
+    stat!(pages_refilled, 0, Pages),
     stat!(refill_failures, 0, Count),
-    stat!(pool_pages, 0, Count),
-    stat!(pool_target, 0, Count),
+    stat!(pool_pages, 0, Pages),
+    stat!(pool_target => pool_target_pages, 0, Pages),
     stat!(level_changes, 0, Count),
     stat!(events, 0, Count),
     stat!(events_lost, 0, Count),
     stat!(readers, 0, Count),
-    stat!(callback_max_ns, 0, Count),
-    stat!(callback_avg_ns, 0, Count),
+    stat!(callback_max_ns, 0, Ns),
+    stat!(callback_avg_ns, 0, Ns),
     stat!(samples, 0, Count),
     stat!(headroom, 1, Headroom),
     stat!(headroom_changes, 1, Count),
-    stat!(fall_rate, 1, Count),
+    stat!(fall_rate => fall_rate_pages_per_s, 1, PagesPerS),
     stat!(tte_ms, 1, Tte),
     stat!(reclaim_episodes, 1, Count),
     stat!(reclaim_kswapd_calls, 1, Count),
     stat!(reclaim_direct_calls, 1, Count),
     stat!(reclaim_active, 1, Flag),
-    stat!(monitor_ns, 2, Count),
+    stat!(monitor_ns, 2, Ns),
     stat!(peek_runs, 2, Count),
     stat!(peek_wakes, 2, Count),
-    stat!(peek_ns, 2, Count),
+    stat!(peek_ns, 2, Ns),
 ];
 
 /// Zone snapshot returned by [`IOCTL_GET_ZONES`].

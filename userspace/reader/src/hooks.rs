@@ -216,11 +216,14 @@ impl RateLimiter {
     }
 }
 
-/// The environment a hook gets: every field as `OOM_GUARD_*` (`OOM_GUARD_EVENT`,
-/// `OOM_GUARD_SEQ`, `OOM_GUARD_TIME_NS`, payload fields), `OOM_GUARD_LEVEL` (empty for records
-/// without a level), `OOM_GUARD_PRIORITY` and `OOM_GUARD_MESSAGE`.
+/// The environment a hook gets: every field as `OOM_GUARD_*`, flat as journald has them
+/// (`OOM_GUARD_EVENT`, `OOM_GUARD_SEQ`, `OOM_GUARD_TIME_NS`, `OOM_GUARD_TIMESTAMP`, payload
+/// fields, `OOM_GUARD_ZONES_0_FREE_PAGES`, …; a value that is not known is unset),
+/// `OOM_GUARD_LEVEL` (empty for records without a level), `OOM_GUARD_PRIORITY` and
+/// `OOM_GUARD_MESSAGE`.
 pub fn hook_env(rec: &Record, opts: &FormatOptions) -> Vec<(String, String)> {
-    let mut env: Vec<(String, String)> = format::fields(rec, opts)
+    let fields = format::event_fields(rec, None, opts);
+    let mut env: Vec<(String, String)> = format::flat_fields(&fields)
         .iter()
         .map(|(k, v)| (format::env_name(k), format::value_text(v)))
         .collect();
@@ -589,7 +592,7 @@ mod tests {
         );
         assert_eq!(env["OOM_GUARD_PID"], "4242");
         assert_eq!(env["OOM_GUARD_COMM"], "memhog");
-        assert_eq!(env["OOM_GUARD_FREED_REPORTED"], "256");
+        assert_eq!(env["OOM_GUARD_FREED_REPORTED_PAGES"], "256");
         assert_eq!(env["OOM_GUARD_PRIORITY"], "2");
         assert!(env["OOM_GUARD_MESSAGE"].starts_with("oom min: release"));
         let env: std::collections::BTreeMap<_, _> = hook_env(&record(3, samples()[4]), &OPTS)
@@ -608,7 +611,7 @@ mod tests {
         assert_eq!(env["OOM_GUARD_HEADROOM"], "medium");
         assert_eq!(env["OOM_GUARD_OLD_HEADROOM"], "low");
         assert_eq!(env["OOM_GUARD_LEVEL"], "low", "the watermark level");
-        assert_eq!(env["OOM_GUARD_FALL_RATE"], "256");
+        assert_eq!(env["OOM_GUARD_FALL_RATE_PAGES_PER_S"], "256");
         assert_eq!(env["OOM_GUARD_TTE_MS"], "573906");
         assert_eq!(env["OOM_GUARD_PRIORITY"], "4");
         assert!(env["OOM_GUARD_MESSAGE"].starts_with("headroom medium (was low)"));
@@ -627,7 +630,10 @@ mod tests {
         }
         let env: std::collections::BTreeMap<_, _> =
             hook_env(&record(7, p), &OPTS).into_iter().collect();
-        assert_eq!(env["OOM_GUARD_TTE_MS"], "unknown");
+        assert!(!env.contains_key("OOM_GUARD_TTE_MS"), "unset, not a word");
+        assert!(env["OOM_GUARD_TIMESTAMP"].ends_with('Z'));
+        assert_eq!(env["OOM_GUARD_ZONES_1_NAME"], "Normal");
+        assert_eq!(env["OOM_GUARD_ZONES_1_FREE_PAGES"], "2600");
         assert_eq!(env["OOM_GUARD_HEADROOM"], "low");
     }
 

@@ -98,9 +98,9 @@ fn stats_fields(reply: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOption
         let v = (field.get)(s);
         let name = |n: fn(u8) -> String| u8::try_from(v).map_or_else(|_| format!("unknown-{v}"), n);
         f.push((
-            field.name,
+            field.key,
             match field.kind {
-                StatKind::Count => U64(v),
+                StatKind::Count | StatKind::Pages | StatKind::PagesPerS | StatKind::Ns => U64(v),
                 StatKind::Level => Str(name(level_name)),
                 StatKind::Headroom => Str(name(headroom_name)),
                 StatKind::Tte => tte_value(v),
@@ -108,13 +108,14 @@ fn stats_fields(reply: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOption
             },
         ));
     }
-    f.push(("page_size", U64(opts.page_size)));
+    f.push(("page_size_bytes", U64(opts.page_size)));
     f
 }
 
-/// The counters as one JSON object (field names as in `struct oom_guard_stats`, plus `abi`
-/// when known, `level` and `headroom` as names, `tte_ms` `null` when unknown, `reclaim_active`
-/// a boolean, and `page_size`). From a module of ABI 1.0 the counters added in 1.1 are left out,
+/// The counters as one JSON object (field names as in `struct oom_guard_stats`, with the unit
+/// added where the name lacks it: `pool_target_pages`, `fall_rate_pages_per_s`; plus `abi` when
+/// known, `level` and `headroom` as names, `tte_ms` `null` when unknown, `reclaim_active` a
+/// boolean, and `page_size_bytes`). From a module of ABI 1.0 the counters added in 1.1 are left out,
 /// from one of ABI 1.1 those added in 1.2.
 pub fn stats_json(s: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOptions) -> String {
     json_object(&stats_fields(s, abi, opts))
@@ -124,29 +125,31 @@ pub fn stats_json(s: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOptions)
 /// units.
 pub fn stats_text(s: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOptions) -> String {
     let mut out = String::new();
+    let kinds: Vec<_> = STATS_FIELDS.iter().map(|f| (f.key, f.kind)).collect();
     for (k, v) in stats_fields(s, abi, opts) {
-        if k == "page_size" {
-            continue;
-        }
-        let v = match (k, v) {
-            ("pages_released" | "pages_refilled" | "pool_pages" | "pool_target", Value::U64(n)) => {
+        let kind = kinds
+            .iter()
+            .find(|(key, _)| *key == k)
+            .map(|(_, kind)| *kind);
+        let v = match (kind, v) {
+            (None, _) if k == "page_size_bytes" => continue,
+            (Some(StatKind::Pages), Value::U64(n)) => {
                 format!("{n} ({})", human_bytes(n.saturating_mul(opts.page_size)))
             }
-            ("callback_max_ns" | "callback_avg_ns", Value::U64(n)) => {
-                format!("{n} ({})", human_ns(n))
-            }
-            ("fall_rate", Value::U64(n)) => {
+            (Some(StatKind::Ns), Value::U64(n)) => format!("{n} ({})", human_ns(n)),
+            (Some(StatKind::PagesPerS), Value::U64(n)) => {
                 format!("{n} ({})", human_rate(n.saturating_mul(opts.page_size)))
             }
-            ("tte_ms", Value::U64(n)) => format!("{n} ms"),
+            (Some(StatKind::Tte), Value::U64(n)) => format!("{n} ms"),
             (_, v) => format::value_text(&v),
         };
-        let _ = writeln!(out, "{k:<20} {v}");
+        let _ = writeln!(out, "{k:<21} {v}");
     }
     out
 }
 
-/// The zone snapshot as a JSON object: `level`, `free_pages`, `available_pages`, `page_size`,
+/// The zone snapshot as a JSON object: `level`, `free_pages`, `available_pages`,
+/// `page_size_bytes`,
 /// `nr_zones`, `zones_truncated` and `zones` (objects as in the event schema).
 pub fn zones_json(z: &Zones, opts: &FormatOptions) -> String {
     use Value::{Bool, Str, U64};
@@ -155,7 +158,7 @@ pub fn zones_json(z: &Zones, opts: &FormatOptions) -> String {
         ("level", Str(level)),
         ("free_pages", U64(z.free_pages)),
         ("available_pages", U64(z.available_pages)),
-        ("page_size", U64(opts.page_size)),
+        ("page_size_bytes", U64(opts.page_size)),
         ("nr_zones", U64(u64::from(z.nr_zones))),
         (
             "zones_truncated",
@@ -346,18 +349,19 @@ mod tests {
         let t = stats_text(&s, Some((1, 1)), &OPTS);
         assert!(
             t.starts_with(
-                "abi                  1.1\nlevel                min\noom_calls            3\n"
+                "abi                   1.1\nlevel                 min\noom_calls             3\n"
             ),
             "{t}"
         );
-        assert!(t.contains("pool_pages           3840 (15.0 MiB)\n"), "{t}");
-        assert!(t.contains("callback_max_ns      15200 (15.2 us)\n"), "{t}");
+        assert!(t.contains("pool_pages            3840 (15.0 MiB)\n"), "{t}");
+        assert!(t.contains("pool_target_pages     0 (0 KiB)\n"), "{t}");
+        assert!(t.contains("callback_max_ns       15200 (15.2 us)\n"), "{t}");
         assert!(
             t.ends_with(
-                "samples              0\nheadroom             medium\nheadroom_changes     4\n\
-                 fall_rate            2560 (10.0 MiB/s)\ntte_ms               1500 ms\n\
-                 reclaim_episodes     2\nreclaim_kswapd_calls 40\nreclaim_direct_calls 3\n\
-                 reclaim_active       true\n"
+                "samples               0\nheadroom              medium\nheadroom_changes      4\n\
+                 fall_rate_pages_per_s 2560 (10.0 MiB/s)\ntte_ms                1500 ms\n\
+                 reclaim_episodes      2\nreclaim_kswapd_calls  40\nreclaim_direct_calls  3\n\
+                 reclaim_active        true\n"
             ),
             "{t}"
         );
@@ -365,7 +369,7 @@ mod tests {
         assert_eq!(v["averts"], 2);
         assert_eq!(v["level"], "min");
         assert_eq!(v["headroom"], "medium");
-        assert_eq!(v["fall_rate"], 2560);
+        assert_eq!(v["fall_rate_pages_per_s"], 2560);
         assert_eq!(v["tte_ms"], 1500);
         assert_eq!(v["reclaim_active"], true);
         assert!(v.get("abi").is_none());
@@ -385,7 +389,7 @@ mod tests {
             },
             v1_0: false,
         };
-        assert!(stats_text(&s, None, &OPTS).contains("tte_ms               unknown\n"));
+        assert!(stats_text(&s, None, &OPTS).contains("tte_ms                unknown\n"));
         let v: serde_json::Value = serde_json::from_str(&stats_json(&s, None, &OPTS)).unwrap();
         assert!(v["tte_ms"].is_null());
         // A module of ABI 1.0 has no 1.1 counters.

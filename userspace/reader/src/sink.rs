@@ -610,7 +610,7 @@ mod tests {
         assert_eq!(m["PRIORITY"], "2");
         assert_eq!(m["OOM_GUARD_COMM"], "memhog");
         assert_eq!(m["OOM_GUARD_ENRICH_MEM_AVAILABLE_KIB"], "20000");
-        assert_eq!(m["OOM_GUARD_ENRICH_PSI_SOME_AVG10"], "12.34");
+        assert_eq!(m["OOM_GUARD_ENRICH_PSI_SOME_AVG10_PCT"], "12.34");
         assert_eq!(m["OOM_GUARD_ENRICH_TRUNCATED_BY"], "time");
         assert_eq!(
             m["OOM_GUARD_ENRICH_TOP"],

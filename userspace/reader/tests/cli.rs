@@ -312,11 +312,11 @@ fn decode_a_capture_in_every_format() {
         assert_eq!(o["seq"], i as u64);
         assert_eq!(o["time_ns"], 7_000_000_000 + i as u64);
     }
-    assert_eq!(objs[0]["page_size"], 16384);
+    assert_eq!(objs[0]["page_size_bytes"], 16384);
     assert_eq!(
         (
             &objs[0]["headroom"],
-            &objs[0]["fall_rate"],
+            &objs[0]["fall_rate_pages_per_s"],
             &objs[0]["tte_ms"]
         ),
         (
@@ -339,7 +339,12 @@ fn decode_a_capture_in_every_format() {
         t.contains(" type=headroom abi=1.3 headroom=critical old_headroom=medium level=low "),
         "{t}"
     );
-    assert!(t.contains(" fall_rate=0 tte_ms=unknown page_size="), "{t}");
+    // An unknown time to exhaustion is left out, not written as a word.
+    assert!(
+        t.contains(" fall_rate_pages_per_s=0 page_size_bytes="),
+        "{t}"
+    );
+    assert!(!t.contains("unknown"), "{t}");
     assert!(
         t.contains(" type=reclaim abi=1.3 phase=onset who=kswapd level=low headroom=critical "),
         "{t}"
@@ -356,7 +361,9 @@ fn decode_a_capture_in_every_format() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let o: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
     assert_eq!(o["abi"], "1.0");
-    assert!(o["headroom"].is_null() && o["fall_rate"].is_null() && o["tte_ms"].is_null());
+    assert!(
+        o["headroom"].is_null() && o["fall_rate_pages_per_s"].is_null() && o["tte_ms"].is_null()
+    );
     let out = run(&["decode", cap.to_str().unwrap()]);
     assert!(!text(&out.stdout).contains("headroom"));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
@@ -700,12 +707,15 @@ fn sinks_from_the_command_line() {
         "\nOOM_GUARD_EVENT=headroom\n",
         "\nOOM_GUARD_HEADROOM=critical\n",
         "\nOOM_GUARD_OLD_HEADROOM=medium\n",
-        "\nOOM_GUARD_FALL_RATE=0\n",
-        "\nOOM_GUARD_TTE_MS=unknown\n",
+        "\nOOM_GUARD_FALL_RATE_PAGES_PER_S=0\n",
         "\nOOM_GUARD_CRITICAL_PAGES=3276\n",
     ] {
         assert!(msgs[5].contains(want), "{want:?} in {}", msgs[5]);
     }
+    assert!(
+        !msgs[5].contains("OOM_GUARD_TTE_MS"),
+        "an unknown value is left out"
+    );
     for want in [
         "\nPRIORITY=5\n",
         "\nOOM_GUARD_EVENT=reclaim\n",
@@ -785,7 +795,7 @@ fn exec_on_runs_hooks_with_the_event_environment() {
     );
     let headroom_hook = format!(
         "headroom-critical=echo \"$OOM_GUARD_EVENT $OOM_GUARD_HEADROOM $OOM_GUARD_OLD_HEADROOM \
-         $OOM_GUARD_TTE_MS $OOM_GUARD_PRIORITY\" >> {}",
+         ${{OOM_GUARD_TTE_MS-unset}} $OOM_GUARD_PRIORITY\" >> {}",
         out_file.display()
     );
     let reclaim_hook = format!(
@@ -826,7 +836,7 @@ fn exec_on_runs_hooks_with_the_event_environment() {
     assert_eq!(
         got,
         [
-            "headroom critical medium unknown 3",
+            "headroom critical medium unset 3",
             "oom min 1 7000000001 321",
             "reclaim onset kswapd",
         ]

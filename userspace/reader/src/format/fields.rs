@@ -46,14 +46,16 @@ pub enum Value {
     I64(i64),
     /// A decimal with two places, in hundredths (`1234` is `12.34`).
     Centi(u64),
-    /// Zone snapshots (a JSON array of objects; a compact string elsewhere).
+    /// Zone snapshots (a JSON array of objects; elsewhere a compact string, and indexed keys
+    /// in [`flat_fields`]).
     Zones(Vec<ZoneSnapshot>),
     /// Processes (a JSON array of objects; elsewhere a compact string, and indexed keys in
     /// [`flat_fields`]).
     Procs(Vec<Proc>),
     /// Nested fields (a JSON object; flattened to `parent_child` names elsewhere).
     Object(Vec<Field>),
-    /// A value that is not known (JSON `null`, `unknown` elsewhere).
+    /// A value that is not known: JSON `null`; left out of the flat formats ([`flat_fields`]),
+    /// so a numeric field never holds a word.
     Unknown,
 }
 
@@ -70,8 +72,10 @@ pub fn tte_value(tte_ms: u64) -> Value {
 }
 
 /// The structured fields of a record, in schema order, names escaped. Every record starts with
-/// `seq`, `time_ns`, `type` and `abi` (the formats add `timestamp`: [`event_fields`]); amounts of memory are in pages (`page_size` bytes) and rates in
-/// pages per second unless the name says otherwise.
+/// `seq`, `time_ns`, `type` and `abi` (the formats add `timestamp`: [`event_fields`]). Every
+/// amount, rate and duration names its unit at the end of its name (the README's "Units"):
+/// `_pages` (of `page_size_bytes`), `_kib`, `_bytes`, `_pages_per_s`, `_ns`, `_us`, `_ms`,
+/// `_pct`; counts (`calls`, `kills`, `count`, `seq`) are bare nouns.
 pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
     use Value::{Bool, Str, Unknown, Zones, U64};
     let h = &rec.header;
@@ -95,19 +99,19 @@ pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
             .chain(if has_headroom_fields(rec) {
                 [
                     ("headroom", Str(headroom_name(p.headroom))),
-                    ("fall_rate", U64(p.fall_rate)),
+                    ("fall_rate_pages_per_s", U64(p.fall_rate)),
                     ("tte_ms", tte_value(p.tte_ms)),
                 ]
             } else {
                 // An ABI 1.0 record: not known.
                 [
                     ("headroom", Unknown),
-                    ("fall_rate", Unknown),
+                    ("fall_rate_pages_per_s", Unknown),
                     ("tte_ms", Unknown),
                 ]
             })
             .chain([
-                ("page_size", U64(opts.page_size)),
+                ("page_size_bytes", U64(opts.page_size)),
                 ("nr_zones", U64(u64::from(p.nr_zones))),
                 ("zones_truncated", Bool(truncated)),
                 ("zones", Zones(valid_zones(&p.zones, p.nr_zones).to_vec())),
@@ -121,12 +125,12 @@ pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
             ("comm", Str(name_text(&o.comm))),
             ("free_pages", U64(o.free_pages)),
             ("available_pages", U64(o.available_pages)),
-            ("pool_before", U64(o.pool_before)),
-            ("pool_after", U64(o.pool_after)),
-            ("freed_reported", U64(o.freed_reported)),
+            ("pool_before_pages", U64(o.pool_before)),
+            ("pool_after_pages", U64(o.pool_after)),
+            ("freed_reported_pages", U64(o.freed_reported)),
             ("callback_ns", U64(o.callback_ns)),
             ("averts_left", U64(u64::from(o.averts_left))),
-            ("page_size", U64(opts.page_size)),
+            ("page_size_bytes", U64(opts.page_size)),
             ("nr_zones", U64(u64::from(o.nr_zones))),
             ("zones_truncated", Bool(truncated)),
             ("zones", Zones(valid_zones(&o.zones, o.nr_zones).to_vec())),
@@ -136,7 +140,7 @@ pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
             ("pages", U64(p.pages)),
             ("pool_pages", U64(p.pool_pages)),
             ("target_pages", U64(p.target_pages)),
-            ("page_size", U64(opts.page_size)),
+            ("page_size_bytes", U64(opts.page_size)),
         ]),
         Payload::Kill(k) => f.extend([
             ("kills", U64(k.kills)),
@@ -157,9 +161,9 @@ pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
             ("medium_pages", U64(h.medium_pages)),
             ("critical_pages", U64(h.critical_pages)),
             ("floor_pages", U64(h.floor_pages)),
-            ("fall_rate", U64(h.fall_rate)),
+            ("fall_rate_pages_per_s", U64(h.fall_rate)),
             ("tte_ms", tte_value(h.tte_ms)),
-            ("page_size", U64(opts.page_size)),
+            ("page_size_bytes", U64(opts.page_size)),
         ]),
         Payload::Reclaim(r) => f.extend([
             ("phase", Str(reclaim_phase_name(r.phase))),
@@ -171,7 +175,7 @@ pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
             ("duration_ms", U64(r.duration_ms)),
             ("free_pages", U64(r.free_pages)),
             ("available_pages", U64(r.available_pages)),
-            ("page_size", U64(opts.page_size)),
+            ("page_size_bytes", U64(opts.page_size)),
         ]),
     }
     f
@@ -197,8 +201,8 @@ pub fn enrich_fields(s: &Snapshot) -> Vec<Field> {
     }
     if let Some(psi) = &s.psi {
         for (avg10, total, line) in [
-            ("psi_some_avg10", "psi_some_total_us", psi.some),
-            ("psi_full_avg10", "psi_full_total_us", psi.full),
+            ("psi_some_avg10_pct", "psi_some_total_us", psi.some),
+            ("psi_full_avg10_pct", "psi_full_total_us", psi.full),
         ] {
             if let Some(l) = line {
                 f.extend([(avg10, Centi(l.avg10_centi)), (total, U64(l.total_us))]);
@@ -246,10 +250,30 @@ pub fn event_fields(rec: &Record, enrich: Option<&Snapshot>, opts: &FormatOption
     f
 }
 
-/// Fields with nested objects flattened for the flat formats (logfmt, journald): child `k` of
-/// `parent` becomes `parent_k`, and a list of processes `top` is kept as its compact text and
-/// also given indexed keys, `top_0_pid`, `top_0_comm`, … `top_1_pid`, …, so it can be split
-/// whatever the names hold.
+/// The fields of one zone of a record's or a snapshot's zone list, in schema order: `node`,
+/// `zone_idx`, `name` (escaped), `state`, then its page counts, `free_pages` … `managed_pages`.
+pub fn zone_fields(z: &ZoneSnapshot) -> [Field; 11] {
+    use Value::{Str, U64};
+    [
+        ("node", U64(u64::from(z.node))),
+        ("zone_idx", U64(u64::from(z.zone_idx))),
+        ("name", Str(name_text(&z.name))),
+        ("state", Str(zone_state_name(z.state))),
+        ("free_pages", U64(z.free)),
+        ("min_pages", U64(z.min)),
+        ("low_pages", U64(z.low)),
+        ("high_pages", U64(z.high)),
+        ("boost_pages", U64(z.boost)),
+        ("reserve_pages", U64(z.reserve)),
+        ("managed_pages", U64(z.managed)),
+    ]
+}
+
+/// Fields as the flat formats (logfmt, journald, hook environment) carry them: child `k` of
+/// `parent` becomes `parent_k`; a list of zones or processes is kept as its compact text and
+/// also given indexed keys, `zones_0_name`, `zones_0_free_pages`, … `top_0_pid`,
+/// `top_0_comm`, …, so it can be split whatever the names hold; an [`Value::Unknown`] value is
+/// left out.
 pub fn flat_fields(fields: &[Field]) -> Vec<(String, Value)> {
     let mut out = Vec::with_capacity(fields.len());
     for (k, v) in fields {
@@ -273,6 +297,15 @@ fn flatten(key: String, v: &Value, out: &mut Vec<(String, Value)>) {
                 }
             }
         }
+        Value::Zones(zones) => {
+            out.push((key.clone(), v.clone()));
+            for (i, z) in zones.iter().enumerate() {
+                for (c, v) in zone_fields(z) {
+                    out.push((format!("{key}_{i}_{c}"), v));
+                }
+            }
+        }
+        Value::Unknown => {}
         v => out.push((key, v.clone())),
     }
 }

@@ -1,9 +1,9 @@
 //! JSON Lines: one object per record, on one line. The schema is documented in the crate's
 //! `README.md`; changing a name there is a breaking change.
 
-use super::escape::name_text;
-use super::fields::{centi_text, event_fields, proc_fields, Field, FormatOptions, Value};
-use super::names::zone_state_name;
+use super::fields::{
+    centi_text, event_fields, proc_fields, zone_fields, Field, FormatOptions, Value,
+};
 use crate::decode::Record;
 use crate::enrich::Proc;
 use oom_guard_core::abi::ZoneSnapshot;
@@ -46,20 +46,7 @@ fn json_array<T>(out: &mut String, items: &[T], one: fn(&mut String, &T)) {
 }
 
 fn json_zone(out: &mut String, z: &ZoneSnapshot) {
-    let _ = write!(
-        out,
-        "{{\"node\":{},\"zone_idx\":{},\"name\":",
-        z.node, z.zone_idx
-    );
-    json_string(out, &name_text(&z.name));
-    out.push_str(",\"state\":");
-    json_string(out, &zone_state_name(z.state));
-    let _ = write!(
-        out,
-        ",\"free\":{},\"min\":{},\"low\":{},\"high\":{},\"boost\":{},\"reserve\":{},\
-         \"managed\":{}}}",
-        z.free, z.min, z.low, z.high, z.boost, z.reserve, z.managed
-    );
+    json_fields(out, &zone_fields(z));
 }
 
 /// A JSON object of fields, on one line.

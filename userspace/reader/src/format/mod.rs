@@ -23,7 +23,7 @@ pub use crate::compat::has_headroom_fields;
 pub use escape::{compact_name, escape_bytes, name_text, text_name};
 pub use fields::{
     enrich_fields, env_name, event_fields, fields, flat_fields, proc_fields, system_page_size,
-    tte_value, Field, FormatOptions, Value,
+    tte_value, zone_fields, Field, FormatOptions, Value,
 };
 pub use json::{json, json_object};
 pub use logfmt::{logfmt, logfmt_line, procs_compact, value_text, zones_compact};

@@ -75,9 +75,23 @@ fn headroom_fields_in_every_format() {
     );
     let v: serde_json::Value = serde_json::from_str(&json(&r, &OPTS)).unwrap();
     assert_eq!(v["headroom"], "plenty");
-    assert_eq!(v["fall_rate"], 0);
+    assert_eq!(v["fall_rate_pages_per_s"], 0);
     assert!(v["tte_ms"].is_null());
-    assert!(logfmt(&r, &OPTS).contains(" headroom=plenty fall_rate=0 tte_ms=unknown "));
+    // The flat formats leave an unknown value out: a numeric field never holds a word.
+    let l = logfmt(&r, &OPTS);
+    assert!(
+        l.contains(" headroom=plenty fall_rate_pages_per_s=0 page_size_bytes=4096 "),
+        "{l}"
+    );
+    assert!(!l.contains("tte_ms") && !l.contains("unknown"), "{l}");
+    let journal =
+        String::from_utf8_lossy(&crate::sink::journal_message(&r, None, Format::Text, &OPTS))
+            .into_owned();
+    assert!(
+        journal.contains("OOM_GUARD_FALL_RATE_PAGES_PER_S=0\n"),
+        "{journal}"
+    );
+    assert!(!journal.contains("OOM_GUARD_TTE_MS"), "{journal}");
     let h = rec(
         2,
         Payload::Headroom(Headroom {
@@ -99,7 +113,7 @@ fn headroom_fields_in_every_format() {
     let m = message(&old, &OPTS);
     assert!(!m.contains("headroom"), "{m}");
     let v: serde_json::Value = serde_json::from_str(&json(&old, &OPTS)).unwrap();
-    for k in ["headroom", "fall_rate", "tte_ms"] {
+    for k in ["headroom", "fall_rate_pages_per_s", "tte_ms"] {
         assert!(v[k].is_null(), "{k}: {v}");
     }
     // Unknown values from a newer module are named.
@@ -222,9 +236,9 @@ fn json_schema_per_type() {
             "free_pages",
             "available_pages",
             "headroom",
-            "fall_rate",
+            "fall_rate_pages_per_s",
             "tte_ms",
-            "page_size",
+            "page_size_bytes",
             "nr_zones",
             "zones_truncated",
             "zones"
@@ -232,20 +246,20 @@ fn json_schema_per_type() {
     );
     assert_eq!(p["level"], "low");
     assert_eq!(p["headroom"], "low");
-    assert_eq!(p["fall_rate"], 2560);
+    assert_eq!(p["fall_rate_pages_per_s"], 2560);
     assert_eq!(p["tte_ms"], 1500);
     assert_eq!(p["old_level"], "ok");
     assert_eq!(p["source"], "watermarks");
     assert_eq!(p["free_pages"], 202_600);
-    assert_eq!(p["page_size"], 4096);
+    assert_eq!(p["page_size_bytes"], 4096);
     assert_eq!(p["zones_truncated"], false);
     let zones = p["zones"].as_array().unwrap();
     assert_eq!(zones.len(), 2, "only nr_zones entries");
     assert_eq!(
         zones[1],
         serde_json::json!({"node":0,"zone_idx":2,"name":"Normal","state":"below-low",
-            "free":2600,"min":2048,"low":2560,"high":3072,"boost":12,"reserve":30,
-            "managed":1_000_000})
+            "free_pages":2600,"min_pages":2048,"low_pages":2560,"high_pages":3072,
+            "boost_pages":12,"reserve_pages":30,"managed_pages":1_000_000})
     );
     let o = v(1);
     assert_eq!(
@@ -258,12 +272,12 @@ fn json_schema_per_type() {
             "comm",
             "free_pages",
             "available_pages",
-            "pool_before",
-            "pool_after",
-            "freed_reported",
+            "pool_before_pages",
+            "pool_after_pages",
+            "freed_reported_pages",
             "callback_ns",
             "averts_left",
-            "page_size",
+            "page_size_bytes",
             "nr_zones",
             "zones_truncated",
             "zones"
@@ -281,7 +295,13 @@ fn json_schema_per_type() {
     let pool = v(2);
     assert_eq!(
         keys(&pool),
-        with(&["op", "pages", "pool_pages", "target_pages", "page_size"])
+        with(&[
+            "op",
+            "pages",
+            "pool_pages",
+            "target_pages",
+            "page_size_bytes"
+        ])
     );
     assert_eq!(pool["op"], "release");
     let k = v(3);
@@ -311,9 +331,9 @@ fn json_schema_per_type() {
             "medium_pages",
             "critical_pages",
             "floor_pages",
-            "fall_rate",
+            "fall_rate_pages_per_s",
             "tte_ms",
-            "page_size"
+            "page_size_bytes"
         ])
     );
     assert_eq!(
@@ -344,7 +364,7 @@ fn json_schema_per_type() {
             "duration_ms",
             "free_pages",
             "available_pages",
-            "page_size"
+            "page_size_bytes"
         ])
     );
     assert_eq!(
@@ -381,31 +401,41 @@ fn logfmt_of_every_type() {
             format!("{}{}", &l[..at], &l[at + " timestamp=".len() + 27..])
         })
         .collect();
+    // The zones of both records with zones: the compact string, then one group of keys each.
+    const ZONES: &str = "zones=\"0/DMA32:above-high:200000 0/Normal:below-low:2600\" \
+         zones_0_node=0 zones_0_zone_idx=1 zones_0_name=DMA32 zones_0_state=above-high \
+         zones_0_free_pages=200000 zones_0_min_pages=1000 zones_0_low_pages=1250 \
+         zones_0_high_pages=1500 zones_0_boost_pages=0 zones_0_reserve_pages=0 \
+         zones_0_managed_pages=500000 zones_1_node=0 zones_1_zone_idx=2 zones_1_name=Normal \
+         zones_1_state=below-low zones_1_free_pages=2600 zones_1_min_pages=2048 \
+         zones_1_low_pages=2560 zones_1_high_pages=3072 zones_1_boost_pages=12 \
+         zones_1_reserve_pages=30 zones_1_managed_pages=1000000";
     assert_eq!(
         lines,
         [
-            "seq=40 time_ns=12345678941 type=pressure abi=1.3 level=low old_level=ok \
+            format!("seq=40 time_ns=12345678941 type=pressure abi=1.3 level=low old_level=ok \
              source=watermarks free_pages=202600 available_pages=300000 headroom=low \
-             fall_rate=2560 tte_ms=1500 page_size=4096 nr_zones=2 zones_truncated=false \
-             zones=\"0/DMA32:above-high:200000 0/Normal:below-low:2600\"",
-            "seq=41 time_ns=12345678942 type=oom abi=1.3 level=min action=release calls=1 pid=4242 \
-             comm=memhog free_pages=1500 available_pages=2000 pool_before=4096 \
-             pool_after=3840 freed_reported=256 callback_ns=15200 averts_left=7 \
-             page_size=4096 nr_zones=2 zones_truncated=false \
-             zones=\"0/DMA32:above-high:200000 0/Normal:below-low:2600\"",
+             fall_rate_pages_per_s=2560 tte_ms=1500 page_size_bytes=4096 nr_zones=2 \
+             zones_truncated=false {ZONES}")
+            .as_str(),
+            format!("seq=41 time_ns=12345678942 type=oom abi=1.3 level=min action=release calls=1 pid=4242 \
+             comm=memhog free_pages=1500 available_pages=2000 pool_before_pages=4096 \
+             pool_after_pages=3840 freed_reported_pages=256 callback_ns=15200 averts_left=7 \
+             page_size_bytes=4096 nr_zones=2 zones_truncated=false {ZONES}")
+            .as_str(),
             "seq=42 time_ns=12345678943 type=pool abi=1.3 op=release pages=256 \
-             pool_pages=3840 target_pages=4096 page_size=4096",
+             pool_pages=3840 target_pages=4096 page_size_bytes=4096",
             "seq=43 time_ns=12345678944 type=kill abi=1.3 kills=1 victim_pid=0 \
              victim_comm=\"\" victim_rss_kib=0",
             "seq=44 time_ns=12345678945 type=lost abi=1.3 count=17 first_seq=29",
             "seq=45 time_ns=12345678946 type=headroom abi=1.3 headroom=medium \
              old_headroom=low level=low wm_state=below-low free_pages=202600 \
              available_pages=150000 total_pages=1500000 low_pages=300000 \
-             medium_pages=150001 critical_pages=75000 floor_pages=3078 fall_rate=256 \
-             tte_ms=573906 page_size=4096",
+             medium_pages=150001 critical_pages=75000 floor_pages=3078 \
+             fall_rate_pages_per_s=256 tte_ms=573906 page_size_bytes=4096",
             "seq=46 time_ns=12345678947 type=reclaim abi=1.3 phase=direct who=kswapd+direct \
              level=min headroom=critical kswapd_calls=40 direct_calls=3 duration_ms=120 \
-             free_pages=2000 available_pages=5000 page_size=4096",
+             free_pages=2000 available_pages=5000 page_size_bytes=4096",
         ]
     );
     let mut s = String::new();
@@ -449,7 +479,7 @@ fn enrich_in_every_format() {
     assert_eq!(
         v["enrich"],
         serde_json::json!({"time_ns":12_345_700_000_u64,"elapsed_us":1500,
-            "mem_available_kib":20000,"mem_free_kib":12000,"psi_some_avg10":12.34,
+            "mem_available_kib":20000,"mem_free_kib":12000,"psi_some_avg10_pct":12.34,
             "psi_some_total_us":5678,"scanned":60,"skipped":1,"truncated":true,
             "truncated_by":"time","top":[
                 {"pid":42,"comm":"memhog","rss_kib":204_800,"oom_score":900,"oom_score_adj":0},
@@ -464,7 +494,7 @@ fn enrich_in_every_format() {
         lf.ends_with(
             " enrich_time_ns=12345700000 enrich_elapsed_us=1500 \
              enrich_mem_available_kib=20000 enrich_mem_free_kib=12000 \
-             enrich_psi_some_avg10=12.34 enrich_psi_some_total_us=5678 enrich_scanned=60 \
+             enrich_psi_some_avg10_pct=12.34 enrich_psi_some_total_us=5678 enrich_scanned=60 \
              enrich_skipped=1 enrich_truncated=true enrich_truncated_by=time \
              enrich_top=\"42:memhog:204800:900:0 99:oom-guard:1200:0:-1000\" \
              enrich_top_0_pid=42 enrich_top_0_comm=memhog enrich_top_0_rss_kib=204800 \
