@@ -12,33 +12,39 @@ use kernel::{
 
 /// A `u32` module parameter: set at load, readable (mode 0444) under
 /// `/sys/module/rust_oom_guard/parameters/`, where it shows the live value (the runtime
-/// configuration ioctl updates it too).
+/// configuration ioctl updates it too), by name where its tunable names it (`policy=avert`).
 ///
 /// `module!`'s parameters get no sysfs entry in 7.3 (their mode is 0); [`PARAMS`] are declared
 /// here instead, one per tunable of `params::TUNABLES`, with `kernel_param` records that have
 /// a mode and these ops, and their `.modinfo` descriptions made from the table.
-#[repr(transparent)]
-pub(crate) struct Param(AtomicU32);
+pub(crate) struct Param {
+    value: AtomicU32,
+    spec: &'static params::Spec,
+}
 
 impl Param {
-    /// A parameter holding `default` until the kernel parses a load argument into it.
-    pub(crate) const fn new(default: u32) -> Self {
-        Self(AtomicU32::new(default))
+    /// A parameter of tunable `spec`, holding its default until the kernel parses a load
+    /// argument into it.
+    const fn new(spec: &'static params::Spec) -> Self {
+        Self {
+            value: AtomicU32::new(spec.default_u32()),
+            spec,
+        }
     }
 
     /// The current value.
     pub(crate) fn get(&self) -> u32 {
-        self.0.load(Ordering::Relaxed)
+        self.value.load(Ordering::Relaxed)
     }
 
     /// Publishes a new value (what sysfs shows from now on).
     pub(crate) fn set(&self, value: u32) {
-        self.0.store(value, Ordering::Relaxed)
+        self.value.store(value, Ordering::Relaxed)
     }
 
     /// The `arg` of this parameter's `kernel_param` record.
     const fn as_arg(&'static self) -> *mut c_void {
-        self.0.as_ptr().cast()
+        core::ptr::from_ref(self).cast_mut().cast()
     }
 }
 
@@ -49,8 +55,8 @@ struct ParamOps(bindings::kernel_param_ops);
 // SAFETY: The record is immutable after compilation; the kernel only reads it.
 unsafe impl Sync for ParamOps {}
 
-/// Parses a load argument like `param_set_uint` (decimal, `0x` hex or `0` octal) into a
-/// [`Param`].
+/// Parses a load argument like `param_set_uint` (decimal, `0x` hex or `0` octal), or one of the
+/// names of its tunable (`avert`, case-insensitive), into a [`Param`].
 ///
 /// # Safety
 ///
@@ -61,16 +67,24 @@ unsafe extern "C" fn param_set(val: *const c_char, kp: *const bindings::kernel_p
     if val.is_null() {
         return EINVAL.to_errno();
     }
+    // SAFETY: By the caller's contract `arg` points to a `'static` `Param`.
+    let param = unsafe { &*(*kp).__bindgen_anon_1.arg.cast::<Param>() };
     let mut value: c_uint = 0;
     // SAFETY: `val` is a NUL-terminated string (checked non-null above, caller's contract) and
     // `value` is a valid `unsigned int` to write.
     let ret = unsafe { bindings::kstrtouint(val, 0, &mut value) };
     if ret != 0 {
-        return ret;
+        // SAFETY: `val` is a NUL-terminated string that lives for this call (caller's contract).
+        let text = unsafe { CStr::from_char_ptr(val) };
+        let named = text
+            .to_str()
+            .ok()
+            .and_then(|t| param.spec.named_value(t.trim_end_matches('\n')));
+        match named {
+            Some(v) => value = v,
+            None => return ret,
+        }
     }
-    // SAFETY: By the caller's contract `arg` points to a `'static` `Param` (`#[repr(transparent)]`
-    // over an `AtomicU32`).
-    let param = unsafe { &*(*kp).__bindgen_anon_1.arg.cast::<Param>() };
     param.set(value);
     0
 }
@@ -84,10 +98,24 @@ unsafe extern "C" fn param_set(val: *const c_char, kp: *const bindings::kernel_p
 unsafe extern "C" fn param_get(buf: *mut c_char, kp: *const bindings::kernel_param) -> c_int {
     // SAFETY: As in `param_set`: `arg` points to a `'static` `Param`.
     let param = unsafe { &*(*kp).__bindgen_anon_1.arg.cast::<Param>() };
+    let v = param.get();
     let mut digits = [0u8; 11];
-    let mut at = digits.len() - 1;
-    digits[at] = b'\n';
-    let mut v = param.get();
+    let text = match param.spec.names.iter().find(|(_, n)| *n == v) {
+        Some((name, _)) => name.as_bytes(),
+        None => decimal(v, &mut digits),
+    };
+    // SAFETY: `buf` holds `PAGE_SIZE` bytes, far more than the name or the at most 10 digits and
+    // the newline copied here, and cannot overlap them (our stack array or a static name).
+    unsafe {
+        core::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), text.len());
+        *buf.add(text.len()) = b'\n' as c_char;
+    }
+    (text.len() + 1) as c_int
+}
+
+/// `v` in decimal, at the end of `digits`.
+fn decimal(mut v: u32, digits: &mut [u8; 11]) -> &[u8] {
+    let mut at = digits.len();
     loop {
         at -= 1;
         // `v % 10` is below 10, so the cast cannot truncate; a `u32` has at most 10 digits,
@@ -98,11 +126,7 @@ unsafe extern "C" fn param_get(buf: *mut c_char, kp: *const bindings::kernel_par
             break;
         }
     }
-    let text = &digits[at..];
-    // SAFETY: `buf` holds `PAGE_SIZE` bytes, far more than the at most 11 copied here, and
-    // cannot overlap our stack array.
-    unsafe { core::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), text.len()) };
-    text.len() as c_int
+    &digits[at..]
 }
 
 /// The ops of every [`Param`].
@@ -156,10 +180,10 @@ const NAME_ROOM: usize = 32;
 /// The module parameters, in [`params::TUNABLES`] order, each at its default until the kernel
 /// parses a load argument into it.
 pub(crate) static PARAMS: [Param; NR_PARAMS] = {
-    let mut out = [const { Param::new(0) }; NR_PARAMS];
+    let mut out = [const { Param::new(&params::TUNABLES[0]) }; NR_PARAMS];
     let mut i = 0;
     while i < NR_PARAMS {
-        out[i] = Param::new(params::TUNABLES[i].default_u32());
+        out[i] = Param::new(&params::TUNABLES[i]);
         i += 1;
     }
     out

@@ -42,7 +42,7 @@ unload
 load pool_kib=8192 release_chunk=64 ring_size=256 policy=0
 P=/sys/module/rust_oom_guard/parameters
 ls -l $P
-for kv in pool_kib=8192 release_chunk=64 ring_size=256 policy=0 avert_budget=8 \
+for kv in pool_kib=8192 release_chunk=64 ring_size=256 policy=observe avert_budget=8 \
 	budget_window_ms=60000 refill_delay_ms=5000 sample_slow_ms=1000 sample_fast_ms=10; do
 	k=${kv%=*} v=${kv#*=}
 	[ "$(cat $P/$k)" = "$v" ] || fail "$P/$k is '$(cat $P/$k)', expected $v"
@@ -51,6 +51,6 @@ done
 echo 5 >$P/avert_budget 2>/dev/null && fail "a parameter file was writable"
 guardctl set avert_budget=3 policy=1 || fail "set failed"
 [ "$(cat $P/avert_budget)" = 3 ] || fail "$P/avert_budget does not follow the runtime config"
-[ "$(cat $P/policy)" = 1 ] || fail "$P/policy does not follow the runtime config"
+[ "$(cat $P/policy)" = avert ] || fail "$P/policy does not follow the runtime config"
 echo "parameters: $(for f in $P/*; do printf '%s=%s ' "${f##*/}" "$(cat "$f")"; done)"
 unload

@@ -22,14 +22,25 @@ for bad in $bads "sample_fast_ms=500 sample_slow_ms=100" headroom_low=101 headro
 done
 # Every parameter is in sysfs with its default after a load without arguments.
 load
-while read -r name min max default kind; do
+# A tunable with named values shows the name (policy: avert).
+while read -r name min max default kind shown; do
 	got=$(cat "/sys/module/rust_oom_guard/parameters/$name") || fail "no sysfs file for $name"
-	[ "$got" = "$default" ] || fail "sysfs $name is $got, the table's default is $default ($kind, $min..$max)"
+	[ "$got" = "$shown" ] || fail "sysfs $name is $got, the table's default is $shown = $default ($kind, $min..$max)"
 done </tmp/tunables
+unload
+# Values by name, whatever their case; numbers stay accepted (below).
+load policy=observe headroom_unit=KiB
+[ "$(stat config policy)" = 0 ] || fail "policy=observe not applied"
+[ "$(stat config headroom_unit)" = 1 ] || fail "headroom_unit=KiB not applied"
+[ "$(cat /sys/module/rust_oom_guard/parameters/policy)" = observe ] || fail "sysfs policy is not observe"
+[ "$(cat /sys/module/rust_oom_guard/parameters/headroom_unit)" = kib ] || fail "sysfs headroom_unit is not kib"
+unload
+load policy=AVERT
+[ "$(stat config policy)" = 1 ] || fail "policy=AVERT not applied"
 unload
 # Malformed values: the kernel's parameter parser rejects them with one line naming the
 # parameter, before the module's init runs.
-for bad in pool_kib=abc ring_size=-1 policy= sample_slow_ms=0x; do
+for bad in pool_kib=abc ring_size=-1 policy= policy=kill headroom_unit=mib sample_slow_ms=0x; do
 	name=${bad%%=*}
 	dmesg -c >/dev/null
 	out=$(guardctl insmod "$MODULE" $bad)
@@ -48,7 +59,9 @@ unload
 # Headroom thresholds in KiB may exceed 100; each is live in sysfs.
 load headroom_unit=1 headroom_low=200000 headroom_medium=100000 headroom_critical=50000 \
 	headroom_hysteresis=8192 sample_min_ms=2 reclaim_quiet_ms=250
-for kv in headroom_unit=1 headroom_low=200000 headroom_medium=100000 headroom_critical=50000 \
+[ "$(stat config headroom_unit)" = 1 ] || fail "headroom_unit=1 not applied"
+[ "$(cat /sys/module/rust_oom_guard/parameters/headroom_unit)" = kib ] || fail "sysfs headroom_unit is not kib"
+for kv in headroom_low=200000 headroom_medium=100000 headroom_critical=50000 \
 	headroom_hysteresis=8192 sample_min_ms=2 reclaim_quiet_ms=250; do
 	[ "$(stat config "${kv%%=*}")" = "${kv#*=}" ] || fail "$kv not applied"
 	[ "$(cat /sys/module/rust_oom_guard/parameters/${kv%%=*})" = "${kv#*=}" ] || fail "sysfs ${kv%%=*} is not ${kv#*=}"

@@ -207,12 +207,20 @@ pub fn zones_table(z: &Zones, opts: &FormatOptions) -> String {
     out
 }
 
-/// The configuration as `key=value` lines (the form `config set` takes); from a module of ABI
-/// 1.0 its keys only.
+/// The configuration as `key=value` lines (the form `config set` takes), a value by name where
+/// its tunable names it (`policy=avert`); from a module of ABI 1.0 its keys only.
 pub fn config_text(c: &Reply<Config>) -> String {
     config::entries(&c.value, c.v1_0)
         .iter()
-        .map(|(k, v)| format!("{k}={v}\n"))
+        .map(|(k, v)| {
+            let name = oom_guard_core::params::Spec::by_name(k)
+                .and_then(|s| s.names.iter().find(|(_, n)| n == v))
+                .map(|(name, _)| *name);
+            match name {
+                Some(name) => format!("{k}={name}\n"),
+                None => format!("{k}={v}\n"),
+            }
+        })
         .collect()
 }
 
@@ -411,10 +419,10 @@ mod tests {
             v1_0: false,
         };
         let t = config_text(&c);
-        assert!(t.starts_with("policy=1\nrelease_chunk=256\n"), "{t}");
+        assert!(t.starts_with("policy=avert\nrelease_chunk=256\n"), "{t}");
         assert!(
             t.ends_with(
-                "sample_fast_ms=10\nheadroom_unit=0\nheadroom_low=20\nheadroom_medium=10\n\
+                "sample_fast_ms=10\nheadroom_unit=percent\nheadroom_low=20\nheadroom_medium=10\n\
                  headroom_critical=5\nheadroom_hysteresis=2\nsample_min_ms=1\n\
                  reclaim_quiet_ms=500\n"
             ),

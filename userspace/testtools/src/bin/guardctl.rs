@@ -482,9 +482,19 @@ fn run(mut args: &[String]) -> Result<(), String> {
         "read" => return read_cmd(dev_path, rest),
         "insmod" => return insmod(rest),
         "tunables" => {
+            // name min max default kind shown: `shown` is the default as sysfs shows it, by
+            // name where the tunable names its values.
             for s in params::TUNABLES {
                 let kind = if s.field.is_some() { "config" } else { "load" };
-                println!("{} {} {} {} {kind}", s.name, s.min, s.max, s.default);
+                let shown = s
+                    .names
+                    .iter()
+                    .find(|(_, v)| u64::from(*v) == s.default)
+                    .map_or_else(|| s.default.to_string(), |(n, _)| (*n).to_string());
+                println!(
+                    "{} {} {} {} {kind} {shown}",
+                    s.name, s.min, s.max, s.default
+                );
             }
             return Ok(());
         }
