@@ -85,8 +85,8 @@ impl Victims {
             pr_info!("victims: each OOM victim is named (oom:mark_victim probe)\n");
         } else {
             pr_info!(
-                "victims: this kernel has no oom:mark_victim tracepoint (CONFIG_TRACEPOINTS): \
-                 kills are reported as counts, without their victims\n"
+                "victims: no oom:mark_victim probe (it needs CONFIG_TRACEPOINTS): kills are \
+                 reported as counts, without their victims\n"
             );
         }
         Ok(probe)

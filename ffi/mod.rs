@@ -25,7 +25,7 @@ mod shrinker;
 mod task;
 mod time;
 mod timer;
-#[cfg(CONFIG_TRACEPOINTS)]
+#[cfg(oom_guard_victim_probe)]
 mod tracepoint;
 mod transmute;
 mod vmstat;

@@ -133,13 +133,13 @@ pub(crate) trait VictimHandler: Send + Sync {
 
 /// A probe on the `oom:mark_victim` tracepoint; detached on drop, which waits until no CPU
 /// still runs it.
-#[cfg(CONFIG_TRACEPOINTS)]
+#[cfg(oom_guard_victim_probe)]
 pub(crate) struct VictimProbe<H: VictimHandler + 'static> {
     handler: Arc<H>,
     tp: super::tracepoint::Tracepoint,
 }
 
-#[cfg(CONFIG_TRACEPOINTS)]
+#[cfg(oom_guard_victim_probe)]
 impl<H: VictimHandler + 'static> VictimProbe<H> {
     /// Attaches `handler` to `oom:mark_victim`; `None` if this kernel has no such tracepoint.
     pub(crate) fn attach(handler: Arc<H>) -> Result<Option<Self>> {
@@ -172,7 +172,7 @@ impl<H: VictimHandler + 'static> VictimProbe<H> {
     }
 }
 
-#[cfg(CONFIG_TRACEPOINTS)]
+#[cfg(oom_guard_victim_probe)]
 impl<H: VictimHandler + 'static> Drop for VictimProbe<H> {
     fn drop(&mut self) {
         // SAFETY: The pair was attached in `attach` (a `VictimProbe` exists only if that
@@ -182,10 +182,10 @@ impl<H: VictimHandler + 'static> Drop for VictimProbe<H> {
 }
 
 /// Without `CONFIG_TRACEPOINTS` there is no probe: `KILL` events carry the kill count only.
-#[cfg(not(CONFIG_TRACEPOINTS))]
+#[cfg(not(oom_guard_victim_probe))]
 pub(crate) struct VictimProbe<H: VictimHandler + 'static>(core::marker::PhantomData<H>);
 
-#[cfg(not(CONFIG_TRACEPOINTS))]
+#[cfg(not(oom_guard_victim_probe))]
 impl<H: VictimHandler + 'static> VictimProbe<H> {
     /// Always `None`: this kernel has no tracepoints.
     pub(crate) fn attach(_handler: Arc<H>) -> Result<Option<Self>> {
@@ -199,7 +199,7 @@ impl<H: VictimHandler + 'static> VictimProbe<H> {
 ///
 /// `task` is a live task whose `mm` is stable for this call (under `task_lock(task)`, or the
 /// current task), in a context where RCU read-side sections may be entered.
-#[cfg_attr(not(CONFIG_TRACEPOINTS), allow(dead_code))]
+#[cfg_attr(not(oom_guard_victim_probe), allow(dead_code))]
 unsafe fn read_victim(task: *mut bindings::task_struct, uid: u32) -> Victim {
     let current = kernel::current!().as_ptr();
     // SAFETY: `task` is live (caller's contract); `pid`, `tgid` and `signal` are set before a
