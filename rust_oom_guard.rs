@@ -10,8 +10,8 @@
 //! - stages: `notifier.rs` (the OOM notifier: releases pool pages, reports them freed, keeps
 //!   the avert budget), `monitor.rs` (the watermark monitor: levels, headroom, kills, when to
 //!   sample next; `reclaim.rs`: the reclaim episodes it follows), `victims.rs` (each OOM
-//!   victim, global or memcg, named from the `oom:mark_victim` tracepoint), `device.rs` (`/dev/oom_guard`;
-//!   `compat.rs`: the ioctls of ABI 1.0 and 1.1);
+//!   victim, global or memcg, named from the `oom:mark_victim` tracepoint), `device.rs`
+//!   (`/dev/oom_guard`);
 //! - what they share: `state.rs` (ring, pool, configuration, pressure level, counters),
 //!   `config.rs` (module parameters and the live configuration), `stats.rs` (the counters by
 //!   stage and the stats snapshot);
@@ -24,7 +24,6 @@
 use kernel::{prelude::*, static_lock_class, sync::Arc};
 
 pub mod common;
-mod compat;
 mod config;
 mod device;
 mod events;

@@ -17,10 +17,8 @@
 //! - [`config`] parses and validates `KEY=VALUE` settings; [`survive`] sets `oom_score_adj`
 //!   and locks memory.
 //!
-//! Two private modules serve the others: `sys` holds every raw `libc` call behind a safe
-//! wrapper (the only `unsafe` code in the crate), and `compat` everything the reader knows about
-//! modules of ABI 1.0 and 1.1 (older ioctl numbers and layouts, short pressure records, the
-//! keys and counters added since), so that dropping those versions deletes one module.
+//! A private module serves the others: `sys` holds every raw `libc` call behind a safe wrapper
+//! (the only `unsafe` code in the crate).
 //!
 //! Decoding a stream that arrives in pieces:
 //!
@@ -46,7 +44,7 @@
 //! // `timestamp` is the record's wall-clock time, from this boot's clocks.
 //! let (mono, wall) = lines[0].split_once(" timestamp=").unwrap();
 //! assert_eq!(mono, "seq=7 time_ns=1000");
-//! assert!(wall.ends_with("Z type=lost abi=1.3 count=3 first_seq=7"));
+//! assert!(wall.ends_with("Z type=lost abi=2.0 count=3 first_seq=7"));
 //! ```
 #![deny(unsafe_code)]
 #![warn(
@@ -60,7 +58,6 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-mod compat;
 pub mod config;
 pub mod decode;
 pub mod device;
@@ -144,7 +141,7 @@ pub(crate) mod testutil {
             header: RecordHeader {
                 size: payload.rtype().record_size() as u32,
                 rtype: payload.rtype() as u16,
-                abi_major: 1,
+                abi_major: oom_guard_core::abi::ABI_MAJOR,
                 abi_minor: oom_guard_core::abi::ABI_MINOR,
                 flags: 0,
                 reserved: 0,

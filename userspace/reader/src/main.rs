@@ -452,14 +452,8 @@ fn run_config_set(device: &Path, wait: bool, settings: &[String]) -> Result<Exit
         .map(|s| config::parse_setting(s))
         .collect::<Result<Vec<_>, ConfigError>>()?;
     let dev = open_device(device, wait)?;
-    let current = dev.config()?;
-    config::check_module(&settings, current.v1_0)?;
-    let new = config::apply(&current.value, &settings)?;
-    if current.v1_0 {
-        dev.set_config_1_0(&new)?;
-    } else {
-        dev.set_config(&new)?;
-    }
+    let new = config::apply(&dev.config()?, &settings)?;
+    dev.set_config(&new)?;
     Ok(ExitCode::from(EXIT_OK))
 }
 
@@ -676,8 +670,6 @@ mod tests {
         // EINVAL is a value out of range only from a set; from a get, another device or ABI.
         let set = ioctl("OOM_GUARD_SET_CONFIG", libc::EINVAL);
         assert!(set.to_string().contains("rejected a value out of range"));
-        assert_eq!(dev(set), Some(EXIT_USAGE));
-        let set = ioctl("OOM_GUARD_SET_CONFIG_1_0", libc::EINVAL);
         assert_eq!(dev(set), Some(EXIT_USAGE));
         let e = get(libc::EINVAL);
         assert!(!e.to_string().contains("out of range"), "{e}");

@@ -27,7 +27,7 @@ fn record(seq: u64, time_ns: u64, payload: Payload) -> Record {
         header: RecordHeader {
             size: payload.rtype().record_size() as u32,
             rtype: payload.rtype() as u16,
-            abi_major: 1,
+            abi_major: abi::ABI_MAJOR,
             abi_minor: abi::ABI_MINOR,
             flags: 0,
             reserved: 0,
@@ -65,9 +65,12 @@ fn kill(comm: &[u8]) -> Record {
         5_000_000_001,
         Payload::Kill(Kill {
             kills: 1,
-            victim_pid: 77,
+            victim_pid: 78,
+            victim_tgid: 77,
+            flags: abi::KILL_VICTIM | abi::KILL_MEMCG,
             victim_comm: fixed_name(comm),
             victim_rss_kib: 1024,
+            cgroup_id: 99,
             ..Kill::default()
         }),
     )

@@ -7,10 +7,12 @@ use super::names::{
     action_name, headroom_name, level_name, pool_op_name, reclaim_phase_name, reclaim_who_name,
     valid_zones, zone_state_name,
 };
-use crate::compat::has_headroom_fields;
+use super::names::{oom_kind_name, victim_pid};
 use crate::decode::Record;
 use crate::enrich::Snapshot;
-use oom_guard_core::abi::{Payload, ZoneSnapshot, ZoneState, TTE_UNKNOWN};
+use oom_guard_core::abi::{
+    Kill, Payload, ZoneSnapshot, ZoneState, KILL_EXITING, KILL_GROUP, KILL_VICTIM, TTE_UNKNOWN,
+};
 use std::fmt::Write as _;
 
 /// A byte count as `N KiB` below 1 MiB, `N.N MiB` below 1 GiB, else `N.N GiB` (rounded down).
@@ -89,7 +91,7 @@ pub fn timestamp(time_ns: u64) -> String {
 }
 
 /// The zone that decides the level for a user page: the best one with managed pages (the
-/// allocator serves from the first zone of its zonelist that passes; ABI 1.3). A DMA zone whose
+/// allocator serves from the first zone of its zonelist that passes). A DMA zone whose
 /// lowmem reserve exceeds it is always "below min" and decides nothing.
 fn deciding_zone(zones: &[ZoneSnapshot]) -> Option<&ZoneSnapshot> {
     zones
@@ -132,14 +134,12 @@ pub fn message(rec: &Record, opts: &FormatOptions) -> String {
                 pages(p.free_pages, opts),
                 pages(p.available_pages, opts)
             );
-            if has_headroom_fields(rec) {
-                let _ = write!(
-                    s,
-                    "; headroom {}, {}",
-                    headroom_name(p.headroom),
-                    fall_text(p.fall_rate, p.tte_ms, opts)
-                );
-            }
+            let _ = write!(
+                s,
+                "; headroom {}, {}",
+                headroom_name(p.headroom),
+                fall_text(p.fall_rate, p.tte_ms, opts)
+            );
             match deciding_zone_text(valid_zones(&p.zones, p.nr_zones), opts) {
                 Some(w) => write!(s, "; {w}"),
                 None => Ok(()),
@@ -181,17 +181,7 @@ pub fn message(rec: &Record, opts: &FormatOptions) -> String {
             pages(p.target_pages, opts)
         ),
         Payload::Kill(k) => {
-            let plural = if k.kills == 1 { "" } else { "s" };
-            let _ = write!(s, "kill: {} OOM kill{plural} observed", k.kills);
-            if k.victim_pid != 0 {
-                let _ = write!(
-                    s,
-                    ", victim pid {} ({}), rss {}",
-                    k.victim_pid,
-                    text_name(&k.victim_comm),
-                    human_bytes(k.victim_rss_kib.saturating_mul(1024))
-                );
-            }
+            s.push_str(&kill_text(k));
             Ok(())
         }
         Payload::Lost(l) => {
@@ -236,6 +226,43 @@ pub fn message(rec: &Record, opts: &FormatOptions) -> String {
     };
     if rec.zones_truncated() {
         s.push_str(" (more zones than shown)");
+    }
+    s
+}
+
+/// A `KILL` record in words: `killed pid 1234 (memhog), uid 0, rss 212.0 MiB, oom_score_adj 0,
+/// global OOM` (`memcg OOM, cgroup ID` for a cgroup's), `kill not needed: pid … already
+/// exiting, …` for a victim marked without a kill, `, oom group` for a further victim of a
+/// `memory.oom.group`; a count-only record (no victim probe): `kill: N OOM kills observed`.
+/// Every one starts with `kill`.
+fn kill_text(k: &Kill) -> String {
+    if k.flags & KILL_VICTIM == 0 {
+        let plural = if k.kills == 1 { "" } else { "s" };
+        return format!("kill: {} OOM kill{plural} observed", k.kills);
+    }
+    let pid = victim_pid(k);
+    let (verb, after) = if k.flags & KILL_EXITING == 0 {
+        ("killed", "")
+    } else {
+        ("kill not needed:", " already exiting")
+    };
+    let mut s = format!(
+        "{verb} pid {pid} ({}){after}, uid {}, rss {}, oom_score_adj {}, ",
+        text_name(&k.victim_comm),
+        k.victim_uid,
+        human_bytes(k.victim_rss_kib.saturating_mul(1024)),
+        k.oom_score_adj
+    );
+    match oom_kind_name(k.flags) {
+        "global" => s.push_str("global OOM"),
+        "memcg" if k.cgroup_id != 0 => {
+            let _ = write!(s, "memcg OOM, cgroup {}", k.cgroup_id);
+        }
+        "memcg" => s.push_str("memcg OOM"),
+        _ => s.push_str("OOM of unknown kind"),
+    }
+    if k.flags & KILL_GROUP != 0 {
+        s.push_str(", oom group");
     }
     s
 }
