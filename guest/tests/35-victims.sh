@@ -13,7 +13,7 @@ key() { # key LINE KEY
 }
 # The named victims (KILL records with the victim flag, bit 0) on the device since $1 records.
 victims() {
-	guardctl read -n 2>/dev/null | grep 'kind=kill' | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^flags=/) { f = substr($i, 7) + 0 } } f % 2 == 1'
+	guardctl read -n 2>/dev/null | grep 'kind=kill' | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^kill_flags=/) { f = substr($i, 12) + 0 } } f % 2 == 1'
 }
 pids=
 trap '[ -n "$pids" ] && kill $pids 2>/dev/null; rmdir $CG/t35 $CG/t35g 2>/dev/null' EXIT
@@ -51,24 +51,24 @@ wait_for 5 "no named KILL record" eval '[ -n "$(victims)" ]'
 v=$(victims | tail -n 1)
 echo "global: $v"
 echo "/proc before: pid $holder uid $uid VmRSS $rss kB RssAnon $anon kB VmPTE $ptes kB"
-[ "$(key "$v" pid)" = "$holder" ] || fail "victim pid $(key "$v" pid), the holder was $holder"
-[ "$(key "$v" tgid)" = "$holder" ] || fail "victim tgid $(key "$v" tgid), expected $holder"
-[ "$(key "$v" comm)" = victim-holder ] || fail "victim name '$(key "$v" comm)'"
-[ "$(key "$v" uid)" = "$uid" ] || fail "victim uid $(key "$v" uid), /proc said $uid"
-[ "$(key "$v" adj)" = 0 ] || fail "victim oom_score_adj $(key "$v" adj)"
+[ "$(key "$v" victim_pid)" = "$holder" ] || fail "victim pid $(key "$v" victim_pid), the holder was $holder"
+[ "$(key "$v" victim_tgid)" = "$holder" ] || fail "victim tgid $(key "$v" victim_tgid), expected $holder"
+[ "$(key "$v" victim_comm)" = victim-holder ] || fail "victim name '$(key "$v" victim_comm)'"
+[ "$(key "$v" victim_uid)" = "$uid" ] || fail "victim uid $(key "$v" victim_uid), /proc said $uid"
+[ "$(key "$v" oom_score_adj)" = 0 ] || fail "victim oom_score_adj $(key "$v" oom_score_adj)"
 [ "$(key "$v" kills)" = 1 ] || fail "a kill counts 1, not $(key "$v" kills)"
 # Resident memory as /proc said a moment before (the holder was idle): within 5 %.
-got=$(key "$v" rss_kib)
+got=$(key "$v" victim_rss_kib)
 awk -v a="$got" -v b="$rss" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d * 20 <= b) }' ||
 	fail "victim rss ${got} KiB, /proc said VmRSS $rss kB"
 got=$(key "$v" anon_kib)
 awk -v a="$got" -v b="$anon" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d * 20 <= b) }' ||
 	fail "victim anon ${got} KiB, /proc said RssAnon $anon kB"
 [ "$(key "$v" pgtables_kib)" -gt 0 ] || fail "no page tables counted"
-flags=$(key "$v" flags)
+flags=$(key "$v" kill_flags)
 [ $((flags & 2)) = 2 ] || fail "a global OOM's victim without the global flag (flags $flags)"
 [ $((flags & 12)) = 0 ] || fail "a killed victim marked memcg or exiting (flags $flags)"
-[ "$(key "$v" action)" = observe ] || fail "the notifier's action '$(key "$v" action)', policy observe"
+[ "$(key "$v" notifier_action)" = 0 ] || fail "the notifier's action $(key "$v" notifier_action), not observe (0)"
 [ "$(key "$v" select_ns)" -gt 0 ] || fail "no time from the notifier call to the selection"
 
 # --- A memcg OOM: memory.max; the notifier is not called, the victim is marked memcg with its
@@ -82,11 +82,11 @@ sh -c "echo \$\$ >$CG/t35/cgroup.procs && MEMHOG_COMM=memcg-hog exec memhog 128M
 wait_for 5 "no named KILL record for the memcg OOM" eval '[ "$(victims | wc -l)" -gt $n ]'
 v=$(victims | tail -n 1)
 echo "memcg: $v"
-[ "$(key "$v" comm)" = memcg-hog ] || fail "memcg victim name '$(key "$v" comm)'"
-flags=$(key "$v" flags)
+[ "$(key "$v" victim_comm)" = memcg-hog ] || fail "memcg victim name '$(key "$v" victim_comm)'"
+flags=$(key "$v" kill_flags)
 [ $((flags & 6)) = 4 ] || fail "a memcg OOM's victim not marked memcg only (flags $flags)"
 ino=$(ls -di $CG/t35 | awk '{ print $1 }')
-[ "$(key "$v" cgroup)" = "$ino" ] || fail "victim cgroup id $(key "$v" cgroup), $CG/t35 is inode $ino"
+[ "$(key "$v" cgroup_id)" = "$ino" ] || fail "victim cgroup id $(key "$v" cgroup_id), $CG/t35 is inode $ino"
 [ "$(stat stats oom_calls)" = "$calls" ] || fail "the notifier was called for a memcg OOM"
 
 # --- memory.oom.group: two members, one OOM, two victims, the second a group member.
@@ -106,12 +106,12 @@ pids=
 wait_for 5 "not two named KILL records for the group OOM" eval '[ "$(victims | wc -l)" -ge $((n + 2)) ]'
 victims | tail -n +$((n + 1)) >/tmp/group
 cat /tmp/group
-grep -q 'comm=group-hog' /tmp/group || fail "the group's hog is not named"
-grep -q 'comm=group-idle' /tmp/group || fail "the group's idle member is not named"
+grep -q 'victim_comm=group-hog' /tmp/group || fail "the group's hog is not named"
+grep -q 'victim_comm=group-idle' /tmp/group || fail "the group's idle member is not named"
 [ "$(wc -l </tmp/group)" = 2 ] || fail "$(wc -l </tmp/group) victims for a group of two"
 g=0
 while read -r line; do
-	[ $(($(key "$line" flags) & 16)) = 16 ] && g=$((g + 1))
+	[ $(($(key "$line" kill_flags) & 16)) = 16 ] && g=$((g + 1))
 done </tmp/group
 [ "$g" = 1 ] || fail "$g group members marked, expected the second victim only"
 
