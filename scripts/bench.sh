@@ -40,7 +40,9 @@ for arch in $BENCH_ARCHES; do
 	if ! scripts/qemu-run.sh --mode bench "$arch"; then
 		warn "the $arch bench guest failed (console: $OUT/$arch/console-bench.log); its figures are partial"
 	fi
-	[ -s "$OUT/$arch/bench.txt" ] && inputs+=(--input "$arch=$OUT/$arch/bench.txt")
+	# Inputs are named relative to the repository (the report names them), not by this
+	# machine's absolute paths.
+	[ -s "$OUT/$arch/bench.txt" ] && inputs+=(--input "$arch=${OUT#"$ROOT"/}/$arch/bench.txt")
 done
 
 # P9 from the timings scripts/test.sh records: the newest fresh run (set-up installed
@@ -50,7 +52,7 @@ timings=$CACHE/timings.log
 last() { # last FRESH FIELD
 	[ -f "$timings" ] || { echo -; return; }
 	# Whole suites only (a TESTS= or SUITES= subset is not 'make test').
-	awk -v fresh="$1" -v k="$2" '$1 == "test" {
+	awk -v fresh="$1" -v k="$2" -v whole="$(default_suites test | tr ' ' ',')" '$1 == "test" {
 		f = ""; v = ""; su = ""
 		for (i = 2; i <= NF; i++) {
 			split($i, kv, "=")
@@ -58,11 +60,11 @@ last() { # last FRESH FIELD
 			if (kv[1] == "suites") su = kv[2]
 			if (kv[1] == k) v = kv[2]
 		}
-		if (f == fresh && v != "" && su == "host,harness,lint,x86_64,arm64,x86_64-debug") last = v
+		if (f == fresh && v != "" && su == whole) last = v
 	} END { print last == "" ? "-" : last }' "$timings"
 }
 echo "bench: P9 fresh_setup_s=$(last 1 setup_s) fresh_test_s=$(last 1 wall_s) warm_test_s=$(last 0 wall_s)" >"$host"
-inputs+=(--input "host=$host")
+inputs+=(--input "host=${host#"$ROOT"/}")
 
 "$report" "${inputs[@]}" --md "$BENCH_MD" --json "$BENCH_JSON"
 msg "bench: wrote $BENCH_MD and $BENCH_JSON"

@@ -59,6 +59,14 @@ host_arch() {
 # `make test` and on the debug kernels too in `make test-full`; `soak` ones only in
 # `make test-full`, on the plain kernels. A board profile (PROFILE board, qemu/board-*.conf)
 # runs its own `board` tests, in both tiers, and only those: the others run on the small guests.
+# The suites a tier runs, in order: what `make test` (tier test) and `make test-full` run.
+default_suites() { # default_suites TIER
+	case $1 in
+	test) echo "host harness lint x86_64 arm64 board-x86_64 board-arm64 x86_64-debug" ;;
+	full) echo "host harness lint x86_64 arm64 board-x86_64 board-arm64 x86_64-debug arm64-debug" ;;
+	*) die "unknown TIER '$1' (test or full)" ;;
+	esac
+}
 tier_tests() { # tier_tests TIER VARIANT [PROFILE]
 	local want t tier names=
 	case $1:$2:${3:-} in

@@ -22,13 +22,6 @@ Logs: build/<suite>-*.log (build steps), build/<suite>/console-test.log (guests)
 per-test times: \$CACHE/test-times.log (scripts/test-times.sh)
 USAGE
 }
-default_suites() {
-	case $1 in
-	test) echo "host harness lint x86_64 arm64 board-x86_64 board-arm64 x86_64-debug" ;;
-	full) echo "host harness lint x86_64 arm64 board-x86_64 board-arm64 x86_64-debug arm64-debug" ;;
-	*) die "unknown TIER '$1' (test or full)" ;;
-	esac
-}
 case ${1:-} in -h | --help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
 TIER=${TIER:-test}
 SUITES=${SUITES:-$(default_suites "$TIER")}
