@@ -119,9 +119,6 @@ pub(crate) struct Victim {
     /// The id of its memory cgroup (`cgroup_id()`, the inode number of its directory under
     /// `/sys/fs/cgroup`); 0 without `CONFIG_MEMCG`.
     pub(crate) cgroup_id: u64,
-    /// Whether the victim is the task in the OOM itself (`current`): the kernel's shortcut for
-    /// a task that is already exiting, or a kill of the allocating task.
-    pub(crate) is_current: bool,
 }
 
 /// Called for each OOM victim, global or memcg, from the `oom:mark_victim` tracepoint: in
@@ -189,6 +186,8 @@ pub(crate) struct VictimProbe<H: VictimHandler + 'static>(core::marker::PhantomD
 impl<H: VictimHandler + 'static> VictimProbe<H> {
     /// Always `None`: this kernel has no tracepoints.
     pub(crate) fn attach(_handler: Arc<H>) -> Result<Option<Self>> {
+        // Named, so that the handler stays compiled and checked in this build too.
+        let _: fn(&H, &Victim) = H::on_victim;
         Ok(None)
     }
 }
@@ -201,17 +200,16 @@ impl<H: VictimHandler + 'static> VictimProbe<H> {
 /// current task), in a context where RCU read-side sections may be entered.
 #[cfg_attr(not(oom_guard_victim_probe), allow(dead_code))]
 unsafe fn read_victim(task: *mut bindings::task_struct, uid: u32) -> Victim {
-    let current = kernel::current!().as_ptr();
     // SAFETY: `task` is live (caller's contract); `pid`, `tgid` and `signal` are set before a
     // task runs and never change after, and `signal` lives as long as the task.
-    let (pid, tgid, signal, mm) = unsafe { ((*task).pid, (*task).tgid, (*task).signal, (*task).mm) };
+    let (pid, tgid, signal, mm) =
+        unsafe { ((*task).pid, (*task).tgid, (*task).signal, (*task).mm) };
     let mut v = Victim {
         pid: u32::try_from(pid).unwrap_or(0),
         tgid: u32::try_from(tgid).unwrap_or(0),
         uid,
         // SAFETY: `task` is live (caller's contract).
         comm: unsafe { super::task::read_comm(task) },
-        is_current: core::ptr::eq(task, current),
         ..Victim::default()
     };
     // SAFETY: `signal` lives as long as the task; `oom_score_adj` is written under its own lock
@@ -238,8 +236,9 @@ unsafe fn read_victim(task: *mut bindings::task_struct, uid: u32) -> Victim {
         // pointer is read once. A task always has a css_set, and the memory controller's css
         // in it is set whenever the controller is built in.
         v.cgroup_id = unsafe {
-            let cset =
-                super::read_once_ptr((&raw const (*task).cgroups).cast::<*const bindings::css_set>());
+            let cset = super::read_once_ptr(
+                (&raw const (*task).cgroups).cast::<*const bindings::css_set>(),
+            );
             let css = (*cset).subsys[bindings::cgroup_subsys_id_memory_cgrp_id as usize];
             if css.is_null() {
                 0

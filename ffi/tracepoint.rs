@@ -14,12 +14,19 @@ use kernel::{
     prelude::*,
 };
 
+/// An `srcu_struct` of the kernel's, only ever passed by address (its layout is the kernel's
+/// business; bindgen's copy has zero-sized fields that are not FFI-safe).
+#[repr(C)]
+struct SrcuStruct {
+    _opaque: [u8; 0],
+}
+
 extern "C" {
     /// The SRCU that non-faultable tracepoints run their probes under (`kernel/tracepoint.c`).
-    static mut tracepoint_srcu: bindings::srcu_struct;
+    static mut tracepoint_srcu: SrcuStruct;
     /// The SRCU behind `synchronize_rcu_tasks_trace()` (`kernel/rcu/tasks.h`), which faultable
     /// tracepoints run their probes under.
-    static mut rcu_tasks_trace_srcu_struct: bindings::srcu_struct;
+    static mut rcu_tasks_trace_srcu_struct: SrcuStruct;
 }
 
 /// One of the kernel's (built-in) tracepoints.
@@ -98,8 +105,8 @@ impl Tracepoint {
         // SAFETY: Process context (detaching runs at unload or on a failed load); both SRCU
         // structures are the kernel's own, exported for this.
         unsafe {
-            bindings::synchronize_srcu(&raw mut rcu_tasks_trace_srcu_struct);
-            bindings::synchronize_srcu(&raw mut tracepoint_srcu);
+            bindings::synchronize_srcu((&raw mut rcu_tasks_trace_srcu_struct).cast());
+            bindings::synchronize_srcu((&raw mut tracepoint_srcu).cast());
         }
     }
 }
