@@ -8,7 +8,7 @@ grep -qw memory /sys/fs/cgroup/cgroup.controllers || fail "no memory controller 
 [ -w /proc/sysrq-trigger ] || fail "no /proc/sysrq-trigger (CONFIG_MAGIC_SYSRQ)"
 [ -r /proc/modules ] || fail "no /proc/modules (CONFIG_MODULES)"
 [ -r /proc/zoneinfo ] || fail "no /proc/zoneinfo"
-grep -q ' __tracepoint_mark_victim$' /proc/kallsyms || fail "no oom:mark_victim tracepoint (CONFIG_TRACEPOINTS)"
+grep -q ' __traceiter_mark_victim$' /proc/kallsyms || fail "no oom:mark_victim tracepoint (CONFIG_TRACEPOINTS)"
 grep -q '^Node 0, zone' /proc/zoneinfo || fail "no populated zone in /proc/zoneinfo"
 grep -q 'SwapTotal: *0 kB' /proc/meminfo || fail "guests must have no swap"
 echo "kernel $(uname -r) $(uname -m); MemTotal $(meminfo MemTotal) kB; $(grep -c '^processor' /proc/cpuinfo) CPUs"
