@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use clap::builder::TypedValueParser as _;
 use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use oom_guard::cgroup;
 use oom_guard::config::{self, ConfigError};
 use oom_guard::decode::DecodeError;
 use oom_guard::device::{Device, DeviceError, OpenOptions, DEFAULT_DEVICE};
@@ -221,6 +222,12 @@ struct WatchArgs {
     #[arg(long, value_name = "PATH", default_value = PROC_ROOT, hide = true)]
     proc_root: PathBuf,
 
+    /// Resolve kill victims' cgroup ids under this cgroup v2 tree, even when the source is a
+    /// capture (for tests); by default they are resolved only when following the device, under
+    /// the cgroup2 mount named in /proc/self/mountinfo (or /sys/fs/cgroup).
+    #[arg(long, value_name = "PATH", hide = true)]
+    cgroup_root: Option<PathBuf>,
+
     /// Benchmarks: at exit, write the delivery latency of the first 65536 records (the
     /// reader's CLOCK_MONOTONIC when it decoded each one minus the record's time_ns) to FILE,
     /// as `lat_ns=N,N,...` lines of up to 100 values.
@@ -351,6 +358,12 @@ fn run_watch(device: &Path, wait: bool, a: WatchArgs) -> Result<ExitCode> {
         }
     }
     let _ = survive::warm_up(a.format, &opts);
+    // A capture or FIFO may come from another boot, whose cgroup ids name other cgroups.
+    let cgroup_root = match a.cgroup_root {
+        Some(root) => Some(root),
+        None if dev.is_char_device() => Some(cgroup::find_mount(&a.proc_root)),
+        None => None,
+    };
     let opts = WatchOptions {
         queue_size: a.queue_size,
         count: a.count,
@@ -364,6 +377,7 @@ fn run_watch(device: &Path, wait: bool, a: WatchArgs) -> Result<ExitCode> {
             max_time: Duration::from_millis(a.enrich_max_ms),
             ..EnrichOptions::default()
         }),
+        cgroup_root,
         rt_priority: (a.rt_priority > 0).then_some(a.rt_priority),
         latency_samples: if a.latency_log.is_some() {
             LATENCY_SAMPLES

@@ -34,6 +34,33 @@ pub fn system_page_size() -> u64 {
     crate::sys::page_size().unwrap_or(4096)
 }
 
+/// What the reader adds to a record, beside its own fields: the `--enrich` snapshot, and for a
+/// `KILL` record the victim's cgroup path (resolved only while following the live device).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Extra<'a> {
+    /// The `--enrich` snapshot taken for the record.
+    pub enrich: Option<&'a Snapshot>,
+    /// The path of the victim's memory cgroup under the cgroup v2 mount, escaped
+    /// (`/system.slice/foo.service`, `/` for the root).
+    pub cgroup: Option<&'a str>,
+}
+
+impl<'a> Extra<'a> {
+    /// Nothing added.
+    pub const NONE: Extra<'static> = Extra {
+        enrich: None,
+        cgroup: None,
+    };
+
+    /// A snapshot only.
+    pub fn enriched(s: &'a Snapshot) -> Self {
+        Self {
+            enrich: Some(s),
+            cgroup: None,
+        }
+    }
+}
+
 /// A field value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
@@ -254,9 +281,10 @@ pub fn proc_fields(p: &Proc) -> [Field; 5] {
 }
 
 /// The fields of a record as the formats print them ([`fields`]), with the wall-clock
-/// `timestamp` after `time_ns` (RFC 3339, UTC, microseconds; see `walltime`) and the
-/// `--enrich` snapshot, if any, as a last field `enrich`.
-pub fn event_fields(rec: &Record, enrich: Option<&Snapshot>, opts: &FormatOptions) -> Vec<Field> {
+/// `timestamp` after `time_ns` (RFC 3339, UTC, microseconds; see `walltime`), a `KILL`
+/// victim's cgroup path, if known, as `cgroup` after `cgroup_id`, and the `--enrich`
+/// snapshot, if any, as a last field `enrich`.
+pub fn event_fields(rec: &Record, extra: Extra<'_>, opts: &FormatOptions) -> Vec<Field> {
     let mut f = fields(rec, opts);
     let at = f
         .iter()
@@ -264,7 +292,12 @@ pub fn event_fields(rec: &Record, enrich: Option<&Snapshot>, opts: &FormatOption
         .map_or(0, |i| i + 1);
     let ts = wall_clock(rec.header.time_ns).map_or(Value::Unknown, Value::Str);
     f.insert(at, ("timestamp", ts));
-    if let Some(s) = enrich {
+    if let Some(path) = extra.cgroup {
+        if let Some(i) = f.iter().position(|(k, _)| *k == "cgroup_id") {
+            f.insert(i + 1, ("cgroup", Value::Str(path.into())));
+        }
+    }
+    if let Some(s) = extra.enrich {
         f.push(("enrich", Value::Object(enrich_fields(s))));
     }
     f

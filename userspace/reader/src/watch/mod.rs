@@ -17,6 +17,7 @@
 
 mod output;
 
+use crate::cgroup::Resolver;
 use crate::decode::{DecodeError, Item, Record, StreamDecoder};
 use crate::device::READ_BUFFER;
 use crate::enrich::{EnrichOptions, Enricher};
@@ -59,6 +60,10 @@ pub struct WatchOptions {
     pub format: FormatOptions,
     /// `--enrich`: attach a snapshot of `/proc` to OOM, kill and `min` events.
     pub enrich: Option<EnrichOptions>,
+    /// The cgroup v2 mount under which `KILL` victims' cgroup ids are resolved to paths
+    /// (`cgroup`), on the sink and hook threads; `None`: not resolved (a capture from another
+    /// boot, whose ids would name the wrong cgroups).
+    pub cgroup_root: Option<PathBuf>,
     /// Keep the delivery latency of up to this many records (0: none): `CLOCK_MONOTONIC` when
     /// the reader decoded each record minus the record's `time_ns`, for benchmarks. The space is
     /// allocated before the first read.
@@ -78,6 +83,7 @@ impl Default for WatchOptions {
             hook_interval: Duration::from_secs(1),
             format: FormatOptions::default(),
             enrich: None,
+            cgroup_root: None,
             latency_samples: 0,
             rt_priority: None,
         }
@@ -301,7 +307,14 @@ pub fn watch<R: Read + AsFd>(
         .enrich
         .clone()
         .map(|e| Enricher::new(e, opts.format.page_size));
-    let mut out = match Output::start(sink, enricher, opts.queue_size, Arc::clone(&warn)) {
+    let resolver = opts.cgroup_root.as_ref().map(Resolver::new);
+    let mut out = match Output::start(
+        sink,
+        enricher,
+        resolver.clone(),
+        opts.queue_size,
+        Arc::clone(&warn),
+    ) {
         Ok(o) => o,
         Err(e) => {
             return WatchReport {
@@ -319,6 +332,7 @@ pub fn watch<R: Read + AsFd>(
             opts.hooks.clone(),
             opts.hook_interval,
             opts.format,
+            resolver,
             Arc::clone(&warn),
         ) {
             Ok(h) => Some(h),
