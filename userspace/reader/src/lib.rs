@@ -14,6 +14,8 @@
 //! - [`enrich`] takes the `--enrich` snapshots of `/proc` attached to OOM, kill and `min` events;
 //! - [`watch`] is the loop: reader thread and hooks ([`hooks`]); its `output` submodule holds
 //!   the bounded queue and the sink thread;
+//! - [`metrics`] writes the module's counters and a watch's counts in the Prometheus text
+//!   format;
 //! - [`report`] decodes captures offline and renders `stats`, `zones` and `config`;
 //! - [`config`] parses and validates `KEY=VALUE` settings; [`survive`] sets `oom_score_adj`
 //!   and locks memory.
@@ -66,6 +68,7 @@ pub mod device;
 pub mod enrich;
 pub mod format;
 pub mod hooks;
+pub mod metrics;
 pub mod report;
 pub mod sink;
 pub mod survive;

@@ -4,14 +4,12 @@
 
 mod common;
 
-use common::TempDir;
+use common::{record, TempDir};
 use oom_guard::decode::Record;
 use oom_guard::enrich::{EnrichOptions, Enricher, Snapshot};
 use oom_guard::format::{self, Extra, Format, FormatOptions};
 use oom_guard::sink::{self, KmsgSink, Sink};
-use oom_guard_core::abi::{
-    self, fixed_name, Kill, Oom, Payload, Pool, RecordHeader, ZoneSnapshot, MAX_ZONES,
-};
+use oom_guard_core::abi::{self, fixed_name, Kill, Oom, Payload, Pool, ZoneSnapshot, MAX_ZONES};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -21,22 +19,6 @@ const OPTS: FormatOptions = FormatOptions { page_size: 4096 };
 const FORGER: &[u8; 16] = b"a\"b\\c=d\n[ 1.0] x";
 /// ESC, DEL, a C1 control (U+0085, NEL) and a byte that is not UTF-8.
 const BINARY: &[u8] = b"\x1b[31mred\x7f\xc2\x85\xff";
-
-fn record(seq: u64, time_ns: u64, payload: Payload) -> Record {
-    Record {
-        header: RecordHeader {
-            size: payload.rtype().record_size() as u32,
-            rtype: payload.rtype() as u16,
-            abi_major: abi::ABI_MAJOR,
-            abi_minor: abi::ABI_MINOR,
-            flags: 0,
-            reserved: 0,
-            seq,
-            time_ns,
-        },
-        payload,
-    }
-}
 
 fn oom(comm: &[u8], zone: &[u8]) -> Record {
     let mut zones = [ZoneSnapshot::default(); MAX_ZONES];

@@ -23,6 +23,7 @@ use crate::device::READ_BUFFER;
 use crate::enrich::{EnrichOptions, Enricher};
 use crate::format::FormatOptions;
 use crate::hooks::{Hook, HookRunner};
+use crate::metrics::Tally;
 use crate::sink::Sink;
 use crate::sys;
 use crate::Warn;
@@ -64,6 +65,8 @@ pub struct WatchOptions {
     /// (`cgroup`), on the sink and hook threads; `None`: not resolved (a capture from another
     /// boot, whose ids would name the wrong cgroups).
     pub cgroup_root: Option<PathBuf>,
+    /// `--metrics-file`: counts of what this watch reads, for the metrics thread.
+    pub tally: Option<Arc<Tally>>,
     /// Keep the delivery latency of up to this many records (0: none): `CLOCK_MONOTONIC` when
     /// the reader decoded each record minus the record's `time_ns`, for benchmarks. The space is
     /// allocated before the first read.
@@ -84,6 +87,7 @@ impl Default for WatchOptions {
             format: FormatOptions::default(),
             enrich: None,
             cgroup_root: None,
+            tally: None,
             latency_samples: 0,
             rt_priority: None,
         }
@@ -486,6 +490,9 @@ fn read_loop<R: Read + AsFd>(
                             .push(crate::sys::monotonic_ns().saturating_sub(rec.header.time_ns));
                     }
                     counters.count(&rec);
+                    if let Some(t) = &opts.tally {
+                        t.count(&rec);
+                    }
                     records += 1;
                     if let Some(h) = hooks.as_deref_mut() {
                         h.offer(&rec, Instant::now());
