@@ -264,19 +264,23 @@ pub fn enrich_fields(s: &Snapshot) -> Vec<Field> {
     if let Some(t) = s.truncated {
         f.push(("truncated_by", Str(t.name().into())));
     }
+    if let Some(pid) = s.victim_pid {
+        f.push(("victim_pid", U64(u64::from(pid))));
+    }
     f.push(("top", Procs(s.top().to_vec())));
     f
 }
 
 /// The fields of one process of a snapshot's top list, in schema order: `pid`, `comm` (escaped),
-/// `rss_kib`, `oom_score`, `oom_score_adj`.
-pub fn proc_fields(p: &Proc) -> [Field; 5] {
+/// `rss_kib`, `oom_score`, `oom_score_adj`, `victim` (the kill record's victim).
+pub fn proc_fields(p: &Proc) -> [Field; 6] {
     [
         ("pid", Value::U64(u64::from(p.pid))),
         ("comm", Value::Str(name_text(&p.comm))),
         ("rss_kib", Value::U64(p.rss_kib)),
         ("oom_score", Value::I64(p.oom_score)),
         ("oom_score_adj", Value::I64(p.oom_score_adj)),
+        ("victim", Value::Bool(p.victim)),
     ]
 }
 

@@ -632,9 +632,10 @@ fn enrich_in_every_format() {
             "mem_available_kib":20000,"mem_free_kib":12000,"psi_some_avg10_pct":12.34,
             "psi_some_total_us":5678,"scanned":60,"skipped":1,"truncated":true,
             "truncated_by":"time","top":[
-                {"pid":42,"comm":"memhog","rss_kib":204_800,"oom_score":900,"oom_score_adj":0},
+                {"pid":42,"comm":"memhog","rss_kib":204_800,"oom_score":900,"oom_score_adj":0,
+                 "victim":false},
                 {"pid":99,"comm":"oom-guard","rss_kib":1200,"oom_score":0,
-                 "oom_score_adj":-1000}]})
+                 "oom_score_adj":-1000,"victim":false}]})
     );
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert!(keys.contains(&"enrich"));
@@ -648,9 +649,10 @@ fn enrich_in_every_format() {
              enrich_skipped=1 enrich_truncated=true enrich_truncated_by=time \
              enrich_top=\"42:memhog:204800:900:0 99:oom-guard:1200:0:-1000\" \
              enrich_top_0_pid=42 enrich_top_0_comm=memhog enrich_top_0_rss_kib=204800 \
-             enrich_top_0_oom_score=900 enrich_top_0_oom_score_adj=0 enrich_top_1_pid=99 \
-             enrich_top_1_comm=oom-guard enrich_top_1_rss_kib=1200 enrich_top_1_oom_score=0 \
-             enrich_top_1_oom_score_adj=-1000"
+             enrich_top_0_oom_score=900 enrich_top_0_oom_score_adj=0 \
+             enrich_top_0_victim=false enrich_top_1_pid=99 enrich_top_1_comm=oom-guard \
+             enrich_top_1_rss_kib=1200 enrich_top_1_oom_score=0 \
+             enrich_top_1_oom_score_adj=-1000 enrich_top_1_victim=false"
         ),
         "{lf}"
     );

@@ -305,13 +305,14 @@ pub fn enrich_text(s: &Snapshot) -> String {
     for (i, p) in s.top().iter().enumerate() {
         let _ = write!(
             out,
-            "{}{}[{}] {} score {} adj {}",
+            "{}{}[{}] {} score {} adj {}{}",
             if i == 0 { "; top " } else { ", " },
             text_name(&p.comm),
             p.pid,
             human_bytes(p.rss_kib.saturating_mul(1024)),
             p.oom_score,
-            p.oom_score_adj
+            p.oom_score_adj,
+            if p.victim { " (victim)" } else { "" }
         );
     }
     let _ = write!(
