@@ -256,11 +256,12 @@ pub struct HookStats {
 }
 
 /// One hook run: its environment is made on the hook thread, where finding a victim's cgroup
-/// path cannot delay reading the device.
+/// path cannot delay reading the device. The record is boxed so the queue's slots stay small
+/// (they are allocated up front and locked in memory).
 struct Job {
     label: String,
     command: String,
-    rec: Record,
+    rec: Box<Record>,
 }
 
 /// Runs hooks for records, off the reader thread.
@@ -318,7 +319,7 @@ impl HookRunner {
             let job = Job {
                 label: format!("hook {}=`{}`", hook.kind.name(), hook.command),
                 command: hook.command.clone(),
-                rec: *rec,
+                rec: Box::new(*rec),
             };
             match tx.try_send(job) {
                 Ok(()) => {}
