@@ -188,6 +188,18 @@ impl Device {
         }
     }
 
+    /// A second handle on the same open file (a `dup`): the same reader, so it adds no reader
+    /// to the module and shares this one's position; for ioctls from another thread.
+    pub fn try_clone(&self) -> Result<Self, DeviceError> {
+        Ok(Self {
+            file: self
+                .file
+                .try_clone()
+                .map_err(|e| DeviceError::from_open(&self.path, e))?,
+            path: self.path.clone(),
+        })
+    }
+
     /// The path this was opened from.
     pub fn path(&self) -> &Path {
         &self.path

@@ -10,9 +10,12 @@
 //!   structured fields and syslog priorities (`format/`: names, priority, fields, text, json,
 //!   logfmt);
 //! - [`sink`] writes them to stdout, stderr, syslog, journald or kmsg;
+//! - [`cgroup`] finds a `KILL` victim's cgroup path from its id under the cgroup v2 mount;
 //! - [`enrich`] takes the `--enrich` snapshots of `/proc` attached to OOM, kill and `min` events;
 //! - [`watch`] is the loop: reader thread and hooks ([`hooks`]); its `output` submodule holds
 //!   the bounded queue and the sink thread;
+//! - [`metrics`] writes the module's counters and a watch's counts in the Prometheus text
+//!   format;
 //! - [`report`] decodes captures offline and renders `stats`, `zones` and `config`;
 //! - [`config`] parses and validates `KEY=VALUE` settings; [`survive`] sets `oom_score_adj`
 //!   and locks memory.
@@ -24,7 +27,7 @@
 //!
 //! ```
 //! use oom_guard::decode::{Item, StreamDecoder};
-//! use oom_guard::format::{self, Format, FormatOptions};
+//! use oom_guard::format::{self, Extra, Format, FormatOptions};
 //! use oom_guard_core::abi::{self, Lost, Payload};
 //!
 //! let mut bytes = vec![0u8; abi::MAX_RECORD_SIZE];
@@ -37,7 +40,7 @@
 //!     dec.push(piece);
 //!     while let Some(item) = dec.next_item().unwrap() {
 //!         if let Item::Record(r) = item {
-//!             lines.push(format::line(Format::Logfmt, &r, None, &opts));
+//!             lines.push(format::line(Format::Logfmt, &r, Extra::NONE, &opts));
 //!         }
 //!     }
 //! }
@@ -58,12 +61,14 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod cgroup;
 pub mod config;
 pub mod decode;
 pub mod device;
 pub mod enrich;
 pub mod format;
 pub mod hooks;
+pub mod metrics;
 pub mod report;
 pub mod sink;
 pub mod survive;

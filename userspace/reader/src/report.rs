@@ -71,8 +71,12 @@ pub fn decode_to(
         while let Some(item) = dec.next_item().map_err(decode_err)? {
             match item {
                 Item::Record(r) => {
-                    writeln!(output, "{}", format::line(format, &r, None, opts))
-                        .map_err(StreamError::Write)?;
+                    writeln!(
+                        output,
+                        "{}",
+                        format::line(format, &r, format::Extra::NONE, opts)
+                    )
+                    .map_err(StreamError::Write)?;
                     n_records += 1;
                 }
                 Item::Warning(w) => warn(&w.to_string()),

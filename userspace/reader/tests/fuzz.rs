@@ -32,7 +32,7 @@ mod common;
 use common::TempDir;
 use oom_guard::decode::{decode_all, DecodeError, Item, Record, StreamDecoder};
 use oom_guard::enrich::{self, EnrichOptions, Enricher, Snapshot};
-use oom_guard::format::{self, Field, Format, FormatOptions, Value};
+use oom_guard::format::{self, Extra, Field, Format, FormatOptions, Value};
 use oom_guard::hooks::hook_env;
 use oom_guard::sink::{self, KMSG_LINE_MAX};
 use oom_guard_core::abi::{
@@ -1141,9 +1141,16 @@ impl Checker<'_> {
         } else {
             Some(rng.below(self.snapshots.len()))
         };
+        // A cgroup path as the resolver gives it: `/` and a directory name, escaped.
+        let mut path = b"/".to_vec();
+        path.extend(rng.name_bytes(32));
+        let cgroup = format::escape_bytes(&path);
         for s in [None, snap] {
             self.snapshot = s;
-            let enrich = s.map(|i| &self.snapshots[i]);
+            let enrich = Extra {
+                enrich: s.map(|i| &self.snapshots[i]),
+                cgroup: Some(cgroup.as_str()),
+            };
             let fields = format::event_fields(r, enrich, &opts);
             let flat = format::flat_fields(&fields);
             for f in FORMATS {
@@ -1210,7 +1217,7 @@ impl Checker<'_> {
 
         self.snapshot = None;
         self.step = "hook_env".into();
-        let env = hook_env(r, &opts);
+        let env = hook_env(r, None, &opts);
         let mut keys: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
         for (k, v) in &env {
             assert!(
@@ -1236,13 +1243,13 @@ impl Checker<'_> {
     fn journal(
         &self,
         r: &Record,
-        enrich: Option<&Snapshot>,
+        extra: Extra<'_>,
         f: Format,
         opts: &FormatOptions,
         body: &str,
         flat: &[(String, Value)],
     ) {
-        let d = sink::journal_message(r, enrich, f, opts);
+        let d = sink::journal_message(r, extra, f, opts);
         let fields = parse_journal(&d).unwrap_or_else(|e| {
             panic!("journald datagram: {e}: {:?}", String::from_utf8_lossy(&d))
         });

@@ -34,6 +34,33 @@ pub fn system_page_size() -> u64 {
     crate::sys::page_size().unwrap_or(4096)
 }
 
+/// What the reader adds to a record, beside its own fields: the `--enrich` snapshot, and for a
+/// `KILL` record the victim's cgroup path (resolved only while following the live device).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Extra<'a> {
+    /// The `--enrich` snapshot taken for the record.
+    pub enrich: Option<&'a Snapshot>,
+    /// The path of the victim's memory cgroup under the cgroup v2 mount, escaped
+    /// (`/system.slice/foo.service`, `/` for the root).
+    pub cgroup: Option<&'a str>,
+}
+
+impl<'a> Extra<'a> {
+    /// Nothing added.
+    pub const NONE: Extra<'static> = Extra {
+        enrich: None,
+        cgroup: None,
+    };
+
+    /// A snapshot only.
+    pub fn enriched(s: &'a Snapshot) -> Self {
+        Self {
+            enrich: Some(s),
+            cgroup: None,
+        }
+    }
+}
+
 /// A field value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
@@ -237,26 +264,31 @@ pub fn enrich_fields(s: &Snapshot) -> Vec<Field> {
     if let Some(t) = s.truncated {
         f.push(("truncated_by", Str(t.name().into())));
     }
+    if let Some(pid) = s.victim_pid {
+        f.push(("victim_pid", U64(u64::from(pid))));
+    }
     f.push(("top", Procs(s.top().to_vec())));
     f
 }
 
 /// The fields of one process of a snapshot's top list, in schema order: `pid`, `comm` (escaped),
-/// `rss_kib`, `oom_score`, `oom_score_adj`.
-pub fn proc_fields(p: &Proc) -> [Field; 5] {
+/// `rss_kib`, `oom_score`, `oom_score_adj`, `victim` (the kill record's victim).
+pub fn proc_fields(p: &Proc) -> [Field; 6] {
     [
         ("pid", Value::U64(u64::from(p.pid))),
         ("comm", Value::Str(name_text(&p.comm))),
         ("rss_kib", Value::U64(p.rss_kib)),
         ("oom_score", Value::I64(p.oom_score)),
         ("oom_score_adj", Value::I64(p.oom_score_adj)),
+        ("victim", Value::Bool(p.victim)),
     ]
 }
 
 /// The fields of a record as the formats print them ([`fields`]), with the wall-clock
-/// `timestamp` after `time_ns` (RFC 3339, UTC, microseconds; see `walltime`) and the
-/// `--enrich` snapshot, if any, as a last field `enrich`.
-pub fn event_fields(rec: &Record, enrich: Option<&Snapshot>, opts: &FormatOptions) -> Vec<Field> {
+/// `timestamp` after `time_ns` (RFC 3339, UTC, microseconds; see `walltime`), a `KILL`
+/// victim's cgroup path, if known, as `cgroup` after `cgroup_id`, and the `--enrich`
+/// snapshot, if any, as a last field `enrich`.
+pub fn event_fields(rec: &Record, extra: Extra<'_>, opts: &FormatOptions) -> Vec<Field> {
     let mut f = fields(rec, opts);
     let at = f
         .iter()
@@ -264,7 +296,12 @@ pub fn event_fields(rec: &Record, enrich: Option<&Snapshot>, opts: &FormatOption
         .map_or(0, |i| i + 1);
     let ts = wall_clock(rec.header.time_ns).map_or(Value::Unknown, Value::Str);
     f.insert(at, ("timestamp", ts));
-    if let Some(s) = enrich {
+    if let Some(path) = extra.cgroup {
+        if let Some(i) = f.iter().position(|(k, _)| *k == "cgroup_id") {
+            f.insert(i + 1, ("cgroup", Value::Str(path.into())));
+        }
+    }
+    if let Some(s) = extra.enrich {
         f.push(("enrich", Value::Object(enrich_fields(s))));
     }
     f

@@ -84,9 +84,13 @@ fn headroom_fields_in_every_format() {
         "{l}"
     );
     assert!(!l.contains("tte_ms") && !l.contains("unknown"), "{l}");
-    let journal =
-        String::from_utf8_lossy(&crate::sink::journal_message(&r, None, Format::Text, &OPTS))
-            .into_owned();
+    let journal = String::from_utf8_lossy(&crate::sink::journal_message(
+        &r,
+        Extra::NONE,
+        Format::Text,
+        &OPTS,
+    ))
+    .into_owned();
     assert!(
         journal.contains("OOM_GUARD_FALL_RATE_PAGES_PER_S=0\n"),
         "{journal}"
@@ -355,7 +359,7 @@ fn json_schema_per_type() {
     // The keys in schema order, checked against what the JSON object really holds.
     let keys = |v: &serde_json::Value| -> Vec<String> {
         let rec = r.iter().find(|x| x.header.seq == v["seq"]).unwrap();
-        let ordered: Vec<String> = event_fields(rec, None, &OPTS)
+        let ordered: Vec<String> = event_fields(rec, Extra::NONE, &OPTS)
             .iter()
             .map(|(k, _)| k.to_string())
             .collect();
@@ -590,11 +594,14 @@ fn logfmt_of_every_type() {
 fn line_and_body_pick_the_format() {
     let r = all();
     for x in &r {
-        assert_eq!(line(Format::Text, x, None, &OPTS), text(x, &OPTS));
-        assert_eq!(line(Format::Json, x, None, &OPTS), json(x, &OPTS));
-        assert_eq!(line(Format::Logfmt, x, None, &OPTS), logfmt(x, &OPTS));
-        assert_eq!(body(Format::Text, x, None, &OPTS), message(x, &OPTS));
-        assert_eq!(body(Format::Json, x, None, &OPTS), json(x, &OPTS));
+        assert_eq!(line(Format::Text, x, Extra::NONE, &OPTS), text(x, &OPTS));
+        assert_eq!(line(Format::Json, x, Extra::NONE, &OPTS), json(x, &OPTS));
+        assert_eq!(
+            line(Format::Logfmt, x, Extra::NONE, &OPTS),
+            logfmt(x, &OPTS)
+        );
+        assert_eq!(body(Format::Text, x, Extra::NONE, &OPTS), message(x, &OPTS));
+        assert_eq!(body(Format::Json, x, Extra::NONE, &OPTS), json(x, &OPTS));
     }
 }
 
@@ -602,7 +609,7 @@ fn line_and_body_pick_the_format() {
 fn enrich_in_every_format() {
     let snap = crate::enrich::tests::sample();
     let oom = &all()[1];
-    let text = line(Format::Text, oom, Some(&snap), &OPTS);
+    let text = line(Format::Text, oom, Extra::enriched(&snap), &OPTS);
     assert!(text.starts_with(&super::text(oom, &OPTS)), "{text}");
     assert!(
         text.ends_with(
@@ -613,11 +620,11 @@ fn enrich_in_every_format() {
         "{text}"
     );
     assert_eq!(
-        body(Format::Text, oom, Some(&snap), &OPTS),
-        event_message(oom, Some(&snap), &OPTS)
+        body(Format::Text, oom, Extra::enriched(&snap), &OPTS),
+        event_message(oom, Extra::enriched(&snap), &OPTS)
     );
     let v: serde_json::Value =
-        serde_json::from_str(&line(Format::Json, oom, Some(&snap), &OPTS)).unwrap();
+        serde_json::from_str(&line(Format::Json, oom, Extra::enriched(&snap), &OPTS)).unwrap();
     assert_eq!(v["comm"], "memhog", "the record's fields stay");
     assert_eq!(
         v["enrich"],
@@ -625,13 +632,14 @@ fn enrich_in_every_format() {
             "mem_available_kib":20000,"mem_free_kib":12000,"psi_some_avg10_pct":12.34,
             "psi_some_total_us":5678,"scanned":60,"skipped":1,"truncated":true,
             "truncated_by":"time","top":[
-                {"pid":42,"comm":"memhog","rss_kib":204_800,"oom_score":900,"oom_score_adj":0},
+                {"pid":42,"comm":"memhog","rss_kib":204_800,"oom_score":900,"oom_score_adj":0,
+                 "victim":false},
                 {"pid":99,"comm":"oom-guard","rss_kib":1200,"oom_score":0,
-                 "oom_score_adj":-1000}]})
+                 "oom_score_adj":-1000,"victim":false}]})
     );
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert!(keys.contains(&"enrich"));
-    let lf = line(Format::Logfmt, oom, Some(&snap), &OPTS);
+    let lf = line(Format::Logfmt, oom, Extra::enriched(&snap), &OPTS);
     assert!(lf.starts_with(&logfmt(oom, &OPTS)), "{lf}");
     assert!(
         lf.ends_with(
@@ -641,14 +649,18 @@ fn enrich_in_every_format() {
              enrich_skipped=1 enrich_truncated=true enrich_truncated_by=time \
              enrich_top=\"42:memhog:204800:900:0 99:oom-guard:1200:0:-1000\" \
              enrich_top_0_pid=42 enrich_top_0_comm=memhog enrich_top_0_rss_kib=204800 \
-             enrich_top_0_oom_score=900 enrich_top_0_oom_score_adj=0 enrich_top_1_pid=99 \
-             enrich_top_1_comm=oom-guard enrich_top_1_rss_kib=1200 enrich_top_1_oom_score=0 \
-             enrich_top_1_oom_score_adj=-1000"
+             enrich_top_0_oom_score=900 enrich_top_0_oom_score_adj=0 \
+             enrich_top_0_victim=false enrich_top_1_pid=99 enrich_top_1_comm=oom-guard \
+             enrich_top_1_rss_kib=1200 enrich_top_1_oom_score=0 \
+             enrich_top_1_oom_score_adj=-1000 enrich_top_1_victim=false"
         ),
         "{lf}"
     );
     // Without a snapshot nothing changes.
-    assert_eq!(line(Format::Json, oom, None, &OPTS), json(oom, &OPTS));
+    assert_eq!(
+        line(Format::Json, oom, Extra::NONE, &OPTS),
+        json(oom, &OPTS)
+    );
     assert_eq!(centi_text(5), "0.05");
     assert_eq!(value_text(&Value::I64(-3)), "-3");
 }
@@ -730,4 +742,80 @@ fn every_record_kind_has_its_own_message_id_in_the_catalog() {
     for id in ids {
         assert!(id.len() == 32 && id.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')));
     }
+}
+
+#[test]
+fn kill_cgroup_paths() {
+    use oom_guard_core::abi::{Kill, KILL_GLOBAL, KILL_MEMCG, KILL_VICTIM};
+    let memcg = Kill {
+        kills: 1,
+        victim_pid: 1234,
+        victim_tgid: 1234,
+        flags: KILL_VICTIM | KILL_MEMCG,
+        victim_comm: abi::fixed_name(b"memhog"),
+        victim_rss_kib: 212 * 1024,
+        cgroup_id: 4242,
+        ..Kill::default()
+    };
+    let r = rec(1, Payload::Kill(memcg));
+    let path = "/system.slice/foo.service";
+    let extra = Extra {
+        enrich: None,
+        cgroup: Some(path),
+    };
+    // The issue's line: the path replaces the id.
+    assert_eq!(
+        event_message(&r, extra, &OPTS),
+        "killed pid 1234 (memhog), uid 0, rss 212.0 MiB, oom_score_adj 0, \
+         memcg /system.slice/foo.service"
+    );
+    // Every format carries it as `cgroup`, right after `cgroup_id`.
+    let v: serde_json::Value = serde_json::from_str(&line(Format::Json, &r, extra, &OPTS)).unwrap();
+    assert_eq!(
+        (&v["cgroup_id"], &v["cgroup"]),
+        (&4242.into(), &path.into())
+    );
+    let names: Vec<&str> = event_fields(&r, extra, &OPTS)
+        .iter()
+        .map(|(k, _)| *k)
+        .collect();
+    let at = names.iter().position(|k| *k == "cgroup_id").unwrap();
+    assert_eq!(names[at + 1], "cgroup");
+    assert!(line(Format::Logfmt, &r, extra, &OPTS)
+        .contains(" cgroup_id=4242 cgroup=/system.slice/foo.service "));
+    let journal = String::from_utf8_lossy(&crate::sink::journal_message(
+        &r,
+        extra,
+        Format::Json,
+        &OPTS,
+    ))
+    .into_owned();
+    assert!(journal.contains("\nOOM_GUARD_CGROUP=/system.slice/foo.service\n"));
+    // Not found (or not resolved: `decode`): no field, the id in the text.
+    assert!(!line(Format::Json, &r, Extra::NONE, &OPTS).contains("\"cgroup\""));
+    assert!(event_message(&r, Extra::NONE, &OPTS).ends_with("memcg OOM, cgroup 4242"));
+    // A path with a space is quoted in text.
+    let odd = Extra {
+        enrich: None,
+        cgroup: Some("/a b/c\\n"),
+    };
+    assert!(event_message(&r, odd, &OPTS).ends_with(r#"memcg "/a b/c\n""#));
+    // A global OOM's victim: its cgroup after the kind, unless it is the root.
+    let global = rec(
+        2,
+        Payload::Kill(Kill {
+            flags: KILL_VICTIM | KILL_GLOBAL,
+            ..memcg
+        }),
+    );
+    let at = |p| Extra {
+        enrich: None,
+        cgroup: Some(p),
+    };
+    assert!(event_message(&global, at("/user.slice"), &OPTS)
+        .ends_with("global OOM, cgroup /user.slice"));
+    assert!(event_message(&global, at("/"), &OPTS).ends_with("oom_score_adj 0, global OOM"));
+    let v: serde_json::Value =
+        serde_json::from_str(&line(Format::Json, &global, at("/"), &OPTS)).unwrap();
+    assert_eq!(v["cgroup"], "/");
 }
