@@ -75,6 +75,11 @@ flags=$(key "$v" kill_flags)
 # cgroup's id, which is the inode of its directory.
 mkdir -p $CG/t35
 echo 32M >$CG/t35/memory.max
+# The reader resolves the id to the cgroup's path.
+oom-guard --format json >/tmp/v.json 2>/tmp/v.err &
+reader=$!
+pids="$pids $reader"
+wait_for 10 "the reader did not open the device" eval '[ "$(stat stats readers)" -ge 2 ]'
 calls=$(stat stats oom_calls)
 n=$(victims | wc -l)
 sh -c "echo \$\$ >$CG/t35/cgroup.procs && MEMHOG_COMM=memcg-hog exec memhog 128M" >/dev/null 2>&1
@@ -88,6 +93,12 @@ flags=$(key "$v" kill_flags)
 ino=$(ls -di $CG/t35 | awk '{ print $1 }')
 [ "$(key "$v" cgroup_id)" = "$ino" ] || fail "victim cgroup id $(key "$v" cgroup_id), $CG/t35 is inode $ino"
 [ "$(stat stats oom_calls)" = "$calls" ] || fail "the notifier was called for a memcg OOM"
+wait_for 10 "the reader wrote no record of the memcg victim: $(cat /tmp/v.err)" eval 'grep -q "\"victim_comm\":\"memcg-hog\"" /tmp/v.json'
+grep '"victim_comm":"memcg-hog"' /tmp/v.json | grep -q '"oom":"memcg"' || fail "the reader does not say memcg: $(grep memcg-hog /tmp/v.json)"
+grep '"victim_comm":"memcg-hog"' /tmp/v.json | grep -q '"cgroup":"/t35"' || fail "the reader did not resolve the cgroup to /t35: $(grep memcg-hog /tmp/v.json)"
+kill -TERM $reader
+wait $reader
+pids=
 
 # --- memory.oom.group: two members, one OOM, two victims, the second a group member.
 mkdir -p $CG/t35g
