@@ -21,6 +21,7 @@ use crate::abi::{Kill, Payload, KILL_EXITING, KILL_GLOBAL, KILL_GROUP, KILL_MEMC
 use crate::ffi::{self, Victim, VictimHandler, VictimProbe};
 use crate::notifier::Notifier;
 use crate::state::Guard;
+use core::sync::atomic::Ordering::Relaxed;
 use kernel::{new_spinlock, prelude::*, sync::Arc, sync::SpinLock};
 
 /// How long after the guard's notifier call a victim picked by the same task still belongs to
@@ -157,5 +158,10 @@ impl VictimHandler for Victims {
             }),
         );
         g.events.wake();
+        let took = ffi::now_ns().saturating_sub(now);
+        let c = &g.counters.victims;
+        c.named.fetch_add(1, Relaxed);
+        c.probe_total_ns.fetch_add(took, Relaxed);
+        c.probe_max_ns.fetch_max(took, Relaxed);
     }
 }

@@ -278,7 +278,7 @@ struct oom_guard_reclaim {
 
 /* ---- ioctls ------------------------------------------------------------------------------- */
 
-/* Counters returned by OOM_GUARD_GET_STATS (224 bytes). */
+/* Counters returned by OOM_GUARD_GET_STATS (248 bytes). */
 struct oom_guard_stats {
 	uint64_t oom_calls;
 	uint64_t averts;
@@ -308,6 +308,9 @@ struct oom_guard_stats {
 	uint64_t peek_runs;       /* runs of the per-CPU peek timers */
 	uint64_t peek_wakes;      /* peeks that woke the monitor */
 	uint64_t peek_ns;         /* ns the peek timers spent */
+	uint64_t victims;         /* OOM victims named by the victim probe (0 without it) */
+	uint64_t probe_max_ns;    /* longest victim probe call */
+	uint64_t probe_avg_ns;    /* mean victim probe call */
 };
 
 /* Zone snapshot returned by OOM_GUARD_GET_ZONES (608 bytes). */
@@ -485,7 +488,7 @@ OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + sizeof(struct oom_guard_reclaim) ==
 OOM_GUARD_ASSERT(OOM_GUARD_PRESSURE_RECORD_SIZE < OOM_GUARD_MAX_RECORD);
 OOM_GUARD_ASSERT(OOM_GUARD_MAX_RECORD == 688);
 
-OOM_GUARD_ASSERT(sizeof(struct oom_guard_stats) == 224);
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_stats) == 248);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, samples) == 120);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, headroom) == 128);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, headroom_changes) == 136);
@@ -499,6 +502,9 @@ OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, monitor_ns) == 192);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, peek_runs) == 200);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, peek_wakes) == 208);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, peek_ns) == 216);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, victims) == 224);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, probe_max_ns) == 232);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, probe_avg_ns) == 240);
 
 OOM_GUARD_ASSERT(sizeof(struct oom_guard_zones) == 608);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_zones, nr_zones) == 0);
@@ -529,7 +535,7 @@ OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, reserved2) == 60);
 #if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || defined(__arm__) || \
 	defined(__riscv)
 OOM_GUARD_ASSERT(OOM_GUARD_GET_VERSION == 0x8004B700u);
-OOM_GUARD_ASSERT(OOM_GUARD_GET_STATS == 0x80E0B701u);
+OOM_GUARD_ASSERT(OOM_GUARD_GET_STATS == 0x80F8B701u);
 OOM_GUARD_ASSERT(OOM_GUARD_GET_ZONES == 0x8260B702u);
 OOM_GUARD_ASSERT(OOM_GUARD_GET_CONFIG == 0x8040B703u);
 OOM_GUARD_ASSERT(OOM_GUARD_SET_CONFIG == 0x4040B704u);

@@ -33,7 +33,7 @@ pub const IOCTL_SET_CONFIG: u32 = ioc(IOC_WRITE, 4, core::mem::size_of::<Config>
 
 const _: () = assert!(core::mem::size_of::<Zones>() < (1 << 14));
 
-/// Counters returned by [`IOCTL_GET_STATS`] (all `u64`, 224 bytes).
+/// Counters returned by [`IOCTL_GET_STATS`] (all `u64`, 248 bytes).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -95,6 +95,12 @@ pub struct Stats {
     pub peek_wakes: u64,
     /// Nanoseconds the peek timers have spent since load.
     pub peek_ns: u64,
+    /// OOM victims named by the victim probe since load (0 without it).
+    pub victims: u64,
+    /// Longest victim probe call in nanoseconds.
+    pub probe_max_ns: u64,
+    /// Mean victim probe call in nanoseconds.
+    pub probe_avg_ns: u64,
 }
 
 /// How a counter of [`Stats`] reads.
@@ -155,7 +161,7 @@ macro_rules! stat {
 
 /// Every counter of [`Stats`], in the order reports show them (state and the OOM path first,
 /// then the monitor).
-pub const STATS_FIELDS: [StatField; 28] = [
+pub const STATS_FIELDS: [StatField; 31] = [
     stat!(level, Level),
     stat!(oom_calls, Count),
     stat!(averts, Count),
@@ -184,6 +190,9 @@ pub const STATS_FIELDS: [StatField; 28] = [
     stat!(peek_runs, Count),
     stat!(peek_wakes, Count),
     stat!(peek_ns, Ns),
+    stat!(victims, Count),
+    stat!(probe_max_ns, Ns),
+    stat!(probe_avg_ns, Ns),
 ];
 
 /// Zone snapshot returned by [`IOCTL_GET_ZONES`].

@@ -16,8 +16,8 @@ expect ENOTTY guardctl ioctl-raw 0x1234
 for cmd in 0x8080b701 0x80c0b701 0x8020b703 0x4020b704; do
 	expect ENOTTY guardctl ioctl-raw $cmd
 done
-# GET_STATS (_IOR 0xB7 1, 224 bytes) and GET_VERSION to a bad user address.
-expect EFAULT guardctl ioctl-raw 0x80e0b701 0x10
+# GET_STATS (_IOR 0xB7 1, 248 bytes) and GET_VERSION to a bad user address.
+expect EFAULT guardctl ioctl-raw 0x80f8b701 0x10
 expect EFAULT guardctl ioctl-raw 0x8004b700 0xffffffffffff0000
 expect EINVAL guardctl set policy=7
 expect EINVAL guardctl set release_chunk=0

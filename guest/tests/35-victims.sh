@@ -132,4 +132,7 @@ killed=$(victims | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^kills=/) k += sub
 delta=$(($(vmstat oom_kill) - kills0))
 [ "$killed" = $((delta - 1)) ] || fail "$killed victims killed, oom_kill moved by $delta (one group OOM)"
 echo "victims named: $(victims | wc -l), killed $killed = oom_kill delta $delta less the group's double count"
+# The probe's cost per victim, from the counters.
+[ "$(stat stats victims)" = "$(victims | wc -l)" ] || fail "stats.victims $(stat stats victims), $(victims | wc -l) records"
+echo "probe cost per victim: mean $(stat stats probe_avg_ns) ns, max $(stat stats probe_max_ns) ns over $(stat stats victims) victims"
 unload

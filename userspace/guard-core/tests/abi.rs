@@ -183,7 +183,7 @@ fn layout_matches_the_documented_offsets() {
     assert_eq!(offset_of!(Stats, reclaim_active), 184);
     assert_eq!(offset_of!(Stats, monitor_ns), 192);
     assert_eq!(offset_of!(Stats, peek_ns), 216);
-    assert_eq!(std::mem::size_of::<Stats>(), 224);
+    assert_eq!(std::mem::size_of::<Stats>(), 248);
     assert_eq!(offset_of!(Config, reserved), 28);
     assert_eq!(offset_of!(Config, headroom_unit), 32);
     assert_eq!(offset_of!(Config, sample_min_ms), 52);
@@ -517,7 +517,7 @@ fn ioctl_numbers_match_asm_generic() {
     // _IOR(0xB7, 0, __u32) computed by hand: dir 2, size 4, type 0xB7, nr 0.
     assert_eq!(IOCTL_GET_VERSION, (2 << 30) | (4 << 16) | (0xB7 << 8));
     assert_eq!(IOCTL_SET_CONFIG >> 30, 1);
-    assert_eq!((IOCTL_GET_STATS >> 16) & 0x3fff, 224);
+    assert_eq!((IOCTL_GET_STATS >> 16) & 0x3fff, 248);
     assert_eq!((IOCTL_GET_CONFIG >> 16) & 0x3fff, 64);
     assert_eq!((IOCTL_SET_CONFIG >> 16) & 0x3fff, 64);
     let all = [

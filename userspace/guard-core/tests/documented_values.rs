@@ -6,13 +6,13 @@ use oom_guard_core::params;
 fn documented_ioctl_numbers() {
     // The values written in docs/ABI.md.
     assert_eq!(IOCTL_GET_VERSION, 0x8004_B700);
-    assert_eq!(IOCTL_GET_STATS, 0x80E0_B701);
+    assert_eq!(IOCTL_GET_STATS, 0x80F8_B701);
     assert_eq!(IOCTL_GET_ZONES, 0x8260_B702);
     assert_eq!(IOCTL_GET_CONFIG, 0x8040_B703);
     assert_eq!(IOCTL_SET_CONFIG, 0x4040_B704);
     assert_eq!((ABI_MAJOR, ABI_MINOR), (2, 0));
     assert_eq!(std::mem::size_of::<Zones>(), 608);
-    assert_eq!(std::mem::size_of::<Stats>(), 224);
+    assert_eq!(std::mem::size_of::<Stats>(), 248);
     assert_eq!(std::mem::size_of::<Config>(), 64);
     assert_eq!(RecordType::Pressure.record_size(), 656);
     assert_eq!(RecordType::Oom.record_size(), 688);

@@ -120,6 +120,9 @@ pub const STAT_METRICS: [StatMetric; STATS_FIELDS.len()] = [
     m!(peek_runs, "oom_guard_peek_runs_total", Counter, One, "Runs of the per-CPU peek timers."),
     m!(peek_wakes, "oom_guard_peek_wakes_total", Counter, One, "Peeks that saw free memory fall fast and woke the monitor."),
     m!(peek_ns, "oom_guard_peek_seconds_total", Counter, Ns, "CPU time the peek timers spent."),
+    m!(victims, "oom_guard_victims_total", Counter, One, "OOM victims named by the victim probe."),
+    m!(probe_max_ns, "oom_guard_victim_probe_max_seconds", Gauge, Ns, "Longest victim probe call."),
+    m!(probe_avg_ns, "oom_guard_victim_probe_avg_seconds", Gauge, Ns, "Mean victim probe call."),
 ];
 
 /// The names of the watermark levels, in order.

@@ -370,7 +370,7 @@ mod tests {
             ),
             "{t}"
         );
-        assert!(t.ends_with("peek_ns               0 (0 ns)\n"), "{t}");
+        assert!(t.ends_with("probe_avg_ns          0 (0 ns)\n"), "{t}");
         let v: serde_json::Value = serde_json::from_str(&stats_json(&s, None, &OPTS)).unwrap();
         assert_eq!(v["averts"], 2);
         assert_eq!(v["level"], "min");
@@ -379,12 +379,12 @@ mod tests {
         assert_eq!(v["tte_ms"], 1500);
         assert_eq!(v["reclaim_active"], true);
         assert!(v.get("abi").is_none());
-        assert_eq!(v.as_object().unwrap().len(), 29);
+        assert_eq!(v.as_object().unwrap().len(), 32);
         assert_eq!(v["peek_ns"], 0);
         let v: serde_json::Value =
             serde_json::from_str(&stats_json(&s, Some((2, 0)), &OPTS)).unwrap();
         assert_eq!(v["abi"], "2.0");
-        assert_eq!(v.as_object().unwrap().len(), 30);
+        assert_eq!(v.as_object().unwrap().len(), 33);
         // Not falling: the time to exhaustion is unknown.
         let s = Stats {
             fall_rate: 0,

@@ -616,6 +616,7 @@ mod tests {
         assert_eq!(e[16], ("headroom", 17));
         assert_eq!(e[23], ("reclaim_active", 24));
         assert_eq!(e[27].0, "peek_ns");
+        assert_eq!(e[30].0, "probe_avg_ns");
     }
 
     #[test]
