@@ -43,7 +43,8 @@ export RUSTUP_TOOLCHAIN := $(RUST_VERSION)
 export PATH := $(CACHE)/tools/bin:$(HOME)/.cargo/bin:$(PATH)
 export OOM_GUARD_CACHE := $(CACHE)
 
-KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) MO=$(MODULE_OUT) ARCH=$(ARCH) LLVM=$(LLVM)
+KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=$(ARCH) LLVM=$(LLVM)
+KMAKE = $(KBUILD) MO=$(MODULE_OUT)
 # cargo runs inside userspace/ so that userspace/.cargo/config.toml applies.
 CARGO = cd userspace && cargo
 # The kernel's rustfmt settings (its .rustfmt.toml), run on the crate root: rustfmt follows the
@@ -91,9 +92,12 @@ userspace: setup
 initramfs: modules userspace
 	@scripts/mkinitramfs.sh $(ARCH) $(OUT)
 
+# Also builds the module as for a kernel without CONFIG_TRACEPOINTS (no victim probe: KILL
+# events count kills), in a directory of its own.
 check: $(KERNEL_DEP)
-	@mkdir -p $(MODULE_OUT)
+	@mkdir -p $(MODULE_OUT) $(MODULE_OUT)-noprobe
 	$(KMAKE) CLIPPY=1 OOM_GUARD_WERROR=y modules
+	$(KBUILD) MO=$(MODULE_OUT)-noprobe CLIPPY=1 OOM_GUARD_WERROR=y OOM_GUARD_NO_PROBE=y modules
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
 fmt:

@@ -5,7 +5,6 @@
 //! the counters, a zone snapshot and the runtime configuration.
 
 use crate::abi::{self, Zones, ABI_MAJOR, ABI_MINOR};
-use crate::compat;
 use crate::events::Cursor;
 use crate::ffi::{self, DeviceOps};
 use crate::state::Guard;
@@ -72,8 +71,7 @@ impl DeviceOps for Guard {
                 let new: abi::Config = reader.read()?;
                 self.config.update(|c| *c = new)?;
             }
-            // The numbers of ABI 1.0 and 1.1 (their structs were shorter), or none of ours.
-            _ => return compat::ioctl(self, cmd, reader, writer),
+            _ => return Err(ENOTTY),
         }
         Ok(0)
     }

@@ -158,8 +158,9 @@ impl Monitor {
         u32::try_from(next).unwrap_or(u32::MAX)
     }
 
-    /// Reports the OOM kills since the last sample (the ones the pool did not avert) as a
-    /// `KILL` event. Returns the kernel's `oom_kill` count now.
+    /// Counts the OOM kills since the last sample (the ones the pool did not avert) and, where
+    /// the victims stage cannot name them (no `oom:mark_victim` probe), reports them as one
+    /// count-only `KILL` event. Returns the kernel's `oom_kill` count now.
     fn report_kills(&self, now: u64) -> u64 {
         let g = &*self.guard;
         // One load per CPU (not `all_vm_events()`).
@@ -172,6 +173,8 @@ impl Monitor {
         };
         if kills > 0 {
             g.counters.monitor.kills.fetch_add(kills, Relaxed);
+        }
+        if kills > 0 && !g.victims_named() {
             g.events.emit(
                 now,
                 0,

@@ -23,7 +23,7 @@ use crate::abi::{self, OomAction, Payload, ZoneState, MAX_ZONES, POLICY_AVERT};
 use crate::ffi::{self, OomHandler, ZoneKey};
 use crate::state::Guard;
 use crate::zones::{self, Sample};
-use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering::Relaxed};
 use kernel::{
     new_spinlock,
     prelude::*,
@@ -81,12 +81,33 @@ struct OomState {
     pending: Option<Pending>,
 }
 
+/// The notifier's last call, for the victims stage: which task called it, when, and what it
+/// did. Written and read under the kernel's `oom_lock` (the notifier and the `mark_victim`
+/// probe both run under it), so plain relaxed atomics suffice.
+#[derive(Default)]
+struct CallMark {
+    task: AtomicUsize,
+    at: AtomicU64,
+    action: AtomicU8,
+}
+
+/// A copy of the notifier's last call ([`Notifier::last_call`]).
+pub(crate) struct LastCall {
+    /// The task that called it (`ffi::current_token`).
+    pub(crate) task: usize,
+    /// When the call started (monotonic ns); 0 before the first call.
+    pub(crate) at: u64,
+    /// What it did (an `OomAction`).
+    pub(crate) action: u8,
+}
+
 /// The OOM notifier stage: the shared state and what the notifier remembers between calls.
 #[pin_data]
 pub(crate) struct Notifier {
     guard: Arc<Guard>,
     #[pin]
     oom: SpinLock<OomState>,
+    last: CallMark,
 }
 
 impl Notifier {
@@ -101,7 +122,17 @@ impl Notifier {
                 },
                 "OomGuard::oom"
             ),
+            last: CallMark::default(),
         })
+    }
+
+    /// The last call: which task made it, when, and what it did.
+    pub(crate) fn last_call(&self) -> LastCall {
+        LastCall {
+            task: self.last.task.load(Relaxed),
+            at: self.last.at.load(Relaxed),
+            action: self.last.action.load(Relaxed),
+        }
     }
 }
 
@@ -215,6 +246,9 @@ impl OomHandler for Notifier {
             OomAction::PoolShort
         };
         st.last_zero = released == 0;
+        self.last.task.store(ffi::current_token(), Relaxed);
+        self.last.at.store(start, Relaxed);
+        self.last.action.store(action as u8, Relaxed);
         let averts_left = cfg.avert_budget.saturating_sub(st.episodes);
         let took = ffi::now_ns().saturating_sub(start);
         c.callback_total_ns.fetch_add(took, Relaxed);

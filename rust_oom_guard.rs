@@ -9,8 +9,9 @@
 //!
 //! - stages: `notifier.rs` (the OOM notifier: releases pool pages, reports them freed, keeps
 //!   the avert budget), `monitor.rs` (the watermark monitor: levels, headroom, kills, when to
-//!   sample next; `reclaim.rs`: the reclaim episodes it follows), `device.rs` (`/dev/oom_guard`;
-//!   `compat.rs`: the ioctls of ABI 1.0 and 1.1);
+//!   sample next; `reclaim.rs`: the reclaim episodes it follows), `victims.rs` (each OOM
+//!   victim, global or memcg, named from the `oom:mark_victim` tracepoint), `device.rs`
+//!   (`/dev/oom_guard`);
 //! - what they share: `state.rs` (ring, pool, configuration, pressure level, counters),
 //!   `config.rs` (module parameters and the live configuration), `stats.rs` (the counters by
 //!   stage and the stats snapshot);
@@ -23,7 +24,6 @@
 use kernel::{prelude::*, static_lock_class, sync::Arc};
 
 pub mod common;
-mod compat;
 mod config;
 mod device;
 mod events;
@@ -34,14 +34,16 @@ mod pool;
 mod reclaim;
 mod state;
 mod stats;
+mod victims;
 mod zones;
 
 pub use common::{abi, headroom, level, params, ring};
 
-use ffi::{MiscDev, OomNotifier, Peeker, ReclaimHook, Ticker};
+use ffi::{MiscDev, OomNotifier, Peeker, ReclaimHook, Ticker, VictimProbe};
 use monitor::Monitor;
 use notifier::Notifier;
 use state::Guard;
+use victims::Victims;
 
 /// Period of the per-CPU peek timers, in milliseconds.
 const PEEK_MS: u32 = 10;
@@ -55,11 +57,13 @@ module! {
     license: "GPL",
 }
 
-/// The loaded module. Fields drop in declaration order, which is the teardown order: reclaim
-/// hook and peek timers off (they wake the monitor), OOM notifier off, monitor stopped, device
-/// gone (open files keep the module loaded), then the shared state with the pool.
+/// The loaded module. Fields drop in declaration order, which is the teardown order: the
+/// victim probe off (detaching waits until no CPU runs it), reclaim hook and peek timers off
+/// (they wake the monitor), OOM notifier off, monitor stopped, device gone (open files keep the
+/// module loaded), then the shared state with the pool.
 #[pin_data(PinnedDrop)]
 struct OomGuard {
+    victims: Option<VictimProbe<Victims>>,
     reclaim: ReclaimHook<Monitor>,
     peeks: Peeker<Monitor>,
     #[pin]
@@ -76,6 +80,7 @@ struct Stages {
     guard: Arc<Guard>,
     notifier: Arc<Notifier>,
     monitor: Arc<Monitor>,
+    victims: Arc<Victims>,
 }
 
 /// Reads and checks every parameter, allocates the shared state (ring and pool) and sets up
@@ -102,6 +107,10 @@ fn setup() -> Result<Stages> {
         Monitor::new(guard.clone(), notifier.clone(), oom_kills),
         GFP_KERNEL,
     )?;
+    let victims = Arc::pin_init(
+        Victims::new(guard.clone(), notifier.clone(), oom_kills),
+        GFP_KERNEL,
+    )?;
     let policy_name = if config.policy == abi::POLICY_AVERT {
         "avert"
     } else {
@@ -118,6 +127,7 @@ fn setup() -> Result<Stages> {
         guard,
         notifier,
         monitor,
+        victims,
     })
 }
 
@@ -128,9 +138,10 @@ impl kernel::InPlaceModule for OomGuard {
                 guard,
                 notifier: notifier_stage,
                 monitor: monitor_stage,
+                victims: victims_stage,
             } = setup()?;
-            // Init order: shared state, monitor, device, and the OOM notifier last, once
-            // everything it reports to exists.
+            // Init order: shared state, monitor, device, the OOM notifier once everything it
+            // reports to exists, then the victim probe (it reads the notifier's last call).
             Ok(try_pin_init!(Self {
                 monitor <- Ticker::new(
                     monitor_stage.clone(),
@@ -140,6 +151,7 @@ impl kernel::InPlaceModule for OomGuard {
                 ),
                 device <- MiscDev::register(c"oom_guard", module, guard.clone()),
                 notifier <- OomNotifier::register(notifier_stage),
+                victims: Victims::attach(victims_stage)?,
                 reclaim: ReclaimHook::register(monitor_stage.clone())?,
                 peeks: Peeker::start(monitor_stage, PEEK_MS, static_lock_class!())?,
                 guard,

@@ -12,7 +12,7 @@ use crate::level::LevelTracker;
 use crate::pool::Pool;
 use crate::stats::Counters;
 use crate::zones::Sample;
-use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use kernel::{new_spinlock, prelude::*, sync::SpinLock};
 
 /// The pressure level and how long memory has been calm.
@@ -35,6 +35,9 @@ pub(crate) struct Guard {
     #[pin]
     pressure: SpinLock<Pressure>,
     pub(crate) counters: Counters,
+    /// Whether the victims stage names each OOM victim (its probe is attached); if not, the
+    /// monitor reports kills as counts.
+    victims_named: AtomicBool,
 }
 
 impl Guard {
@@ -59,7 +62,18 @@ impl Guard {
                 "OomGuard::pressure"
             ),
             counters: Counters::new(),
+            victims_named: AtomicBool::new(false),
         }))
+    }
+
+    /// Whether each OOM victim is named by the victims stage (else the monitor counts kills).
+    pub(crate) fn victims_named(&self) -> bool {
+        self.victims_named.load(Relaxed)
+    }
+
+    /// Records whether the victims stage's probe is attached.
+    pub(crate) fn set_victims_named(&self, named: bool) {
+        self.victims_named.store(named, Relaxed)
     }
 
     /// The current configuration.

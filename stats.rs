@@ -46,6 +46,17 @@ pub(crate) struct ReclaimStats {
     pub(crate) direct: AtomicU64,
 }
 
+/// The victims stage's counters.
+#[derive(Default)]
+pub(crate) struct VictimStats {
+    /// Victims named by the probe.
+    pub(crate) named: AtomicU64,
+    /// Nanoseconds of the longest probe call.
+    pub(crate) probe_max_ns: AtomicU64,
+    /// Nanoseconds spent in probe calls.
+    pub(crate) probe_total_ns: AtomicU64,
+}
+
 /// The per-CPU peek timers' counters.
 #[derive(Default)]
 pub(crate) struct PeekStats {
@@ -92,6 +103,7 @@ pub(crate) struct Counters {
     pub(crate) monitor: MonitorStats,
     pub(crate) reclaim: ReclaimStats,
     pub(crate) peek: PeekStats,
+    pub(crate) victims: VictimStats,
     pub(crate) gauges: Gauges,
 }
 
@@ -103,6 +115,7 @@ impl Counters {
             monitor: MonitorStats::default(),
             reclaim: ReclaimStats::default(),
             peek: PeekStats::default(),
+            victims: VictimStats::default(),
             gauges: Gauges {
                 level: AtomicU64::new(0),
                 headroom: AtomicU64::new(0),
@@ -124,6 +137,7 @@ impl Counters {
         );
         let (events, events_lost, readers) = events.counts();
         let calls = oom.calls.load(Relaxed);
+        let victims = &self.victims.named;
         abi::Stats {
             oom_calls: calls,
             averts: oom.averts.load(Relaxed),
@@ -157,6 +171,14 @@ impl Counters {
             peek_runs: p.runs.load(Relaxed),
             peek_wakes: p.wakes.load(Relaxed),
             peek_ns: p.ns.load(Relaxed),
+            victims: victims.load(Relaxed),
+            probe_max_ns: self.victims.probe_max_ns.load(Relaxed),
+            probe_avg_ns: self
+                .victims
+                .probe_total_ns
+                .load(Relaxed)
+                .checked_div(victims.load(Relaxed))
+                .unwrap_or(0),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! the kernel's Rust and `userspace/guard-core` builds the very same files for the reader and the
 //! host tests (`cargo test`).
 //!
-//! - [`abi`]: record layouts, their codec, the ioctls, and (in `abi::compat`) ABI 1.0/1.1;
+//! - [`abi`]: record layouts, their codec and the ioctls;
 //! - [`level`]: the watermark level of a zone set, with hysteresis;
 //! - [`headroom`]: headroom levels, fall rate and time to exhaustion;
 //! - [`ring`]: the event ring's cursors and overflow accounting;

@@ -14,9 +14,6 @@ pub struct ConfigField {
     pub get: fn(&Config) -> u32,
     /// Writes the field.
     pub set: fn(&mut Config, u32),
-    /// The ABI minor version that added the field (the configuration of ABI 1.0 has the fields
-    /// of minor 0 only).
-    pub since_minor: u8,
 }
 
 /// One tunable: its name (as a module parameter and a configuration key), accepted range,
@@ -119,7 +116,6 @@ pub const POLICY: Spec = Spec {
     field: Some(ConfigField {
         get: |c| c.policy,
         set: |c, v| c.policy = v,
-        since_minor: 0,
     }),
 };
 /// Pages released per OOM call beyond the zone's deficit.
@@ -135,7 +131,6 @@ pub const RELEASE_CHUNK: Spec = Spec {
     field: Some(ConfigField {
         get: |c| c.release_chunk,
         set: |c, v| c.release_chunk = v,
-        since_minor: 0,
     }),
 };
 /// OOM episodes averted per budget window.
@@ -151,7 +146,6 @@ pub const AVERT_BUDGET: Spec = Spec {
     field: Some(ConfigField {
         get: |c| c.avert_budget,
         set: |c, v| c.avert_budget = v,
-        since_minor: 0,
     }),
 };
 /// Avert budget window.
@@ -167,7 +161,6 @@ pub const BUDGET_WINDOW_MS: Spec = Spec {
     field: Some(ConfigField {
         get: |c| c.budget_window_ms,
         set: |c, v| c.budget_window_ms = v,
-        since_minor: 0,
     }),
 };
 /// Time above the high watermarks before the pool refills.
@@ -183,7 +176,6 @@ pub const REFILL_DELAY_MS: Spec = Spec {
     field: Some(ConfigField {
         get: |c| c.refill_delay_ms,
         set: |c, v| c.refill_delay_ms = v,
-        since_minor: 0,
     }),
 };
 /// Sampling period far from the watermarks.
@@ -199,7 +191,6 @@ pub const SAMPLE_SLOW_MS: Spec = Spec {
     field: Some(ConfigField {
         get: |c| c.sample_slow_ms,
         set: |c, v| c.sample_slow_ms = v,
-        since_minor: 0,
     }),
 };
 /// Sampling period near the watermarks.
@@ -215,7 +206,6 @@ pub const SAMPLE_FAST_MS: Spec = Spec {
     field: Some(ConfigField {
         get: |c| c.sample_fast_ms,
         set: |c, v| c.sample_fast_ms = v,
-        since_minor: 0,
     }),
 };
 /// Unit of the headroom thresholds: percent of managed memory or KiB.
@@ -235,7 +225,6 @@ pub const HEADROOM_UNIT: Spec = Spec {
     field: Some(ConfigField {
         get: |c| c.headroom_unit,
         set: |c, v| c.headroom_unit = v,
-        since_minor: 1,
     }),
 };
 /// Available memory below which the headroom is low.
@@ -251,7 +240,6 @@ pub const HEADROOM_LOW: Spec = Spec {
     field: Some(ConfigField {
         get: |c| c.headroom_low,
         set: |c, v| c.headroom_low = v,
-        since_minor: 1,
     }),
 };
 /// Available memory below which the headroom is medium.
@@ -267,7 +255,6 @@ pub const HEADROOM_MEDIUM: Spec = Spec {
     field: Some(ConfigField {
         get: |c| c.headroom_medium,
         set: |c, v| c.headroom_medium = v,
-        since_minor: 1,
     }),
 };
 /// Available memory below which the headroom is critical.
@@ -283,7 +270,6 @@ pub const HEADROOM_CRITICAL: Spec = Spec {
     field: Some(ConfigField {
         get: |c| c.headroom_critical,
         set: |c, v| c.headroom_critical = v,
-        since_minor: 1,
     }),
 };
 /// Rise above a threshold needed to leave its level.
@@ -299,7 +285,6 @@ pub const HEADROOM_HYSTERESIS: Spec = Spec {
     field: Some(ConfigField {
         get: |c| c.headroom_hysteresis,
         set: |c, v| c.headroom_hysteresis = v,
-        since_minor: 1,
     }),
 };
 /// Shortest adaptive sampling interval.
@@ -315,7 +300,6 @@ pub const SAMPLE_MIN_MS: Spec = Spec {
     field: Some(ConfigField {
         get: |c| c.sample_min_ms,
         set: |c, v| c.sample_min_ms = v,
-        since_minor: 1,
     }),
 };
 /// Time without a shrinker call that ends a reclaim episode.
@@ -331,7 +315,6 @@ pub const RECLAIM_QUIET_MS: Spec = Spec {
     field: Some(ConfigField {
         get: |c| c.reclaim_quiet_ms,
         set: |c, v| c.reclaim_quiet_ms = v,
-        since_minor: 1,
     }),
 };
 
@@ -505,10 +488,6 @@ mod tests {
         let want: std::vec::Vec<u32> = (1..=got.len() as u32).collect();
         assert_eq!(got, want);
         assert_eq!(got.len() + 2, core::mem::size_of::<Config>() / 4);
-        // In struct order: the fields of ABI 1.0 first.
-        let since: std::vec::Vec<u8> = config_tunables().map(|(_, f)| f.since_minor).collect();
-        assert!(since.windows(2).all(|w| w[0] <= w[1]));
-        assert_eq!(since.iter().filter(|m| **m == 0).count(), 7);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! One file per kernel subsystem, named after its `rust/kernel/` counterpart where there is one
 //! (else after the C header): `page` (page blocks), `mmzone` (zones), `vmstat` (memory
 //! counters), `cpu` (possible CPUs, per-CPU offsets), `time` (clocks), `task` (the current
-//! task), `oom` (the OOM notifier chain), `workqueue` (the monitor's delayed work and its
+//! task), `oom` (the OOM notifier chain and the `oom:mark_victim` probe), `tracepoint` (finding a
+//! built-in tracepoint by name and attaching a probe; only with `CONFIG_TRACEPOINTS`),
+//! `workqueue` (the monitor's delayed work and its
 //! waker), `timer` (per-CPU peek timers), `shrinker` (the reclaim hook), `miscdevice` (a misc
 //! device with `poll`), `module_param` (parameters with live sysfs values) and `transmute` (the
 //! ioctls' plain-data records). The stages use them through the re-exports below.
@@ -23,6 +25,8 @@ mod shrinker;
 mod task;
 mod time;
 mod timer;
+#[cfg(oom_guard_victim_probe)]
+mod tracepoint;
 mod transmute;
 mod vmstat;
 mod workqueue;
@@ -30,10 +34,10 @@ mod workqueue;
 pub(crate) use miscdevice::{DeviceOps, MiscDev};
 pub(crate) use mmzone::{for_each_zone, ZoneKey};
 pub(crate) use module_param::{Param, PARAMS};
-pub(crate) use oom::{OomHandler, OomNotifier};
+pub(crate) use oom::{OomHandler, OomNotifier, Victim, VictimHandler, VictimProbe};
 pub(crate) use page::{AllocCtx, Block};
 pub(crate) use shrinker::{ReclaimHandler, ReclaimHook};
-pub(crate) use task::{capable_sys_admin, current_task};
+pub(crate) use task::{capable_sys_admin, current_task, current_token};
 pub(crate) use time::now_ns;
 pub(crate) use timer::{Peek, Peeker};
 pub(crate) use vmstat::{

@@ -10,12 +10,21 @@ use kernel::bindings;
 pub(crate) fn current_task() -> (u32, [u8; abi::COMM_LEN]) {
     let task = kernel::current!();
     let pid = u32::try_from(task.pid()).unwrap_or(0);
-    let raw = task.as_ptr();
+    // SAFETY: The current task is live for this call.
+    (pid, unsafe { read_comm(task.as_ptr()) })
+}
+
+/// The name of `task`, NUL-padded.
+///
+/// # Safety
+///
+/// `task` is a live task.
+pub(super) unsafe fn read_comm(task: *mut bindings::task_struct) -> [u8; abi::COMM_LEN] {
     let mut comm = [0u8; abi::COMM_LEN];
-    // SAFETY: `raw` is the current task, valid for this call. `comm` is a fixed array inside
-    // it; a concurrent `set_task_comm()` may tear the name, which is harmless for a report
-    // (the kernel's own `%s` of `current->comm` has the same race).
-    let src = unsafe { &raw const (*raw).comm };
+    // SAFETY: `task` is live (caller's contract). `comm` is a fixed array inside it; a
+    // concurrent `set_task_comm()` may tear the name, which is harmless for a report (the
+    // kernel's own `%s` of `task->comm` has the same race), so each byte is read volatile.
+    let src = unsafe { &raw const (*task).comm };
     for (i, c) in comm.iter_mut().enumerate() {
         // SAFETY: `i < COMM_LEN == TASK_COMM_LEN`, inside the `comm` array.
         let b = unsafe { core::ptr::read_volatile(src.cast::<u8>().add(i)) };
@@ -24,7 +33,13 @@ pub(crate) fn current_task() -> (u32, [u8; abi::COMM_LEN]) {
         }
         *c = b;
     }
-    (pid, comm)
+    comm
+}
+
+/// A token for the current task, to recognise it again while it lives (its `task_struct`'s
+/// address; never dereferenced).
+pub(crate) fn current_token() -> usize {
+    kernel::current!().as_ptr() as usize
 }
 
 /// Whether the current task has `CAP_SYS_ADMIN`.

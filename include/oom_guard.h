@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * oom_guard.h - userspace ABI of /dev/oom_guard (rust_oom_guard), version 1.3.
+ * oom_guard.h - userspace ABI of /dev/oom_guard (rust_oom_guard), version 2.0.
  *
  * This is a C rendering of common/abi/, the single definition of the ABI; the structs below have the
  * same fields in the same order, and the assertions at the end pin every size and the key
@@ -12,10 +12,15 @@
  * gives the length of the whole record, header included: step through the buffer with it, and
  * skip record types you do not know. Copy records out of the byte buffer with memcpy() rather
  * than casting pointers into it (records are not guaranteed to be 8-byte aligned in a buffer
- * you assembled yourself). A newer abi_minor may append fields: size may be larger than the
- * struct; a different abi_major is incompatible. An older one may lack fields: a PRESSURE record
- * from ABI 1.0 is OOM_GUARD_PRESSURE_RECORD_SIZE_1_0 bytes long, without the trailing headroom
- * fields (read them as headroom 0, fall_rate 0, tte_ms OOM_GUARD_TTE_UNKNOWN).
+ * you assembled yourself). Refuse a size smaller than the header or than the struct of a type
+ * you know, or larger than the bytes left: the stream is not what you think it is (and a size
+ * of 0 would loop forever).
+ *
+ * ABI 2.0 is the first stable version, and these are its compatibility rules: records and
+ * ioctl structs only grow at the end; a newer abi_minor may append fields (size is then larger
+ * than the struct: use the fields you know, ignore the rest) and add record types (skip them by
+ * size); a struct that grows gets a new ioctl number (its size is part of the number) and the
+ * old number keeps working; a different abi_major is incompatible: stop.
  */
 #ifndef OOM_GUARD_H
 #define OOM_GUARD_H
@@ -26,8 +31,8 @@
 
 /* ---- versions and limits ------------------------------------------------------------------ */
 
-#define OOM_GUARD_ABI_MAJOR 1
-#define OOM_GUARD_ABI_MINOR 3
+#define OOM_GUARD_ABI_MAJOR 2
+#define OOM_GUARD_ABI_MINOR 0
 /* OOM_GUARD_GET_VERSION returns (major << 8) | minor. */
 #define OOM_GUARD_ABI_VERSION ((OOM_GUARD_ABI_MAJOR << 8) | OOM_GUARD_ABI_MINOR)
 
@@ -44,7 +49,7 @@
 /* Header flag: the system had more populated zones than OOM_GUARD_MAX_ZONES. */
 #define OOM_GUARD_FLAG_ZONES_TRUNCATED (1u << 0)
 
-/* A time to exhaustion that is not known: available memory is not falling (ABI 1.1). */
+/* A time to exhaustion that is not known: available memory is not falling. */
 #define OOM_GUARD_TTE_UNKNOWN UINT64_MAX
 
 /* ---- enumerations ------------------------------------------------------------------------- */
@@ -55,8 +60,8 @@
 #define OOM_GUARD_RECORD_POOL 3     /* struct oom_guard_pool */
 #define OOM_GUARD_RECORD_KILL 4     /* struct oom_guard_kill */
 #define OOM_GUARD_RECORD_LOST 5     /* struct oom_guard_lost */
-#define OOM_GUARD_RECORD_HEADROOM 6 /* struct oom_guard_headroom, since ABI 1.1 */
-#define OOM_GUARD_RECORD_RECLAIM 7  /* struct oom_guard_reclaim, since ABI 1.1 */
+#define OOM_GUARD_RECORD_HEADROOM 6 /* struct oom_guard_headroom */
+#define OOM_GUARD_RECORD_RECLAIM 7  /* struct oom_guard_reclaim */
 
 /* Memory pressure levels. */
 #define OOM_GUARD_LEVEL_OK 0
@@ -64,7 +69,7 @@
 #define OOM_GUARD_LEVEL_MIN 2
 
 /*
- * Headroom levels from available memory, in rising severity (ABI 1.1). The numbers are GLib's
+ * Headroom levels from available memory, in rising severity. The numbers are GLib's
  * G_MEMORY_MONITOR_WARNING_LEVEL_* values.
  */
 #define OOM_GUARD_HEADROOM_PLENTY 0    /* above every threshold */
@@ -72,12 +77,12 @@
 #define OOM_GUARD_HEADROOM_MEDIUM 100  /* below headroom_medium: free what can be freed */
 #define OOM_GUARD_HEADROOM_CRITICAL 255 /* below headroom_critical: the OOM killer is near */
 
-/* oom_guard_reclaim.phase (ABI 1.1). */
+/* oom_guard_reclaim.phase. */
 #define OOM_GUARD_RECLAIM_PHASE_ONSET 1  /* the kernel called the shrinker after a quiet period */
 #define OOM_GUARD_RECLAIM_PHASE_DIRECT 2 /* direct reclaim joined a kswapd-only episode */
 #define OOM_GUARD_RECLAIM_PHASE_END 3    /* no reclaim for reclaim_quiet_ms */
 
-/* oom_guard_reclaim.who bits: who reclaimed during the episode so far (ABI 1.1). */
+/* oom_guard_reclaim.who bits: who reclaimed during the episode so far. */
 #define OOM_GUARD_RECLAIM_KSWAPD (1u << 0)
 #define OOM_GUARD_RECLAIM_DIRECT (1u << 1)
 
@@ -96,8 +101,8 @@
                                      /* skips this round's kill (not for a sysrq-f OOM) */
 #define OOM_GUARD_OOM_BUDGET_SPENT 2 /* avert budget of the window spent: the kernel kills */
 #define OOM_GUARD_OOM_POOL_EMPTY 3   /* pool empty: the kernel kills */
-#define OOM_GUARD_OOM_KILL_PENDING 4 /* a victim is still dying: nothing released (1.3) */
-#define OOM_GUARD_OOM_POOL_SHORT 5   /* no zone's pool pages can lift it: the kernel kills (1.3) */
+#define OOM_GUARD_OOM_KILL_PENDING 4 /* a victim is still dying: nothing released, coalesced */
+#define OOM_GUARD_OOM_POOL_SHORT 5   /* no zone's pool pages can lift it: the kernel kills */
 
 /* oom_guard_pool.op. */
 #define OOM_GUARD_POOL_RELEASE 1
@@ -108,7 +113,14 @@
 #define OOM_GUARD_POLICY_OBSERVE 0
 #define OOM_GUARD_POLICY_AVERT 1
 
-/* oom_guard_config.headroom_unit (ABI 1.1). */
+/* oom_guard_kill.flags. */
+#define OOM_GUARD_KILL_VICTIM (1u << 0)  /* the victim fields are valid (oom:mark_victim probe) */
+#define OOM_GUARD_KILL_GLOBAL (1u << 1)  /* a global OOM: notifier_action and select_ns valid */
+#define OOM_GUARD_KILL_MEMCG (1u << 2)   /* a memcg OOM (memory.max): the notifier did not run */
+#define OOM_GUARD_KILL_EXITING (1u << 3) /* marked without a kill: already exiting (kills 0) */
+#define OOM_GUARD_KILL_GROUP (1u << 4)   /* a further victim of the same OOM (memory.oom.group) */
+
+/* oom_guard_config.headroom_unit. */
 #define OOM_GUARD_HEADROOM_PERCENT 0 /* percent of the pages managed by the allocator */
 #define OOM_GUARD_HEADROOM_KIB 1
 
@@ -142,10 +154,7 @@ struct oom_guard_zone {
 	uint64_t managed;  /* pages managed by the buddy allocator */
 };
 
-/*
- * Payload of OOM_GUARD_RECORD_PRESSURE (624 bytes; 600 in ABI 1.0, which lacks the fields from
- * headroom on): the pressure level changed.
- */
+/* Payload of OOM_GUARD_RECORD_PRESSURE (624 bytes): the pressure level changed. */
 struct oom_guard_pressure {
 	uint8_t source;    /* OOM_GUARD_SOURCE_* */
 	uint8_t old_level; /* OOM_GUARD_LEVEL_* */
@@ -155,9 +164,9 @@ struct oom_guard_pressure {
 	uint64_t free_pages;
 	uint64_t available_pages; /* si_mem_available() */
 	struct oom_guard_zone zones[OOM_GUARD_MAX_ZONES];
-	uint8_t headroom;  /* OOM_GUARD_HEADROOM_* at the time (ABI 1.1) */
+	uint8_t headroom;  /* OOM_GUARD_HEADROOM_* at the time */
 	uint8_t reserved2[7];
-	uint64_t fall_rate; /* pages/s available memory falls, 0 if not falling (ABI 1.1) */
+	uint64_t fall_rate; /* pages/s available memory falls, 0 if not falling */
 	uint64_t tte_ms;   /* ms until the min watermarks at that rate, or OOM_GUARD_TTE_UNKNOWN */
 };
 
@@ -165,7 +174,7 @@ struct oom_guard_pressure {
 struct oom_guard_oom {
 	uint8_t action;    /* OOM_GUARD_OOM_* */
 	uint8_t level;     /* OOM_GUARD_LEVEL_* at the time */
-	uint16_t calls;    /* notifier calls this record stands for (coalesced kill-pending); 1.3 */
+	uint16_t calls;    /* notifier calls this record stands for (coalesced kill-pending) */
 	uint32_t pid;      /* task that hit the OOM */
 	char comm[OOM_GUARD_COMM_LEN]; /* its name, NUL-padded (not terminated if 16 long) */
 	uint64_t free_pages;
@@ -188,13 +197,29 @@ struct oom_guard_pool {
 	uint64_t target_pages;
 };
 
-/* Payload of OOM_GUARD_RECORD_KILL (40 bytes): an OOM kill was observed. */
+/*
+ * Payload of OOM_GUARD_RECORD_KILL (104 bytes): an OOM victim, or (flags without
+ * OOM_GUARD_KILL_VICTIM: a kernel without CONFIG_TRACEPOINTS) OOM kills counted. The victim
+ * fields are valid with OOM_GUARD_KILL_VICTIM only, notifier_action and select_ns with
+ * OOM_GUARD_KILL_GLOBAL only.
+ */
 struct oom_guard_kill {
-	uint64_t kills;    /* increase of the kernel's oom_kill counter */
-	uint32_t victim_pid; /* 0 if unknown (always in ABI 1.0) */
-	uint32_t reserved;
-	char victim_comm[OOM_GUARD_COMM_LEN]; /* empty if unknown */
-	uint64_t victim_rss_kib;
+	uint64_t kills;    /* oom_kill increase: 1 killed, 0 exiting; count-only: since last look */
+	uint32_t victim_pid;  /* thread id, 0 if unknown */
+	uint32_t victim_tgid; /* process id */
+	uint32_t victim_uid;
+	int16_t oom_score_adj;
+	uint16_t flags;    /* OOM_GUARD_KILL_* */
+	char victim_comm[OOM_GUARD_COMM_LEN]; /* NUL-padded (not terminated if 16 long) */
+	uint64_t victim_rss_kib; /* anon + file + shmem */
+	uint64_t anon_kib;
+	uint64_t file_kib;
+	uint64_t shmem_kib;
+	uint64_t pgtables_kib;
+	uint64_t cgroup_id; /* memory cgroup: inode number of its /sys/fs/cgroup directory, 0 unknown */
+	uint64_t select_ns; /* global OOM: ns from the notifier call to the victim's selection */
+	uint8_t notifier_action; /* OOM_GUARD_OOM_* of that notifier call */
+	uint8_t reserved[7];
 };
 
 /* Payload of OOM_GUARD_RECORD_LOST (16 bytes): this reader missed events. */
@@ -204,7 +229,7 @@ struct oom_guard_lost {
 };
 
 /*
- * Payload of OOM_GUARD_RECORD_HEADROOM (80 bytes, ABI 1.1): the headroom level changed. The
+ * Payload of OOM_GUARD_RECORD_HEADROOM (80 bytes): the headroom level changed. The
  * thresholds apply to available_pages; tte_ms counts down to floor_pages.
  */
 struct oom_guard_headroom {
@@ -224,7 +249,7 @@ struct oom_guard_headroom {
 	uint64_t tte_ms;          /* ms until floor_pages, or OOM_GUARD_TTE_UNKNOWN */
 };
 
-/* Payload of OOM_GUARD_RECORD_RECLAIM (48 bytes, ABI 1.1): reclaim started, escalated, ended. */
+/* Payload of OOM_GUARD_RECORD_RECLAIM (48 bytes): reclaim started, escalated, ended. */
 struct oom_guard_reclaim {
 	uint8_t phase;     /* OOM_GUARD_RECLAIM_PHASE_* */
 	uint8_t who;       /* OOM_GUARD_RECLAIM_KSWAPD | OOM_GUARD_RECLAIM_DIRECT */
@@ -239,12 +264,10 @@ struct oom_guard_reclaim {
 };
 
 #define OOM_GUARD_HEADER_SIZE 32
-#define OOM_GUARD_PRESSURE_SIZE_1_0 600
-#define OOM_GUARD_PRESSURE_RECORD_SIZE_1_0 632
 #define OOM_GUARD_PRESSURE_RECORD_SIZE 656
 #define OOM_GUARD_OOM_RECORD_SIZE 688
 #define OOM_GUARD_POOL_RECORD_SIZE 64
-#define OOM_GUARD_KILL_RECORD_SIZE 72
+#define OOM_GUARD_KILL_RECORD_SIZE 136
 #define OOM_GUARD_LOST_RECORD_SIZE 48
 #define OOM_GUARD_HEADROOM_RECORD_SIZE 112
 #define OOM_GUARD_RECLAIM_RECORD_SIZE 80
@@ -255,10 +278,7 @@ struct oom_guard_reclaim {
 
 /* ---- ioctls ------------------------------------------------------------------------------- */
 
-/*
- * Counters returned by OOM_GUARD_GET_STATS (224 bytes; the first 128 are ABI 1.0, the first 192
- * ABI 1.1).
- */
+/* Counters returned by OOM_GUARD_GET_STATS (248 bytes). */
 struct oom_guard_stats {
 	uint64_t oom_calls;
 	uint64_t averts;
@@ -267,7 +287,7 @@ struct oom_guard_stats {
 	uint64_t refill_failures;
 	uint64_t level_changes;
 	uint64_t events;
-	uint64_t events_lost;     /* summed over readers */
+	uint64_t events_lost;     /* summed over readers, counted as they read their LOST records */
 	uint64_t callback_max_ns;
 	uint64_t callback_avg_ns;
 	uint64_t level;           /* OOM_GUARD_LEVEL_* */
@@ -276,7 +296,6 @@ struct oom_guard_stats {
 	uint64_t readers;
 	uint64_t kills;
 	uint64_t samples;         /* watermark monitor wake-ups */
-	/* ABI 1.1: */
 	uint64_t headroom;        /* OOM_GUARD_HEADROOM_* now */
 	uint64_t headroom_changes;
 	uint64_t fall_rate;       /* pages/s available memory falls now, 0 if not falling */
@@ -285,11 +304,13 @@ struct oom_guard_stats {
 	uint64_t reclaim_kswapd_calls; /* shrinker calls from kswapd since load */
 	uint64_t reclaim_direct_calls; /* shrinker calls from direct reclaim since load */
 	uint64_t reclaim_active;  /* 1 while a reclaim episode is running */
-	/* ABI 1.2: */
 	uint64_t monitor_ns;      /* ns the watermark monitor spent in its samples */
 	uint64_t peek_runs;       /* runs of the per-CPU peek timers */
 	uint64_t peek_wakes;      /* peeks that woke the monitor */
 	uint64_t peek_ns;         /* ns the peek timers spent */
+	uint64_t victims;         /* OOM victims named by the victim probe (0 without it) */
+	uint64_t probe_max_ns;    /* longest victim probe call */
+	uint64_t probe_avg_ns;    /* mean victim probe call */
 };
 
 /* Zone snapshot returned by OOM_GUARD_GET_ZONES (608 bytes). */
@@ -303,8 +324,8 @@ struct oom_guard_zones {
 };
 
 /*
- * Runtime configuration (64 bytes; the first 32 are ABI 1.0); ranges in docs/ABI.md, SET_CONFIG
- * checks them all, and the rules between fields.
+ * Runtime configuration (64 bytes); ranges in docs/ABI.md, SET_CONFIG checks them all, and the
+ * rules between fields.
  */
 struct oom_guard_config {
 	uint32_t policy;          /* OOM_GUARD_POLICY_*, default avert */
@@ -315,7 +336,6 @@ struct oom_guard_config {
 	uint32_t sample_slow_ms;  /* 10..10000, default 1000 */
 	uint32_t sample_fast_ms;  /* 1..1000 and <= sample_slow_ms, default 10 */
 	uint32_t reserved;        /* must be 0 */
-	/* ABI 1.1: */
 	uint32_t headroom_unit;   /* OOM_GUARD_HEADROOM_PERCENT (default) or _KIB */
 	uint32_t headroom_low;    /* 1..2^31, > headroom_medium, <= 100 in percent, default 20 */
 	uint32_t headroom_medium; /* 1..2^31, > headroom_critical, default 10 */
@@ -326,12 +346,6 @@ struct oom_guard_config {
 	uint32_t reserved2;       /* must be 0 */
 };
 
-/* The ABI 1.0 sizes of the ioctl structs: their first bytes (the 1.0 ioctl numbers below). */
-#define OOM_GUARD_STATS_SIZE_1_0 128
-/* The ABI 1.1 size of struct oom_guard_stats (the 1.1 number of GET_STATS below). */
-#define OOM_GUARD_STATS_SIZE_1_1 192
-#define OOM_GUARD_CONFIG_SIZE_1_0 32
-
 #define OOM_GUARD_IOCTL_MAGIC 0xB7
 
 #define OOM_GUARD_GET_VERSION _IOR(OOM_GUARD_IOCTL_MAGIC, 0, uint32_t)
@@ -340,19 +354,6 @@ struct oom_guard_config {
 #define OOM_GUARD_GET_CONFIG _IOR(OOM_GUARD_IOCTL_MAGIC, 3, struct oom_guard_config)
 /* Needs CAP_SYS_ADMIN (EPERM); any value out of range fails with EINVAL, changing nothing. */
 #define OOM_GUARD_SET_CONFIG _IOW(OOM_GUARD_IOCTL_MAGIC, 4, struct oom_guard_config)
-
-/*
- * The ABI 1.0 numbers, still answered: GET_STATS_1_0 and GET_CONFIG_1_0 return the first 128 and
- * 32 bytes; SET_CONFIG_1_0 sets the first 32 bytes and keeps the fields added since (the result
- * is checked as a whole).
- */
-#define OOM_GUARD_GET_STATS_1_0 _IOC(_IOC_READ, OOM_GUARD_IOCTL_MAGIC, 1, OOM_GUARD_STATS_SIZE_1_0)
-#define OOM_GUARD_GET_CONFIG_1_0 \
-	_IOC(_IOC_READ, OOM_GUARD_IOCTL_MAGIC, 3, OOM_GUARD_CONFIG_SIZE_1_0)
-#define OOM_GUARD_SET_CONFIG_1_0 \
-	_IOC(_IOC_WRITE, OOM_GUARD_IOCTL_MAGIC, 4, OOM_GUARD_CONFIG_SIZE_1_0)
-/* The ABI 1.1 number of GET_STATS, still answered: the first 192 bytes. */
-#define OOM_GUARD_GET_STATS_1_1 _IOC(_IOC_READ, OOM_GUARD_IOCTL_MAGIC, 1, OOM_GUARD_STATS_SIZE_1_1)
 
 /* ---- layout checks (docs/ABI.md) ---------------------------------------------------------- */
 
@@ -394,7 +395,6 @@ OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, nr_zones) == 4);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, free_pages) == 8);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, available_pages) == 16);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, zones) == 24);
-OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, headroom) == OOM_GUARD_PRESSURE_SIZE_1_0);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, headroom) == 600);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, reserved2) == 601);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, fall_rate) == 608);
@@ -421,11 +421,23 @@ OOM_GUARD_ASSERT(offsetof(struct oom_guard_pool, pages) == 8);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pool, pool_pages) == 16);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pool, target_pages) == 24);
 
-OOM_GUARD_ASSERT(sizeof(struct oom_guard_kill) == 40);
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_kill) == 104);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, kills) == 0);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, victim_pid) == 8);
-OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, victim_comm) == 16);
-OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, victim_rss_kib) == 32);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, victim_tgid) == 12);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, victim_uid) == 16);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, oom_score_adj) == 20);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, flags) == 22);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, victim_comm) == 24);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, victim_rss_kib) == 40);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, anon_kib) == 48);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, file_kib) == 56);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, shmem_kib) == 64);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, pgtables_kib) == 72);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, cgroup_id) == 80);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, select_ns) == 88);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, notifier_action) == 96);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_kill, reserved) == 97);
 
 OOM_GUARD_ASSERT(sizeof(struct oom_guard_lost) == 16);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_lost, count) == 0);
@@ -473,14 +485,12 @@ OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + sizeof(struct oom_guard_headroom) ==
 		 OOM_GUARD_HEADROOM_RECORD_SIZE);
 OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + sizeof(struct oom_guard_reclaim) ==
 		 OOM_GUARD_RECLAIM_RECORD_SIZE);
-OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + OOM_GUARD_PRESSURE_SIZE_1_0 ==
-		 OOM_GUARD_PRESSURE_RECORD_SIZE_1_0);
 OOM_GUARD_ASSERT(OOM_GUARD_PRESSURE_RECORD_SIZE < OOM_GUARD_MAX_RECORD);
 OOM_GUARD_ASSERT(OOM_GUARD_MAX_RECORD == 688);
 
-OOM_GUARD_ASSERT(sizeof(struct oom_guard_stats) == 224);
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_stats) == 248);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, samples) == 120);
-OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, headroom) == OOM_GUARD_STATS_SIZE_1_0);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, headroom) == 128);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, headroom_changes) == 136);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, fall_rate) == 144);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, tte_ms) == 152);
@@ -488,10 +498,13 @@ OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, reclaim_episodes) == 160);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, reclaim_kswapd_calls) == 168);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, reclaim_direct_calls) == 176);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, reclaim_active) == 184);
-OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, monitor_ns) == OOM_GUARD_STATS_SIZE_1_1);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, monitor_ns) == 192);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, peek_runs) == 200);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, peek_wakes) == 208);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, peek_ns) == 216);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, victims) == 224);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, probe_max_ns) == 232);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, probe_avg_ns) == 240);
 
 OOM_GUARD_ASSERT(sizeof(struct oom_guard_zones) == 608);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_zones, nr_zones) == 0);
@@ -505,7 +518,7 @@ OOM_GUARD_ASSERT(sizeof(struct oom_guard_config) == 64);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, policy) == 0);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, sample_fast_ms) == 24);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, reserved) == 28);
-OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, headroom_unit) == OOM_GUARD_CONFIG_SIZE_1_0);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, headroom_unit) == 32);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, headroom_low) == 36);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, headroom_medium) == 40);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, headroom_critical) == 44);
@@ -522,14 +535,10 @@ OOM_GUARD_ASSERT(offsetof(struct oom_guard_config, reserved2) == 60);
 #if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || defined(__arm__) || \
 	defined(__riscv)
 OOM_GUARD_ASSERT(OOM_GUARD_GET_VERSION == 0x8004B700u);
-OOM_GUARD_ASSERT(OOM_GUARD_GET_STATS == 0x80E0B701u);
+OOM_GUARD_ASSERT(OOM_GUARD_GET_STATS == 0x80F8B701u);
 OOM_GUARD_ASSERT(OOM_GUARD_GET_ZONES == 0x8260B702u);
 OOM_GUARD_ASSERT(OOM_GUARD_GET_CONFIG == 0x8040B703u);
 OOM_GUARD_ASSERT(OOM_GUARD_SET_CONFIG == 0x4040B704u);
-OOM_GUARD_ASSERT(OOM_GUARD_GET_STATS_1_0 == 0x8080B701u);
-OOM_GUARD_ASSERT(OOM_GUARD_GET_STATS_1_1 == 0x80C0B701u);
-OOM_GUARD_ASSERT(OOM_GUARD_GET_CONFIG_1_0 == 0x8020B703u);
-OOM_GUARD_ASSERT(OOM_GUARD_SET_CONFIG_1_0 == 0x4020B704u);
 #endif
 
 #undef OOM_GUARD_ASSERT

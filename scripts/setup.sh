@@ -13,7 +13,7 @@ usage: $0 [--check]
   --check   only report what is missing; install nothing (exit 1 if anything is)
 Pinned versions: scripts/versions.env (rustc $RUST_VERSION, bindgen $BINDGEN_VERSION,
   LLVM $LLVM_VERSION, linux-source-$KERNEL_SERIES $KERNEL_DEB_VERSION from $KERNEL_SUITE,
-  earlyoom $EARLYOOM_VERSION from $DEBIAN_SUITE)
+  earlyoom $EARLYOOM_VERSION from $DEBIAN_SUITE, prometheus_client $PROMETHEUS_CLIENT_VERSION)
 Cache: $CACHE (OOM_GUARD_CACHE or XDG_CACHE_HOME to move it)
 USAGE
 }
@@ -107,6 +107,8 @@ PKGS=(
 	dpkg-dev ca-certificates
 	# mkfs.ext4 for the board guests' data disk (scripts/mkdisk.sh).
 	e2fsprogs
+	# The host tests check the metrics output with Python's prometheus_client parser.
+	python3 python3-pip
 )
 missing_pkgs=()
 for p in "${PKGS[@]}"; do
@@ -307,6 +309,20 @@ for darch in amd64 arm64; do
 	mv "$out" "$eo"
 	rm -rf "$tmp"
 done
+
+# --- prometheus_client (the host tests' Prometheus text parser) -----------------------
+# From PyPI into the cache, not the system's Python; the tests find it there
+# ($TOOLS_DIR/python, userspace/reader/tests/metrics.rs).
+PY_DIR=$TOOLS_DIR/python
+have_prom=$(PYTHONPATH=$PY_DIR python3 -c \
+	'import importlib.metadata as m; print(m.version("prometheus_client"))' 2>/dev/null || true)
+if [ "$have_prom" != "$PROMETHEUS_CLIENT_VERSION" ] &&
+	need "prometheus_client $PROMETHEUS_CLIENT_VERSION (pip, into $PY_DIR)"; then
+	rm -rf "$PY_DIR"
+	quiet "pip could not install prometheus_client $PROMETHEUS_CLIENT_VERSION from PyPI (network?)" \
+		python3 -m pip install --disable-pip-version-check --no-input --root-user-action=ignore \
+		--target "$PY_DIR" "prometheus_client==$PROMETHEUS_CLIENT_VERSION"
+fi
 
 if [ "$CHECK_ONLY" = 0 ] && [ -n "$bindgen_pid" ]; then
 	msg "waiting for bindgen-cli $BINDGEN_VERSION to finish building"

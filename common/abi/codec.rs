@@ -217,9 +217,24 @@ pub fn encode(
         Payload::Kill(k) => {
             w.u64(k.kills)?;
             w.u32(k.victim_pid)?;
-            w.u32(0)?;
+            w.u32(k.victim_tgid)?;
+            w.u32(k.victim_uid)?;
+            w.bytes(&k.oom_score_adj.to_ne_bytes())?;
+            w.u16(k.flags)?;
             w.bytes(&k.victim_comm)?;
-            w.u64(k.victim_rss_kib)?;
+            for v in [
+                k.victim_rss_kib,
+                k.anon_kib,
+                k.file_kib,
+                k.shmem_kib,
+                k.pgtables_kib,
+                k.cgroup_id,
+                k.select_ns,
+            ] {
+                w.u64(v)?;
+            }
+            w.u8(k.notifier_action)?;
+            w.bytes(&[0; 7])?;
         }
         Payload::Lost(l) => {
             w.u64(l.count)?;
@@ -288,7 +303,8 @@ pub fn decode_header(buf: &[u8]) -> Result<RecordHeader, CodecError> {
 ///
 /// Returns the header and the payload, or `None` as payload for a record type this ABI version
 /// does not know (skip `header.size` bytes and go on). A newer minor version may append fields,
-/// which are ignored; another major version is [`CodecError::Incompatible`].
+/// which are ignored; a record shorter than its type is [`CodecError::BadSize`]; another major
+/// version is [`CodecError::Incompatible`].
 pub fn decode(buf: &[u8]) -> Result<(RecordHeader, Option<Payload>), CodecError> {
     let h = decode_header(buf)?;
     if h.abi_major != ABI_MAJOR {
@@ -299,7 +315,7 @@ pub fn decode(buf: &[u8]) -> Result<(RecordHeader, Option<Payload>), CodecError>
     let Some(rtype) = RecordType::from_raw(h.rtype) else {
         return Ok((h, None));
     };
-    if size < rtype.min_record_size() {
+    if size < rtype.record_size() {
         return Err(CodecError::BadSize);
     }
     let mut r = Reader { buf: body, pos: 0 };
@@ -309,28 +325,26 @@ pub fn decode(buf: &[u8]) -> Result<(RecordHeader, Option<Payload>), CodecError>
             let old_level = r.u8()?;
             let new_level = r.u8()?;
             let _reserved = r.u8()?;
-            let mut p = Pressure {
+            let nr_zones = r.u32()?;
+            let free_pages = r.u64()?;
+            let available_pages = r.u64()?;
+            let zones = r.zones()?;
+            let headroom = r.u8()?;
+            let _reserved2: [u8; 7] = r.array()?;
+            Payload::Pressure(Pressure {
                 source,
                 old_level,
                 new_level,
                 reserved: 0,
-                nr_zones: r.u32()?,
-                free_pages: r.u64()?,
-                available_pages: r.u64()?,
-                zones: r.zones()?,
-                headroom: 0,
+                nr_zones,
+                free_pages,
+                available_pages,
+                zones,
+                headroom,
                 reserved2: [0; 7],
-                fall_rate: 0,
-                tte_ms: TTE_UNKNOWN,
-            };
-            // ABI 1.1 trailing fields, absent from a 1.0 record.
-            if size >= RecordType::Pressure.record_size() {
-                p.headroom = r.u8()?;
-                let _reserved: [u8; 7] = r.array()?;
-                p.fall_rate = r.u64()?;
-                p.tte_ms = r.u64()?;
-            }
-            Payload::Pressure(p)
+                fall_rate: r.u64()?,
+                tte_ms: r.u64()?,
+            })
         }
         RecordType::Oom => {
             let action = r.u8()?;
@@ -367,13 +381,37 @@ pub fn decode(buf: &[u8]) -> Result<(RecordHeader, Option<Payload>), CodecError>
         RecordType::Kill => {
             let kills = r.u64()?;
             let victim_pid = r.u32()?;
-            let _reserved = r.u32()?;
+            let victim_tgid = r.u32()?;
+            let victim_uid = r.u32()?;
+            let oom_score_adj = i16::from_ne_bytes(r.array()?);
+            let flags = r.u16()?;
+            let victim_comm = r.array()?;
+            let victim_rss_kib = r.u64()?;
+            let anon_kib = r.u64()?;
+            let file_kib = r.u64()?;
+            let shmem_kib = r.u64()?;
+            let pgtables_kib = r.u64()?;
+            let cgroup_id = r.u64()?;
+            let select_ns = r.u64()?;
+            let notifier_action = r.u8()?;
+            let _reserved: [u8; 7] = r.array()?;
             Payload::Kill(Kill {
                 kills,
                 victim_pid,
-                reserved: 0,
-                victim_comm: r.array()?,
-                victim_rss_kib: r.u64()?,
+                victim_tgid,
+                victim_uid,
+                oom_score_adj,
+                flags,
+                victim_comm,
+                victim_rss_kib,
+                anon_kib,
+                file_kib,
+                shmem_kib,
+                pgtables_kib,
+                cgroup_id,
+                select_ns,
+                notifier_action,
+                reserved: [0; 7],
             })
         }
         RecordType::Lost => Payload::Lost(Lost {

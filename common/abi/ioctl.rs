@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The ioctls of `/dev/oom_guard`: numbers, and the structs they read and write.
+//!
+//! An ioctl number encodes the size of its struct. Structs only grow at the end: a minor
+//! version that appends fields gives the ioctl a new number and keeps answering the old one
+//! with the struct's first bytes, so a client built against an older minor keeps working.
 
 use super::*;
 
@@ -29,8 +33,7 @@ pub const IOCTL_SET_CONFIG: u32 = ioc(IOC_WRITE, 4, core::mem::size_of::<Config>
 
 const _: () = assert!(core::mem::size_of::<Zones>() < (1 << 14));
 
-/// Counters returned by [`IOCTL_GET_STATS`] (all `u64`, 224 bytes; the first 128 are ABI 1.0,
-/// the first 192 ABI 1.1).
+/// Counters returned by [`IOCTL_GET_STATS`] (all `u64`, 248 bytes).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -48,7 +51,7 @@ pub struct Stats {
     pub level_changes: u64,
     /// Events produced.
     pub events: u64,
-    /// Events lost, summed over all readers.
+    /// Events lost, summed over all readers; counted when a reader reads its `LOST` record.
     pub events_lost: u64,
     /// Longest OOM callback in nanoseconds.
     pub callback_max_ns: u64,
@@ -66,33 +69,38 @@ pub struct Stats {
     pub kills: u64,
     /// Samples taken by the watermark monitor (its wake-ups).
     pub samples: u64,
-    /// Current [`HeadroomLevel`] (ABI 1.1).
+    /// Current [`HeadroomLevel`].
     pub headroom: u64,
-    /// Headroom level changes (ABI 1.1).
+    /// Headroom level changes.
     pub headroom_changes: u64,
-    /// How fast usable memory falls now, smoothed, in pages per second, 0 if not falling (ABI
-    /// 1.1).
+    /// How fast usable memory falls now, smoothed, in pages per second, 0 if not falling.
     pub fall_rate: u64,
     /// Estimated milliseconds until free memory reaches the min watermarks, or
-    /// [`TTE_UNKNOWN`] (ABI 1.1).
+    /// [`TTE_UNKNOWN`].
     pub tte_ms: u64,
-    /// Reclaim episodes seen through the shrinker (ABI 1.1).
+    /// Reclaim episodes seen through the shrinker.
     pub reclaim_episodes: u64,
-    /// Shrinker calls from kswapd since load (ABI 1.1).
+    /// Shrinker calls from kswapd since load.
     pub reclaim_kswapd_calls: u64,
-    /// Shrinker calls from direct reclaim since load (ABI 1.1).
+    /// Shrinker calls from direct reclaim since load.
     pub reclaim_direct_calls: u64,
-    /// 1 while a reclaim episode is running, else 0 (ABI 1.1).
+    /// 1 while a reclaim episode is running, else 0.
     pub reclaim_active: u64,
     /// Nanoseconds the watermark monitor has spent in its samples since load, the cost of
-    /// [`Stats::samples`] (ABI 1.2).
+    /// [`Stats::samples`].
     pub monitor_ns: u64,
-    /// Runs of the per-CPU peek timers since load (ABI 1.2).
+    /// Runs of the per-CPU peek timers since load.
     pub peek_runs: u64,
-    /// Peek timer runs that saw free memory fall fast and woke the monitor (ABI 1.2).
+    /// Peek timer runs that saw free memory fall fast and woke the monitor.
     pub peek_wakes: u64,
-    /// Nanoseconds the peek timers have spent since load (ABI 1.2).
+    /// Nanoseconds the peek timers have spent since load.
     pub peek_ns: u64,
+    /// OOM victims named by the victim probe since load (0 without it).
+    pub victims: u64,
+    /// Longest victim probe call in nanoseconds.
+    pub probe_max_ns: u64,
+    /// Mean victim probe call in nanoseconds.
+    pub probe_avg_ns: u64,
 }
 
 /// How a counter of [`Stats`] reads.
@@ -116,8 +124,8 @@ pub enum StatKind {
     Flag,
 }
 
-/// One counter of [`Stats`]: its name, how it reads, the ABI minor version that added it, and
-/// where it lives. [`STATS_FIELDS`] lists them all.
+/// One counter of [`Stats`]: its name, how it reads, and where it lives. [`STATS_FIELDS`] lists
+/// them all.
 #[derive(Clone, Copy, Debug)]
 pub struct StatField {
     /// The counter's name (the field's).
@@ -127,9 +135,6 @@ pub struct StatField {
     pub key: &'static str,
     /// How it reads.
     pub kind: StatKind,
-    /// The ABI minor version that added it: 1.0 returned the counters of minor 0 only, 1.1
-    /// those up to minor 1.
-    pub since_minor: u8,
     /// Its index among the `u64` words of `struct oom_guard_stats`.
     pub word: usize,
     /// Reads the counter.
@@ -139,15 +144,14 @@ pub struct StatField {
 }
 
 macro_rules! stat {
-    ($name:ident, $since:literal, $kind:ident) => {
-        stat!($name => $name, $since, $kind)
+    ($name:ident, $kind:ident) => {
+        stat!($name => $name, $kind)
     };
-    ($name:ident => $key:ident, $since:literal, $kind:ident) => {
+    ($name:ident => $key:ident, $kind:ident) => {
         StatField {
             name: stringify!($name),
             key: stringify!($key),
             kind: StatKind::$kind,
-            since_minor: $since,
             word: core::mem::offset_of!(Stats, $name) / 8,
             get: |s| s.$name,
             set: |s, v| s.$name = v,
@@ -156,36 +160,39 @@ macro_rules! stat {
 }
 
 /// Every counter of [`Stats`], in the order reports show them (state and the OOM path first,
-/// then the monitor; each ABI minor version's additions after the older ones).
-pub const STATS_FIELDS: [StatField; 28] = [
-    stat!(level, 0, Level),
-    stat!(oom_calls, 0, Count),
-    stat!(averts, 0, Count),
-    stat!(kills, 0, Count),
-    stat!(pages_released, 0, Pages),
-    stat!(pages_refilled, 0, Pages),
-    stat!(refill_failures, 0, Count),
-    stat!(pool_pages, 0, Pages),
-    stat!(pool_target => pool_target_pages, 0, Pages),
-    stat!(level_changes, 0, Count),
-    stat!(events, 0, Count),
-    stat!(events_lost, 0, Count),
-    stat!(readers, 0, Count),
-    stat!(callback_max_ns, 0, Ns),
-    stat!(callback_avg_ns, 0, Ns),
-    stat!(samples, 0, Count),
-    stat!(headroom, 1, Headroom),
-    stat!(headroom_changes, 1, Count),
-    stat!(fall_rate => fall_rate_pages_per_s, 1, PagesPerS),
-    stat!(tte_ms, 1, Tte),
-    stat!(reclaim_episodes, 1, Count),
-    stat!(reclaim_kswapd_calls, 1, Count),
-    stat!(reclaim_direct_calls, 1, Count),
-    stat!(reclaim_active, 1, Flag),
-    stat!(monitor_ns, 2, Ns),
-    stat!(peek_runs, 2, Count),
-    stat!(peek_wakes, 2, Count),
-    stat!(peek_ns, 2, Ns),
+/// then the monitor).
+pub const STATS_FIELDS: [StatField; 31] = [
+    stat!(level, Level),
+    stat!(oom_calls, Count),
+    stat!(averts, Count),
+    stat!(kills, Count),
+    stat!(pages_released, Pages),
+    stat!(pages_refilled, Pages),
+    stat!(refill_failures, Count),
+    stat!(pool_pages, Pages),
+    stat!(pool_target => pool_target_pages, Pages),
+    stat!(level_changes, Count),
+    stat!(events, Count),
+    stat!(events_lost, Count),
+    stat!(readers, Count),
+    stat!(callback_max_ns, Ns),
+    stat!(callback_avg_ns, Ns),
+    stat!(samples, Count),
+    stat!(headroom, Headroom),
+    stat!(headroom_changes, Count),
+    stat!(fall_rate => fall_rate_pages_per_s, PagesPerS),
+    stat!(tte_ms, Tte),
+    stat!(reclaim_episodes, Count),
+    stat!(reclaim_kswapd_calls, Count),
+    stat!(reclaim_direct_calls, Count),
+    stat!(reclaim_active, Flag),
+    stat!(monitor_ns, Ns),
+    stat!(peek_runs, Count),
+    stat!(peek_wakes, Count),
+    stat!(peek_ns, Ns),
+    stat!(victims, Count),
+    stat!(probe_max_ns, Ns),
+    stat!(probe_avg_ns, Ns),
 ];
 
 /// Zone snapshot returned by [`IOCTL_GET_ZONES`].
@@ -231,19 +238,19 @@ pub struct Config {
     pub sample_fast_ms: u32,
     /// Zero.
     pub reserved: u32,
-    /// Unit of the headroom thresholds: [`HEADROOM_PERCENT`] or [`HEADROOM_KIB`] (ABI 1.1).
+    /// Unit of the headroom thresholds: [`HEADROOM_PERCENT`] or [`HEADROOM_KIB`].
     pub headroom_unit: u32,
-    /// Available memory below which the headroom is low (ABI 1.1).
+    /// Available memory below which the headroom is low.
     pub headroom_low: u32,
-    /// Available memory below which the headroom is medium (ABI 1.1).
+    /// Available memory below which the headroom is medium.
     pub headroom_medium: u32,
-    /// Available memory below which the headroom is critical (ABI 1.1).
+    /// Available memory below which the headroom is critical.
     pub headroom_critical: u32,
-    /// How far above a threshold available memory must rise to leave its level (ABI 1.1).
+    /// How far above a threshold available memory must rise to leave its level.
     pub headroom_hysteresis: u32,
-    /// Shortest adaptive sampling interval in milliseconds (ABI 1.1).
+    /// Shortest adaptive sampling interval in milliseconds.
     pub sample_min_ms: u32,
-    /// Milliseconds without a shrinker call that end a reclaim episode (ABI 1.1).
+    /// Milliseconds without a shrinker call that end a reclaim episode.
     pub reclaim_quiet_ms: u32,
     /// Zero.
     pub reserved2: u32,

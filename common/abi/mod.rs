@@ -5,16 +5,23 @@
 //! This folder is the single definition of the ABI. It depends only on `core` and is compiled both
 //! into the kernel module and into the userspace reader (`userspace/guard-core`), so the two
 //! cannot drift. [`records`] holds the record layouts, [`codec`] their byte encoding, [`ioctl`]
-//! the ioctl numbers and structs; [`compat`] alone knows the shorter layouts of ABI 1.0 and 1.1. All integers are in the machine's native byte order, as in every kernel uapi.
+//! the ioctl numbers and structs. All integers are in the machine's native byte order, as in
+//! every kernel uapi.
 //!
 //! A `read()` returns whole records. Every record starts with a [`RecordHeader`] whose `size`
 //! field gives the length of the whole record, header included, so a reader can skip record
 //! types it does not know. Reserved and padding bytes are always zero.
+//!
+//! ABI 2.0 is the first stable version. Its rules for the future: records and ioctl structs
+//! only grow at the end (a reader uses the fields it knows and ignores the bytes after them);
+//! the size travels with the data (a record's header, an ioctl number); a new record type is
+//! skipped by its size by a reader that does not know it; an incompatible change raises
+//! [`ABI_MAJOR`], which readers refuse.
 
 /// Major ABI version: incremented on incompatible changes.
-pub const ABI_MAJOR: u8 = 1;
+pub const ABI_MAJOR: u8 = 2;
 /// Minor ABI version: incremented when record types or trailing fields are added.
-pub const ABI_MINOR: u8 = 3;
+pub const ABI_MINOR: u8 = 0;
 /// Name of the misc device (`/dev/oom_guard`).
 pub const DEVICE_NAME: &str = "oom_guard";
 /// Most zone snapshots a record carries (nodes × zones); more zones set [`FLAG_ZONES_TRUNCATED`].
@@ -31,7 +38,6 @@ pub const FLAG_ZONES_TRUNCATED: u32 = 1 << 0;
 pub const TTE_UNKNOWN: u64 = u64::MAX;
 
 pub mod codec;
-pub mod compat;
 pub mod ioctl;
 pub mod records;
 

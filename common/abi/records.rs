@@ -18,9 +18,9 @@ pub enum RecordType {
     Kill = 4,
     /// This reader missed events ([`Lost`]).
     Lost = 5,
-    /// The headroom level changed ([`Headroom`]); since ABI 1.1.
+    /// The headroom level changed ([`Headroom`]).
     Headroom = 6,
-    /// Reclaim started, escalated to direct reclaim, or ended ([`Reclaim`]); since ABI 1.1.
+    /// Reclaim started, escalated to direct reclaim, or ended ([`Reclaim`]).
     Reclaim = 7,
 }
 
@@ -40,7 +40,8 @@ impl RecordType {
     }
 
     /// Size in bytes of a whole record of this type, header included, as this ABI version
-    /// writes it.
+    /// writes it. A record of a newer minor version may be longer (fields appended), never
+    /// shorter.
     pub const fn record_size(self) -> usize {
         HEADER_SIZE
             + match self {
@@ -52,15 +53,6 @@ impl RecordType {
                 Self::Headroom => HEADROOM_SIZE,
                 Self::Reclaim => RECLAIM_SIZE,
             }
-    }
-
-    /// The smallest size a record of this type can have: its size in the ABI version that
-    /// introduced it (a `PRESSURE` record from ABI 1.0 lacks the 1.1 trailing fields).
-    pub const fn min_record_size(self) -> usize {
-        match self {
-            Self::Pressure => HEADER_SIZE + compat::PRESSURE_SIZE_1_0,
-            _ => self.record_size(),
-        }
     }
 }
 
@@ -220,11 +212,11 @@ pub enum OomAction {
     PoolEmpty = 3,
     /// A victim of an earlier kill is still dying: the kernel picks no new victim and retries,
     /// so the pool is left alone and 0 is reported. Such calls are coalesced into one record
-    /// whose `calls` counts them (since ABI 1.3).
+    /// whose `calls` counts them.
     KillPending = 4,
     /// No zone the allocation can use holds enough pool pages to lift it above its min
     /// watermark: nothing is released (it would be spent without averting anything), 0 is
-    /// reported and the kernel kills (since ABI 1.3).
+    /// reported and the kernel kills.
     PoolShort = 5,
 }
 
@@ -369,15 +361,15 @@ pub struct Pressure {
     pub available_pages: u64,
     /// The zones that caused the change; entries past `nr_zones` are zero.
     pub zones: [ZoneSnapshot; MAX_ZONES],
-    /// The [`HeadroomLevel`] at the time (ABI 1.1).
+    /// The [`HeadroomLevel`] at the time.
     pub headroom: u8,
     /// Zero.
     pub reserved2: [u8; 7],
     /// How fast usable memory (free plus reclaimable) falls, smoothed, in pages per second (0:
-    /// not falling) (ABI 1.1).
+    /// not falling).
     pub fall_rate: u64,
     /// Estimated milliseconds until free memory reaches the min watermarks at that rate, or
-    /// [`TTE_UNKNOWN`] (ABI 1.1).
+    /// [`TTE_UNKNOWN`].
     pub tte_ms: u64,
 }
 
@@ -390,7 +382,7 @@ pub struct Oom {
     /// The [`Level`] at the time.
     pub level: u8,
     /// Notifier calls this record stands for: 1, or more for coalesced `kill-pending` calls
-    /// (saturating). 0 from producers before ABI 1.3.
+    /// (saturating).
     pub calls: u16,
     /// Pid of the task that hit the OOM.
     pub pid: u32,
@@ -432,21 +424,60 @@ pub struct Pool {
     pub target_pages: u64,
 }
 
-/// Payload of a [`RecordType::Kill`] record.
+/// Payload of a [`RecordType::Kill`] record (104 bytes).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Kill {
-    /// Increase of the kernel's `oom_kill` counter since the last look.
+    /// `oom_kill` counter increase this record accounts for: 1 for a victim killed, 0 for a
+    /// victim marked without a kill ([`KILL_EXITING`]), the counter's increase since the last
+    /// look in a count-only record (no [`KILL_VICTIM`] flag: a kernel without the victim probe).
     pub kills: u64,
-    /// Victim pid, or 0 if unknown.
+    /// The victim's thread id, 0 if unknown.
     pub victim_pid: u32,
-    /// Zero.
-    pub reserved: u32,
-    /// Victim name, NUL-padded (empty if unknown).
+    /// The victim's process id.
+    pub victim_tgid: u32,
+    /// The victim's user id.
+    pub victim_uid: u32,
+    /// The victim's `oom_score_adj`.
+    pub oom_score_adj: i16,
+    /// `KILL_*` bits.
+    pub flags: u16,
+    /// The victim's name, NUL-padded.
     pub victim_comm: [u8; COMM_LEN],
-    /// Victim resident memory in KiB, or 0 if unknown.
+    /// The victim's resident memory in KiB: anon + file + shmem.
     pub victim_rss_kib: u64,
+    /// Its anonymous memory in KiB.
+    pub anon_kib: u64,
+    /// Its file-backed memory in KiB.
+    pub file_kib: u64,
+    /// Its shared memory in KiB.
+    pub shmem_kib: u64,
+    /// Its page tables in KiB.
+    pub pgtables_kib: u64,
+    /// The victim's memory cgroup id (the inode number of its directory under
+    /// `/sys/fs/cgroup`), 0 if unknown.
+    pub cgroup_id: u64,
+    /// Global OOM: nanoseconds from the guard's notifier call to the victim's selection; 0
+    /// otherwise.
+    pub select_ns: u64,
+    /// The [`OomAction`] of that notifier call (valid with [`KILL_GLOBAL`]).
+    pub notifier_action: u8,
+    /// Zero.
+    pub reserved: [u8; 7],
 }
+
+/// [`Kill::flags`] bit: the victim fields are valid (seen by the `oom:mark_victim` probe).
+pub const KILL_VICTIM: u16 = 1 << 0;
+/// [`Kill::flags`] bit: a global OOM: the guard's notifier ran for it (`notifier_action`,
+/// `select_ns` valid).
+pub const KILL_GLOBAL: u16 = 1 << 1;
+/// [`Kill::flags`] bit: a memcg OOM (`memory.max`): the notifier chain does not run for it.
+pub const KILL_MEMCG: u16 = 1 << 2;
+/// [`Kill::flags`] bit: a victim marked without a kill: already exiting, given memory reserves
+/// (`oom_kill` did not move).
+pub const KILL_EXITING: u16 = 1 << 3;
+/// [`Kill::flags`] bit: a further victim of the same OOM (`memory.oom.group`).
+pub const KILL_GROUP: u16 = 1 << 4;
 
 /// Payload of a [`RecordType::Headroom`] record: the headroom level changed (80 bytes).
 #[repr(C)]
@@ -549,5 +580,5 @@ const _: () = assert!(HEADROOM_SIZE == 80);
 const _: () = assert!(RECLAIM_SIZE == 48);
 const _: () = assert!(OOM_SIZE == 80 + MAX_ZONES * ZONE_SIZE);
 const _: () = assert!(POOL_SIZE == 32);
-const _: () = assert!(KILL_SIZE == 40);
+const _: () = assert!(KILL_SIZE == 104);
 const _: () = assert!(LOST_SIZE == 16);

@@ -1,7 +1,8 @@
 # guard-tier: core
 # A memory-cgroup OOM (cgroup v2 memory.max) is not a global OOM: the kernel kills inside the
 # cgroup without calling the OOM notifier chain, so the guard is not called and its pool is
-# untouched. This is the documented limitation, verified.
+# untouched (the documented limitation); the victims stage still names the victim
+# (35-victims).
 . /guard/lib.sh
 CG=/sys/fs/cgroup
 mkdir -p $CG

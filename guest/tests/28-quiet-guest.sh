@@ -1,7 +1,7 @@
 # guard-tier: core
 # Issue 6: a quiet guest costs next to nothing. Over 10 s with nothing allocating, the module
 # sends no event (no pressure, headroom or reclaim change) and its monitor wakes at most once a
-# second (its timer is deferrable: often less), yet runs once the CPUs are busy; the headroom estimate says memory is not falling. The ABI 1.2 cost counters move with
+# second (its timer is deferrable: often less), yet runs once the CPUs are busy; the headroom estimate says memory is not falling. The cost counters move with
 # the work: every sample adds to monitor_ns, peek timer runs add to peek_ns, and no peek wakes
 # the monitor.
 . /guard/lib.sh

@@ -1,10 +1,9 @@
 //! rust_oom_guard's ABI definition and pure logic, shared with the kernel module.
 //!
 //! It compiles exactly the kernel module's `common/` folder, included by path, and nothing else:
-//! `common/abi/` (records, codec, ioctls, and the ABI 1.0/1.1 layouts in `abi::compat`),
-//! `common/level.rs`, `common/headroom.rs`, `common/ring.rs` and `common/params.rs`. They use only
-//! `core`, so the kernel and this crate build the same code, and `cargo test` checks the logic on
-//! the host.
+//! `common/abi/` (records, codec, ioctls), `common/level.rs`, `common/headroom.rs`,
+//! `common/ring.rs` and `common/params.rs`. They use only `core`, so the kernel and this crate
+//! build the same code, and `cargo test` checks the logic on the host.
 //! The kernel's Rust lints that matter for them are enabled here too.
 #![cfg_attr(not(test), no_std)]
 #![warn(

@@ -6,8 +6,9 @@
  *   c_client --ioctls     print the ioctl numbers and the ABI constants
  *
  * Records are walked by their header's size and copied out of the byte buffer with memcpy()
- * into the header's structs, as a real client of /dev/oom_guard would. A PRESSURE record from
- * ABI 1.0 (without the trailing headroom fields) gets the documented defaults for them.
+ * into the header's structs, as a real client of /dev/oom_guard would: a size smaller than the
+ * header or than the struct of a known type, or larger than the bytes left, is refused; bytes
+ * a newer minor version appended are ignored; unknown types are skipped by size.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -52,10 +53,6 @@ static int print_ioctls(void)
 	printf("OOM_GUARD_GET_ZONES=0x%08lx\n", (unsigned long)OOM_GUARD_GET_ZONES);
 	printf("OOM_GUARD_GET_CONFIG=0x%08lx\n", (unsigned long)OOM_GUARD_GET_CONFIG);
 	printf("OOM_GUARD_SET_CONFIG=0x%08lx\n", (unsigned long)OOM_GUARD_SET_CONFIG);
-	printf("OOM_GUARD_GET_STATS_1_0=0x%08lx\n", (unsigned long)OOM_GUARD_GET_STATS_1_0);
-	printf("OOM_GUARD_GET_STATS_1_1=0x%08lx\n", (unsigned long)OOM_GUARD_GET_STATS_1_1);
-	printf("OOM_GUARD_GET_CONFIG_1_0=0x%08lx\n", (unsigned long)OOM_GUARD_GET_CONFIG_1_0);
-	printf("OOM_GUARD_SET_CONFIG_1_0=0x%08lx\n", (unsigned long)OOM_GUARD_SET_CONFIG_1_0);
 	printf("OOM_GUARD_ABI_VERSION=0x%04x\n", (unsigned)OOM_GUARD_ABI_VERSION);
 	printf("OOM_GUARD_MAX_RECORD=%u\n", (unsigned)OOM_GUARD_MAX_RECORD);
 	printf("OOM_GUARD_MAX_ZONES=%u\n", (unsigned)OOM_GUARD_MAX_ZONES);
@@ -74,17 +71,17 @@ static int print_ioctls(void)
 	       (unsigned)OOM_GUARD_HEADROOM_KIB);
 	printf("OOM_GUARD_RECORD=%u,%u\n", (unsigned)OOM_GUARD_RECORD_HEADROOM,
 	       (unsigned)OOM_GUARD_RECORD_RECLAIM);
-	printf("record_sizes=%u,%u,%u,%u,%u,%u,%u,%u\n", (unsigned)OOM_GUARD_PRESSURE_RECORD_SIZE_1_0,
-	       (unsigned)OOM_GUARD_PRESSURE_RECORD_SIZE, (unsigned)OOM_GUARD_OOM_RECORD_SIZE,
+	printf("OOM_GUARD_KILL=%u,%u,%u,%u,%u\n", (unsigned)OOM_GUARD_KILL_VICTIM,
+	       (unsigned)OOM_GUARD_KILL_GLOBAL, (unsigned)OOM_GUARD_KILL_MEMCG,
+	       (unsigned)OOM_GUARD_KILL_EXITING, (unsigned)OOM_GUARD_KILL_GROUP);
+	printf("record_sizes=%u,%u,%u,%u,%u,%u,%u\n", (unsigned)OOM_GUARD_PRESSURE_RECORD_SIZE,
+	       (unsigned)OOM_GUARD_OOM_RECORD_SIZE,
 	       (unsigned)OOM_GUARD_POOL_RECORD_SIZE, (unsigned)OOM_GUARD_KILL_RECORD_SIZE,
 	       (unsigned)OOM_GUARD_LOST_RECORD_SIZE, (unsigned)OOM_GUARD_HEADROOM_RECORD_SIZE,
 	       (unsigned)OOM_GUARD_RECLAIM_RECORD_SIZE);
 	printf("sizeof_stats=%u\n", (unsigned)sizeof(struct oom_guard_stats));
 	printf("sizeof_zones=%u\n", (unsigned)sizeof(struct oom_guard_zones));
 	printf("sizeof_config=%u\n", (unsigned)sizeof(struct oom_guard_config));
-	printf("sizeof_stats_1_0=%u\n", (unsigned)OOM_GUARD_STATS_SIZE_1_0);
-	printf("sizeof_stats_1_1=%u\n", (unsigned)OOM_GUARD_STATS_SIZE_1_1);
-	printf("sizeof_config_1_0=%u\n", (unsigned)OOM_GUARD_CONFIG_SIZE_1_0);
 	return 0;
 }
 
@@ -172,16 +169,8 @@ static int print_records(const unsigned char *buf, size_t len)
 		case OOM_GUARD_RECORD_PRESSURE: {
 			struct oom_guard_pressure p;
 
-			if (h.size >= OOM_GUARD_PRESSURE_RECORD_SIZE) {
-				if (payload(&p, sizeof(p), rec, h.size))
-					return 1;
-			} else {
-				/* ABI 1.0: no headroom fields. */
-				memset(&p, 0, sizeof(p));
-				if (payload(&p, OOM_GUARD_PRESSURE_SIZE_1_0, rec, h.size))
-					return 1;
-				p.tte_ms = OOM_GUARD_TTE_UNKNOWN;
-			}
+			if (payload(&p, sizeof(p), rec, h.size))
+				return 1;
 			printf(" source=%u old_level=%u new_level=%u nr_zones=%lu free_pages=%llu"
 			       " available_pages=%llu",
 			       (unsigned)p.source, (unsigned)p.old_level, (unsigned)p.new_level,
@@ -225,11 +214,27 @@ static int print_records(const unsigned char *buf, size_t len)
 
 			if (payload(&k, sizeof(k), rec, h.size))
 				return 1;
-			printf(" kills=%llu victim_pid=%lu", (unsigned long long)k.kills,
-			       (unsigned long)k.victim_pid);
+			printf(" kills=%llu victim_pid=%lu victim_tgid=%lu victim_uid=%lu"
+			       " oom_score_adj=%d flags=%u",
+			       (unsigned long long)k.kills, (unsigned long)k.victim_pid,
+			       (unsigned long)k.victim_tgid, (unsigned long)k.victim_uid,
+			       (int)k.oom_score_adj, (unsigned)k.flags);
 			printf(" victim_comm=");
 			print_name(k.victim_comm, sizeof(k.victim_comm));
-			printf(" victim_rss_kib=%llu", (unsigned long long)k.victim_rss_kib);
+			printf(" victim_rss_kib=%llu anon_kib=%llu file_kib=%llu shmem_kib=%llu"
+			       " pgtables_kib=%llu cgroup_id=%llu select_ns=%llu notifier_action=%u",
+			       (unsigned long long)k.victim_rss_kib, (unsigned long long)k.anon_kib,
+			       (unsigned long long)k.file_kib, (unsigned long long)k.shmem_kib,
+			       (unsigned long long)k.pgtables_kib, (unsigned long long)k.cgroup_id,
+			       (unsigned long long)k.select_ns, (unsigned)k.notifier_action);
+			if (k.flags & OOM_GUARD_KILL_VICTIM)
+				printf(" %s%s%s",
+				       (k.flags & OOM_GUARD_KILL_GLOBAL) ? "global" :
+				       (k.flags & OOM_GUARD_KILL_MEMCG) ? "memcg" : "unknown",
+				       (k.flags & OOM_GUARD_KILL_EXITING) ? ":exiting" : ":killed",
+				       (k.flags & OOM_GUARD_KILL_GROUP) ? ":group" : "");
+			else
+				printf(" count-only");
 			break;
 		}
 		case OOM_GUARD_RECORD_LOST: {

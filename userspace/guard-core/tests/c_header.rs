@@ -5,7 +5,6 @@
 //!
 //! A missing C compiler fails these tests: the header would otherwise go unchecked.
 
-use oom_guard_core::abi::compat::*;
 use oom_guard_core::abi::*;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -116,9 +115,9 @@ fn zone(i: u8) -> ZoneSnapshot {
     }
 }
 
-/// One record of every type with distinctive values, plus a record of an unknown type and one
-/// from a newer minor version with an appended field, which a client must skip by `size`, and a
-/// `PRESSURE` record from ABI 1.0, without the trailing headroom fields.
+/// One record of every type with distinctive values (a `KILL` with a victim and a count-only
+/// one), plus a record of an unknown type, which a client must skip by `size`, and one from a
+/// newer minor version with an appended field, which it must ignore.
 fn fixture() -> Vec<u8> {
     let mut all = [ZoneSnapshot::default(); MAX_ZONES];
     for (i, z) in (0u8..).zip(all.iter_mut()) {
@@ -178,9 +177,27 @@ fn fixture() -> Vec<u8> {
             Payload::Kill(Kill {
                 kills: 0xC1_0000_0000_0001,
                 victim_pid: 0xFFFF_FFFE,
-                reserved: 0,
+                victim_tgid: 0xFFFF_FFFD,
+                victim_uid: 0xC0DE_0001,
+                oom_score_adj: -1000,
+                flags: KILL_VICTIM | KILL_MEMCG | KILL_EXITING | KILL_GROUP,
                 victim_comm: fixed_name(b"a-very-long-process-name"),
                 victim_rss_kib: 0xC2_0000_0000_0002,
+                anon_kib: 0xC3_0000_0000_0003,
+                file_kib: 0xC4_0000_0000_0004,
+                shmem_kib: 0xC5_0000_0000_0005,
+                pgtables_kib: 0xC6_0000_0000_0006,
+                cgroup_id: 0xC7_0000_0000_0007,
+                select_ns: 0xC8_0000_0000_0008,
+                notifier_action: 0xC9,
+                reserved: [0; 7],
+            }),
+        ),
+        (
+            0,
+            Payload::Kill(Kill {
+                kills: 3,
+                ..Kill::default()
             }),
         ),
         (
@@ -269,7 +286,7 @@ fn fixture() -> Vec<u8> {
     buf[4..6].copy_from_slice(&99u16.to_ne_bytes());
     out.extend_from_slice(&buf[..n]);
 
-    // A POOL record from ABI 1.1 with an 8-byte field appended.
+    // A POOL record from a newer minor version with an 8-byte field appended.
     let n = encode(
         0xF000_0000_0000_0011,
         78,
@@ -286,36 +303,9 @@ fn fixture() -> Vec<u8> {
     .expect("encode");
     let size = u32::try_from(n + 8).expect("small");
     buf[0..4].copy_from_slice(&size.to_ne_bytes());
-    buf[7] = 1;
+    buf[7] = ABI_MINOR + 1;
     buf[n..n + 8].copy_from_slice(&[0xAB; 8]);
     out.extend_from_slice(&buf[..n + 8]);
-
-    // A PRESSURE record as ABI 1.0 wrote it: cut before the headroom fields.
-    let n = encode(
-        0xF000_0000_0000_0012,
-        79,
-        0,
-        &Payload::Pressure(Pressure {
-            source: 1,
-            old_level: Level::Ok as u8,
-            new_level: Level::Low as u8,
-            nr_zones: 2,
-            free_pages: 4321,
-            available_pages: 8765,
-            zones: three,
-            headroom: 0xEE,
-            fall_rate: 0xEE,
-            tte_ms: 0xEE,
-            ..Pressure::default()
-        }),
-        &mut buf,
-    )
-    .expect("encode");
-    let old = RecordType::Pressure.min_record_size();
-    assert!(old < n);
-    buf[0..4].copy_from_slice(&u32::try_from(old).expect("small").to_ne_bytes());
-    buf[7] = 0;
-    out.extend_from_slice(&buf[..old]);
     out
 }
 
@@ -400,12 +390,53 @@ fn expected_lines(stream: &[u8]) -> Vec<String> {
             Some(Payload::Kill(k)) => {
                 let _ = write!(
                     line,
-                    " kills={} victim_pid={} victim_comm={} victim_rss_kib={}",
+                    " kills={} victim_pid={} victim_tgid={} victim_uid={} oom_score_adj={} \
+                     flags={} victim_comm={}",
                     k.kills,
                     k.victim_pid,
-                    name(&k.victim_comm),
-                    k.victim_rss_kib
+                    k.victim_tgid,
+                    k.victim_uid,
+                    k.oom_score_adj,
+                    k.flags,
+                    name(&k.victim_comm)
                 );
+                for (key, v) in [
+                    ("victim_rss_kib", k.victim_rss_kib),
+                    ("anon_kib", k.anon_kib),
+                    ("file_kib", k.file_kib),
+                    ("shmem_kib", k.shmem_kib),
+                    ("pgtables_kib", k.pgtables_kib),
+                    ("cgroup_id", k.cgroup_id),
+                    ("select_ns", k.select_ns),
+                    ("notifier_action", u64::from(k.notifier_action)),
+                ] {
+                    let _ = write!(line, " {key}={v}");
+                }
+                if k.flags & KILL_VICTIM == 0 {
+                    line.push_str(" count-only");
+                } else {
+                    let kind = if k.flags & KILL_GLOBAL != 0 {
+                        "global"
+                    } else if k.flags & KILL_MEMCG != 0 {
+                        "memcg"
+                    } else {
+                        "unknown"
+                    };
+                    let _ = write!(
+                        line,
+                        " {kind}{}{}",
+                        if k.flags & KILL_EXITING != 0 {
+                            ":exiting"
+                        } else {
+                            ":killed"
+                        },
+                        if k.flags & KILL_GROUP != 0 {
+                            ":group"
+                        } else {
+                            ""
+                        }
+                    );
+                }
             }
             Some(Payload::Lost(l)) => {
                 let _ = write!(line, " count={} first_seq={}", l.count, l.first_seq);
@@ -488,22 +519,21 @@ fn c_client_decodes_records_like_the_rust_abi() {
     std::fs::write(&path, &stream).expect("writing the fixture");
 
     let want = expected_lines(&stream);
-    // Every record type, the unknown one, the newer minor version and the 1.0 PRESSURE record
-    // are all in the fixture.
+    // Every record type, both kinds of KILL, the unknown type and the newer minor version are
+    // all in the fixture.
     assert_eq!(want.len(), 12);
     for t in 1..=7 {
         assert!(want.iter().any(|l| l.contains(&format!(" type={t} "))));
     }
     assert!(want.iter().any(|l| l.ends_with(" unknown")));
+    let newer = format!(" size=72 abi={ABI_MAJOR}.{} ", ABI_MINOR + 1);
     assert!(want
         .iter()
-        .any(|l| l.contains(" abi=1.1 ") && l.contains(" type=3 ")));
-    let old = want.last().expect("12 lines");
-    assert!(old.contains(" size=632 abi=1.0 "), "{old}");
-    assert!(
-        old.ends_with(&format!(" headroom=0 fall_rate=0 tte_ms={TTE_UNKNOWN}")),
-        "{old}"
-    );
+        .any(|l| l.contains(&newer) && l.contains(" type=3 ")));
+    assert!(want
+        .iter()
+        .any(|l| l.contains(" oom_score_adj=-1000 ") && l.ends_with(" memcg:exiting:group")));
+    assert!(want.iter().any(|l| l.ends_with(" count-only")));
     assert!(want.iter().any(|l| l.ends_with(" tte=unknown")));
     assert!(want.iter().any(|l| l.contains(" who=3:kswapd:direct ")));
 
@@ -520,10 +550,6 @@ fn c_header_ioctls_and_constants_match_the_rust_abi() {
         format!("OOM_GUARD_GET_ZONES={IOCTL_GET_ZONES:#010x}"),
         format!("OOM_GUARD_GET_CONFIG={IOCTL_GET_CONFIG:#010x}"),
         format!("OOM_GUARD_SET_CONFIG={IOCTL_SET_CONFIG:#010x}"),
-        format!("OOM_GUARD_GET_STATS_1_0={IOCTL_GET_STATS_1_0:#010x}"),
-        format!("OOM_GUARD_GET_STATS_1_1={IOCTL_GET_STATS_1_1:#010x}"),
-        format!("OOM_GUARD_GET_CONFIG_1_0={IOCTL_GET_CONFIG_1_0:#010x}"),
-        format!("OOM_GUARD_SET_CONFIG_1_0={IOCTL_SET_CONFIG_1_0:#010x}"),
         format!(
             "OOM_GUARD_ABI_VERSION={:#06x}",
             u16::from(ABI_MAJOR) << 8 | u16::from(ABI_MINOR)
@@ -555,8 +581,10 @@ fn c_header_ioctls_and_constants_match_the_rust_abi() {
             RecordType::Reclaim as u16
         ),
         format!(
-            "record_sizes={},{},{},{},{},{},{},{}",
-            RecordType::Pressure.min_record_size(),
+            "OOM_GUARD_KILL={KILL_VICTIM},{KILL_GLOBAL},{KILL_MEMCG},{KILL_EXITING},{KILL_GROUP}"
+        ),
+        format!(
+            "record_sizes={},{},{},{},{},{},{}",
             RecordType::Pressure.record_size(),
             RecordType::Oom.record_size(),
             RecordType::Pool.record_size(),
@@ -568,9 +596,6 @@ fn c_header_ioctls_and_constants_match_the_rust_abi() {
         format!("sizeof_stats={}", std::mem::size_of::<Stats>()),
         format!("sizeof_zones={}", std::mem::size_of::<Zones>()),
         format!("sizeof_config={}", std::mem::size_of::<Config>()),
-        format!("sizeof_stats_1_0={STATS_SIZE_1_0}"),
-        format!("sizeof_stats_1_1={STATS_SIZE_1_1}"),
-        format!("sizeof_config_1_0={CONFIG_SIZE_1_0}"),
     ]
     .into();
     assert_same_lines(&run_client(&exe, Path::new("--ioctls")), &want);

@@ -12,10 +12,10 @@ pub fn keys() -> impl Iterator<Item = &'static Spec> {
 }
 
 /// The keys and their ranges, for `config set --help`, from the module's table: `KEY MIN-MAX
-/// UNIT[RULE] (or NAMES), default D` per key, the keys added since ABI 1.0 marked.
+/// UNIT[RULE] (or NAMES), default D` per key.
 pub fn keys_help() -> String {
     let mut out = String::from("Keys, ranges and defaults (the module's own table):\n");
-    for (s, f) in params::config_tunables() {
+    for s in keys() {
         // Named values stand for the unit (`policy 0-1 (or observe/avert)`); spellings that
         // differ only in case are shown once.
         let mut names: Vec<String> = s.names.iter().map(|(n, _)| n.to_lowercase()).collect();
@@ -25,13 +25,8 @@ pub fn keys_help() -> String {
         } else {
             format!(" (or {})", names.join("/"))
         };
-        let since = if f.since_minor > 0 {
-            format!(", since ABI 1.{}", f.since_minor)
-        } else {
-            String::new()
-        };
         out.push_str(&format!(
-            "  {} {}-{}{unit}{}, default {}{since}\n",
+            "  {} {}-{}{unit}{}, default {}\n",
             s.name, s.min, s.max, s.rule, s.default
         ));
     }
@@ -57,9 +52,6 @@ pub enum ConfigError {
     /// A key the module does not have.
     #[error("unknown key `{0}`; the keys are {keys}", keys = key_names())]
     UnknownKey(String),
-    /// A key added in ABI 1.1, given to a module of ABI 1.0.
-    #[error("{0} needs a module of ABI 1.1; this module speaks ABI 1.0")]
-    NotInModule(&'static str),
     /// A value that is not a number (or a policy or unit name).
     #[error("invalid {key}={value}: not a number")]
     NotANumber {
@@ -131,20 +123,6 @@ pub fn parse_setting(s: &str) -> Result<Setting, ConfigError> {
     Ok(Setting { spec, value })
 }
 
-/// Checks that a module of ABI 1.0 (`v1_0`) has every key of `settings`.
-pub fn check_module(settings: &[Setting], v1_0: bool) -> Result<(), ConfigError> {
-    if !v1_0 {
-        return Ok(());
-    }
-    match settings
-        .iter()
-        .find(|s| s.spec.field.is_some_and(|f| f.since_minor > 0))
-    {
-        Some(s) => Err(ConfigError::NotInModule(s.spec.name)),
-        None => Ok(()),
-    }
-}
-
 /// Applies `settings` to `config` and validates the result as the module will
 /// (`params::validate_config`, which also checks the rules between fields:
 /// `sample_min_ms <= sample_fast_ms <= sample_slow_ms`, `headroom_low > headroom_medium >
@@ -160,11 +138,9 @@ pub fn apply(config: &Config, settings: &[Setting]) -> Result<Config, ConfigErro
     Ok(c)
 }
 
-/// The configuration as `(key, value)` pairs in struct order; with `v1_0` only the keys of a
-/// module of ABI 1.0.
-pub fn entries(c: &Config, v1_0: bool) -> Vec<(&'static str, u32)> {
+/// The configuration as `(key, value)` pairs in struct order.
+pub fn entries(c: &Config) -> Vec<(&'static str, u32)> {
     params::config_tunables()
-        .filter(|(_, f)| !v1_0 || f.since_minor == 0)
         .map(|(s, f)| (s.name, (f.get)(c)))
         .collect()
 }

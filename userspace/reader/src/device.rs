@@ -2,12 +2,7 @@
 //!
 //! The path is a parameter everywhere, so tests and offline tools can open fixture files and
 //! FIFOs with the same code; the ioctls then fail with `ENOTTY`, which is reported as such.
-//!
-//! An older module does not know the current numbers of the stats and config ioctls (their
-//! structs grew): on `ENOTTY` the older numbers are tried (`compat.rs`), and the answer says
-//! which one worked.
 
-use crate::compat;
 use crate::sys::{self, Plain};
 use oom_guard_core::abi::{self, Config, Stats, Zones};
 use std::fs::File;
@@ -16,8 +11,6 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-pub use crate::compat::{config_from_1_0, config_to_1_0, stats_from_1_0};
 
 /// Where the module's misc device appears.
 pub const DEFAULT_DEVICE: &str = "/dev/oom_guard";
@@ -130,19 +123,6 @@ impl DeviceError {
     }
 }
 
-/// An ioctl answer with the ABI version of its layout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Reply<T> {
-    /// The struct; with `v1_0`, the fields added in ABI 1.1 hold defaults.
-    pub value: T,
-    /// Whether only the ABI 1.0 ioctl number worked (a module of ABI 1.0).
-    pub v1_0: bool,
-}
-
-fn is_enotty(e: &DeviceError) -> bool {
-    matches!(e, DeviceError::Ioctl { source, .. } if source.raw_os_error() == Some(libc::ENOTTY))
-}
-
 /// How to open the device.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct OpenOptions {
@@ -208,6 +188,18 @@ impl Device {
         }
     }
 
+    /// A second handle on the same open file (a `dup`): the same reader, so it adds no reader
+    /// to the module and shares this one's position; for ioctls from another thread.
+    pub fn try_clone(&self) -> Result<Self, DeviceError> {
+        Ok(Self {
+            file: self
+                .file
+                .try_clone()
+                .map_err(|e| DeviceError::from_open(&self.path, e))?,
+            path: self.path.clone(),
+        })
+    }
+
     /// The path this was opened from.
     pub fn path(&self) -> &Path {
         &self.path
@@ -245,15 +237,9 @@ impl Device {
         Ok(Some((major, minor)))
     }
 
-    /// The module's counters; from a module of ABI 1.1 the first 24 only, of ABI 1.0 the first 16.
-    pub fn stats(&self) -> Result<Reply<Stats>, DeviceError> {
-        match self.ioctl_read(abi::IOCTL_GET_STATS, "OOM_GUARD_GET_STATS") {
-            Ok(value) => Ok(Reply { value, v1_0: false }),
-            Err(e) if is_enotty(&e) => compat::stats_before_1_2(self.as_fd())
-                .map(|(value, v1_0)| Reply { value, v1_0 })
-                .ok_or(e),
-            Err(e) => Err(e),
-        }
+    /// The module's counters.
+    pub fn stats(&self) -> Result<Stats, DeviceError> {
+        self.ioctl_read(abi::IOCTL_GET_STATS, "OOM_GUARD_GET_STATS")
     }
 
     /// The current zone snapshot.
@@ -261,29 +247,15 @@ impl Device {
         self.ioctl_read(abi::IOCTL_GET_ZONES, "OOM_GUARD_GET_ZONES")
     }
 
-    /// The runtime configuration; from a module of ABI 1.0 the first 8 fields, the others at
-    /// their defaults.
-    pub fn config(&self) -> Result<Reply<Config>, DeviceError> {
-        match self.ioctl_read(abi::IOCTL_GET_CONFIG, "OOM_GUARD_GET_CONFIG") {
-            Ok(value) => Ok(Reply { value, v1_0: false }),
-            Err(e) if is_enotty(&e) => compat::config_1_0(self.as_fd())
-                .map(|value| Reply { value, v1_0: true })
-                .ok_or(e),
-            Err(e) => Err(e),
-        }
+    /// The runtime configuration.
+    pub fn config(&self) -> Result<Config, DeviceError> {
+        self.ioctl_read(abi::IOCTL_GET_CONFIG, "OOM_GUARD_GET_CONFIG")
     }
 
     /// Sets the runtime configuration (needs `CAP_SYS_ADMIN`; all or nothing).
     pub fn set_config(&self, config: &Config) -> Result<(), DeviceError> {
         let mut c = *config;
         self.ioctl(abi::IOCTL_SET_CONFIG, "OOM_GUARD_SET_CONFIG", &mut c)
-    }
-
-    /// Sets the first 8 fields of the configuration with the ABI 1.0 ioctl, for a module of
-    /// ABI 1.0 (a 1.1 module keeps the fields added since).
-    pub fn set_config_1_0(&self, config: &Config) -> Result<(), DeviceError> {
-        compat::set_config_1_0(self.as_fd(), config)
-            .map_err(|source| self.ioctl_error(compat::SET_CONFIG_1_0, source))
     }
 
     fn ioctl_read<T: Default + Plain>(

@@ -14,8 +14,9 @@
 //! one name per entry, each freed before the next, so nothing grows with the number of events.
 
 use crate::decode::Record;
+use crate::format::victim_pid;
 use crate::sys;
-use oom_guard_core::abi::{Level, Payload};
+use oom_guard_core::abi::{Level, Payload, KILL_VICTIM};
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, Read};
@@ -110,6 +111,8 @@ pub struct Proc {
     pub oom_score: i64,
     /// `/proc/PID/oom_score_adj`.
     pub oom_score_adj: i64,
+    /// It is the victim named by the `KILL` record the snapshot was taken for.
+    pub victim: bool,
 }
 
 /// Why a scan of `/proc` stopped early.
@@ -150,9 +153,21 @@ pub struct Snapshot {
     pub skipped: u32,
     /// Why the scan stopped early, if it did.
     pub truncated: Option<Truncated>,
+    /// For a `KILL` record that names its victim: the victim's process id (its entry in the top
+    /// list, if it is there and still alive, has [`Proc::victim`] set).
+    pub victim_pid: Option<u32>,
 }
 
 impl Snapshot {
+    /// Marks `pid` as the victim: [`Snapshot::victim_pid`], and [`Proc::victim`] on its entry.
+    pub fn mark_victim(&mut self, pid: u32) {
+        self.victim_pid = Some(pid);
+        let n = self.nr_top;
+        for p in self.top.iter_mut().take(n) {
+            p.victim = p.pid == pid;
+        }
+    }
+
     /// The processes with the most resident memory, largest first.
     pub fn top(&self) -> &[Proc] {
         self.top.get(..self.nr_top).unwrap_or_default()
@@ -341,7 +356,13 @@ impl Enricher {
             }
         }
         self.last = Some(now);
-        Some(self.snapshot())
+        let mut s = self.snapshot();
+        if let Payload::Kill(k) = &rec.payload {
+            if k.flags & KILL_VICTIM != 0 {
+                s.mark_victim(victim_pid(k));
+            }
+        }
+        Some(s)
     }
 
     /// Takes a snapshot now.
@@ -361,6 +382,7 @@ impl Enricher {
             scanned: 0,
             skipped: 0,
             truncated: None,
+            victim_pid: None,
         };
         self.scan(&mut s, start);
         self.scores(&mut s);
@@ -523,6 +545,7 @@ pub(crate) mod tests {
             rss_kib: 204_800,
             oom_score: 900,
             oom_score_adj: 0,
+            victim: false,
         };
         top[1] = Proc {
             pid: 99,
@@ -530,6 +553,7 @@ pub(crate) mod tests {
             rss_kib: 1200,
             oom_score: 0,
             oom_score_adj: -1000,
+            victim: false,
         };
         Snapshot {
             time_ns: 12_345_700_000,
@@ -551,6 +575,7 @@ pub(crate) mod tests {
             scanned: 60,
             skipped: 1,
             truncated: Some(Truncated::Time),
+            victim_pid: None,
         }
     }
 
@@ -770,6 +795,63 @@ pub(crate) mod tests {
         );
         let later = t0 + DEFAULT_INTERVAL;
         assert!(e.for_record(&record(4, oom), later).is_some());
+    }
+
+    #[test]
+    fn a_kill_snapshot_marks_the_victim() {
+        use oom_guard_core::abi::{KILL_GLOBAL, KILL_VICTIM};
+        let dir = fixture();
+        let opts = EnrichOptions {
+            interval: Duration::ZERO,
+            ..options(dir.path())
+        };
+        let mut e = Enricher::new(opts, 4096);
+        let kill = |tgid, flags| {
+            record(
+                1,
+                Payload::Kill(Kill {
+                    victim_pid: 7000,
+                    victim_tgid: tgid,
+                    flags,
+                    ..Kill::default()
+                }),
+            )
+        };
+        let now = Instant::now();
+        // The victim is 77, not the largest process.
+        let s = e
+            .for_record(&kill(77, KILL_VICTIM | KILL_GLOBAL), now)
+            .unwrap();
+        assert_eq!(s.victim_pid, Some(77));
+        let marked: Vec<(u32, bool)> = s.top().iter().map(|p| (p.pid, p.victim)).collect();
+        assert_eq!(
+            marked,
+            [
+                (42, false),
+                (77, true),
+                (99, false),
+                (1, false),
+                (120, false)
+            ]
+        );
+        let f = crate::format::enrich_fields(&s);
+        assert!(f.contains(&("victim_pid", crate::format::Value::U64(77))));
+        let text = crate::format::enrich_text(&s);
+        assert!(
+            text.contains(r#", "Web Content (x)"[77] 10.0 MiB score 300 adj 200 (victim), "#),
+            "{text}"
+        );
+        // Gone already: named, nobody marked.
+        let s = e.for_record(&kill(4242, KILL_VICTIM), now).unwrap();
+        assert_eq!(s.victim_pid, Some(4242));
+        assert!(s.top().iter().all(|p| !p.victim));
+        // A count-only record names nobody; other events neither.
+        let s = e.for_record(&kill(77, 0), now).unwrap();
+        assert_eq!(s.victim_pid, None);
+        assert!(s.top().iter().all(|p| !p.victim));
+        assert!(!crate::format::enrich_fields(&s)
+            .iter()
+            .any(|(k, _)| *k == "victim_pid"));
     }
 
     #[test]

@@ -8,8 +8,9 @@
 //! stay killable. Their standard output goes to the reader's standard error, so it cannot mix
 //! into a JSON stream on stdout.
 
+use crate::cgroup::Resolver;
 use crate::decode::Record;
-use crate::format::{self, FormatOptions};
+use crate::format::{self, Extra, FormatOptions};
 use crate::Warn;
 use oom_guard_core::abi::{HeadroomLevel, Level, Payload, ReclaimPhase};
 use std::io;
@@ -220,9 +221,13 @@ impl RateLimiter {
 /// (`OOM_GUARD_EVENT`, `OOM_GUARD_SEQ`, `OOM_GUARD_TIME_NS`, `OOM_GUARD_TIMESTAMP`, payload
 /// fields, `OOM_GUARD_ZONES_0_FREE_PAGES`, …; a value that is not known is unset),
 /// `OOM_GUARD_LEVEL` (empty for records without a level), `OOM_GUARD_PRIORITY` and
-/// `OOM_GUARD_MESSAGE`.
-pub fn hook_env(rec: &Record, opts: &FormatOptions) -> Vec<(String, String)> {
-    let fields = format::event_fields(rec, None, opts);
+/// `OOM_GUARD_MESSAGE`; a `KILL` victim's cgroup path, if known, as `OOM_GUARD_CGROUP`.
+pub fn hook_env(rec: &Record, cgroup: Option<&str>, opts: &FormatOptions) -> Vec<(String, String)> {
+    let extra = Extra {
+        enrich: None,
+        cgroup,
+    };
+    let fields = format::event_fields(rec, extra, opts);
     let mut env: Vec<(String, String)> = format::flat_fields(&fields)
         .iter()
         .map(|(k, v)| (format::env_name(k), format::value_text(v)))
@@ -234,7 +239,10 @@ pub fn hook_env(rec: &Record, opts: &FormatOptions) -> Vec<(String, String)> {
         "OOM_GUARD_PRIORITY".into(),
         format::priority(rec).0.to_string(),
     ));
-    env.push(("OOM_GUARD_MESSAGE".into(), format::message(rec, opts)));
+    env.push((
+        "OOM_GUARD_MESSAGE".into(),
+        format::event_message(rec, extra, opts),
+    ));
     env
 }
 
@@ -247,17 +255,19 @@ pub struct HookStats {
     pub failed: AtomicU64,
 }
 
+/// One hook run: its environment is made on the hook thread, where finding a victim's cgroup
+/// path cannot delay reading the device. The record is boxed so the queue's slots stay small
+/// (they are allocated up front and locked in memory).
 struct Job {
     label: String,
     command: String,
-    env: Vec<(String, String)>,
+    rec: Box<Record>,
 }
 
 /// Runs hooks for records, off the reader thread.
 pub struct HookRunner {
     hooks: Vec<Hook>,
     limiter: RateLimiter,
-    opts: FormatOptions,
     tx: Option<SyncSender<Job>>,
     thread: Option<JoinHandle<()>>,
     stats: Arc<HookStats>,
@@ -268,11 +278,13 @@ pub struct HookRunner {
 }
 
 impl HookRunner {
-    /// Starts the hook thread for `hooks`, each limited to one run per `interval`.
+    /// Starts the hook thread for `hooks`, each limited to one run per `interval`; `cgroups`
+    /// finds `KILL` victims' cgroup paths for `OOM_GUARD_CGROUP` (live device only).
     pub fn start(
         hooks: Vec<Hook>,
         interval: Duration,
         opts: FormatOptions,
+        cgroups: Option<Resolver>,
         warn: Warn,
     ) -> io::Result<Self> {
         let stats = Arc::new(HookStats::default());
@@ -281,11 +293,10 @@ impl HookRunner {
         let thread = std::thread::Builder::new()
             .name("oom-guard-hooks".into())
             .stack_size(256 * 1024)
-            .spawn(move || hook_thread(rx, &thread_stats, &*warn))?;
+            .spawn(move || hook_thread(rx, opts, cgroups, &thread_stats, &*warn))?;
         Ok(Self {
             limiter: RateLimiter::new(hooks.len(), interval),
             hooks,
-            opts,
             tx: Some(tx),
             thread: Some(thread),
             stats,
@@ -297,7 +308,6 @@ impl HookRunner {
     /// Queues the hooks `rec` triggers. Never blocks.
     pub fn offer(&mut self, rec: &Record, now: Instant) {
         let Some(tx) = &self.tx else { return };
-        let mut env = None;
         for (i, hook) in self.hooks.iter().enumerate() {
             if !hook.kind.matches(rec) {
                 continue;
@@ -306,11 +316,10 @@ impl HookRunner {
                 self.rate_limited += 1;
                 continue;
             }
-            let env = env.get_or_insert_with(|| hook_env(rec, &self.opts));
             let job = Job {
                 label: format!("hook {}=`{}`", hook.kind.name(), hook.command),
                 command: hook.command.clone(),
-                env: env.clone(),
+                rec: Box::new(*rec),
             };
             match tx.try_send(job) {
                 Ok(()) => {}
@@ -346,7 +355,10 @@ impl Drop for HookRunner {
     }
 }
 
-fn spawn(job: &Job) -> io::Result<Child> {
+/// Starts `job`'s hook with the record's environment ([`hook_env`]).
+fn spawn(job: &Job, cgroups: Option<&mut Resolver>, opts: &FormatOptions) -> io::Result<Child> {
+    let cgroup = cgroups.and_then(|r| r.for_record(&job.rec));
+    let env = hook_env(&job.rec, cgroup.as_deref(), opts);
     // Hook output goes to our stderr, away from a JSON stream on stdout.
     let stdout = io::stderr()
         .as_fd()
@@ -357,7 +369,7 @@ fn spawn(job: &Job) -> io::Result<Child> {
         .arg(WRAPPER)
         .arg("oom-guard-hook")
         .arg(&job.command)
-        .envs(job.env.iter().map(|(k, v)| (k, v)))
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(stdout)
         .spawn()
@@ -399,7 +411,13 @@ fn reap(
     });
 }
 
-fn hook_thread(rx: mpsc::Receiver<Job>, stats: &HookStats, warn: &(dyn Fn(&str) + Send + Sync)) {
+fn hook_thread(
+    rx: mpsc::Receiver<Job>,
+    opts: FormatOptions,
+    mut cgroups: Option<Resolver>,
+    stats: &HookStats,
+    warn: &(dyn Fn(&str) + Send + Sync),
+) {
     let mut children: Vec<(Child, String)> = Vec::new();
     loop {
         let next = if children.is_empty() {
@@ -408,7 +426,7 @@ fn hook_thread(rx: mpsc::Receiver<Job>, stats: &HookStats, warn: &(dyn Fn(&str) 
             rx.recv_timeout(REAP_INTERVAL)
         };
         match next {
-            Ok(job) => match spawn(&job) {
+            Ok(job) => match spawn(&job, cgroups.as_mut(), &opts) {
                 Ok(child) => {
                     stats.started.fetch_add(1, Ordering::Relaxed);
                     children.push((child, job.label));
@@ -580,7 +598,7 @@ mod tests {
 
     #[test]
     fn environment_carries_the_event() {
-        let env: std::collections::BTreeMap<_, _> = hook_env(&record(9, samples()[1]), &OPTS)
+        let env: std::collections::BTreeMap<_, _> = hook_env(&record(9, samples()[1]), None, &OPTS)
             .into_iter()
             .collect();
         assert_eq!(env["OOM_GUARD_EVENT"], "oom");
@@ -595,7 +613,7 @@ mod tests {
         assert_eq!(env["OOM_GUARD_FREED_REPORTED_PAGES"], "256");
         assert_eq!(env["OOM_GUARD_PRIORITY"], "2");
         assert!(env["OOM_GUARD_MESSAGE"].starts_with("oom min: release"));
-        let env: std::collections::BTreeMap<_, _> = hook_env(&record(3, samples()[4]), &OPTS)
+        let env: std::collections::BTreeMap<_, _> = hook_env(&record(3, samples()[4]), None, &OPTS)
             .into_iter()
             .collect();
         assert_eq!(
@@ -604,7 +622,7 @@ mod tests {
         );
         assert_eq!(env["OOM_GUARD_COUNT"], "17");
         // Headroom: the levels, the rate and the time to exhaustion.
-        let env: std::collections::BTreeMap<_, _> = hook_env(&record(5, samples()[5]), &OPTS)
+        let env: std::collections::BTreeMap<_, _> = hook_env(&record(5, samples()[5]), None, &OPTS)
             .into_iter()
             .collect();
         assert_eq!(env["OOM_GUARD_EVENT"], "headroom");
@@ -615,7 +633,7 @@ mod tests {
         assert_eq!(env["OOM_GUARD_TTE_MS"], "573906");
         assert_eq!(env["OOM_GUARD_PRIORITY"], "4");
         assert!(env["OOM_GUARD_MESSAGE"].starts_with("headroom medium (was low)"));
-        let env: std::collections::BTreeMap<_, _> = hook_env(&record(6, samples()[6]), &OPTS)
+        let env: std::collections::BTreeMap<_, _> = hook_env(&record(6, samples()[6]), None, &OPTS)
             .into_iter()
             .collect();
         assert_eq!(env["OOM_GUARD_EVENT"], "reclaim");
@@ -629,7 +647,7 @@ mod tests {
             x.tte_ms = oom_guard_core::abi::TTE_UNKNOWN;
         }
         let env: std::collections::BTreeMap<_, _> =
-            hook_env(&record(7, p), &OPTS).into_iter().collect();
+            hook_env(&record(7, p), None, &OPTS).into_iter().collect();
         assert!(!env.contains_key("OOM_GUARD_TTE_MS"), "unset, not a word");
         assert!(env["OOM_GUARD_TIMESTAMP"].ends_with('Z'));
         assert_eq!(env["OOM_GUARD_ZONES_1_NAME"], "Normal");
@@ -665,7 +683,7 @@ mod tests {
             },
         ];
         let (warn, log) = warnings();
-        let mut r = HookRunner::start(hooks, Duration::from_secs(3600), OPTS, warn).unwrap();
+        let mut r = HookRunner::start(hooks, Duration::from_secs(3600), OPTS, None, warn).unwrap();
         let now = Instant::now();
         let oom = record(5, samples()[1]);
         r.offer(&oom, now);
@@ -694,6 +712,7 @@ mod tests {
             }],
             Duration::ZERO,
             OPTS,
+            None,
             warn,
         )
         .unwrap();
@@ -714,6 +733,7 @@ mod tests {
             }],
             Duration::ZERO,
             OPTS,
+            None,
             warn,
         )
         .unwrap();

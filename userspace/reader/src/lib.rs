@@ -10,23 +10,24 @@
 //!   structured fields and syslog priorities (`format/`: names, priority, fields, text, json,
 //!   logfmt);
 //! - [`sink`] writes them to stdout, stderr, syslog, journald or kmsg;
+//! - [`cgroup`] finds a `KILL` victim's cgroup path from its id under the cgroup v2 mount;
 //! - [`enrich`] takes the `--enrich` snapshots of `/proc` attached to OOM, kill and `min` events;
 //! - [`watch`] is the loop: reader thread and hooks ([`hooks`]); its `output` submodule holds
 //!   the bounded queue and the sink thread;
+//! - [`metrics`] writes the module's counters and a watch's counts in the Prometheus text
+//!   format;
 //! - [`report`] decodes captures offline and renders `stats`, `zones` and `config`;
 //! - [`config`] parses and validates `KEY=VALUE` settings; [`survive`] sets `oom_score_adj`
 //!   and locks memory.
 //!
-//! Two private modules serve the others: `sys` holds every raw `libc` call behind a safe
-//! wrapper (the only `unsafe` code in the crate), and `compat` everything the reader knows about
-//! modules of ABI 1.0 and 1.1 (older ioctl numbers and layouts, short pressure records, the
-//! keys and counters added since), so that dropping those versions deletes one module.
+//! A private module serves the others: `sys` holds every raw `libc` call behind a safe wrapper
+//! (the only `unsafe` code in the crate).
 //!
 //! Decoding a stream that arrives in pieces:
 //!
 //! ```
 //! use oom_guard::decode::{Item, StreamDecoder};
-//! use oom_guard::format::{self, Format, FormatOptions};
+//! use oom_guard::format::{self, Extra, Format, FormatOptions};
 //! use oom_guard_core::abi::{self, Lost, Payload};
 //!
 //! let mut bytes = vec![0u8; abi::MAX_RECORD_SIZE];
@@ -39,14 +40,14 @@
 //!     dec.push(piece);
 //!     while let Some(item) = dec.next_item().unwrap() {
 //!         if let Item::Record(r) = item {
-//!             lines.push(format::line(Format::Logfmt, &r, None, &opts));
+//!             lines.push(format::line(Format::Logfmt, &r, Extra::NONE, &opts));
 //!         }
 //!     }
 //! }
 //! // `timestamp` is the record's wall-clock time, from this boot's clocks.
 //! let (mono, wall) = lines[0].split_once(" timestamp=").unwrap();
 //! assert_eq!(mono, "seq=7 time_ns=1000");
-//! assert!(wall.ends_with("Z type=lost abi=1.3 count=3 first_seq=7"));
+//! assert!(wall.ends_with("Z type=lost abi=2.0 count=3 first_seq=7"));
 //! ```
 #![deny(unsafe_code)]
 #![warn(
@@ -60,13 +61,14 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-mod compat;
+pub mod cgroup;
 pub mod config;
 pub mod decode;
 pub mod device;
 pub mod enrich;
 pub mod format;
 pub mod hooks;
+pub mod metrics;
 pub mod report;
 pub mod sink;
 pub mod survive;
@@ -144,7 +146,7 @@ pub(crate) mod testutil {
             header: RecordHeader {
                 size: payload.rtype().record_size() as u32,
                 rtype: payload.rtype() as u16,
-                abi_major: 1,
+                abi_major: oom_guard_core::abi::ABI_MAJOR,
                 abi_minor: oom_guard_core::abi::ABI_MINOR,
                 flags: 0,
                 reserved: 0,

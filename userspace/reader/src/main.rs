@@ -11,12 +11,14 @@ use anyhow::{Context, Result};
 use clap::builder::TypedValueParser as _;
 use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use oom_guard::cgroup;
 use oom_guard::config::{self, ConfigError};
 use oom_guard::decode::DecodeError;
 use oom_guard::device::{Device, DeviceError, OpenOptions, DEFAULT_DEVICE};
 use oom_guard::enrich::{self, EnrichOptions, MAX_TOP, PROC_ROOT};
 use oom_guard::format::{system_page_size, Format, FormatOptions};
 use oom_guard::hooks::Hook;
+use oom_guard::metrics;
 use oom_guard::sink::{self, SinkKind, SinkPaths, JOURNAL_SOCKET, KMSG, SYSLOG_SOCKET};
 use oom_guard::survive::{self, DEFAULT_OOM_SCORE_ADJ, OOM_SCORE_ADJ};
 use oom_guard::watch::{self, End, Wake, WatchError, WatchOptions, DEFAULT_QUEUE};
@@ -109,6 +111,15 @@ enum Cmd {
     /// Read or change the runtime configuration.
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// Write the module's counters, levels and pool in the Prometheus text format, for
+    /// node_exporter's textfile collector (metric names in the README).
+    Metrics {
+        /// Replace this file atomically (a temporary file in its directory, then rename), e.g.
+        /// /var/lib/prometheus/node-exporter/oom_guard.prom; if the module cannot be read, the
+        /// file still gets `oom_guard_up 0` [default: standard output].
+        #[arg(long, value_name = "PATH")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -220,6 +231,23 @@ struct WatchArgs {
     /// The /proc to read --enrich snapshots from (for tests).
     #[arg(long, value_name = "PATH", default_value = PROC_ROOT, hide = true)]
     proc_root: PathBuf,
+
+    /// Keep FILE up to date with the module's metrics (as `oom-guard metrics --output FILE`)
+    /// and this watch's counts of records by type and of kills by kind of OOM, replaced
+    /// atomically every --metrics-interval-s and at exit.
+    #[arg(long, value_name = "FILE")]
+    metrics_file: Option<PathBuf>,
+
+    /// Seconds between two writes of --metrics-file, 1 to 3600.
+    #[arg(long, value_name = "S", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    metrics_interval_s: u64,
+
+    /// Resolve kill victims' cgroup ids under this cgroup v2 tree, even when the source is a
+    /// capture (for tests); by default they are resolved only when following the device, under
+    /// the cgroup2 mount named in /proc/self/mountinfo (or /sys/fs/cgroup).
+    #[arg(long, value_name = "PATH", hide = true)]
+    cgroup_root: Option<PathBuf>,
 
     /// Benchmarks: at exit, write the delivery latency of the first 65536 records (the
     /// reader's CLOCK_MONOTONIC when it decoded each one minus the record's time_ns) to FILE,
@@ -351,6 +379,40 @@ fn run_watch(device: &Path, wait: bool, a: WatchArgs) -> Result<ExitCode> {
         }
     }
     let _ = survive::warm_up(a.format, &opts);
+    // A capture or FIFO may come from another boot, whose cgroup ids name other cgroups.
+    let cgroup_root = match a.cgroup_root {
+        Some(root) => Some(root),
+        None if dev.is_char_device() => Some(cgroup::find_mount(&a.proc_root)),
+        None => None,
+    };
+    let tally = a
+        .metrics_file
+        .as_ref()
+        .map(|_| Arc::new(metrics::Tally::default()));
+    let mut metrics_file = match (&a.metrics_file, &tally) {
+        (Some(file), Some(tally)) => {
+            // A dup of the watch's descriptor: the ioctls run on the metrics thread without
+            // adding a reader; a capture or FIFO has no module to ask.
+            let source: metrics::ModuleSource = if dev.is_char_device() {
+                let d = dev.try_clone()?;
+                Box::new(move || module_state(&d).ok())
+            } else {
+                Box::new(|| None)
+            };
+            Some(
+                metrics::MetricsFile::start(
+                    file.clone(),
+                    Duration::from_secs(a.metrics_interval_s),
+                    Arc::clone(tally),
+                    source,
+                    opts.page_size,
+                    Arc::clone(&warn),
+                )
+                .context("starting the metrics thread")?,
+            )
+        }
+        _ => None,
+    };
     let opts = WatchOptions {
         queue_size: a.queue_size,
         count: a.count,
@@ -364,6 +426,8 @@ fn run_watch(device: &Path, wait: bool, a: WatchArgs) -> Result<ExitCode> {
             max_time: Duration::from_millis(a.enrich_max_ms),
             ..EnrichOptions::default()
         }),
+        cgroup_root,
+        tally,
         rt_priority: (a.rt_priority > 0).then_some(a.rt_priority),
         latency_samples: if a.latency_log.is_some() {
             LATENCY_SAMPLES
@@ -373,6 +437,9 @@ fn run_watch(device: &Path, wait: bool, a: WatchArgs) -> Result<ExitCode> {
     };
     let path = dev.path().to_path_buf();
     let report = watch::watch(&mut dev, &path, Some(stop.as_fd()), sink, opts, warn);
+    if let Some(m) = metrics_file.as_mut() {
+        m.finish();
+    }
     if let Some(file) = &a.latency_log {
         write_latency_log(file, &report.latency_ns)
             .with_context(|| format!("cannot write {}", file.display()))?;
@@ -452,14 +519,8 @@ fn run_config_set(device: &Path, wait: bool, settings: &[String]) -> Result<Exit
         .map(|s| config::parse_setting(s))
         .collect::<Result<Vec<_>, ConfigError>>()?;
     let dev = open_device(device, wait)?;
-    let current = dev.config()?;
-    config::check_module(&settings, current.v1_0)?;
-    let new = config::apply(&current.value, &settings)?;
-    if current.v1_0 {
-        dev.set_config_1_0(&new)?;
-    } else {
-        dev.set_config(&new)?;
-    }
+    let new = config::apply(&dev.config()?, &settings)?;
+    dev.set_config(&new)?;
     Ok(ExitCode::from(EXIT_OK))
 }
 
@@ -497,7 +558,37 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Some(Cmd::Config(ConfigCmd::Set { settings })) => run_config_set(device, wait, &settings),
+        Some(Cmd::Metrics { output }) => run_metrics(device, wait, output.as_deref(), &opts),
     }
+}
+
+/// The module's state for the metrics: its version (checked) and counters.
+fn module_state(dev: &Device) -> Result<metrics::ModuleState> {
+    let abi = dev.abi_version()?;
+    dev.check_version()?;
+    Ok(metrics::ModuleState {
+        abi,
+        stats: dev.stats()?,
+    })
+}
+
+fn run_metrics(
+    device: &Path,
+    wait: bool,
+    output: Option<&Path>,
+    opts: &FormatOptions,
+) -> Result<ExitCode> {
+    let state = open_device(device, wait).and_then(|d| module_state(&d));
+    let text = metrics::render(state.as_ref().ok(), None, opts.page_size);
+    let Some(path) = output else {
+        state?;
+        return print(&text);
+    };
+    // The collector is told the module is down rather than shown stale numbers.
+    metrics::write_atomic(path, &text)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    state?;
+    Ok(ExitCode::from(EXIT_OK))
 }
 
 /// The exit status for an error, or `None` for a closed stdout, which is not an error.
@@ -676,8 +767,6 @@ mod tests {
         // EINVAL is a value out of range only from a set; from a get, another device or ABI.
         let set = ioctl("OOM_GUARD_SET_CONFIG", libc::EINVAL);
         assert!(set.to_string().contains("rejected a value out of range"));
-        assert_eq!(dev(set), Some(EXIT_USAGE));
-        let set = ioctl("OOM_GUARD_SET_CONFIG_1_0", libc::EINVAL);
         assert_eq!(dev(set), Some(EXIT_USAGE));
         let e = get(libc::EINVAL);
         assert!(!e.to_string().contains("out of range"), "{e}");

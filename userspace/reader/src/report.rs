@@ -1,9 +1,8 @@
 //! One-shot output: decoding a capture, and the `stats`, `zones` and `config` reports.
 
-use crate::compat;
 use crate::config;
 use crate::decode::{DecodeError, Item, StreamDecoder};
-use crate::device::{Reply, READ_BUFFER};
+use crate::device::READ_BUFFER;
 use crate::format::{
     self, headroom_name, human_bytes, human_ns, human_rate, json_object, level_name, name_text,
     tte_value, valid_zones, zone_state_name, Field, Format, FormatOptions, Value,
@@ -72,8 +71,12 @@ pub fn decode_to(
         while let Some(item) = dec.next_item().map_err(decode_err)? {
             match item {
                 Item::Record(r) => {
-                    writeln!(output, "{}", format::line(format, &r, None, opts))
-                        .map_err(StreamError::Write)?;
+                    writeln!(
+                        output,
+                        "{}",
+                        format::line(format, &r, format::Extra::NONE, opts)
+                    )
+                    .map_err(StreamError::Write)?;
                     n_records += 1;
                 }
                 Item::Warning(w) => warn(&w.to_string()),
@@ -86,15 +89,13 @@ pub fn decode_to(
     Ok(n_records)
 }
 
-fn stats_fields(reply: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOptions) -> Vec<Field> {
+fn stats_fields(s: &Stats, abi: Option<(u8, u8)>, opts: &FormatOptions) -> Vec<Field> {
     use Value::{Bool, Str, U64};
-    let s = &reply.value;
     let mut f: Vec<Field> = Vec::new();
     if let Some((major, minor)) = abi {
         f.push(("abi", Str(format!("{major}.{minor}"))));
     }
-    let minor = compat::stats_minor(reply.v1_0, abi);
-    for field in STATS_FIELDS.iter().filter(|f| f.since_minor <= minor) {
+    for field in &STATS_FIELDS {
         let v = (field.get)(s);
         let name = |n: fn(u8) -> String| u8::try_from(v).map_or_else(|_| format!("unknown-{v}"), n);
         f.push((
@@ -115,15 +116,14 @@ fn stats_fields(reply: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOption
 /// The counters as one JSON object (field names as in `struct oom_guard_stats`, with the unit
 /// added where the name lacks it: `pool_target_pages`, `fall_rate_pages_per_s`; plus `abi` when
 /// known, `level` and `headroom` as names, `tte_ms` `null` when unknown, `reclaim_active` a
-/// boolean, and `page_size_bytes`). From a module of ABI 1.0 the counters added in 1.1 are left out,
-/// from one of ABI 1.1 those added in 1.2.
-pub fn stats_json(s: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOptions) -> String {
+/// boolean, and `page_size_bytes`).
+pub fn stats_json(s: &Stats, abi: Option<(u8, u8)>, opts: &FormatOptions) -> String {
     json_object(&stats_fields(s, abi, opts))
 }
 
 /// The counters as aligned `name value` lines, page counts, rates and times also in human
 /// units.
-pub fn stats_text(s: &Reply<Stats>, abi: Option<(u8, u8)>, opts: &FormatOptions) -> String {
+pub fn stats_text(s: &Stats, abi: Option<(u8, u8)>, opts: &FormatOptions) -> String {
     let mut out = String::new();
     let kinds: Vec<_> = STATS_FIELDS.iter().map(|f| (f.key, f.kind)).collect();
     for (k, v) in stats_fields(s, abi, opts) {
@@ -208,9 +208,9 @@ pub fn zones_table(z: &Zones, opts: &FormatOptions) -> String {
 }
 
 /// The configuration as `key=value` lines (the form `config set` takes), a value by name where
-/// its tunable names it (`policy=avert`); from a module of ABI 1.0 its keys only.
-pub fn config_text(c: &Reply<Config>) -> String {
-    config::entries(&c.value, c.v1_0)
+/// its tunable names it (`policy=avert`).
+pub fn config_text(c: &Config) -> String {
+    config::entries(c)
         .iter()
         .map(|(k, v)| {
             let name = oom_guard_core::params::Spec::by_name(k)
@@ -225,8 +225,8 @@ pub fn config_text(c: &Reply<Config>) -> String {
 }
 
 /// The configuration as a JSON object (numbers, keys as in `config_text`).
-pub fn config_json(c: &Reply<Config>) -> String {
-    let fields: Vec<Field> = config::entries(&c.value, c.v1_0)
+pub fn config_json(c: &Config) -> String {
+    let fields: Vec<Field> = config::entries(c)
         .iter()
         .map(|(k, v)| (*k, Value::U64(u64::from(*v))))
         .collect();
@@ -350,14 +350,11 @@ mod tests {
 
     #[test]
     fn stats_text_and_json() {
-        let s = Reply {
-            value: stats(),
-            v1_0: false,
-        };
-        let t = stats_text(&s, Some((1, 1)), &OPTS);
+        let s = stats();
+        let t = stats_text(&s, Some((2, 0)), &OPTS);
         assert!(
             t.starts_with(
-                "abi                   1.1\nlevel                 min\noom_calls             3\n"
+                "abi                   2.0\nlevel                 min\noom_calls             3\n"
             ),
             "{t}"
         );
@@ -365,14 +362,15 @@ mod tests {
         assert!(t.contains("pool_target_pages     0 (0 KiB)\n"), "{t}");
         assert!(t.contains("callback_max_ns       15200 (15.2 us)\n"), "{t}");
         assert!(
-            t.ends_with(
+            t.contains(
                 "samples               0\nheadroom              medium\nheadroom_changes      4\n\
                  fall_rate_pages_per_s 2560 (10.0 MiB/s)\ntte_ms                1500 ms\n\
                  reclaim_episodes      2\nreclaim_kswapd_calls  40\nreclaim_direct_calls  3\n\
-                 reclaim_active        true\n"
+                 reclaim_active        true\nmonitor_ns            0 (0 ns)\n"
             ),
             "{t}"
         );
+        assert!(t.ends_with("probe_avg_ns          0 (0 ns)\n"), "{t}");
         let v: serde_json::Value = serde_json::from_str(&stats_json(&s, None, &OPTS)).unwrap();
         assert_eq!(v["averts"], 2);
         assert_eq!(v["level"], "min");
@@ -381,43 +379,26 @@ mod tests {
         assert_eq!(v["tte_ms"], 1500);
         assert_eq!(v["reclaim_active"], true);
         assert!(v.get("abi").is_none());
-        assert_eq!(v.as_object().unwrap().len(), 29);
+        assert_eq!(v.as_object().unwrap().len(), 32);
         assert_eq!(v["peek_ns"], 0);
-        // ABI 1.1: no 1.2 counters.
         let v: serde_json::Value =
-            serde_json::from_str(&stats_json(&s, Some((1, 1)), &OPTS)).unwrap();
-        assert!(v.get("monitor_ns").is_none());
-        assert_eq!(v.as_object().unwrap().len(), 26);
+            serde_json::from_str(&stats_json(&s, Some((2, 0)), &OPTS)).unwrap();
+        assert_eq!(v["abi"], "2.0");
+        assert_eq!(v.as_object().unwrap().len(), 33);
         // Not falling: the time to exhaustion is unknown.
-        let s = Reply {
-            value: Stats {
-                fall_rate: 0,
-                tte_ms: oom_guard_core::abi::TTE_UNKNOWN,
-                ..stats()
-            },
-            v1_0: false,
+        let s = Stats {
+            fall_rate: 0,
+            tte_ms: oom_guard_core::abi::TTE_UNKNOWN,
+            ..stats()
         };
         assert!(stats_text(&s, None, &OPTS).contains("tte_ms                unknown\n"));
         let v: serde_json::Value = serde_json::from_str(&stats_json(&s, None, &OPTS)).unwrap();
         assert!(v["tte_ms"].is_null());
-        // A module of ABI 1.0 has no 1.1 counters.
-        let s = Reply {
-            value: stats(),
-            v1_0: true,
-        };
-        let v: serde_json::Value =
-            serde_json::from_str(&stats_json(&s, Some((1, 0)), &OPTS)).unwrap();
-        assert_eq!(v.as_object().unwrap().len(), 18);
-        assert!(v.get("headroom").is_none());
-        assert!(!stats_text(&s, None, &OPTS).contains("headroom"));
     }
 
     #[test]
     fn config_text_round_trips_through_set() {
-        let c = Reply {
-            value: params::default_config(),
-            v1_0: false,
-        };
+        let c = params::default_config();
         let t = config_text(&c);
         assert!(t.starts_with("policy=avert\nrelease_chunk=256\n"), "{t}");
         assert!(
@@ -432,19 +413,10 @@ mod tests {
             .lines()
             .map(|l| config::parse_setting(l).unwrap())
             .collect();
-        assert_eq!(
-            config::apply(&Config::default(), &settings).unwrap(),
-            c.value
-        );
+        assert_eq!(config::apply(&Config::default(), &settings).unwrap(), c);
         let v: serde_json::Value = serde_json::from_str(&config_json(&c)).unwrap();
         assert_eq!(v["budget_window_ms"], 60_000);
         assert_eq!(v["reclaim_quiet_ms"], 500);
         assert_eq!(v.as_object().unwrap().len(), 14);
-        // A module of ABI 1.0: its 7 keys.
-        let old = Reply { v1_0: true, ..c };
-        assert_eq!(config_text(&old).lines().count(), 7);
-        assert!(config_text(&old).ends_with("sample_fast_ms=10\n"));
-        let v: serde_json::Value = serde_json::from_str(&config_json(&old)).unwrap();
-        assert_eq!(v.as_object().unwrap().len(), 7);
     }
 }

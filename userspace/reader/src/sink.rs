@@ -3,8 +3,7 @@
 //! a temporary directory.
 
 use crate::decode::Record;
-use crate::enrich::Snapshot;
-use crate::format::{self, Format, FormatOptions, Priority};
+use crate::format::{self, Extra, Format, FormatOptions, Priority};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::net::UnixDatagram;
@@ -46,7 +45,7 @@ pub enum SinkKind {
 /// An event destination. Runs on the output thread.
 pub trait Sink: Send {
     /// Writes one record, with its `--enrich` snapshot if it has one.
-    fn emit(&mut self, rec: &Record, enrich: Option<&Snapshot>) -> io::Result<()>;
+    fn emit(&mut self, rec: &Record, extra: Extra<'_>) -> io::Result<()>;
 
     /// Flushes buffered output; called whenever the queue runs empty.
     fn flush(&mut self) -> io::Result<()> {
@@ -79,8 +78,8 @@ impl<W: Write + Send> WriterSink<W> {
 }
 
 impl<W: Write + Send> Sink for WriterSink<W> {
-    fn emit(&mut self, rec: &Record, enrich: Option<&Snapshot>) -> io::Result<()> {
-        let line = format::line(self.format, rec, enrich, &self.opts);
+    fn emit(&mut self, rec: &Record, extra: Extra<'_>) -> io::Result<()> {
+        let line = format::line(self.format, rec, extra, &self.opts);
         writeln!(self.out, "{line}")
     }
 
@@ -171,12 +170,12 @@ pub fn syslog_time(now: SystemTime) -> String {
 }
 
 impl Sink for SyslogSink {
-    fn emit(&mut self, rec: &Record, enrich: Option<&Snapshot>) -> io::Result<()> {
+    fn emit(&mut self, rec: &Record, extra: Extra<'_>) -> io::Result<()> {
         let msg = syslog_message(
             format::priority(rec),
             &syslog_time(SystemTime::now()),
             self.pid,
-            &format::body(self.format, rec, enrich, &self.opts),
+            &format::body(self.format, rec, extra, &self.opts),
         );
         self.sock.send(msg.as_bytes())
     }
@@ -228,16 +227,12 @@ fn journal_field(out: &mut Vec<u8>, key: &str, value: &str) {
 /// are escaped, so no field needs journald's binary form.
 pub fn journal_message(
     rec: &Record,
-    enrich: Option<&Snapshot>,
+    extra: Extra<'_>,
     format: Format,
     opts: &FormatOptions,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(1024);
-    journal_field(
-        &mut out,
-        "MESSAGE",
-        &format::body(format, rec, enrich, opts),
-    );
+    journal_field(&mut out, "MESSAGE", &format::body(format, rec, extra, opts));
     journal_field(&mut out, "MESSAGE_ID", format::message_id(rec.rtype()));
     journal_field(&mut out, "PRIORITY", &format::priority(rec).0.to_string());
     journal_field(&mut out, "SYSLOG_IDENTIFIER", IDENT);
@@ -245,7 +240,7 @@ pub fn journal_message(
     if let Some(pid) = format::object_pid(rec) {
         journal_field(&mut out, "OBJECT_PID", &pid.to_string());
     }
-    let fields = format::event_fields(rec, enrich, opts);
+    let fields = format::event_fields(rec, extra, opts);
     for (k, v) in format::flat_fields(&fields) {
         journal_field(&mut out, &format::env_name(&k), &format::value_text(&v));
     }
@@ -253,9 +248,9 @@ pub fn journal_message(
 }
 
 impl Sink for JournalSink {
-    fn emit(&mut self, rec: &Record, enrich: Option<&Snapshot>) -> io::Result<()> {
+    fn emit(&mut self, rec: &Record, extra: Extra<'_>) -> io::Result<()> {
         self.sock
-            .send(&journal_message(rec, enrich, self.format, &self.opts))
+            .send(&journal_message(rec, extra, self.format, &self.opts))
     }
 
     fn errors_are_fatal(&self) -> bool {
@@ -331,8 +326,8 @@ pub fn kmsg_lines(prio: Priority, pid: u32, body: &str) -> Vec<String> {
 }
 
 impl Sink for KmsgSink {
-    fn emit(&mut self, rec: &Record, enrich: Option<&Snapshot>) -> io::Result<()> {
-        let body = format::body(self.format, rec, enrich, &self.opts);
+    fn emit(&mut self, rec: &Record, extra: Extra<'_>) -> io::Result<()> {
+        let body = format::body(self.format, rec, extra, &self.opts);
         for line in kmsg_lines(format::priority(rec), self.pid, &body) {
             // `/dev/kmsg` takes one record per `write()`: write each line in one call.
             let n = self.file.write(line.as_bytes())?;
@@ -457,7 +452,7 @@ mod tests {
             {
                 let mut s = WriterSink::new(&mut out, format, OPTS);
                 for r in &recs {
-                    s.emit(r, None).unwrap();
+                    s.emit(r, Extra::NONE).unwrap();
                 }
                 s.flush().unwrap();
                 assert!(s.errors_are_fatal());
@@ -465,7 +460,7 @@ mod tests {
             let text = String::from_utf8(out).unwrap();
             let want: String = recs
                 .iter()
-                .map(|r| format::line(format, r, None, &OPTS) + "\n")
+                .map(|r| format::line(format, r, Extra::NONE, &OPTS) + "\n")
                 .collect();
             assert_eq!(text, want);
         }
@@ -480,7 +475,7 @@ mod tests {
         assert!(!s.errors_are_fatal());
         let recs = records();
         for r in &recs {
-            s.emit(r, None).unwrap();
+            s.emit(r, Extra::NONE).unwrap();
         }
         let got = recv_all(&server, recs.len());
         let pid = std::process::id();
@@ -505,12 +500,12 @@ mod tests {
         let server = UnixDatagram::bind(&path).unwrap();
         let mut s = SyslogSink::connect(&path, Format::Json, OPTS).unwrap();
         let r = records()[2];
-        s.emit(&r, None).unwrap();
+        s.emit(&r, Extra::NONE).unwrap();
         drop(server);
         std::fs::remove_file(&path).unwrap();
         // Usually an error now (nobody listens), but a child forked by another test thread may
         // briefly hold a copy of the old socket, so do not insist.
-        let _ = s.emit(&r, None);
+        let _ = s.emit(&r, Extra::NONE);
         let server = UnixDatagram::bind(&path).unwrap();
         server
             .set_read_timeout(Some(std::time::Duration::from_millis(20)))
@@ -519,7 +514,7 @@ mod tests {
         let mut buf = [0u8; 65536];
         let mut got = None;
         for _ in 0..50 {
-            let _ = s.emit(&r, None);
+            let _ = s.emit(&r, Extra::NONE);
             if let Ok(n) = server.recv(&mut buf) {
                 got = Some(vec![buf[..n].to_vec()]);
                 break;
@@ -563,7 +558,7 @@ mod tests {
         let mut s = JournalSink::connect(&path, Format::Text, OPTS).unwrap();
         let recs = records();
         for r in &recs {
-            s.emit(r, None).unwrap();
+            s.emit(r, Extra::NONE).unwrap();
         }
         let got: Vec<_> = recv_all(&server, recs.len())
             .iter()
@@ -605,8 +600,16 @@ mod tests {
     fn journald_and_kmsg_carry_the_snapshot() {
         let snap = crate::enrich::tests::sample();
         let r = records()[1];
-        let m = parse_journal(&journal_message(&r, Some(&snap), Format::Text, &OPTS));
-        assert_eq!(m["MESSAGE"], format::event_message(&r, Some(&snap), &OPTS));
+        let m = parse_journal(&journal_message(
+            &r,
+            Extra::enriched(&snap),
+            Format::Text,
+            &OPTS,
+        ));
+        assert_eq!(
+            m["MESSAGE"],
+            format::event_message(&r, Extra::enriched(&snap), &OPTS)
+        );
         assert_eq!(m["PRIORITY"], "2");
         assert_eq!(m["OOM_GUARD_COMM"], "memhog");
         assert_eq!(m["OOM_GUARD_ENRICH_MEM_AVAILABLE_KIB"], "20000");
@@ -620,13 +623,13 @@ mod tests {
         assert_eq!(m["OOM_GUARD_ENRICH_TOP_1_OOM_SCORE_ADJ"], "-1000");
         assert!(!m.contains_key("OOM_GUARD_ENRICH_SWAP_FREE_KIB"));
         assert!(!m.contains_key("OOM_GUARD_ENRICH"));
-        let plain = parse_journal(&journal_message(&r, None, Format::Text, &OPTS));
+        let plain = parse_journal(&journal_message(&r, Extra::NONE, Format::Text, &OPTS));
         assert!(plain.keys().all(|k| !k.starts_with("OOM_GUARD_ENRICH")));
         let dir = TempDir::new();
         let path = dir.path().join("kmsg");
         std::fs::write(&path, b"").unwrap();
         let mut s = KmsgSink::open(&path, Format::Text, OPTS).unwrap();
-        s.emit(&r, Some(&snap)).unwrap();
+        s.emit(&r, Extra::enriched(&snap)).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("<26>oom-guard["), "{text}");
         assert!(text.contains("; enrich: available 19.5 MiB"), "{text}");
@@ -652,7 +655,7 @@ mod tests {
         let mut s = KmsgSink::open(&path, Format::Text, OPTS).unwrap();
         let recs = records();
         for r in &recs {
-            s.emit(r, None).unwrap();
+            s.emit(r, Extra::NONE).unwrap();
         }
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().collect();

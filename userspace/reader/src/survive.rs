@@ -124,7 +124,7 @@ pub fn warm_up(format: Format, opts: &FormatOptions) -> usize {
     let mut n = 0;
     while let Ok(Some(item)) = dec.next_item() {
         if let Item::Record(rec) = item {
-            std::hint::black_box(format::line(format, &rec, None, opts));
+            std::hint::black_box(format::line(format, &rec, format::Extra::NONE, opts));
             std::hint::black_box(format::priority(&rec));
             n += 1;
         }

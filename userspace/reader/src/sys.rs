@@ -21,8 +21,6 @@ unsafe impl Plain for u8 {}
 unsafe impl Plain for u32 {}
 // SAFETY: every bit pattern is a valid integer.
 unsafe impl Plain for u64 {}
-// SAFETY: an array has no bytes but its elements', and any bytes are a valid `T`.
-unsafe impl<T: Plain, const N: usize> Plain for [T; N] {}
 // SAFETY: `Stats` is `#[repr(C)]` with `u64` fields only (`abi.rs`).
 unsafe impl Plain for oom_guard_core::abi::Stats {}
 // SAFETY: `Config` is `#[repr(C)]` with `u32` fields only (`abi.rs`).

@@ -334,9 +334,9 @@ fn decode_a_capture_in_every_format() {
     let out = run(&["decode", "--format", "logfmt", cap]);
     let t = text(&out.stdout);
     assert!(t.lines().all(|l| l.starts_with("seq=")), "{t}");
-    assert!(t.contains("type=kill abi=1.3 kills=1"), "{t}");
+    assert!(t.contains("type=kill abi=2.0 kills=1"), "{t}");
     assert!(
-        t.contains(" type=headroom abi=1.3 headroom=critical old_headroom=medium level=low "),
+        t.contains(" type=headroom abi=2.0 headroom=critical old_headroom=medium level=low "),
         "{t}"
     );
     // An unknown time to exhaustion is left out, not written as a word.
@@ -346,27 +346,9 @@ fn decode_a_capture_in_every_format() {
     );
     assert!(!t.contains("unknown"), "{t}");
     assert!(
-        t.contains(" type=reclaim abi=1.3 phase=onset who=kswapd level=low headroom=critical "),
+        t.contains(" type=reclaim abi=2.0 phase=onset who=kswapd level=low headroom=critical "),
         "{t}"
     );
-
-    // A PRESSURE record of a module of ABI 1.0: no headroom fields.
-    let mut old = record(0, &payloads()[0]);
-    let size = abi::RecordType::Pressure.min_record_size();
-    old.truncate(size);
-    old[0..4].copy_from_slice(&(size as u32).to_ne_bytes());
-    old[7] = 0;
-    let cap = write_capture(&dir, &old);
-    let out = run(&["decode", "--format", "json", cap.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let o: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
-    assert_eq!(o["abi"], "1.0");
-    assert!(
-        o["headroom"].is_null() && o["fall_rate_pages_per_s"].is_null() && o["tte_ms"].is_null()
-    );
-    let out = run(&["decode", cap.to_str().unwrap()]);
-    assert!(!text(&out.stdout).contains("headroom"));
-    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
 
 #[test]
@@ -416,13 +398,15 @@ fn decode_errors_name_the_file_and_offset() {
     );
     assert!(err.contains("77 of 80 bytes"), "{err}");
 
-    // Another major version: a clear error, exit 3 like an incompatible module.
+    // Another major version (here ABI 1.x, before the first stable one): a clear error, exit 3
+    // like an incompatible module.
     let mut bytes = capture();
-    bytes[6] = 2;
+    bytes[6] = 1;
+    bytes[7] = 3;
     let cap = write_capture(&dir, &bytes);
     let out = run(&["decode", cap.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3));
-    assert!(text(&out.stderr).contains("ABI version 2.3 is incompatible"));
+    assert!(text(&out.stderr).contains("ABI version 1.3 is incompatible"));
 
     let out = run(&["decode", dir.path().join("nope").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
@@ -452,7 +436,7 @@ fn forward_compat_warnings_are_printed_once() {
         err.contains("warning: record type 99 (first at seq 0) is unknown"),
         "{err}"
     );
-    assert!(err.contains("warning: the module writes ABI 1.5"), "{err}");
+    assert!(err.contains("warning: the module writes ABI 2.5"), "{err}");
 }
 
 #[test]

@@ -32,13 +32,14 @@ mod common;
 use common::TempDir;
 use oom_guard::decode::{decode_all, DecodeError, Item, Record, StreamDecoder};
 use oom_guard::enrich::{self, EnrichOptions, Enricher, Snapshot};
-use oom_guard::format::{self, Field, Format, FormatOptions, Value};
+use oom_guard::format::{self, Extra, Field, Format, FormatOptions, Value};
 use oom_guard::hooks::hook_env;
 use oom_guard::sink::{self, KMSG_LINE_MAX};
 use oom_guard_core::abi::{
     self, Headroom, HeadroomLevel, Kill, Level, Lost, Oom, OomAction, Payload, Pool, PoolOp,
     Pressure, Reclaim, ReclaimPhase, RecordType, ZoneSnapshot, ZoneState, COMM_LEN, HEADER_SIZE,
-    MAX_ZONES, RECLAIM_DIRECT, RECLAIM_KSWAPD, TTE_UNKNOWN, ZONE_NAME_LEN,
+    KILL_EXITING, KILL_GLOBAL, KILL_GROUP, KILL_MEMCG, KILL_VICTIM, MAX_ZONES, RECLAIM_DIRECT,
+    RECLAIM_KSWAPD, TTE_UNKNOWN, ZONE_NAME_LEN,
 };
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -303,9 +304,38 @@ impl Rng {
             RecordType::Kill => Payload::Kill(Kill {
                 kills: self.num(),
                 victim_pid: self.num() as u32,
-                reserved: 0,
+                victim_tgid: self.num() as u32,
+                victim_uid: self.num() as u32,
+                oom_score_adj: self.num() as i16,
+                // Mostly the flags a kernel writes: count only, or a global or memcg victim,
+                // killed or exiting, perhaps a group member; sometimes any bits.
+                flags: if self.one_in(6) {
+                    self.next() as u16
+                } else {
+                    u16::from(self.raw(&[
+                        0,
+                        (KILL_VICTIM | KILL_GLOBAL) as u8,
+                        (KILL_VICTIM | KILL_MEMCG) as u8,
+                        (KILL_VICTIM | KILL_GLOBAL | KILL_EXITING) as u8,
+                        (KILL_VICTIM | KILL_MEMCG | KILL_GROUP) as u8,
+                        KILL_VICTIM as u8,
+                    ]))
+                },
                 victim_comm: self.name::<COMM_LEN>(),
                 victim_rss_kib: self.num(),
+                anon_kib: self.num(),
+                file_kib: self.num(),
+                shmem_kib: self.num(),
+                pgtables_kib: self.num(),
+                cgroup_id: self.num(),
+                select_ns: self.num(),
+                notifier_action: self.raw(&[
+                    OomAction::Observe as u8,
+                    OomAction::Avert as u8,
+                    OomAction::KillPending as u8,
+                    OomAction::PoolShort as u8,
+                ]),
+                reserved: [0; 7],
             }),
             RecordType::Lost => Payload::Lost(Lost {
                 count: self.num(),
@@ -438,8 +468,8 @@ struct Stream {
 }
 
 impl Stream {
-    /// Appends one record of a random type, mostly as this ABI writes it, sometimes as an older
-    /// or newer minor version writes it, of an unknown type, or with a random body.
+    /// Appends one record of a random type, mostly as this ABI writes it, sometimes as a newer
+    /// minor version writes it, of an unknown type, or with a random body.
     fn push_record(&mut self, rng: &mut Rng, layout: &Layout) {
         let t = rng.pick(&TYPES);
         let p = rng.payload(t);
@@ -457,16 +487,7 @@ impl Stream {
         let mut rec = encode(&p, rng.num(), time_ns, flags);
         let mut names = true;
         match rng.below(14) {
-            0 => {
-                // An older minor version; a pressure record of ABI 1.0 is shorter.
-                rec[MINOR_AT] = rng.below(usize::from(abi::ABI_MINOR)) as u8;
-                if t == RecordType::Pressure && (rec[MINOR_AT] == 0 || rng.one_in(2)) {
-                    let n = t.min_record_size();
-                    rec.truncate(n);
-                    set_size(&mut rec, n);
-                }
-            }
-            1 => {
+            0 | 1 => {
                 // A newer minor version with fields this reader does not know.
                 rec[MINOR_AT] =
                     abi::ABI_MINOR + 1 + rng.below(usize::from(u8::MAX - abi::ABI_MINOR)) as u8;
@@ -612,7 +633,7 @@ impl Stream {
                     1 => (n as u64).saturating_sub(8),
                     2 => n as u64 + rng.pick(&[1, 8, 64]),
                     3 => t.record_size() as u64,
-                    4 => t.min_record_size() as u64,
+                    4 => t.record_size() as u64 - 1,
                     5 => {
                         let m = oom_guard::decode::MAX_PLAUSIBLE_RECORD as u64;
                         rng.pick(&[m - 8, m, m + 1, m + 8])
@@ -1120,9 +1141,16 @@ impl Checker<'_> {
         } else {
             Some(rng.below(self.snapshots.len()))
         };
+        // A cgroup path as the resolver gives it: `/` and a directory name, escaped.
+        let mut path = b"/".to_vec();
+        path.extend(rng.name_bytes(32));
+        let cgroup = format::escape_bytes(&path);
         for s in [None, snap] {
             self.snapshot = s;
-            let enrich = s.map(|i| &self.snapshots[i]);
+            let enrich = Extra {
+                enrich: s.map(|i| &self.snapshots[i]),
+                cgroup: Some(cgroup.as_str()),
+            };
             let fields = format::event_fields(r, enrich, &opts);
             let flat = format::flat_fields(&fields);
             for f in FORMATS {
@@ -1189,7 +1217,7 @@ impl Checker<'_> {
 
         self.snapshot = None;
         self.step = "hook_env".into();
-        let env = hook_env(r, &opts);
+        let env = hook_env(r, None, &opts);
         let mut keys: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
         for (k, v) in &env {
             assert!(
@@ -1215,13 +1243,13 @@ impl Checker<'_> {
     fn journal(
         &self,
         r: &Record,
-        enrich: Option<&Snapshot>,
+        extra: Extra<'_>,
         f: Format,
         opts: &FormatOptions,
         body: &str,
         flat: &[(String, Value)],
     ) {
-        let d = sink::journal_message(r, enrich, f, opts);
+        let d = sink::journal_message(r, extra, f, opts);
         let fields = parse_journal(&d).unwrap_or_else(|e| {
             panic!("journald datagram: {e}: {:?}", String::from_utf8_lossy(&d))
         });

@@ -425,12 +425,12 @@ fn exit_statuses_match_the_documented_table() {
         })
         .collect();
     std::fs::write(&noise, &bytes).unwrap();
-    // A record of ABI 2.0: incompatible (3).
-    let v2 = d.join("v2");
+    // A record of ABI 1.3 (before the first stable ABI): incompatible (3).
+    let v1 = d.join("v1");
     let mut rec = pool_records(0, 1);
-    rec[6] = 2;
-    rec[7] = 0;
-    std::fs::write(&v2, &rec).unwrap();
+    rec[6] = 1;
+    rec[7] = 3;
+    std::fs::write(&v1, &rec).unwrap();
     // A capture only its owner may read.
     let secret = d.join("secret");
     std::fs::write(&secret, pool_records(0, 1)).unwrap();
@@ -444,9 +444,9 @@ fn exit_statuses_match_the_documented_table() {
             "not an oom_guard record stream",
         ),
         (
-            vec!["decode", &s(&v2)],
+            vec!["decode", &s(&v1)],
             3,
-            "ABI version 2.0 is incompatible",
+            "ABI version 1.3 is incompatible",
         ),
         (vec!["decode", &missing], 1, "cannot open"),
         (vec!["--rt-priority", "100"], 2, "100"),
@@ -476,8 +476,8 @@ fn exit_statuses_match_the_documented_table() {
             2,
             "accepted range 1..=2147483648",
         ),
-        (vec!["decode", "-d", &missing, &s(&v2)], 2, "decode"),
-        (vec!["decode", "--wait", &s(&v2)], 2, "decode"),
+        (vec!["decode", "-d", &missing, &s(&v1)], 2, "decode"),
+        (vec!["decode", "--wait", &s(&v1)], 2, "decode"),
         // /dev/urandom answers unknown ioctls with EINVAL: not a value out of range.
         (
             vec!["-d", "/dev/urandom", "stats"],

@@ -4,14 +4,12 @@
 
 mod common;
 
-use common::TempDir;
+use common::{record, TempDir};
 use oom_guard::decode::Record;
 use oom_guard::enrich::{EnrichOptions, Enricher, Snapshot};
-use oom_guard::format::{self, Format, FormatOptions};
+use oom_guard::format::{self, Extra, Format, FormatOptions};
 use oom_guard::sink::{self, KmsgSink, Sink};
-use oom_guard_core::abi::{
-    self, fixed_name, Kill, Oom, Payload, Pool, RecordHeader, ZoneSnapshot, MAX_ZONES,
-};
+use oom_guard_core::abi::{self, fixed_name, Kill, Oom, Payload, Pool, ZoneSnapshot, MAX_ZONES};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -21,22 +19,6 @@ const OPTS: FormatOptions = FormatOptions { page_size: 4096 };
 const FORGER: &[u8; 16] = b"a\"b\\c=d\n[ 1.0] x";
 /// ESC, DEL, a C1 control (U+0085, NEL) and a byte that is not UTF-8.
 const BINARY: &[u8] = b"\x1b[31mred\x7f\xc2\x85\xff";
-
-fn record(seq: u64, time_ns: u64, payload: Payload) -> Record {
-    Record {
-        header: RecordHeader {
-            size: payload.rtype().record_size() as u32,
-            rtype: payload.rtype() as u16,
-            abi_major: 1,
-            abi_minor: abi::ABI_MINOR,
-            flags: 0,
-            reserved: 0,
-            seq,
-            time_ns,
-        },
-        payload,
-    }
-}
 
 fn oom(comm: &[u8], zone: &[u8]) -> Record {
     let mut zones = [ZoneSnapshot::default(); MAX_ZONES];
@@ -65,9 +47,12 @@ fn kill(comm: &[u8]) -> Record {
         5_000_000_001,
         Payload::Kill(Kill {
             kills: 1,
-            victim_pid: 77,
+            victim_pid: 78,
+            victim_tgid: 77,
+            flags: abi::KILL_VICTIM | abi::KILL_MEMCG,
             victim_comm: fixed_name(comm),
             victim_rss_kib: 1024,
+            cgroup_id: 99,
             ..Kill::default()
         }),
     )
@@ -163,15 +148,15 @@ fn hostile_names_cannot_forge_lines_or_fields_in_any_format() {
     ] {
         for f in [Format::Text, Format::Json, Format::Logfmt] {
             for s in [
-                format::line(f, &r, None, &OPTS),
-                format::body(f, &r, None, &OPTS),
+                format::line(f, &r, Extra::NONE, &OPTS),
+                format::body(f, &r, Extra::NONE, &OPTS),
             ] {
                 assert!(!has_raw_control(&s), "{f:?}: {s:?}");
             }
         }
-        let line = format::line(Format::Logfmt, &r, None, &OPTS);
+        let line = format::line(Format::Logfmt, &r, Extra::NONE, &OPTS);
         let keys: Vec<String> = parse_logfmt(&line).into_iter().map(|(k, _)| k).collect();
-        let want: Vec<String> = format::flat_fields(&format::event_fields(&r, None, &OPTS))
+        let want: Vec<String> = format::flat_fields(&format::event_fields(&r, Extra::NONE, &OPTS))
             .into_iter()
             .map(|(k, _)| k)
             .collect();
@@ -181,20 +166,25 @@ fn hostile_names_cannot_forge_lines_or_fields_in_any_format() {
     let escaped = r#"a"b\\c=d\n[ 1.0] x"#;
     let r = oom(FORGER, b"Normal");
     let j: serde_json::Value =
-        serde_json::from_str(&format::line(Format::Json, &r, None, &OPTS)).unwrap();
+        serde_json::from_str(&format::line(Format::Json, &r, Extra::NONE, &OPTS)).unwrap();
     assert_eq!(j["comm"], escaped);
-    let l = parse_logfmt(&format::line(Format::Logfmt, &r, None, &OPTS));
+    let l = parse_logfmt(&format::line(Format::Logfmt, &r, Extra::NONE, &OPTS));
     assert!(l.contains(&("comm".into(), escaped.into())), "{l:?}");
     // Text quotes a name that is not a plain word, C-style.
-    let t = format::line(Format::Text, &r, None, &OPTS);
+    let t = format::line(Format::Text, &r, Extra::NONE, &OPTS);
     assert!(t.contains(r#"pid 4321 ("a\"b\\c=d\n[ 1.0] x")"#), "{t}");
     assert!(
-        format::line(Format::Text, &oom(b"memhog", b"Normal"), None, &OPTS)
+        format::line(Format::Text, &oom(b"memhog", b"Normal"), Extra::NONE, &OPTS)
             .contains("pid 4321 (memhog)")
     );
     // Control characters and bytes that are not UTF-8 as `\xHH`, one per byte.
-    let j: serde_json::Value =
-        serde_json::from_str(&format::line(Format::Json, &oom(BINARY, b"N"), None, &OPTS)).unwrap();
+    let j: serde_json::Value = serde_json::from_str(&format::line(
+        Format::Json,
+        &oom(BINARY, b"N"),
+        Extra::NONE,
+        &OPTS,
+    ))
+    .unwrap();
     assert_eq!(j["comm"], r"\x1b[31mred\x7f\xc2\x85\xff");
 }
 
@@ -202,12 +192,12 @@ fn hostile_names_cannot_forge_lines_or_fields_in_any_format() {
 fn logging_sinks_get_escaped_messages_and_no_binary_fields() {
     for r in [oom(FORGER, b"Nor\nmal"), kill(BINARY)] {
         for f in [Format::Text, Format::Json, Format::Logfmt] {
-            let d = sink::journal_message(&r, None, f, &OPTS);
+            let d = sink::journal_message(&r, Extra::NONE, f, &OPTS);
             let m = parse_journal(&d);
             for (k, v) in &m {
                 assert!(!has_raw_control(v), "{k}={v:?}");
             }
-            let body = format::body(f, &r, None, &OPTS);
+            let body = format::body(f, &r, Extra::NONE, &OPTS);
             let s = sink::syslog_message(format::priority(&r), "Nov 30 12:00:00", 1, &body);
             assert!(!has_raw_control(&s), "{s:?}");
             assert_eq!(m["MESSAGE"], body);
@@ -217,8 +207,8 @@ fn logging_sinks_get_escaped_messages_and_no_binary_fields() {
     let path = dir.path().join("kmsg");
     std::fs::write(&path, b"").unwrap();
     let mut k = KmsgSink::open(&path, Format::Text, OPTS).unwrap();
-    k.emit(&oom(FORGER, b"Normal"), None).unwrap();
-    k.emit(&kill(BINARY), None).unwrap();
+    k.emit(&oom(FORGER, b"Normal"), Extra::NONE).unwrap();
+    k.emit(&kill(BINARY), Extra::NONE).unwrap();
     let bytes = std::fs::read(&path).unwrap();
     let text = String::from_utf8(bytes).expect("kmsg lines that are UTF-8");
     assert_eq!(text.lines().count(), 2, "{text}");
@@ -259,10 +249,10 @@ fn kmsg_splits_long_lines_with_a_marker_and_uses_facility_daemon() {
     for f in [Format::Json, Format::Logfmt, Format::Text] {
         std::fs::write(&path, b"").unwrap();
         let mut k = KmsgSink::open(&path, f, OPTS).unwrap();
-        k.emit(&r, Some(&snap)).unwrap();
-        k.emit(&kill(b"sh"), None).unwrap();
+        k.emit(&r, Extra::enriched(&snap)).unwrap();
+        k.emit(&kill(b"sh"), Extra::NONE).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        let body = format::body(f, &r, Some(&snap), &OPTS);
+        let body = format::body(f, &r, Extra::enriched(&snap), &OPTS);
         assert!(body.len() > 1500, "{f:?}: long enough to split");
         for line in text.lines() {
             assert!(line.len() < 976, "{f:?}: {} bytes: {line}", line.len());
@@ -273,7 +263,7 @@ fn kmsg_splits_long_lines_with_a_marker_and_uses_facility_daemon() {
         let msgs = reassemble(&text, &tag);
         assert_eq!(msgs.len(), 2, "{f:?}: {text}");
         assert_eq!(msgs[0], body, "{f:?}");
-        assert_eq!(msgs[1], format::body(f, &kill(b"sh"), None, &OPTS));
+        assert_eq!(msgs[1], format::body(f, &kill(b"sh"), Extra::NONE, &OPTS));
         if f == Format::Json {
             let v: serde_json::Value = serde_json::from_str(&msgs[0]).unwrap();
             assert_eq!(v["enrich"]["top"][31]["comm"], "Web Content 31");
@@ -289,10 +279,14 @@ fn lists_of_names_with_spaces_can_be_split() {
     });
     let r = oom(b"memhog", b"Normal");
     // logfmt: indexed keys.
-    let l: BTreeMap<String, String> =
-        parse_logfmt(&format::line(Format::Logfmt, &r, Some(&snap), &OPTS))
-            .into_iter()
-            .collect();
+    let l: BTreeMap<String, String> = parse_logfmt(&format::line(
+        Format::Logfmt,
+        &r,
+        Extra::enriched(&snap),
+        &OPTS,
+    ))
+    .into_iter()
+    .collect();
     assert_eq!(l["enrich_top_0_pid"], "100");
     assert_eq!(l["enrich_top_0_comm"], "memhog");
     assert_eq!(l["enrich_top_1_comm"], "Web Content");
@@ -304,16 +298,26 @@ fn lists_of_names_with_spaces_can_be_split() {
     assert_eq!(entries.len(), 3, "{}", l["enrich_top"]);
     assert_eq!(entries[1], r"101:Web\x20Content:8000:10:0");
     // journald: the same indexed keys.
-    let m = parse_journal(&sink::journal_message(&r, Some(&snap), Format::Text, &OPTS));
+    let m = parse_journal(&sink::journal_message(
+        &r,
+        Extra::enriched(&snap),
+        Format::Text,
+        &OPTS,
+    ));
     assert_eq!(m["OOM_GUARD_ENRICH_TOP_1_COMM"], "Web Content");
     assert_eq!(m["OOM_GUARD_ENRICH_TOP_1_PID"], "101");
     assert_eq!(m["OOM_GUARD_ENRICH_TOP_2_OOM_SCORE"], "10");
     // JSON: an array of objects.
-    let j: serde_json::Value =
-        serde_json::from_str(&format::line(Format::Json, &r, Some(&snap), &OPTS)).unwrap();
+    let j: serde_json::Value = serde_json::from_str(&format::line(
+        Format::Json,
+        &r,
+        Extra::enriched(&snap),
+        &OPTS,
+    ))
+    .unwrap();
     assert_eq!(j["enrich"]["top"][1]["comm"], "Web Content");
     // Text: names that are not plain words quoted.
-    let t = format::line(Format::Text, &r, Some(&snap), &OPTS);
+    let t = format::line(Format::Text, &r, Extra::enriched(&snap), &OPTS);
     assert!(
         t.contains(r#"top memhog[100] 11.7 MiB score 10 adj 0, "Web Content"[101] 7.8 MiB"#),
         "{t}"
@@ -354,13 +358,14 @@ fn json_and_logfmt_carry_a_wall_clock_timestamp() {
         .as_secs();
     let r = record(9, monotonic_ns(), Payload::Pool(Pool::default()));
     let j: serde_json::Value =
-        serde_json::from_str(&format::line(Format::Json, &r, None, &OPTS)).unwrap();
+        serde_json::from_str(&format::line(Format::Json, &r, Extra::NONE, &OPTS)).unwrap();
     let ts = j["timestamp"].as_str().expect("a timestamp string");
     assert!(is_rfc3339_us_utc(ts), "{ts}");
     assert_eq!(j["time_ns"], r.header.time_ns, "the monotonic time stays");
-    let l: BTreeMap<String, String> = parse_logfmt(&format::line(Format::Logfmt, &r, None, &OPTS))
-        .into_iter()
-        .collect();
+    let l: BTreeMap<String, String> =
+        parse_logfmt(&format::line(Format::Logfmt, &r, Extra::NONE, &OPTS))
+            .into_iter()
+            .collect();
     assert_eq!(l["timestamp"], ts);
     // The record is from now: the timestamp is now, to the second or two.
     let secs_of_day = |t: &str| -> u64 {
@@ -386,7 +391,7 @@ fn journald_gets_a_message_id_per_event_type_and_object_pid() {
     ];
     let mut ids = Vec::new();
     for r in &recs {
-        let m = parse_journal(&sink::journal_message(r, None, Format::Text, &OPTS));
+        let m = parse_journal(&sink::journal_message(r, Extra::NONE, Format::Text, &OPTS));
         let id = m.get("MESSAGE_ID").expect("a MESSAGE_ID").clone();
         assert_eq!(id.len(), 32, "{id}");
         assert!(id
@@ -459,20 +464,25 @@ fn random_names_stay_one_field_on_one_line_and_read_back() {
         assert_eq!(unescape(&escaped), abi::name_bytes(&field), "{name:?}");
         let r = oom(&name, &name);
         for f in [Format::Text, Format::Json, Format::Logfmt] {
-            let line = format::line(f, &r, None, &OPTS);
+            let line = format::line(f, &r, Extra::NONE, &OPTS);
             assert!(!has_raw_control(&line), "{f:?} {name:?}: {line:?}");
         }
         let j: serde_json::Value =
-            serde_json::from_str(&format::line(Format::Json, &r, None, &OPTS)).unwrap();
+            serde_json::from_str(&format::line(Format::Json, &r, Extra::NONE, &OPTS)).unwrap();
         assert_eq!(j["comm"], escaped.as_str());
-        let l = parse_logfmt(&format::line(Format::Logfmt, &r, None, &OPTS));
+        let l = parse_logfmt(&format::line(Format::Logfmt, &r, Extra::NONE, &OPTS));
         let comm: Vec<&(String, String)> = l.iter().filter(|(k, _)| k == "comm").collect();
         assert_eq!(comm, [&("comm".to_string(), escaped.clone())], "{name:?}");
         assert_eq!(
             l.len(),
-            format::flat_fields(&format::event_fields(&r, None, &OPTS)).len()
+            format::flat_fields(&format::event_fields(&r, Extra::NONE, &OPTS)).len()
         );
-        let m = parse_journal(&sink::journal_message(&r, None, Format::Logfmt, &OPTS));
+        let m = parse_journal(&sink::journal_message(
+            &r,
+            Extra::NONE,
+            Format::Logfmt,
+            &OPTS,
+        ));
         assert_eq!(m["OOM_GUARD_COMM"], escaped);
     }
 }

@@ -8,20 +8,15 @@ use std::fmt;
 use std::time::Duration;
 
 /// Every word of `struct oom_guard_config` as `(name, value)`, in struct order: the tunables of
-/// `params::TUNABLES` that live in the configuration, with the two reserved words where they
-/// sit (after the fields of ABI 1.0, and last). With `v1_0`, the 8 words of ABI 1.0.
-pub fn config_words(c: &abi::Config, v1_0: bool) -> Vec<(&'static str, u32)> {
-    let since = |newer: bool| {
-        params::config_tunables()
-            .filter(move |(_, f)| (f.since_minor > 0) == newer)
-            .map(|(s, f)| (s.name, (f.get)(c)))
-    };
-    let mut out: Vec<(&'static str, u32)> = since(false).collect();
-    out.push(("reserved", c.reserved));
-    if !v1_0 {
-        out.extend(since(true));
-        out.push(("reserved2", c.reserved2));
-    }
+/// `params::TUNABLES` that live in the configuration (the table is in struct order), with the
+/// two reserved words where they sit.
+pub fn config_words(c: &abi::Config) -> Vec<(&'static str, u32)> {
+    let mut out: Vec<(&'static str, u32)> = params::config_tunables()
+        .map(|(s, f)| (s.name, (f.get)(c)))
+        .collect();
+    let at = std::mem::offset_of!(abi::Config, reserved) / 4;
+    out.insert(at.min(out.len()), ("reserved", c.reserved));
+    out.push(("reserved2", c.reserved2));
     out
 }
 

@@ -17,7 +17,7 @@ fn good_settings() {
     )
     .unwrap();
     assert_eq!((c.sample_slow_ms, c.sample_fast_ms), (500, 20));
-    assert_eq!(entries(&c, false)[5], ("sample_slow_ms", 500));
+    assert_eq!(entries(&c)[5], ("sample_slow_ms", 500));
     // Every key can be set, to its minimum (in a configuration where the rules between
     // fields allow it: thresholds in KiB, far apart).
     let mut base = params::default_config();
@@ -49,7 +49,7 @@ fn good_settings() {
                 )
             }
             _ => assert!(
-                entries(&result.unwrap(), false).contains(&(spec.name, spec.min as u32)),
+                entries(&result.unwrap()).contains(&(spec.name, spec.min as u32)),
                 "{}",
                 spec.name
             ),
@@ -64,7 +64,7 @@ fn good_settings() {
         c.headroom_critical = (1 << 31) - 2;
         c.sample_fast_ms = 1000;
         match apply(&c, &[s]) {
-            Ok(c) => assert!(entries(&c, false).contains(&(spec.name, spec.max as u32))),
+            Ok(c) => assert!(entries(&c).contains(&(spec.name, spec.max as u32))),
             // Ordered thresholds leave no room for medium or critical at the top.
             Err(ConfigError::Range(e)) => assert!(
                 matches!(spec.name, "headroom_medium" | "headroom_critical"),
@@ -74,11 +74,10 @@ fn good_settings() {
             Err(e) => panic!("{}: {e}", spec.name),
         }
     }
-    assert_eq!(keys().count(), entries(&base, false).len());
-    for (k, (name, _)) in keys().zip(entries(&base, false)) {
+    assert_eq!(keys().count(), entries(&base).len());
+    for (k, (name, _)) in keys().zip(entries(&base)) {
         assert_eq!(k.name, name, "struct order");
     }
-    assert_eq!(entries(&base, true).len(), 7);
 }
 
 #[test]
@@ -142,22 +141,6 @@ fn headroom_settings() {
     assert_eq!(
         (c.headroom_unit, c.headroom_low, c.headroom_critical),
         (HEADROOM_KIB, 262_144, 65_536)
-    );
-}
-
-#[test]
-fn a_module_of_abi_1_0_has_the_first_keys_only() {
-    let old = [parse_setting("avert_budget=3").unwrap()];
-    assert_eq!(check_module(&old, true), Ok(()));
-    let new = [
-        parse_setting("avert_budget=3").unwrap(),
-        parse_setting("sample_min_ms=2").unwrap(),
-    ];
-    assert_eq!(check_module(&new, false), Ok(()));
-    let e = check_module(&new, true).unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "sample_min_ms needs a module of ABI 1.1; this module speaks ABI 1.0"
     );
 }
 

@@ -70,12 +70,10 @@ pub(crate) fn samples() -> Vec<Payload> {
             pool_pages: 3840,
             target_pages: 4096,
         }),
+        // Count-only: a kernel without the victim probe.
         Payload::Kill(Kill {
             kills: 1,
-            victim_pid: 0,
-            reserved: 0,
-            victim_comm: [0; COMM_LEN],
-            victim_rss_kib: 0,
+            ..Kill::default()
         }),
         Payload::Lost(Lost {
             count: 17,
@@ -247,7 +245,7 @@ fn newer_minor_is_decoded_with_one_warning() {
         assert_eq!(&r.payload, p, "appended fields are ignored");
         assert_eq!(r.header.abi_minor, ABI_MINOR + 1);
     }
-    assert!(Warning::NewerMinor { minor: 4 }.to_string().contains("1.4"));
+    assert!(Warning::NewerMinor { minor: 4 }.to_string().contains("2.4"));
 }
 
 #[test]
@@ -256,7 +254,7 @@ fn incompatible_major_stops_with_the_offset() {
     let mut bytes = encoded(0, &pool);
     let first = bytes.len() as u64;
     let mut bad = encoded(1, &pool);
-    bad[6] = 2;
+    bad[6] = ABI_MAJOR + 1;
     bytes.extend(bad);
     bytes.extend(encoded(2, &pool));
     let mut d = StreamDecoder::new();
@@ -267,13 +265,16 @@ fn incompatible_major_stops_with_the_offset() {
         e,
         DecodeError::Incompatible {
             offset: first,
-            major: 2,
+            major: ABI_MAJOR + 1,
             minor: ABI_MINOR
         }
     );
     let msg = e.to_string();
     assert!(
-        msg.contains(&format!("ABI version 2.{ABI_MINOR} is incompatible")),
+        msg.contains(&format!(
+            "ABI version {}.{ABI_MINOR} is incompatible",
+            ABI_MAJOR + 1
+        )),
         "{msg}"
     );
     assert!(msg.contains("offset 64"), "{msg}");

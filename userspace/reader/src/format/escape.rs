@@ -61,13 +61,18 @@ pub fn name_text(field: &[u8]) -> String {
 /// parenthesis, comma, semicolon or `=`), else in double quotes with `"` escaped too, so a list
 /// of names can be split (`memhog`, `"Web Content"`, `"a\"b\n"`).
 pub fn text_name(field: &[u8]) -> String {
-    let s = name_text(field);
+    text_word(&name_text(field))
+}
+
+/// An already escaped name ([`escape_bytes`]) for human text, bare or quoted as [`text_name`]
+/// does.
+pub fn text_word(s: &str) -> String {
     let plain = !s.is_empty()
         && !s.chars().any(|c| {
             c.is_whitespace() || matches!(c, '"' | '\\' | '(' | ')' | '[' | ']' | ',' | ';' | '=')
         });
     if plain {
-        s
+        s.to_string()
     } else {
         format!("\"{}\"", s.replace('"', "\\\""))
     }

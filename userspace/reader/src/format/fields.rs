@@ -4,14 +4,15 @@
 
 use super::escape::name_text;
 use super::names::{
-    action_name, headroom_name, kind, level_name, pool_op_name, reclaim_phase_name,
+    action_name, headroom_name, kind, level_name, oom_kind_name, pool_op_name, reclaim_phase_name,
     reclaim_who_name, source_name, valid_zones, zone_state_name,
 };
 use super::walltime::wall_clock;
-use crate::compat::has_headroom_fields;
 use crate::decode::Record;
 use crate::enrich::{Proc, Snapshot};
-use oom_guard_core::abi::{Payload, ZoneSnapshot, TTE_UNKNOWN};
+use oom_guard_core::abi::{
+    Kill, Payload, ZoneSnapshot, KILL_EXITING, KILL_GROUP, KILL_VICTIM, TTE_UNKNOWN,
+};
 
 /// What formatting needs to know about the system the records came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +32,33 @@ impl Default for FormatOptions {
 /// The page size of this system (`sysconf(_SC_PAGESIZE)`), 4096 if it cannot be read.
 pub fn system_page_size() -> u64 {
     crate::sys::page_size().unwrap_or(4096)
+}
+
+/// What the reader adds to a record, beside its own fields: the `--enrich` snapshot, and for a
+/// `KILL` record the victim's cgroup path (resolved only while following the live device).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Extra<'a> {
+    /// The `--enrich` snapshot taken for the record.
+    pub enrich: Option<&'a Snapshot>,
+    /// The path of the victim's memory cgroup under the cgroup v2 mount, escaped
+    /// (`/system.slice/foo.service`, `/` for the root).
+    pub cgroup: Option<&'a str>,
+}
+
+impl<'a> Extra<'a> {
+    /// Nothing added.
+    pub const NONE: Extra<'static> = Extra {
+        enrich: None,
+        cgroup: None,
+    };
+
+    /// A snapshot only.
+    pub fn enriched(s: &'a Snapshot) -> Self {
+        Self {
+            enrich: Some(s),
+            cgroup: None,
+        }
+    }
 }
 
 /// A field value.
@@ -77,7 +105,7 @@ pub fn tte_value(tte_ms: u64) -> Value {
 /// `_pages` (of `page_size_bytes`), `_kib`, `_bytes`, `_pages_per_s`, `_ns`, `_us`, `_ms`,
 /// `_pct`; counts (`calls`, `kills`, `count`, `seq`) are bare nouns.
 pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
-    use Value::{Bool, Str, Unknown, Zones, U64};
+    use Value::{Bool, Str, Zones, U64};
     let h = &rec.header;
     let mut f: Vec<Field> = vec![
         ("seq", U64(h.seq)),
@@ -87,36 +115,20 @@ pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
     ];
     let truncated = rec.zones_truncated();
     match &rec.payload {
-        Payload::Pressure(p) => f.extend(
-            [
-                ("level", Str(level_name(p.new_level))),
-                ("old_level", Str(level_name(p.old_level))),
-                ("source", Str(source_name(p.source))),
-                ("free_pages", U64(p.free_pages)),
-                ("available_pages", U64(p.available_pages)),
-            ]
-            .into_iter()
-            .chain(if has_headroom_fields(rec) {
-                [
-                    ("headroom", Str(headroom_name(p.headroom))),
-                    ("fall_rate_pages_per_s", U64(p.fall_rate)),
-                    ("tte_ms", tte_value(p.tte_ms)),
-                ]
-            } else {
-                // An ABI 1.0 record: not known.
-                [
-                    ("headroom", Unknown),
-                    ("fall_rate_pages_per_s", Unknown),
-                    ("tte_ms", Unknown),
-                ]
-            })
-            .chain([
-                ("page_size_bytes", U64(opts.page_size)),
-                ("nr_zones", U64(u64::from(p.nr_zones))),
-                ("zones_truncated", Bool(truncated)),
-                ("zones", Zones(valid_zones(&p.zones, p.nr_zones).to_vec())),
-            ]),
-        ),
+        Payload::Pressure(p) => f.extend([
+            ("level", Str(level_name(p.new_level))),
+            ("old_level", Str(level_name(p.old_level))),
+            ("source", Str(source_name(p.source))),
+            ("free_pages", U64(p.free_pages)),
+            ("available_pages", U64(p.available_pages)),
+            ("headroom", Str(headroom_name(p.headroom))),
+            ("fall_rate_pages_per_s", U64(p.fall_rate)),
+            ("tte_ms", tte_value(p.tte_ms)),
+            ("page_size_bytes", U64(opts.page_size)),
+            ("nr_zones", U64(u64::from(p.nr_zones))),
+            ("zones_truncated", Bool(truncated)),
+            ("zones", Zones(valid_zones(&p.zones, p.nr_zones).to_vec())),
+        ]),
         Payload::Oom(o) => f.extend([
             ("level", Str(level_name(o.level))),
             ("action", Str(action_name(o.action))),
@@ -142,12 +154,7 @@ pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
             ("target_pages", U64(p.target_pages)),
             ("page_size_bytes", U64(opts.page_size)),
         ]),
-        Payload::Kill(k) => f.extend([
-            ("kills", U64(k.kills)),
-            ("victim_pid", U64(u64::from(k.victim_pid))),
-            ("victim_comm", Str(name_text(&k.victim_comm))),
-            ("victim_rss_kib", U64(k.victim_rss_kib)),
-        ]),
+        Payload::Kill(k) => f.extend(kill_fields(k)),
         Payload::Lost(l) => f.extend([("count", U64(l.count)), ("first_seq", U64(l.first_seq))]),
         Payload::Headroom(h) => f.extend([
             ("headroom", Str(headroom_name(h.new_level))),
@@ -177,6 +184,46 @@ pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
             ("available_pages", U64(r.available_pages)),
             ("page_size_bytes", U64(opts.page_size)),
         ]),
+    }
+    f
+}
+
+/// The fields of a `KILL` record after the header's: the victim's when the probe saw it
+/// ([`KILL_VICTIM`]), with `notifier_action` and `select_ns` for a global OOM only; a count-only
+/// record's `kills` and its empty victim fields.
+fn kill_fields(k: &Kill) -> Vec<Field> {
+    use Value::{Bool, Str, I64, U64};
+    if k.flags & KILL_VICTIM == 0 {
+        return vec![
+            ("kills", U64(k.kills)),
+            ("victim_pid", U64(u64::from(k.victim_pid))),
+            ("victim_comm", Str(name_text(&k.victim_comm))),
+            ("victim_rss_kib", U64(k.victim_rss_kib)),
+        ];
+    }
+    let oom = oom_kind_name(k.flags);
+    let mut f = vec![
+        ("kills", U64(k.kills)),
+        ("victim_pid", U64(u64::from(k.victim_pid))),
+        ("victim_tgid", U64(u64::from(k.victim_tgid))),
+        ("victim_uid", U64(u64::from(k.victim_uid))),
+        ("victim_comm", Str(name_text(&k.victim_comm))),
+        ("oom_score_adj", I64(i64::from(k.oom_score_adj))),
+        ("victim_rss_kib", U64(k.victim_rss_kib)),
+        ("victim_anon_kib", U64(k.anon_kib)),
+        ("victim_file_kib", U64(k.file_kib)),
+        ("victim_shmem_kib", U64(k.shmem_kib)),
+        ("victim_pgtables_kib", U64(k.pgtables_kib)),
+        ("cgroup_id", U64(k.cgroup_id)),
+        ("oom", Str(oom.into())),
+        ("killed", Bool(k.flags & KILL_EXITING == 0)),
+        ("group", Bool(k.flags & KILL_GROUP != 0)),
+    ];
+    if oom == "global" {
+        f.extend([
+            ("notifier_action", Str(action_name(k.notifier_action))),
+            ("select_ns", U64(k.select_ns)),
+        ]);
     }
     f
 }
@@ -217,26 +264,31 @@ pub fn enrich_fields(s: &Snapshot) -> Vec<Field> {
     if let Some(t) = s.truncated {
         f.push(("truncated_by", Str(t.name().into())));
     }
+    if let Some(pid) = s.victim_pid {
+        f.push(("victim_pid", U64(u64::from(pid))));
+    }
     f.push(("top", Procs(s.top().to_vec())));
     f
 }
 
 /// The fields of one process of a snapshot's top list, in schema order: `pid`, `comm` (escaped),
-/// `rss_kib`, `oom_score`, `oom_score_adj`.
-pub fn proc_fields(p: &Proc) -> [Field; 5] {
+/// `rss_kib`, `oom_score`, `oom_score_adj`, `victim` (the kill record's victim).
+pub fn proc_fields(p: &Proc) -> [Field; 6] {
     [
         ("pid", Value::U64(u64::from(p.pid))),
         ("comm", Value::Str(name_text(&p.comm))),
         ("rss_kib", Value::U64(p.rss_kib)),
         ("oom_score", Value::I64(p.oom_score)),
         ("oom_score_adj", Value::I64(p.oom_score_adj)),
+        ("victim", Value::Bool(p.victim)),
     ]
 }
 
 /// The fields of a record as the formats print them ([`fields`]), with the wall-clock
-/// `timestamp` after `time_ns` (RFC 3339, UTC, microseconds; see `walltime`) and the
-/// `--enrich` snapshot, if any, as a last field `enrich`.
-pub fn event_fields(rec: &Record, enrich: Option<&Snapshot>, opts: &FormatOptions) -> Vec<Field> {
+/// `timestamp` after `time_ns` (RFC 3339, UTC, microseconds; see `walltime`), a `KILL`
+/// victim's cgroup path, if known, as `cgroup` after `cgroup_id`, and the `--enrich`
+/// snapshot, if any, as a last field `enrich`.
+pub fn event_fields(rec: &Record, extra: Extra<'_>, opts: &FormatOptions) -> Vec<Field> {
     let mut f = fields(rec, opts);
     let at = f
         .iter()
@@ -244,7 +296,12 @@ pub fn event_fields(rec: &Record, enrich: Option<&Snapshot>, opts: &FormatOption
         .map_or(0, |i| i + 1);
     let ts = wall_clock(rec.header.time_ns).map_or(Value::Unknown, Value::Str);
     f.insert(at, ("timestamp", ts));
-    if let Some(s) = enrich {
+    if let Some(path) = extra.cgroup {
+        if let Some(i) = f.iter().position(|(k, _)| *k == "cgroup_id") {
+            f.insert(i + 1, ("cgroup", Value::Str(path.into())));
+        }
+    }
+    if let Some(s) = extra.enrich {
         f.push(("enrich", Value::Object(enrich_fields(s))));
     }
     f

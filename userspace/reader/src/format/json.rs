@@ -2,7 +2,7 @@
 //! `README.md`; changing a name there is a breaking change.
 
 use super::fields::{
-    centi_text, event_fields, proc_fields, zone_fields, Field, FormatOptions, Value,
+    centi_text, event_fields, proc_fields, zone_fields, Extra, Field, FormatOptions, Value,
 };
 use crate::decode::Record;
 use crate::enrich::Proc;
@@ -88,5 +88,5 @@ fn json_fields(out: &mut String, fields: &[Field]) {
 
 /// One JSON Lines object (without the newline), with the wall-clock `timestamp`.
 pub fn json(rec: &Record, opts: &FormatOptions) -> String {
-    json_object(&event_fields(rec, None, opts))
+    json_object(&event_fields(rec, Extra::NONE, opts))
 }

@@ -2,7 +2,7 @@
 //! environment: zones and processes compact, nested objects as logfmt.
 
 use super::escape::compact_name;
-use super::fields::{centi_text, event_fields, flat_fields, Field, FormatOptions, Value};
+use super::fields::{centi_text, event_fields, flat_fields, Extra, Field, FormatOptions, Value};
 use super::names::zone_state_name;
 use crate::decode::Record;
 use crate::enrich::Proc;
@@ -104,5 +104,5 @@ pub fn logfmt_line(fields: &[Field]) -> String {
 
 /// One logfmt line (without the newline), with the wall-clock `timestamp`.
 pub fn logfmt(rec: &Record, opts: &FormatOptions) -> String {
-    logfmt_line(&event_fields(rec, None, opts))
+    logfmt_line(&event_fields(rec, Extra::NONE, opts))
 }

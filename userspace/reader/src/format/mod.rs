@@ -19,17 +19,17 @@ mod priority;
 mod text;
 mod walltime;
 
-pub use crate::compat::has_headroom_fields;
-pub use escape::{compact_name, escape_bytes, name_text, text_name};
+pub use escape::{compact_name, escape_bytes, name_text, text_name, text_word};
 pub use fields::{
     enrich_fields, env_name, event_fields, fields, flat_fields, proc_fields, system_page_size,
-    tte_value, zone_fields, Field, FormatOptions, Value,
+    tte_value, zone_fields, Extra, Field, FormatOptions, Value,
 };
 pub use json::{json, json_object};
 pub use logfmt::{logfmt, logfmt_line, procs_compact, value_text, zones_compact};
 pub use names::{
-    action_name, headroom_name, kind, level, level_name, message_id, object_pid, pool_op_name,
-    reclaim_phase_name, reclaim_who_name, source_name, valid_zones, zone_state_name,
+    action_name, headroom_name, kind, level, level_name, message_id, object_pid, oom_kind_name,
+    pool_op_name, reclaim_phase_name, reclaim_who_name, source_name, valid_zones, victim_pid,
+    zone_state_name,
 };
 pub use priority::{priority, Priority};
 pub use text::{
@@ -39,7 +39,6 @@ pub use text::{
 pub use walltime::{rfc3339_us, wall_clock};
 
 use crate::decode::Record;
-use crate::enrich::Snapshot;
 
 /// An output format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -53,36 +52,27 @@ pub enum Format {
     Logfmt,
 }
 
-/// One line in `format` (without the newline), with the event's `--enrich` snapshot if it has
-/// one: appended to the text, an `enrich` object in JSON, `enrich_*` pairs in logfmt.
-pub fn line(
-    format: Format,
-    rec: &Record,
-    enrich: Option<&Snapshot>,
-    opts: &FormatOptions,
-) -> String {
+/// One line in `format` (without the newline), with what the reader added ([`Extra`]): the
+/// event's `--enrich` snapshot (appended to the text, an `enrich` object in JSON, `enrich_*`
+/// pairs in logfmt) and a `KILL` victim's cgroup path (`cgroup`).
+pub fn line(format: Format, rec: &Record, extra: Extra<'_>, opts: &FormatOptions) -> String {
     match format {
         Format::Text => format!(
             "{} {}",
             timestamp(rec.header.time_ns),
-            event_message(rec, enrich, opts)
+            event_message(rec, extra, opts)
         ),
-        Format::Json => json_object(&event_fields(rec, enrich, opts)),
-        Format::Logfmt => logfmt_line(&event_fields(rec, enrich, opts)),
+        Format::Json => json_object(&event_fields(rec, extra, opts)),
+        Format::Logfmt => logfmt_line(&event_fields(rec, extra, opts)),
     }
 }
 
 /// The message body for logging sinks, which stamp their own time: the text message without
 /// the timestamp, or the JSON/logfmt line.
-pub fn body(
-    format: Format,
-    rec: &Record,
-    enrich: Option<&Snapshot>,
-    opts: &FormatOptions,
-) -> String {
+pub fn body(format: Format, rec: &Record, extra: Extra<'_>, opts: &FormatOptions) -> String {
     match format {
-        Format::Text => event_message(rec, enrich, opts),
-        Format::Json | Format::Logfmt => line(format, rec, enrich, opts),
+        Format::Text => event_message(rec, extra, opts),
+        Format::Json | Format::Logfmt => line(format, rec, extra, opts),
     }
 }
 

@@ -1,11 +1,11 @@
 //! The names of the raw values in records: kinds, levels, phases, actions, zone states, the
-//! journald `MESSAGE_ID` of each kind and the process a record names. A value this reader does
-//! not know is named `unknown-N`, not dropped.
+//! kind of OOM a kill came from, the journald `MESSAGE_ID` of each kind and the process a record
+//! names. A value this reader does not know is named `unknown-N`, not dropped.
 
 use crate::decode::Record;
 use oom_guard_core::abi::{
-    HeadroomLevel, Level, OomAction, Payload, PoolOp, ReclaimPhase, RecordType, ZoneSnapshot,
-    ZoneState, MAX_ZONES, RECLAIM_DIRECT, RECLAIM_KSWAPD,
+    HeadroomLevel, Kill, Level, OomAction, Payload, PoolOp, ReclaimPhase, RecordType, ZoneSnapshot,
+    ZoneState, KILL_GLOBAL, KILL_MEMCG, KILL_VICTIM, MAX_ZONES, RECLAIM_DIRECT, RECLAIM_KSWAPD,
 };
 
 /// The record kind as printed and as the JSON `type`: `pressure`, `oom`, `pool`, `kill`, `lost`,
@@ -37,14 +37,35 @@ pub fn message_id(rtype: RecordType) -> &'static str {
 }
 
 /// The process a record names, for journald's `OBJECT_PID`: the task that hit an OOM, the
-/// victim of a kill; `None` when the pid is 0 (unknown) or the record names none.
+/// victim of a kill (its process id, else its thread id); `None` when the pid is 0 (unknown),
+/// the kill record has no victim (count only) or the record names none.
 pub fn object_pid(rec: &Record) -> Option<u32> {
     let pid = match &rec.payload {
         Payload::Oom(o) => o.pid,
-        Payload::Kill(k) => k.victim_pid,
+        Payload::Kill(k) if k.flags & KILL_VICTIM != 0 => victim_pid(k),
         _ => 0,
     };
     (pid != 0).then_some(pid)
+}
+
+/// The pid a kill's victim is known by: its process id, else its thread id (0 if neither is
+/// known).
+pub fn victim_pid(k: &Kill) -> u32 {
+    if k.victim_tgid != 0 {
+        k.victim_tgid
+    } else {
+        k.victim_pid
+    }
+}
+
+/// The kind of OOM that chose a kill's victim, from the record's flags: `global` (the OOM
+/// notifier ran for it), `memcg` (a cgroup's `memory.max`), `unknown` (neither flag, or both).
+pub fn oom_kind_name(flags: u16) -> &'static str {
+    match (flags & KILL_GLOBAL != 0, flags & KILL_MEMCG != 0) {
+        (true, false) => "global",
+        (false, true) => "memcg",
+        _ => "unknown",
+    }
 }
 
 /// A raw enum value this reader does not know, as `unknown-N`.

@@ -13,8 +13,8 @@ fn rec(seq: u64, payload: Payload) -> Record {
         header: RecordHeader {
             size: payload.rtype().record_size() as u32,
             rtype: payload.rtype() as u16,
-            abi_major: 1,
-            abi_minor: oom_guard_core::abi::ABI_MINOR,
+            abi_major: abi::ABI_MAJOR,
+            abi_minor: abi::ABI_MINOR,
             flags: 0,
             reserved: 0,
             seq,
@@ -84,9 +84,13 @@ fn headroom_fields_in_every_format() {
         "{l}"
     );
     assert!(!l.contains("tte_ms") && !l.contains("unknown"), "{l}");
-    let journal =
-        String::from_utf8_lossy(&crate::sink::journal_message(&r, None, Format::Text, &OPTS))
-            .into_owned();
+    let journal = String::from_utf8_lossy(&crate::sink::journal_message(
+        &r,
+        Extra::NONE,
+        Format::Text,
+        &OPTS,
+    ))
+    .into_owned();
     assert!(
         journal.contains("OOM_GUARD_FALL_RATE_PAGES_PER_S=0\n"),
         "{journal}"
@@ -106,16 +110,6 @@ fn headroom_fields_in_every_format() {
     assert!(message(&h, &OPTS).contains("; fall rate 400 KiB/s, time to exhaustion unknown;"));
     let v: serde_json::Value = serde_json::from_str(&json(&h, &OPTS)).unwrap();
     assert!(v["tte_ms"].is_null());
-    // A 1.0 record has no headroom fields: null, and nothing in the text.
-    let mut old = rec(3, samples()[0]);
-    old.header.size = RecordType::Pressure.min_record_size() as u32;
-    old.header.abi_minor = 0;
-    let m = message(&old, &OPTS);
-    assert!(!m.contains("headroom"), "{m}");
-    let v: serde_json::Value = serde_json::from_str(&json(&old, &OPTS)).unwrap();
-    for k in ["headroom", "fall_rate_pages_per_s", "tte_ms"] {
-        assert!(v[k].is_null(), "{k}: {v}");
-    }
     // Unknown values from a newer module are named.
     let r = rec(
         4,
@@ -149,18 +143,15 @@ fn text_details() {
     // Page size matters.
     let r = rec(1, samples()[2]);
     assert!(text(&r, &FormatOptions { page_size: 65536 }).contains("16.0 MiB,"));
-    // Known victims are shown.
+    // A count-only kill record: how many.
     let r = rec(
         1,
         Payload::Kill(Kill {
             kills: 2,
-            victim_pid: 77,
-            reserved: 0,
-            victim_comm: abi::fixed_name(b"hog"),
-            victim_rss_kib: 2048,
+            ..Kill::default()
         }),
     );
-    assert!(message(&r, &OPTS).ends_with("2 OOM kills observed, victim pid 77 (hog), rss 2.0 MiB"));
+    assert_eq!(message(&r, &OPTS), "kill: 2 OOM kills observed");
     // Unknown enum values from a newer module are named, not dropped.
     let r = rec(
         1,
@@ -176,6 +167,162 @@ fn text_details() {
     assert!(message(&r, &OPTS).ends_with("(more zones than shown)"));
     assert_eq!(timestamp(0), "[    0.000000]");
     assert_eq!(timestamp(123_456_789_012_345), "[123456.789012]");
+}
+
+#[test]
+fn victims_in_every_format() {
+    use oom_guard_core::abi::{
+        OomAction, KILL_EXITING, KILL_GLOBAL, KILL_GROUP, KILL_MEMCG, KILL_VICTIM,
+    };
+    let fields_of = |k: Kill| -> Vec<String> {
+        fields(&rec(1, Payload::Kill(k)), &OPTS)
+            .into_iter()
+            .skip(4)
+            .map(|(k, _)| k.to_string())
+            .collect()
+    };
+    // uid, oom_score_adj and cgroup 0: a global OOM's root task.
+    let victim = Kill {
+        kills: 1,
+        victim_pid: 1235,
+        victim_tgid: 1234,
+        flags: KILL_VICTIM | KILL_GLOBAL,
+        victim_comm: abi::fixed_name(b"memhog"),
+        victim_rss_kib: 212 * 1024,
+        anon_kib: 210 * 1024,
+        file_kib: 1536,
+        shmem_kib: 512,
+        pgtables_kib: 440,
+        select_ns: 12_345,
+        notifier_action: OomAction::BudgetSpent as u8,
+        ..Kill::default()
+    };
+    // A global OOM's victim: the notifier's action and the selection time too.
+    let r = rec(1, Payload::Kill(victim));
+    assert_eq!(
+        message(&r, &OPTS),
+        "killed pid 1234 (memhog), uid 0, rss 212.0 MiB, oom_score_adj 0, global OOM"
+    );
+    assert_eq!(object_pid(&r), Some(1234));
+    assert_eq!(
+        fields_of(victim),
+        [
+            "kills",
+            "victim_pid",
+            "victim_tgid",
+            "victim_uid",
+            "victim_comm",
+            "oom_score_adj",
+            "victim_rss_kib",
+            "victim_anon_kib",
+            "victim_file_kib",
+            "victim_shmem_kib",
+            "victim_pgtables_kib",
+            "cgroup_id",
+            "oom",
+            "killed",
+            "group",
+            "notifier_action",
+            "select_ns",
+        ]
+    );
+    let v: serde_json::Value = serde_json::from_str(&json(&r, &OPTS)).unwrap();
+    assert_eq!(
+        (&v["victim_pid"], &v["victim_tgid"], &v["victim_comm"]),
+        (
+            &serde_json::json!(1235),
+            &serde_json::json!(1234),
+            &serde_json::json!("memhog")
+        )
+    );
+    assert_eq!(
+        (
+            &v["victim_anon_kib"],
+            &v["victim_file_kib"],
+            &v["victim_shmem_kib"]
+        ),
+        (
+            &serde_json::json!(215_040),
+            &serde_json::json!(1536),
+            &serde_json::json!(512)
+        )
+    );
+    assert_eq!(
+        (&v["oom"], &v["killed"], &v["group"], &v["notifier_action"]),
+        (
+            &serde_json::json!("global"),
+            &serde_json::json!(true),
+            &serde_json::json!(false),
+            &serde_json::json!("budget-spent")
+        )
+    );
+    assert_eq!(v["select_ns"], 12_345);
+    let l = logfmt(&r, &OPTS);
+    assert!(
+        l.ends_with(
+            " cgroup_id=0 oom=global killed=true group=false notifier_action=budget-spent \
+             select_ns=12345"
+        ),
+        "{l}"
+    );
+    // A memcg OOM's further victim, already exiting: no notifier fields.
+    let memcg = Kill {
+        kills: 0,
+        victim_uid: 1000,
+        oom_score_adj: -500,
+        flags: KILL_VICTIM | KILL_MEMCG | KILL_EXITING | KILL_GROUP,
+        cgroup_id: 4242,
+        select_ns: 0,
+        ..victim
+    };
+    let r = rec(2, Payload::Kill(memcg));
+    assert_eq!(
+        message(&r, &OPTS),
+        "kill not needed: pid 1234 (memhog) already exiting, uid 1000, rss 212.0 MiB, \
+         oom_score_adj -500, memcg OOM, cgroup 4242, oom group"
+    );
+    assert_eq!(fields_of(memcg).last().map(String::as_str), Some("group"));
+    let v: serde_json::Value = serde_json::from_str(&json(&r, &OPTS)).unwrap();
+    assert_eq!(
+        (&v["oom"], &v["killed"], &v["group"], &v["oom_score_adj"]),
+        (
+            &serde_json::json!("memcg"),
+            &serde_json::json!(false),
+            &serde_json::json!(true),
+            &serde_json::json!(-500)
+        )
+    );
+    assert_eq!(v["cgroup_id"], 4242);
+    assert!(v.get("notifier_action").is_none() && v.get("select_ns").is_none());
+    // Neither flag (or both): the kind is not known.
+    for flags in [KILL_VICTIM, KILL_VICTIM | KILL_GLOBAL | KILL_MEMCG] {
+        let r = rec(3, Payload::Kill(Kill { flags, ..victim }));
+        assert!(message(&r, &OPTS).ends_with(", OOM of unknown kind"));
+        let v: serde_json::Value = serde_json::from_str(&json(&r, &OPTS)).unwrap();
+        assert_eq!(v["oom"], "unknown");
+        assert!(v.get("notifier_action").is_none());
+    }
+    // A count-only record keeps its four fields and names no process.
+    let count = Kill {
+        kills: 3,
+        victim_pid: 9,
+        ..Kill::default()
+    };
+    assert_eq!(
+        fields_of(count),
+        ["kills", "victim_pid", "victim_comm", "victim_rss_kib"]
+    );
+    assert_eq!(object_pid(&rec(4, Payload::Kill(count))), None);
+    // Without a process id, the thread id.
+    let r = rec(
+        5,
+        Payload::Kill(Kill {
+            victim_tgid: 0,
+            ..victim
+        }),
+    );
+    assert_eq!(object_pid(&r), Some(1235));
+    assert!(message(&r, &OPTS).starts_with("killed pid 1235 (memhog), "));
 }
 
 #[test]
@@ -201,7 +348,7 @@ fn json_of_every_type_parses_and_has_the_common_fields() {
         assert_eq!(v["seq"], r.header.seq);
         assert_eq!(v["time_ns"], r.header.time_ns);
         assert_eq!(v["type"], kind(r.rtype()));
-        assert_eq!(v["abi"], "1.3");
+        assert_eq!(v["abi"], "2.0");
     }
 }
 
@@ -212,7 +359,7 @@ fn json_schema_per_type() {
     // The keys in schema order, checked against what the JSON object really holds.
     let keys = |v: &serde_json::Value| -> Vec<String> {
         let rec = r.iter().find(|x| x.header.seq == v["seq"]).unwrap();
-        let ordered: Vec<String> = event_fields(rec, None, &OPTS)
+        let ordered: Vec<String> = event_fields(rec, Extra::NONE, &OPTS)
             .iter()
             .map(|(k, _)| k.to_string())
             .collect();
@@ -413,27 +560,27 @@ fn logfmt_of_every_type() {
     assert_eq!(
         lines,
         [
-            format!("seq=40 time_ns=12345678941 type=pressure abi=1.3 level=low old_level=ok \
+            format!("seq=40 time_ns=12345678941 type=pressure abi=2.0 level=low old_level=ok \
              source=watermarks free_pages=202600 available_pages=300000 headroom=low \
              fall_rate_pages_per_s=2560 tte_ms=1500 page_size_bytes=4096 nr_zones=2 \
              zones_truncated=false {ZONES}")
             .as_str(),
-            format!("seq=41 time_ns=12345678942 type=oom abi=1.3 level=min action=release calls=1 pid=4242 \
+            format!("seq=41 time_ns=12345678942 type=oom abi=2.0 level=min action=release calls=1 pid=4242 \
              comm=memhog free_pages=1500 available_pages=2000 pool_before_pages=4096 \
              pool_after_pages=3840 freed_reported_pages=256 callback_ns=15200 averts_left=7 \
              page_size_bytes=4096 nr_zones=2 zones_truncated=false {ZONES}")
             .as_str(),
-            "seq=42 time_ns=12345678943 type=pool abi=1.3 op=release pages=256 \
+            "seq=42 time_ns=12345678943 type=pool abi=2.0 op=release pages=256 \
              pool_pages=3840 target_pages=4096 page_size_bytes=4096",
-            "seq=43 time_ns=12345678944 type=kill abi=1.3 kills=1 victim_pid=0 \
+            "seq=43 time_ns=12345678944 type=kill abi=2.0 kills=1 victim_pid=0 \
              victim_comm=\"\" victim_rss_kib=0",
-            "seq=44 time_ns=12345678945 type=lost abi=1.3 count=17 first_seq=29",
-            "seq=45 time_ns=12345678946 type=headroom abi=1.3 headroom=medium \
+            "seq=44 time_ns=12345678945 type=lost abi=2.0 count=17 first_seq=29",
+            "seq=45 time_ns=12345678946 type=headroom abi=2.0 headroom=medium \
              old_headroom=low level=low wm_state=below-low free_pages=202600 \
              available_pages=150000 total_pages=1500000 low_pages=300000 \
              medium_pages=150001 critical_pages=75000 floor_pages=3078 \
              fall_rate_pages_per_s=256 tte_ms=573906 page_size_bytes=4096",
-            "seq=46 time_ns=12345678947 type=reclaim abi=1.3 phase=direct who=kswapd+direct \
+            "seq=46 time_ns=12345678947 type=reclaim abi=2.0 phase=direct who=kswapd+direct \
              level=min headroom=critical kswapd_calls=40 direct_calls=3 duration_ms=120 \
              free_pages=2000 available_pages=5000 page_size_bytes=4096",
         ]
@@ -447,11 +594,14 @@ fn logfmt_of_every_type() {
 fn line_and_body_pick_the_format() {
     let r = all();
     for x in &r {
-        assert_eq!(line(Format::Text, x, None, &OPTS), text(x, &OPTS));
-        assert_eq!(line(Format::Json, x, None, &OPTS), json(x, &OPTS));
-        assert_eq!(line(Format::Logfmt, x, None, &OPTS), logfmt(x, &OPTS));
-        assert_eq!(body(Format::Text, x, None, &OPTS), message(x, &OPTS));
-        assert_eq!(body(Format::Json, x, None, &OPTS), json(x, &OPTS));
+        assert_eq!(line(Format::Text, x, Extra::NONE, &OPTS), text(x, &OPTS));
+        assert_eq!(line(Format::Json, x, Extra::NONE, &OPTS), json(x, &OPTS));
+        assert_eq!(
+            line(Format::Logfmt, x, Extra::NONE, &OPTS),
+            logfmt(x, &OPTS)
+        );
+        assert_eq!(body(Format::Text, x, Extra::NONE, &OPTS), message(x, &OPTS));
+        assert_eq!(body(Format::Json, x, Extra::NONE, &OPTS), json(x, &OPTS));
     }
 }
 
@@ -459,7 +609,7 @@ fn line_and_body_pick_the_format() {
 fn enrich_in_every_format() {
     let snap = crate::enrich::tests::sample();
     let oom = &all()[1];
-    let text = line(Format::Text, oom, Some(&snap), &OPTS);
+    let text = line(Format::Text, oom, Extra::enriched(&snap), &OPTS);
     assert!(text.starts_with(&super::text(oom, &OPTS)), "{text}");
     assert!(
         text.ends_with(
@@ -470,11 +620,11 @@ fn enrich_in_every_format() {
         "{text}"
     );
     assert_eq!(
-        body(Format::Text, oom, Some(&snap), &OPTS),
-        event_message(oom, Some(&snap), &OPTS)
+        body(Format::Text, oom, Extra::enriched(&snap), &OPTS),
+        event_message(oom, Extra::enriched(&snap), &OPTS)
     );
     let v: serde_json::Value =
-        serde_json::from_str(&line(Format::Json, oom, Some(&snap), &OPTS)).unwrap();
+        serde_json::from_str(&line(Format::Json, oom, Extra::enriched(&snap), &OPTS)).unwrap();
     assert_eq!(v["comm"], "memhog", "the record's fields stay");
     assert_eq!(
         v["enrich"],
@@ -482,13 +632,14 @@ fn enrich_in_every_format() {
             "mem_available_kib":20000,"mem_free_kib":12000,"psi_some_avg10_pct":12.34,
             "psi_some_total_us":5678,"scanned":60,"skipped":1,"truncated":true,
             "truncated_by":"time","top":[
-                {"pid":42,"comm":"memhog","rss_kib":204_800,"oom_score":900,"oom_score_adj":0},
+                {"pid":42,"comm":"memhog","rss_kib":204_800,"oom_score":900,"oom_score_adj":0,
+                 "victim":false},
                 {"pid":99,"comm":"oom-guard","rss_kib":1200,"oom_score":0,
-                 "oom_score_adj":-1000}]})
+                 "oom_score_adj":-1000,"victim":false}]})
     );
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert!(keys.contains(&"enrich"));
-    let lf = line(Format::Logfmt, oom, Some(&snap), &OPTS);
+    let lf = line(Format::Logfmt, oom, Extra::enriched(&snap), &OPTS);
     assert!(lf.starts_with(&logfmt(oom, &OPTS)), "{lf}");
     assert!(
         lf.ends_with(
@@ -498,14 +649,18 @@ fn enrich_in_every_format() {
              enrich_skipped=1 enrich_truncated=true enrich_truncated_by=time \
              enrich_top=\"42:memhog:204800:900:0 99:oom-guard:1200:0:-1000\" \
              enrich_top_0_pid=42 enrich_top_0_comm=memhog enrich_top_0_rss_kib=204800 \
-             enrich_top_0_oom_score=900 enrich_top_0_oom_score_adj=0 enrich_top_1_pid=99 \
-             enrich_top_1_comm=oom-guard enrich_top_1_rss_kib=1200 enrich_top_1_oom_score=0 \
-             enrich_top_1_oom_score_adj=-1000"
+             enrich_top_0_oom_score=900 enrich_top_0_oom_score_adj=0 \
+             enrich_top_0_victim=false enrich_top_1_pid=99 enrich_top_1_comm=oom-guard \
+             enrich_top_1_rss_kib=1200 enrich_top_1_oom_score=0 \
+             enrich_top_1_oom_score_adj=-1000 enrich_top_1_victim=false"
         ),
         "{lf}"
     );
     // Without a snapshot nothing changes.
-    assert_eq!(line(Format::Json, oom, None, &OPTS), json(oom, &OPTS));
+    assert_eq!(
+        line(Format::Json, oom, Extra::NONE, &OPTS),
+        json(oom, &OPTS)
+    );
     assert_eq!(centi_text(5), "0.05");
     assert_eq!(value_text(&Value::I64(-3)), "-3");
 }
@@ -587,4 +742,80 @@ fn every_record_kind_has_its_own_message_id_in_the_catalog() {
     for id in ids {
         assert!(id.len() == 32 && id.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')));
     }
+}
+
+#[test]
+fn kill_cgroup_paths() {
+    use oom_guard_core::abi::{Kill, KILL_GLOBAL, KILL_MEMCG, KILL_VICTIM};
+    let memcg = Kill {
+        kills: 1,
+        victim_pid: 1234,
+        victim_tgid: 1234,
+        flags: KILL_VICTIM | KILL_MEMCG,
+        victim_comm: abi::fixed_name(b"memhog"),
+        victim_rss_kib: 212 * 1024,
+        cgroup_id: 4242,
+        ..Kill::default()
+    };
+    let r = rec(1, Payload::Kill(memcg));
+    let path = "/system.slice/foo.service";
+    let extra = Extra {
+        enrich: None,
+        cgroup: Some(path),
+    };
+    // The issue's line: the path replaces the id.
+    assert_eq!(
+        event_message(&r, extra, &OPTS),
+        "killed pid 1234 (memhog), uid 0, rss 212.0 MiB, oom_score_adj 0, \
+         memcg /system.slice/foo.service"
+    );
+    // Every format carries it as `cgroup`, right after `cgroup_id`.
+    let v: serde_json::Value = serde_json::from_str(&line(Format::Json, &r, extra, &OPTS)).unwrap();
+    assert_eq!(
+        (&v["cgroup_id"], &v["cgroup"]),
+        (&4242.into(), &path.into())
+    );
+    let names: Vec<&str> = event_fields(&r, extra, &OPTS)
+        .iter()
+        .map(|(k, _)| *k)
+        .collect();
+    let at = names.iter().position(|k| *k == "cgroup_id").unwrap();
+    assert_eq!(names[at + 1], "cgroup");
+    assert!(line(Format::Logfmt, &r, extra, &OPTS)
+        .contains(" cgroup_id=4242 cgroup=/system.slice/foo.service "));
+    let journal = String::from_utf8_lossy(&crate::sink::journal_message(
+        &r,
+        extra,
+        Format::Json,
+        &OPTS,
+    ))
+    .into_owned();
+    assert!(journal.contains("\nOOM_GUARD_CGROUP=/system.slice/foo.service\n"));
+    // Not found (or not resolved: `decode`): no field, the id in the text.
+    assert!(!line(Format::Json, &r, Extra::NONE, &OPTS).contains("\"cgroup\""));
+    assert!(event_message(&r, Extra::NONE, &OPTS).ends_with("memcg OOM, cgroup 4242"));
+    // A path with a space is quoted in text.
+    let odd = Extra {
+        enrich: None,
+        cgroup: Some("/a b/c\\n"),
+    };
+    assert!(event_message(&r, odd, &OPTS).ends_with(r#"memcg "/a b/c\n""#));
+    // A global OOM's victim: its cgroup after the kind, unless it is the root.
+    let global = rec(
+        2,
+        Payload::Kill(Kill {
+            flags: KILL_VICTIM | KILL_GLOBAL,
+            ..memcg
+        }),
+    );
+    let at = |p| Extra {
+        enrich: None,
+        cgroup: Some(p),
+    };
+    assert!(event_message(&global, at("/user.slice"), &OPTS)
+        .ends_with("global OOM, cgroup /user.slice"));
+    assert!(event_message(&global, at("/"), &OPTS).ends_with("oom_score_adj 0, global OOM"));
+    let v: serde_json::Value =
+        serde_json::from_str(&line(Format::Json, &global, at("/"), &OPTS)).unwrap();
+    assert_eq!(v["cgroup"], "/");
 }

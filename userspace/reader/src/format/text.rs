@@ -1,16 +1,18 @@
 //! Human text: one line per record with a `dmesg`-style timestamp, sizes in KiB/MiB/GiB,
 //! rates and durations in units, and the `--enrich` snapshot in words.
 
-use super::escape::text_name;
-use super::fields::{centi_text, FormatOptions};
+use super::escape::{text_name, text_word};
+use super::fields::{centi_text, Extra, FormatOptions};
 use super::names::{
     action_name, headroom_name, level_name, pool_op_name, reclaim_phase_name, reclaim_who_name,
     valid_zones, zone_state_name,
 };
-use crate::compat::has_headroom_fields;
+use super::names::{oom_kind_name, victim_pid};
 use crate::decode::Record;
 use crate::enrich::Snapshot;
-use oom_guard_core::abi::{Payload, ZoneSnapshot, ZoneState, TTE_UNKNOWN};
+use oom_guard_core::abi::{
+    Kill, Payload, ZoneSnapshot, ZoneState, KILL_EXITING, KILL_GROUP, KILL_VICTIM, TTE_UNKNOWN,
+};
 use std::fmt::Write as _;
 
 /// A byte count as `N KiB` below 1 MiB, `N.N MiB` below 1 GiB, else `N.N GiB` (rounded down).
@@ -89,7 +91,7 @@ pub fn timestamp(time_ns: u64) -> String {
 }
 
 /// The zone that decides the level for a user page: the best one with managed pages (the
-/// allocator serves from the first zone of its zonelist that passes; ABI 1.3). A DMA zone whose
+/// allocator serves from the first zone of its zonelist that passes). A DMA zone whose
 /// lowmem reserve exceeds it is always "below min" and decides nothing.
 fn deciding_zone(zones: &[ZoneSnapshot]) -> Option<&ZoneSnapshot> {
     zones
@@ -120,6 +122,11 @@ fn deciding_zone_text(zones: &[ZoneSnapshot], opts: &FormatOptions) -> Option<St
 /// The human description of a record, without the timestamp (syslog, journald and kmsg add
 /// their own): kind, level, then the numbers that matter.
 pub fn message(rec: &Record, opts: &FormatOptions) -> String {
+    record_message(rec, None, opts)
+}
+
+/// [`message`], with a `KILL` victim's cgroup path if it is known.
+fn record_message(rec: &Record, cgroup: Option<&str>, opts: &FormatOptions) -> String {
     let mut s = String::new();
     // Writing to a `String` cannot fail.
     let _ = match &rec.payload {
@@ -132,14 +139,12 @@ pub fn message(rec: &Record, opts: &FormatOptions) -> String {
                 pages(p.free_pages, opts),
                 pages(p.available_pages, opts)
             );
-            if has_headroom_fields(rec) {
-                let _ = write!(
-                    s,
-                    "; headroom {}, {}",
-                    headroom_name(p.headroom),
-                    fall_text(p.fall_rate, p.tte_ms, opts)
-                );
-            }
+            let _ = write!(
+                s,
+                "; headroom {}, {}",
+                headroom_name(p.headroom),
+                fall_text(p.fall_rate, p.tte_ms, opts)
+            );
             match deciding_zone_text(valid_zones(&p.zones, p.nr_zones), opts) {
                 Some(w) => write!(s, "; {w}"),
                 None => Ok(()),
@@ -181,17 +186,7 @@ pub fn message(rec: &Record, opts: &FormatOptions) -> String {
             pages(p.target_pages, opts)
         ),
         Payload::Kill(k) => {
-            let plural = if k.kills == 1 { "" } else { "s" };
-            let _ = write!(s, "kill: {} OOM kill{plural} observed", k.kills);
-            if k.victim_pid != 0 {
-                let _ = write!(
-                    s,
-                    ", victim pid {} ({}), rss {}",
-                    k.victim_pid,
-                    text_name(&k.victim_comm),
-                    human_bytes(k.victim_rss_kib.saturating_mul(1024))
-                );
-            }
+            s.push_str(&kill_text(k, cgroup));
             Ok(())
         }
         Payload::Lost(l) => {
@@ -240,6 +235,50 @@ pub fn message(rec: &Record, opts: &FormatOptions) -> String {
     s
 }
 
+/// A `KILL` record in words: `killed pid 1234 (memhog), uid 0, rss 212.0 MiB, oom_score_adj 0,
+/// global OOM` (`, cgroup /PATH` after it when the victim's cgroup is known and not the root),
+/// `memcg /PATH` for a cgroup's OOM whose path is known (`memcg OOM, cgroup ID` when only the
+/// id is), `kill not needed: pid … already exiting, …` for a victim marked without a kill,
+/// `, oom group` for a further victim of a `memory.oom.group`; a count-only record (no victim
+/// probe): `kill: N OOM kills observed`. Every one starts with `kill`.
+fn kill_text(k: &Kill, cgroup: Option<&str>) -> String {
+    if k.flags & KILL_VICTIM == 0 {
+        let plural = if k.kills == 1 { "" } else { "s" };
+        return format!("kill: {} OOM kill{plural} observed", k.kills);
+    }
+    let pid = victim_pid(k);
+    let (verb, after) = if k.flags & KILL_EXITING == 0 {
+        ("killed", "")
+    } else {
+        ("kill not needed:", " already exiting")
+    };
+    let mut s = format!(
+        "{verb} pid {pid} ({}){after}, uid {}, rss {}, oom_score_adj {}, ",
+        text_name(&k.victim_comm),
+        k.victim_uid,
+        human_bytes(k.victim_rss_kib.saturating_mul(1024)),
+        k.oom_score_adj
+    );
+    match (oom_kind_name(k.flags), cgroup) {
+        ("global", Some(path)) if path != "/" => {
+            let _ = write!(s, "global OOM, cgroup {}", text_word(path));
+        }
+        ("global", _) => s.push_str("global OOM"),
+        ("memcg", Some(path)) => {
+            let _ = write!(s, "memcg {}", text_word(path));
+        }
+        ("memcg", None) if k.cgroup_id != 0 => {
+            let _ = write!(s, "memcg OOM, cgroup {}", k.cgroup_id);
+        }
+        ("memcg", None) => s.push_str("memcg OOM"),
+        _ => s.push_str("OOM of unknown kind"),
+    }
+    if k.flags & KILL_GROUP != 0 {
+        s.push_str(", oom group");
+    }
+    s
+}
+
 /// A snapshot in words, appended to the message of the event it belongs to:
 /// `enrich: available …, free …, swap free …; psi some 1.23 full 0.50; top NAME[PID] RSS
 /// score N adj N, …; N pids in N ms`.
@@ -266,13 +305,14 @@ pub fn enrich_text(s: &Snapshot) -> String {
     for (i, p) in s.top().iter().enumerate() {
         let _ = write!(
             out,
-            "{}{}[{}] {} score {} adj {}",
+            "{}{}[{}] {} score {} adj {}{}",
             if i == 0 { "; top " } else { ", " },
             text_name(&p.comm),
             p.pid,
             human_bytes(p.rss_kib.saturating_mul(1024)),
             p.oom_score,
-            p.oom_score_adj
+            p.oom_score_adj,
+            if p.victim { " (victim)" } else { "" }
         );
     }
     let _ = write!(
@@ -287,10 +327,11 @@ pub fn enrich_text(s: &Snapshot) -> String {
     out
 }
 
-/// The message of an event, with its snapshot appended after `; ` if it has one.
-pub fn event_message(rec: &Record, enrich: Option<&Snapshot>, opts: &FormatOptions) -> String {
-    let mut m = message(rec, opts);
-    if let Some(s) = enrich {
+/// The message of an event, with a `KILL` victim's cgroup path if it is known, and its snapshot
+/// appended after `; ` if it has one.
+pub fn event_message(rec: &Record, extra: Extra<'_>, opts: &FormatOptions) -> String {
+    let mut m = record_message(rec, extra.cgroup, opts);
+    if let Some(s) = extra.enrich {
         m.push_str("; ");
         m.push_str(&enrich_text(s));
     }

@@ -17,11 +17,13 @@
 
 mod output;
 
+use crate::cgroup::Resolver;
 use crate::decode::{DecodeError, Item, Record, StreamDecoder};
 use crate::device::READ_BUFFER;
 use crate::enrich::{EnrichOptions, Enricher};
 use crate::format::FormatOptions;
 use crate::hooks::{Hook, HookRunner};
+use crate::metrics::Tally;
 use crate::sink::Sink;
 use crate::sys;
 use crate::Warn;
@@ -59,6 +61,12 @@ pub struct WatchOptions {
     pub format: FormatOptions,
     /// `--enrich`: attach a snapshot of `/proc` to OOM, kill and `min` events.
     pub enrich: Option<EnrichOptions>,
+    /// The cgroup v2 mount under which `KILL` victims' cgroup ids are resolved to paths
+    /// (`cgroup`), on the sink and hook threads; `None`: not resolved (a capture from another
+    /// boot, whose ids would name the wrong cgroups).
+    pub cgroup_root: Option<PathBuf>,
+    /// `--metrics-file`: counts of what this watch reads, for the metrics thread.
+    pub tally: Option<Arc<Tally>>,
     /// Keep the delivery latency of up to this many records (0: none): `CLOCK_MONOTONIC` when
     /// the reader decoded each record minus the record's `time_ns`, for benchmarks. The space is
     /// allocated before the first read.
@@ -78,6 +86,8 @@ impl Default for WatchOptions {
             hook_interval: Duration::from_secs(1),
             format: FormatOptions::default(),
             enrich: None,
+            cgroup_root: None,
+            tally: None,
             latency_samples: 0,
             rt_priority: None,
         }
@@ -301,7 +311,14 @@ pub fn watch<R: Read + AsFd>(
         .enrich
         .clone()
         .map(|e| Enricher::new(e, opts.format.page_size));
-    let mut out = match Output::start(sink, enricher, opts.queue_size, Arc::clone(&warn)) {
+    let resolver = opts.cgroup_root.as_ref().map(Resolver::new);
+    let mut out = match Output::start(
+        sink,
+        enricher,
+        resolver.clone(),
+        opts.queue_size,
+        Arc::clone(&warn),
+    ) {
         Ok(o) => o,
         Err(e) => {
             return WatchReport {
@@ -319,6 +336,7 @@ pub fn watch<R: Read + AsFd>(
             opts.hooks.clone(),
             opts.hook_interval,
             opts.format,
+            resolver,
             Arc::clone(&warn),
         ) {
             Ok(h) => Some(h),
@@ -472,6 +490,9 @@ fn read_loop<R: Read + AsFd>(
                             .push(crate::sys::monotonic_ns().saturating_sub(rec.header.time_ns));
                     }
                     counters.count(&rec);
+                    if let Some(t) = &opts.tally {
+                        t.count(&rec);
+                    }
                     records += 1;
                     if let Some(h) = hooks.as_deref_mut() {
                         h.offer(&rec, Instant::now());

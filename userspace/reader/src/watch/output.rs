@@ -8,8 +8,10 @@
 //! bounded. At the end, the sink thread gets until a deadline to write what is queued; past it,
 //! it is abandoned and the records it did not write are counted.
 
+use crate::cgroup::Resolver;
 use crate::decode::Record;
 use crate::enrich::Enricher;
+use crate::format::Extra;
 use crate::sink::Sink;
 use crate::sys;
 use crate::Warn;
@@ -81,6 +83,7 @@ impl Output {
     pub(super) fn start(
         sink: Box<dyn Sink>,
         enricher: Option<Enricher>,
+        cgroups: Option<Resolver>,
         queue: usize,
         warn: Warn,
     ) -> io::Result<Self> {
@@ -102,7 +105,7 @@ impl Output {
             .name("oom-guard-sink".into())
             .stack_size(256 * 1024)
             .spawn(move || {
-                let r = sink_thread(rx, sink, enricher, &state, &*warn);
+                let r = sink_thread(rx, sink, enricher, cgroups, &state, &*warn);
                 drop(alive);
                 r
             })?;
@@ -249,12 +252,14 @@ struct SinkState {
     room: UnixStream,
 }
 
-/// Writes what comes through the queue; with `--enrich`, takes the snapshots here, so reading
-/// `/proc` never delays reading the device.
+/// Writes what comes through the queue; with `--enrich`, takes the snapshots here, and with a
+/// cgroup resolver finds `KILL` victims' cgroup paths here, so reading `/proc` or walking
+/// `/sys/fs/cgroup` never delays reading the device.
 fn sink_thread(
     rx: Receiver<Record>,
     mut sink: Box<dyn Sink>,
     mut enricher: Option<Enricher>,
+    mut cgroups: Option<Resolver>,
     state: &SinkState,
     warn: &(dyn Fn(&str) + Send + Sync),
 ) -> io::Result<()> {
@@ -279,7 +284,12 @@ fn sink_thread(
         let snap = enricher
             .as_mut()
             .and_then(|e| e.for_record(&rec, Instant::now()));
-        match sink.emit(&rec, snap.as_ref()) {
+        let cgroup = cgroups.as_mut().and_then(|r| r.for_record(&rec));
+        let extra = Extra {
+            enrich: snap.as_ref(),
+            cgroup: cgroup.as_deref(),
+        };
+        match sink.emit(&rec, extra) {
             Ok(()) => {
                 if failing {
                     warn("the sink works again");

@@ -1,7 +1,7 @@
 use super::*;
 use crate::decode::tests::{encoded, patched, samples, stream};
-use crate::enrich::{EnrichOptions, Snapshot};
-use crate::format::{self, Format};
+use crate::enrich::EnrichOptions;
+use crate::format::{self, Extra, Format};
 use crate::hooks::HookKind;
 use crate::sink::WriterSink;
 use crate::testutil::TempDir;
@@ -47,7 +47,7 @@ impl Collect {
 }
 
 impl Sink for Collect {
-    fn emit(&mut self, rec: &Record, enrich: Option<&Snapshot>) -> io::Result<()> {
+    fn emit(&mut self, rec: &Record, extra: Extra<'_>) -> io::Result<()> {
         let mut blocked = self.gate.0.lock().unwrap();
         while *blocked {
             blocked = self.gate.1.wait(blocked).unwrap();
@@ -55,7 +55,7 @@ impl Sink for Collect {
         if let Some(kind) = self.fail_with {
             return Err(io::Error::from(kind));
         }
-        let line = format::line(Format::Json, rec, enrich, &OPTS);
+        let line = format::line(Format::Json, rec, extra, &OPTS);
         self.lines.lock().unwrap().push(line);
         Ok(())
     }
@@ -155,7 +155,11 @@ fn forward_compat_warnings_come_once() {
     assert_eq!(log.len(), 2, "{log:?}");
     assert!(log[0].contains("record type 77"), "{log:?}");
     assert!(
-        log[1].contains(&format!("ABI 1.{}", oom_guard_core::abi::ABI_MINOR + 1)),
+        log[1].contains(&format!(
+            "ABI {}.{}",
+            oom_guard_core::abi::ABI_MAJOR,
+            oom_guard_core::abi::ABI_MINOR + 1
+        )),
         "{log:?}"
     );
 }
@@ -528,6 +532,71 @@ fn enrich_snapshots_oom_kill_and_min_events() {
     assert_eq!(v["enrich"]["mem_available_kib"], 20_000);
     assert_eq!(v["enrich"]["top"][0]["comm"], "memhog");
     assert_eq!(v["enrich"]["top"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn kill_victims_cgroups_are_resolved_for_sinks_and_hooks() {
+    use oom_guard_core::abi::{Kill, KILL_MEMCG, KILL_VICTIM};
+    use std::os::unix::fs::MetadataExt;
+    let dir = TempDir::new();
+    let root = dir.path().join("cgroup");
+    let foo = root.join("system.slice/foo.service");
+    std::fs::create_dir_all(&foo).unwrap();
+    let kill = |seq, cgroup_id| {
+        encoded(
+            seq,
+            &Payload::Kill(Kill {
+                kills: 1,
+                victim_pid: 7,
+                victim_tgid: 7,
+                flags: KILL_VICTIM | KILL_MEMCG,
+                cgroup_id,
+                ..Kill::default()
+            }),
+        )
+    };
+    let ino = std::fs::metadata(&foo).unwrap().ino();
+    let mut bytes = kill(0, ino);
+    // A cgroup that is not there: no path.
+    bytes.extend(kill(1, u64::MAX - 1));
+    let (mut f, path) = capture(&dir, &bytes);
+    let out = dir.path().join("hook.out");
+    let sink = Collect::default();
+    let (warn, _) = warnings();
+    let opts = WatchOptions {
+        cgroup_root: Some(root.clone()),
+        hooks: vec![Hook {
+            kind: HookKind::Kill,
+            command: format!(
+                "echo \"${{OOM_GUARD_CGROUP-none}} $OOM_GUARD_MESSAGE\" >> {}",
+                out.display()
+            ),
+        }],
+        hook_interval: Duration::ZERO,
+        ..options()
+    };
+    let r = watch(&mut f, &path, None, Box::new(sink.clone()), opts, warn);
+    assert_eq!(r.result.unwrap(), End::Eof);
+    let lines = sink.lines();
+    let v: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(v["cgroup"], "/system.slice/foo.service");
+    let v: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
+    assert!(v.get("cgroup").is_none(), "{v}");
+    let hooks = std::fs::read_to_string(&out).unwrap();
+    let mut hooks: Vec<&str> = hooks.lines().collect();
+    hooks.sort_unstable();
+    assert_eq!(hooks.len(), 2, "{hooks:?}");
+    assert!(hooks[0].starts_with("/system.slice/foo.service killed pid 7 "));
+    assert!(hooks[0].ends_with(", memcg /system.slice/foo.service"));
+    assert!(hooks[1].starts_with("none killed pid 7 "));
+    assert!(hooks[1].ends_with(&format!("memcg OOM, cgroup {}", u64::MAX - 1)));
+    // Without a root (`decode`, a capture): nothing is resolved.
+    let (mut f, path) = capture(&dir, &kill(0, ino));
+    let sink = Collect::default();
+    let (warn, _) = warnings();
+    let r = watch(&mut f, &path, None, Box::new(sink.clone()), options(), warn);
+    assert_eq!(r.result.unwrap(), End::Eof);
+    assert!(!sink.lines()[0].contains("\"cgroup\""));
 }
 
 #[test]

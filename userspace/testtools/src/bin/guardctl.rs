@@ -3,12 +3,9 @@
 //! It exercises the device exactly as the ABI says (read, poll, ioctls) and prints plain
 //! `key=value` lines that shell tests can grep. The user-facing reader is `oom-guard`.
 //!
-//! usage: guardctl [-d DEVICE] [-u UID] [-x] [-1] COMMAND
+//! usage: guardctl [-d DEVICE] [-u UID] [-x] COMMAND
 //!   -u UID                     switch to UID (and GID) before opening the device
 //!   -x                         drop CAP_SYS_ADMIN first
-//!   -1                         use the ABI 1.0 numbers of the stats and config ioctls: stats and
-//!                              config print the 1.0 fields only, set sends the first 32 bytes
-//!                              (the module keeps the fields added since)
 //!   tunables                   the module's tunables from `params::TUNABLES`, one
 //!                              `name min max default config|load` line each (no device)
 //!   version                    ABI version from the ioctl
@@ -28,7 +25,8 @@
 //!
 //! `read` prints one `seq=N time_ns=N type=N size=N flags=N kind=KIND ...` line per record with
 //! the payload's raw numbers: levels as numbers (pressure `old`/`new` 0-2, headroom 0, 50, 100,
-//! 255), a `tte_ms` of `TTE_UNKNOWN` as `tte_ms=unknown`, the reclaim phase as a name.
+//! 255), a `tte_ms` of `TTE_UNKNOWN` as `tte_ms=unknown`, the reclaim phase as a name, a
+//! kill's `KILL_*` bits as `kill_flags` and its victim fields as the record has them.
 //!
 //! Exit codes: 0 ok, 1 operation failed (the errno is printed), 2 bad usage.
 
@@ -187,7 +185,24 @@ fn record_line(h: &abi::RecordHeader, p: Option<&Payload>) -> String {
             "{head} kind=pool op={} pages={} pool={} target={}",
             x.op, x.pages, x.pool_pages, x.target_pages
         ),
-        Some(Payload::Kill(x)) => format!("{head} kind=kill kills={}", x.kills),
+        Some(Payload::Kill(x)) => format!(
+            "{head} kind=kill kills={} kill_flags={} victim_pid={} victim_tgid={} victim_uid={} victim_comm={} oom_score_adj={} victim_rss_kib={} anon_kib={} file_kib={} shmem_kib={} pgtables_kib={} cgroup_id={} select_ns={} notifier_action={}",
+            x.kills,
+            x.flags,
+            x.victim_pid,
+            x.victim_tgid,
+            x.victim_uid,
+            String::from_utf8_lossy(abi::name_bytes(&x.victim_comm)),
+            x.oom_score_adj,
+            x.victim_rss_kib,
+            x.anon_kib,
+            x.file_kib,
+            x.shmem_kib,
+            x.pgtables_kib,
+            x.cgroup_id,
+            x.select_ns,
+            x.notifier_action,
+        ),
         Some(Payload::Lost(x)) => {
             format!("{head} kind=lost count={} first_seq={}", x.count, x.first_seq)
         }
@@ -345,68 +360,25 @@ fn read_cmd(dev_path: &str, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// The counters as `(name, value)` in the order of `abi::STATS_FIELDS`; with `v1_0` the 16 of
-/// ABI 1.0.
-fn stats_entries(s: &abi::Stats, v1_0: bool) -> Vec<(&'static str, u64)> {
+/// The counters as `(name, value)` in the order of `abi::STATS_FIELDS`.
+fn stats_entries(s: &abi::Stats) -> Vec<(&'static str, u64)> {
     abi::STATS_FIELDS
         .iter()
-        .filter(|f| !v1_0 || f.since_minor == 0)
         .map(|f| (f.name, (f.get)(s)))
         .collect()
 }
 
-/// Reads the configuration with the 1.1 or (`v1_0`) the 1.0 ioctl; the fields a 1.0 read
-/// does not return are zero.
-fn get_config(dev: &Dev, v1_0: bool) -> Result<abi::Config, String> {
-    if !v1_0 {
-        return dev.get(abi::IOCTL_GET_CONFIG);
-    }
-    let old: [u32; abi::compat::CONFIG_SIZE_1_0 / 4] =
-        dev.get(abi::compat::IOCTL_GET_CONFIG_1_0)?;
-    let [policy, release_chunk, avert_budget, budget_window_ms, refill_delay_ms, sample_slow_ms, sample_fast_ms, reserved] =
-        old;
-    Ok(abi::Config {
-        policy,
-        release_chunk,
-        avert_budget,
-        budget_window_ms,
-        refill_delay_ms,
-        sample_slow_ms,
-        sample_fast_ms,
-        reserved,
-        ..abi::Config::default()
-    })
-}
-
-fn set_cmd(dev: &Dev, args: &[String], v1_0: bool) -> Result<(), String> {
-    let mut c = get_config(dev, v1_0)?;
+fn set_cmd(dev: &Dev, args: &[String]) -> Result<(), String> {
+    let mut c: abi::Config = dev.get(abi::IOCTL_GET_CONFIG)?;
     for kv in args {
         let (k, v) = kv
             .split_once('=')
             .ok_or_else(|| format!("expected KEY=VALUE, got {kv}"))?;
         let v: u32 = v.parse().map_err(|_| format!("{k}: not a number"))?;
-        let known_to_1_0 = config_words(&c, true).iter().any(|(n, _)| *n == k);
-        if v1_0 && !known_to_1_0 {
-            return Err(format!("unknown key {k} in ABI 1.0 (-1)"));
-        }
         set_config_word(&mut c, k, v).ok_or_else(|| format!("unknown key {k}"))?;
     }
-    let r = if v1_0 {
-        let mut old: [u32; abi::compat::CONFIG_SIZE_1_0 / 4] = [
-            c.policy,
-            c.release_chunk,
-            c.avert_budget,
-            c.budget_window_ms,
-            c.refill_delay_ms,
-            c.sample_slow_ms,
-            c.sample_fast_ms,
-            c.reserved,
-        ];
-        dev.ioctl(abi::compat::IOCTL_SET_CONFIG_1_0, &mut old)
-    } else {
-        dev.ioctl(abi::IOCTL_SET_CONFIG, &mut c)
-    };
-    r.map_err(|e| format!("ioctl: {}", errno_name(&e)))
+    dev.ioctl(abi::IOCTL_SET_CONFIG, &mut c)
+        .map_err(|e| format!("ioctl: {}", errno_name(&e)))
 }
 
 /// Drops `CAP_SYS_ADMIN` from the effective, permitted and inheritable sets (root stays root).
@@ -447,7 +419,6 @@ fn drop_sys_admin() -> Result<(), String> {
 
 fn run(mut args: &[String]) -> Result<(), String> {
     let mut dev_path = "/dev/oom_guard";
-    let mut v1_0 = false;
     loop {
         match args {
             [d, path, rest @ ..] if d == "-d" => {
@@ -466,16 +437,12 @@ fn run(mut args: &[String]) -> Result<(), String> {
                 drop_sys_admin()?;
                 args = rest;
             }
-            [one, rest @ ..] if one == "-1" => {
-                v1_0 = true;
-                args = rest;
-            }
             _ => break,
         }
     }
     let Some((cmd, rest)) = args.split_first() else {
         return Err(
-            "usage: guardctl [-d DEVICE] [-u UID] [-x] [-1] tunables|version|stats|zones|config|set|read|poll|ioctl-raw|insmod".into(),
+            "usage: guardctl [-d DEVICE] [-u UID] [-x] tunables|version|stats|zones|config|set|read|poll|ioctl-raw|insmod".into(),
         );
     };
     match cmd.as_str() {
@@ -521,14 +488,8 @@ fn run(mut args: &[String]) -> Result<(), String> {
             println!("abi={}.{}", v >> 8, v & 0xff);
         }
         "stats" => {
-            let s = if v1_0 {
-                let old: [u64; abi::compat::STATS_SIZE_1_0 / 8] =
-                    dev.get(abi::compat::IOCTL_GET_STATS_1_0)?;
-                abi::Stats::from_words(&old)
-            } else {
-                dev.get(abi::IOCTL_GET_STATS)?
-            };
-            for (k, v) in stats_entries(&s, v1_0) {
+            let s: abi::Stats = dev.get(abi::IOCTL_GET_STATS)?;
+            for (k, v) in stats_entries(&s) {
                 if k == "tte_ms" {
                     println!("{k}={}", tte(v));
                 } else {
@@ -545,15 +506,15 @@ fn run(mut args: &[String]) -> Result<(), String> {
             print_zones("", &z.zones[..(z.nr_zones as usize).min(abi::MAX_ZONES)]);
         }
         "config" => {
-            let c = get_config(&dev, v1_0)?;
-            for (k, v) in config_words(&c, v1_0) {
+            let c: abi::Config = dev.get(abi::IOCTL_GET_CONFIG)?;
+            for (k, v) in config_words(&c) {
                 // The reserved fields are settable but not printed, as before.
                 if !k.starts_with("reserved") {
                     println!("{k}={v}");
                 }
             }
         }
-        "set" => set_cmd(&dev, rest, v1_0)?,
+        "set" => set_cmd(&dev, rest)?,
         "ioctl-raw" => {
             let cmd: u32 = rest
                 .first()
@@ -626,14 +587,18 @@ mod tests {
     #[test]
     fn every_config_field_is_settable_by_name() {
         let mut c = abi::Config::default();
-        let names: Vec<&str> = config_words(&c, false).iter().map(|(k, _)| *k).collect();
+        let names: Vec<&str> = config_words(&c).iter().map(|(k, _)| *k).collect();
         assert_eq!(names.len(), std::mem::size_of::<abi::Config>() / 4);
         for (i, k) in (1u32..).zip(&names) {
             set_config_word(&mut c, k, i).unwrap();
         }
-        let values: Vec<u32> = config_words(&c, false).iter().map(|(_, v)| *v).collect();
+        let values: Vec<u32> = config_words(&c).iter().map(|(_, v)| *v).collect();
         assert_eq!(values, (1..=16).collect::<Vec<u32>>(), "struct order");
-        assert_eq!(config_words(&c, true).len(), 8);
+        assert_eq!(
+            (c.reserved, c.reserved2),
+            (8, 16),
+            "the reserved words where they sit"
+        );
         assert!(set_config_word(&mut c, "pool_kib", 1).is_none());
     }
 
@@ -645,13 +610,13 @@ mod tests {
             reclaim_active: 24,
             ..abi::Stats::default()
         };
-        let e = stats_entries(&s, false);
+        let e = stats_entries(&s);
         assert_eq!(e.len(), std::mem::size_of::<abi::Stats>() / 8);
         assert_eq!(e[15], ("samples", 16));
         assert_eq!(e[16], ("headroom", 17));
         assert_eq!(e[23], ("reclaim_active", 24));
         assert_eq!(e[27].0, "peek_ns");
-        assert_eq!(stats_entries(&s, true).len(), 16);
+        assert_eq!(e[30].0, "probe_avg_ns");
     }
 
     #[test]
@@ -703,5 +668,26 @@ mod tests {
             line.ends_with(" marks= headroom=255 fall_rate=9 tte_ms=10"),
             "{line}"
         );
+        let line = record_line(
+            &h,
+            Some(&Payload::Kill(abi::Kill {
+                kills: 1,
+                flags: abi::KILL_VICTIM | abi::KILL_GLOBAL,
+                victim_pid: 41,
+                victim_tgid: 40,
+                victim_comm: abi::fixed_name(b"memhog"),
+                oom_score_adj: -5,
+                notifier_action: 2,
+                ..abi::Kill::default()
+            })),
+        );
+        assert!(
+            line.contains(
+                " kind=kill kills=1 kill_flags=3 victim_pid=41 victim_tgid=40 victim_uid=0 \
+                 victim_comm=memhog oom_score_adj=-5 "
+            ),
+            "{line}"
+        );
+        assert!(line.ends_with(" notifier_action=2"), "{line}");
     }
 }

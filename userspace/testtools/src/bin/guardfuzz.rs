@@ -5,18 +5,15 @@
 //! usage: guardfuzz [-d DEVICE] fuzz [-n CALLS] [-s SEED]
 //!        guardfuzz [-d DEVICE] padding
 //!
-//! `fuzz` issues CALLS (default 10000) random calls: ioctls with the nine valid commands (the
-//! five of ABI 1.2, the 1.1 number of GET_STATS and the 1.0 numbers of GET_STATS, GET_CONFIG and
-//! SET_CONFIG), near-miss
-//! commands (magic 0xB7 with another number, direction or size) and fully random ones, with
+//! `fuzz` issues CALLS (default 10000) random calls: ioctls with the five valid commands,
+//! near-miss commands (magic 0xB7 with another number, direction or size: a smaller size is
+//! what the retired numbers of ABI 1.x looked like) and fully random ones, with
 //! pointers that are valid, NULL, in kernel space, unmapped, misaligned or straddling a
 //! PROT_NONE page; reads of random sizes to the same pointers; polls. Oracle:
 //! - a near-miss command is ENOTTY; a valid command to a bad pointer is EFAULT; a valid one to a
 //!   good buffer succeeds, and SET_CONFIG succeeds exactly when the host-side validation
-//!   accepts the value, after which GET_CONFIG returns it; SET_CONFIG_1_0 sets the first 32
-//!   bytes and keeps the rest: it succeeds exactly when that merged configuration validates,
-//!   and GET_CONFIG then returns the merged one; the 1.0 GETs write their 128 or 32 bytes and
-//!   not one byte more, GET_CONFIG_1_0 the first 32 bytes of GET_CONFIG's answer;
+//!   accepts the value, after which GET_CONFIG returns it; a GET writes its struct and not one
+//!   byte more;
 //! - reads return whole records, which decode, and whose sequence numbers continue where the
 //!   previous read stopped (a failed read consumes nothing), or EAGAIN, EINVAL (buffer
 //!   smaller than the next record), EFAULT;
@@ -26,11 +23,10 @@
 //!
 //! `padding` fills the ioctl buffers with 0xAA first, then checks that reserved fields
 //! (`reserved` and `reserved2` of the config), name padding and unused zone entries read back as
-//! zero, that every stats counter was written, that the 1.0 ioctls write exactly their 128 and
-//! 32 bytes, and that every record read has the size of its type in this ABI and re-encodes to
-//! the very same bytes (the encoder zeroes every reserved byte, the 1.1 records' and the
-//! PRESSURE record's trailing `reserved2` included); it prints how many records of each type it
-//! checked.
+//! zero, that every stats counter was written, and that every record read has the size of its
+//! type in this ABI and re-encodes to the very same bytes (the encoder zeroes every reserved
+//! byte, the PRESSURE record's trailing `reserved2` and the KILL record's trailing `reserved`
+//! included); it prints how many records of each type it checked.
 //!
 //! Exit codes: 0 ok, 1 a check failed (printed), 2 bad usage.
 
@@ -183,37 +179,17 @@ fn name(e: i32) -> String {
     }
 }
 
-const VALID: [u32; 9] = [
+const VALID: [u32; 5] = [
     abi::IOCTL_GET_VERSION,
     abi::IOCTL_GET_STATS,
     abi::IOCTL_GET_ZONES,
     abi::IOCTL_GET_CONFIG,
     abi::IOCTL_SET_CONFIG,
-    abi::compat::IOCTL_GET_STATS_1_0,
-    abi::compat::IOCTL_GET_STATS_1_1,
-    abi::compat::IOCTL_GET_CONFIG_1_0,
-    abi::compat::IOCTL_SET_CONFIG_1_0,
 ];
-
-/// What the ABI 1.0 `SET_CONFIG` makes of `current` given `sent`: its first 32 bytes set, the
-/// fields added since kept.
-fn merged_1_0(current: &abi::Config, sent: &abi::Config) -> abi::Config {
-    abi::Config {
-        policy: sent.policy,
-        release_chunk: sent.release_chunk,
-        avert_budget: sent.avert_budget,
-        budget_window_ms: sent.budget_window_ms,
-        refill_delay_ms: sent.refill_delay_ms,
-        sample_slow_ms: sent.sample_slow_ms,
-        sample_fast_ms: sent.sample_fast_ms,
-        reserved: sent.reserved,
-        ..*current
-    }
-}
 
 /// The bytes of a configuration in `struct oom_guard_config` layout (native byte order).
 fn config_bytes(c: &abi::Config) -> Vec<u8> {
-    config_words(c, false)
+    config_words(c)
         .iter()
         .flat_map(|(_, v)| v.to_ne_bytes())
         .collect()
@@ -327,25 +303,23 @@ fn fuzz(dev_path: &str, calls: u64, seed: u64) -> Result<(), String> {
                 if rng.below(2) == 0 {
                     let ptr = arena.good();
                     // What the configuration must be after the call, if it succeeds.
-                    let after = match cmd {
-                        abi::IOCTL_SET_CONFIG => config,
-                        abi::compat::IOCTL_SET_CONFIG_1_0 => merged_1_0(&current, &config),
-                        _ => current,
+                    let after = if cmd == abi::IOCTL_SET_CONFIG {
+                        config
+                    } else {
+                        current
                     };
                     // SAFETY: The first page holds far more than a `Config` plus the 64 guard
                     // bytes; unaligned writes are used because the arena offset is arbitrary in
                     // general. A GET overwrites what it returns; the 0xAA after it must stay.
                     unsafe {
                         std::ptr::write_bytes(ptr, 0xAA, size + 64);
-                        if cmd == abi::IOCTL_SET_CONFIG || cmd == abi::compat::IOCTL_SET_CONFIG_1_0
-                        {
+                        if cmd == abi::IOCTL_SET_CONFIG {
                             ptr.cast::<abi::Config>().write_unaligned(config);
                         }
                     }
                     let e = dev.ioctl(cmd, ptr);
                     f.count("ioctl-valid", e);
-                    let want = if (cmd == abi::IOCTL_SET_CONFIG
-                        || cmd == abi::compat::IOCTL_SET_CONFIG_1_0)
+                    let want = if cmd == abi::IOCTL_SET_CONFIG
                         && params::validate_config(&after).is_err()
                     {
                         libc::EINVAL
@@ -365,9 +339,9 @@ fn fuzz(dev_path: &str, calls: u64, seed: u64) -> Result<(), String> {
                     if is_get && bytes[size..].iter().any(|&b| b != 0xAA) {
                         return Err(fail(format!("ioctl {cmd:#x} wrote past its {size} bytes")));
                     }
-                    let is_get_config =
-                        cmd == abi::IOCTL_GET_CONFIG || cmd == abi::compat::IOCTL_GET_CONFIG_1_0;
-                    if is_get_config && bytes[..size] != config_bytes(&current)[..size] {
+                    if cmd == abi::IOCTL_GET_CONFIG
+                        && bytes[..size] != config_bytes(&current)[..size]
+                    {
                         return Err(fail(format!(
                             "ioctl {cmd:#x} returned other bytes than the configuration read \
                              just before: {:?}",
@@ -393,12 +367,17 @@ fn fuzz(dev_path: &str, calls: u64, seed: u64) -> Result<(), String> {
                     }
                 }
             }
-            // A near miss: our magic, another number, direction or size.
+            // A near miss: our magic, another number, direction or size (a smaller size is
+            // how the retired numbers of ABI 1.x looked).
             4 | 5 => {
                 let base = VALID[rng.below(VALID.len() as u64) as usize];
-                let cmd = match rng.below(3) {
+                let cmd = match rng.below(4) {
                     0 => (base & !0xff) | (5 + rng.below(251)) as u32,
                     1 => base ^ (1 << (30 + rng.below(2))),
+                    2 => {
+                        (base & !(0x3fff << 16))
+                            | ((rng.below(cmd_size(base) as u64) as u32 & 0x3fff) << 16)
+                    }
                     _ => {
                         (base & !(0x3fff << 16))
                             | (((cmd_size(base) as u64 + 1 + rng.below(64)) as u32 & 0x3fff) << 16)
@@ -536,43 +515,6 @@ fn padding(dev_path: &str) -> Result<(), String> {
                 &config[off..off + 4]
             ));
         }
-    }
-    // The 1.0 numbers write their first bytes, and nothing after them.
-    let old = raw::<abi::Config>(&dev, abi::compat::IOCTL_GET_CONFIG_1_0)?;
-    if old[..abi::compat::CONFIG_SIZE_1_0] != config[..abi::compat::CONFIG_SIZE_1_0] {
-        return Err("GET_CONFIG_1_0 differs from the first 32 bytes of GET_CONFIG".into());
-    }
-    if old[abi::compat::CONFIG_SIZE_1_0..]
-        .iter()
-        .any(|&b| b != 0xAA)
-    {
-        return Err("GET_CONFIG_1_0 wrote past its 32 bytes".into());
-    }
-    let old = raw::<abi::Stats>(&dev, abi::compat::IOCTL_GET_STATS_1_0)?;
-    if old[abi::compat::STATS_SIZE_1_0..]
-        .iter()
-        .any(|&b| b != 0xAA)
-    {
-        return Err("GET_STATS_1_0 wrote past its 128 bytes".into());
-    }
-    if old[..abi::compat::STATS_SIZE_1_0]
-        .chunks_exact(8)
-        .any(|w| w == [0xAA; 8])
-    {
-        return Err("a stats field was left unwritten by GET_STATS_1_0".into());
-    }
-    let old = raw::<abi::Stats>(&dev, abi::compat::IOCTL_GET_STATS_1_1)?;
-    if old[abi::compat::STATS_SIZE_1_1..]
-        .iter()
-        .any(|&b| b != 0xAA)
-    {
-        return Err("GET_STATS_1_1 wrote past its 192 bytes".into());
-    }
-    if old[..abi::compat::STATS_SIZE_1_1]
-        .chunks_exact(8)
-        .any(|w| w == [0xAA; 8])
-    {
-        return Err("a stats field was left unwritten by GET_STATS_1_1".into());
     }
     let zones = raw::<abi::Zones>(&dev, abi::IOCTL_GET_ZONES)?;
     let z: abi::Zones = dev.get(abi::IOCTL_GET_ZONES)?;
@@ -742,28 +684,6 @@ mod tests {
     }
 
     #[test]
-    fn set_config_1_0_keeps_the_new_fields() {
-        let current = params::default_config();
-        let sent = abi::Config {
-            avert_budget: 3,
-            headroom_low: 99,
-            reserved2: 5,
-            ..abi::Config::default()
-        };
-        let m = merged_1_0(&current, &sent);
-        assert_eq!(m.avert_budget, 3);
-        assert_eq!(m.policy, 0, "the first 32 bytes are all taken");
-        assert_eq!(
-            config_bytes(&m)[abi::compat::CONFIG_SIZE_1_0..],
-            config_bytes(&current)[abi::compat::CONFIG_SIZE_1_0..]
-        );
-        assert_eq!(
-            config_bytes(&m)[..abi::compat::CONFIG_SIZE_1_0],
-            config_bytes(&sent)[..abi::compat::CONFIG_SIZE_1_0]
-        );
-    }
-
-    #[test]
     fn random_configs_touch_every_field_and_are_often_valid() {
         let mut rng = Rng(42);
         let base = params::default_config();
@@ -780,6 +700,5 @@ mod tests {
         }
         assert_eq!(changed.len(), 16, "{changed:?}");
         assert!((1000..3500).contains(&valid), "{valid} of 4000 valid");
-        assert!(VALID.contains(&abi::compat::IOCTL_SET_CONFIG_1_0));
     }
 }
