@@ -15,7 +15,7 @@ pub const ABOUT: About = About {
     measure: "Module CPU and wake-ups",
     target: "quiet: ≤ 0.1 % of one CPU, ≤ 1 monitor wake-up/s",
     method: "\
-The module's own counters (stats ioctl, ABI 1.2) over an interval of secs seconds, in two \
+The module's own counters (stats ioctl) over an interval of secs seconds, in two \
 phases. `quiet`: nothing allocating for 30 s. `near`: for 20 s a holder keeps free memory \
 between the zones' high watermark and twice it, where the monitor samples every \
 sample_fast_ms (10 ms). CPU % of one CPU = (monitor_ns + peek_ns) / interval: the time spent \
