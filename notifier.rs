@@ -23,7 +23,7 @@ use crate::abi::{self, OomAction, Payload, ZoneState, MAX_ZONES, POLICY_AVERT};
 use crate::ffi::{self, OomHandler, ZoneKey};
 use crate::state::Guard;
 use crate::zones::{self, Sample};
-use core::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering::Relaxed};
+use core::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
 use kernel::{
     new_spinlock,
     prelude::*,
@@ -86,7 +86,7 @@ struct OomState {
 /// probe both run under it), so plain relaxed atomics suffice.
 #[derive(Default)]
 struct CallMark {
-    task: AtomicUsize,
+    task: AtomicU64,
     at: AtomicU64,
     action: AtomicU8,
 }
@@ -94,7 +94,7 @@ struct CallMark {
 /// A copy of the notifier's last call ([`Notifier::last_call`]).
 pub(crate) struct LastCall {
     /// The task that called it (`ffi::current_token`).
-    pub(crate) task: usize,
+    pub(crate) task: u64,
     /// When the call started (monotonic ns); 0 before the first call.
     pub(crate) at: u64,
     /// What it did (an `OomAction`).

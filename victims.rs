@@ -40,7 +40,7 @@ struct Last {
     /// The kernel's `oom_kill` count then.
     kills: u64,
     /// The task in the OOM then (`ffi::current_token`).
-    caller: usize,
+    caller: u64,
     /// The start of the notifier call it belonged to (global), or 0.
     call_at: u64,
     /// When it was marked.

@@ -36,10 +36,17 @@ pub(super) unsafe fn read_comm(task: *mut bindings::task_struct) -> [u8; abi::CO
     comm
 }
 
-/// A token for the current task, to recognise it again while it lives (its `task_struct`'s
-/// address; never dereferenced).
-pub(crate) fn current_token() -> usize {
-    kernel::current!().as_ptr() as usize
+/// A token for the current task that no other task has while it lives, nor soon after: its fork
+/// time (monotonic ns) mixed with its pid. Its `task_struct`'s address would not do: a task
+/// forked right after another exits may get the same one (seen: a memcg OOM's task taken for
+/// the task of a global OOM 0.7 s earlier).
+pub(crate) fn current_token() -> u64 {
+    let task = kernel::current!();
+    let pid = u64::try_from(task.pid()).unwrap_or(0);
+    // SAFETY: The current task is live for this call; `start_time` is set at fork and never
+    // written again.
+    let start = unsafe { (*task.as_ptr()).start_time };
+    start ^ pid.rotate_left(40)
 }
 
 /// Whether the current task has `CAP_SYS_ADMIN`.
