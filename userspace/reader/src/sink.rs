@@ -219,7 +219,7 @@ fn journal_field(out: &mut Vec<u8>, key: &str, value: &str) {
 
 /// The journald datagram for a record: `MESSAGE`, `MESSAGE_ID` (one per record kind, see
 /// `contrib/oom-guard.catalog`), `PRIORITY`, `SYSLOG_IDENTIFIER`, `SYSLOG_FACILITY`,
-/// `OBJECT_PID` when the record names a process, then every field as `OOM_GUARD_*`
+/// `OBJECT_PID`, `OBJECT_COMM` and (for a kill) `OBJECT_UID` when the record names a process, then every field as `OOM_GUARD_*`
 /// (`OOM_GUARD_EVENT`, `OOM_GUARD_SEQ`, `OOM_GUARD_TIME_NS`, `OOM_GUARD_TIMESTAMP`,
 /// `OOM_GUARD_LEVEL`, …), and with a snapshot its fields as `OOM_GUARD_ENRICH_*`
 /// (`OOM_GUARD_ENRICH_MEM_AVAILABLE_KIB`, `OOM_GUARD_ENRICH_TOP`, `OOM_GUARD_ENRICH_TOP_0_PID`,
@@ -237,8 +237,8 @@ pub fn journal_message(
     journal_field(&mut out, "PRIORITY", &format::priority(rec).0.to_string());
     journal_field(&mut out, "SYSLOG_IDENTIFIER", IDENT);
     journal_field(&mut out, "SYSLOG_FACILITY", &FACILITY_DAEMON.to_string());
-    if let Some(pid) = format::object_pid(rec) {
-        journal_field(&mut out, "OBJECT_PID", &pid.to_string());
+    for (k, v) in format::object_fields(rec) {
+        journal_field(&mut out, k, &v);
     }
     let fields = format::event_fields(rec, extra, opts);
     for (k, v) in format::flat_fields(&fields) {

@@ -49,6 +49,7 @@ fn kill(comm: &[u8]) -> Record {
             kills: 1,
             victim_pid: 78,
             victim_tgid: 77,
+            victim_uid: 1000,
             flags: abi::KILL_VICTIM | abi::KILL_MEMCG,
             victim_comm: fixed_name(comm),
             victim_rss_kib: 1024,
@@ -379,14 +380,14 @@ fn json_and_logfmt_carry_a_wall_clock_timestamp() {
 }
 
 #[test]
-fn journald_gets_a_message_id_per_event_type_and_object_pid() {
+fn journald_gets_a_message_id_per_event_type_and_the_object_fields() {
     let catalog = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/oom-guard.catalog"),
     )
     .expect("the journald catalog in contrib/");
     let recs = [
         oom(b"memhog", b"Normal"),
-        kill(b"sh"),
+        kill(b"s\\h\x1b[1m"),
         record(1, 1, Payload::Pool(Pool::default())),
     ];
     let mut ids = Vec::new();
@@ -408,6 +409,15 @@ fn journald_gets_a_message_id_per_event_type_and_object_pid() {
             _ => None,
         };
         assert_eq!(m.get("OBJECT_PID").map(String::as_str), want);
+        // The name and (for a victim) the uid come from the record, escaped: journald cannot
+        // look up a process that is gone.
+        let (comm, uid) = match r.payload {
+            Payload::Oom(_) => (Some("memhog"), None),
+            Payload::Kill(_) => (Some(r"s\\h\x1b[1m"), Some("1000")),
+            _ => (None, None),
+        };
+        assert_eq!(m.get("OBJECT_COMM").map(String::as_str), comm);
+        assert_eq!(m.get("OBJECT_UID").map(String::as_str), uid);
         // The fields that were there stay.
         assert!(m.contains_key("OOM_GUARD_TIME_NS") && m.contains_key("PRIORITY"));
     }

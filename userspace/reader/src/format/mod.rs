@@ -27,9 +27,9 @@ pub use fields::{
 pub use json::{json, json_object};
 pub use logfmt::{logfmt, logfmt_line, procs_compact, value_text, zones_compact};
 pub use names::{
-    action_name, headroom_name, kind, level, level_name, message_id, object_pid, oom_kind_name,
-    pool_op_name, reclaim_phase_name, reclaim_who_name, source_name, valid_zones, victim_pid,
-    zone_state_name,
+    action_name, headroom_name, kind, level, level_name, message_id, object_fields, object_pid,
+    oom_kind_name, pool_op_name, reclaim_phase_name, reclaim_who_name, source_name, valid_zones,
+    victim_pid, zone_state_name,
 };
 pub use priority::{priority, Priority};
 pub use text::{

@@ -2,6 +2,7 @@
 //! kind of OOM a kill came from, the journald `MESSAGE_ID` of each kind and the process a record
 //! names. A value this reader does not know is named `unknown-N`, not dropped.
 
+use super::name_text;
 use crate::decode::Record;
 use oom_guard_core::abi::{
     HeadroomLevel, Kill, Level, OomAction, Payload, PoolOp, ReclaimPhase, RecordType, ZoneSnapshot,
@@ -46,6 +47,30 @@ pub fn object_pid(rec: &Record) -> Option<u32> {
         _ => 0,
     };
     (pid != 0).then_some(pid)
+}
+
+/// The journald `OBJECT_*` fields of a record that names a process ([`object_pid`]):
+/// `OBJECT_PID`, `OBJECT_COMM` (escaped) when the name is known, and for a kill's victim
+/// `OBJECT_UID`. journald looks these up itself only while the process lives, and a victim
+/// is gone by the time the record is read, so the reader writes them from the record.
+pub fn object_fields(rec: &Record) -> Vec<(&'static str, String)> {
+    let Some(pid) = object_pid(rec) else {
+        return Vec::new();
+    };
+    let mut out = vec![("OBJECT_PID", pid.to_string())];
+    let comm = match &rec.payload {
+        Payload::Oom(o) => &o.comm[..],
+        Payload::Kill(k) => &k.victim_comm[..],
+        _ => &[][..],
+    };
+    let comm = name_text(comm);
+    if !comm.is_empty() {
+        out.push(("OBJECT_COMM", comm));
+    }
+    if let Payload::Kill(k) = &rec.payload {
+        out.push(("OBJECT_UID", k.victim_uid.to_string()));
+    }
+    out
 }
 
 /// The pid a kill's victim is known by: its process id, else its thread id (0 if neither is
