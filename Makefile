@@ -60,6 +60,18 @@ else
 KERNEL_DEP :=
 endif
 
+# Kbuild does not see a rebuilt kernel: rustc's dependency files name sources, not the kernel
+# crate's metadata, so a module built before the kernel was rebuilt would stay as it was and
+# fail to load ("invalid module format"). Each module directory remembers the kernel build it
+# was made against (release and the mtimes of rust/libkernel.rmeta and Module.symvers), and is
+# emptied when that changes.
+define fresh_mo
+	@stamp="$$(cat $(KDIR)/include/config/kernel.release 2>/dev/null) $$(stat -c %Y $(KDIR)/rust/libkernel.rmeta $(KDIR)/Module.symvers 2>/dev/null | tr '\n' ' ')"; \
+	if [ "$$(cat $(1)/.kernel-build 2>/dev/null)" != "$$stamp" ]; then \
+		rm -rf $(1); mkdir -p $(1); echo "$$stamp" >$(1)/.kernel-build; \
+	fi
+endef
+
 .PHONY: all setup disk kernel kernels modules userspace initramfs clean distclean \
 	check fmt fmtcheck run test test-full bench help
 
@@ -83,7 +95,7 @@ kernels: setup
 	@scripts/build-kernel.sh x86_64 debug
 
 modules: $(KERNEL_DEP)
-	@mkdir -p $(MODULE_OUT)
+	$(call fresh_mo,$(MODULE_OUT))
 	$(KMAKE) modules
 
 userspace: setup
@@ -95,7 +107,8 @@ initramfs: modules userspace
 # Also builds the module as for a kernel without CONFIG_TRACEPOINTS (no victim probe: KILL
 # events count kills), in a directory of its own.
 check: $(KERNEL_DEP)
-	@mkdir -p $(MODULE_OUT) $(MODULE_OUT)-noprobe
+	$(call fresh_mo,$(MODULE_OUT))
+	$(call fresh_mo,$(MODULE_OUT)-noprobe)
 	$(KMAKE) CLIPPY=1 OOM_GUARD_WERROR=y modules
 	$(KBUILD) MO=$(MODULE_OUT)-noprobe CLIPPY=1 OOM_GUARD_WERROR=y OOM_GUARD_NO_PROBE=y modules
 	$(CARGO) clippy --locked --all-targets -- -D warnings
