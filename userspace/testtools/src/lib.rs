@@ -185,6 +185,19 @@ pub fn due_at(start_ns: u64, bytes: u64, rate_bytes_per_sec: u64) -> u64 {
     u64::try_from(u128::from(start_ns) + offset).unwrap_or(u64::MAX)
 }
 
+/// The start of a fixed schedule ([`due_at`]) that lets the hog lag behind it by at most
+/// `max_lag_ns`: when a step due at `due_ns` starts at `now_ns`, later than that, the schedule
+/// slips by the excess, so the hog catches up only `max_lag_ns` worth of steps in a burst after a
+/// stall. Short overshoots of its sleeps are still made up (the average rate stays right); a
+/// long stall is not turned into a burst at many times the rate. `max_lag_ns` 0: no bound.
+pub fn slip_start(start_ns: u64, due_ns: u64, now_ns: u64, max_lag_ns: u64) -> u64 {
+    let lag = now_ns.saturating_sub(due_ns);
+    if max_lag_ns == 0 || lag <= max_lag_ns {
+        return start_ns;
+    }
+    start_ns.saturating_add(lag - max_lag_ns)
+}
+
 /// One line of memhog's `MEMHOG_PROGRESS_LOG`: `time_ns=<CLOCK_MONOTONIC ns> kib=<KiB touched>
 /// mib=<whole MiB touched>`.
 pub fn progress_line(time_ns: u64, bytes: u64) -> String {

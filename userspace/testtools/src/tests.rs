@@ -50,6 +50,19 @@ fn a_fixed_schedule_catches_up_after_a_delay() {
 }
 
 #[test]
+fn a_bounded_lag_slips_the_schedule_by_the_excess_only() {
+    let ms = 1_000_000;
+    // On time or within the bound: the schedule stays.
+    assert_eq!(slip_start(100, 5 * ms, 5 * ms, 10 * ms), 100);
+    assert_eq!(slip_start(100, 5 * ms, 15 * ms, 10 * ms), 100);
+    assert_eq!(slip_start(100, 5 * ms, 2 * ms, 10 * ms), 100, "early");
+    // A 100 ms stall: the hog catches up 10 ms worth, the rest slips.
+    assert_eq!(slip_start(100, 5 * ms, 105 * ms, 10 * ms), 100 + 90 * ms);
+    // No bound: the whole stall is caught up.
+    assert_eq!(slip_start(100, 5 * ms, 105 * ms, 0), 100);
+}
+
+#[test]
 fn progress_lines() {
     assert_eq!(
         progress_line(123_456_789, 3 * MIB + 512 * KIB),

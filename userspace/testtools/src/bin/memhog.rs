@@ -28,6 +28,9 @@
 //!   between. A delayed step does not shift the schedule, so the average rate stays right: the
 //!   hog catches up, and is never ahead of it. Not together with RATE_PER_SEC, which instead
 //!   restarts its schedule after a stall.
+//! - `MEMHOG_MAX_LAG_MS=N` (with `MEMHOG_RATE`): the hog lags its schedule by at most N ms; after
+//!   a longer stall the schedule slips, so the hog catches up at most N ms worth of steps in a
+//!   burst instead of the whole stall (default 0: no bound).
 //! - `MEMHOG_COMM=NAME`: sets the hog's task name (`prctl(PR_SET_NAME)`, at most 15 bytes, any
 //!   bytes but NUL; `\n`, `\e` and `\\` in NAME stand for a newline, ESC and a backslash), as
 //!   any user can: the OOM records then carry that name, so a test can check how every sink
@@ -37,7 +40,7 @@
 
 use oom_guard_testtools::{
     due_at, mem_available_kib, monotonic_ns, next_due, parse_rate_mib, parse_size, progress_line,
-    KIB, MIB,
+    slip_start, KIB, MIB,
 };
 use std::io::Write;
 use std::process::ExitCode;
@@ -49,7 +52,7 @@ const DEFAULT_CHUNK: u64 = MIB;
 fn usage() -> ExitCode {
     eprintln!(
         "usage: memhog SIZE [RATE_PER_SEC] [HOLD_SECONDS] [CHUNK]   (sizes like 64M; rate 0 = unlimited; chunk default 1M)\n\
-         environment: MEMHOG_RATE=<MiB/s> MEMHOG_PROGRESS=FILE MEMHOG_PROGRESS_LOG=FILE MEMHOG_AVAIL=1 MEMHOG_PATTERN=1"
+         environment: MEMHOG_RATE=<MiB/s> MEMHOG_MAX_LAG_MS=N MEMHOG_PROGRESS=FILE MEMHOG_PROGRESS_LOG=FILE MEMHOG_AVAIL=1 MEMHOG_PATTERN=1"
     );
     ExitCode::from(2)
 }
@@ -136,6 +139,16 @@ fn main() -> ExitCode {
             }
         },
     };
+    let max_lag_ns = match std::env::var("MEMHOG_MAX_LAG_MS") {
+        Err(_) => 0,
+        Ok(ms) => match ms.parse::<u64>() {
+            Ok(ms) => ms.saturating_mul(1_000_000),
+            Err(e) => {
+                eprintln!("memhog: MEMHOG_MAX_LAG_MS: {e}");
+                return usage();
+            }
+        },
+    };
     if fixed_rate > 0 && rate > 0 {
         eprintln!("memhog: give the rate once: MEMHOG_RATE or RATE_PER_SEC");
         return usage();
@@ -161,7 +174,7 @@ fn main() -> ExitCode {
     });
     let pattern = std::env::var_os("MEMHOG_PATTERN").is_some_and(|v| v == "1");
     let start = Instant::now();
-    let start_ns = monotonic_ns();
+    let mut start_ns = monotonic_ns();
     let mut meminfo = std::env::var_os("MEMHOG_AVAIL")
         .is_some_and(|v| v == "1")
         .then(|| std::fs::File::open("/proc/meminfo").ok())
@@ -195,6 +208,8 @@ fn main() -> ExitCode {
         let want = usize::try_from((size - done).min(chunk_size)).unwrap_or(PAGE);
         if fixed_rate > 0 {
             // Not before the schedule says this chunk's last byte is due.
+            let due = due_at(start_ns, done + want as u64, fixed_rate);
+            start_ns = slip_start(start_ns, due, monotonic_ns(), max_lag_ns);
             sleep_until(due_at(start_ns, done + want as u64, fixed_rate));
         }
         // Fresh zeroed pages from mmap are not committed until written:
