@@ -21,6 +21,11 @@ trap '[ -n "$pids" ] && kill $pids 2>/dev/null; rmdir $CG/t35 $CG/t35g 2>/dev/nu
 load policy=observe
 dmesg | grep -q 'victims: each OOM victim is named' ||
 	fail "the module does not say it names victims: $(dmesg | grep 'rust_oom_guard: victims' | tail -n 1)"
+# The reader's text lines for every victim, as a user sees them.
+oom-guard --format text >/tmp/v.txt 2>/tmp/v.txt.err &
+text_reader=$!
+trap '[ -n "$pids" ] && kill $pids 2>/dev/null; kill $text_reader 2>/dev/null; rmdir $CG/t35 $CG/t35g 2>/dev/null' EXIT
+wait_for 10 "the text reader did not open the device" eval '[ "$(stat stats readers)" -ge 1 ]'
 
 # --- A global OOM: a holder of half the available memory is the largest killable task; a hog
 # that the OOM killer must spare (oom_score_adj -1000) needs more than is left, so the holder
@@ -132,6 +137,16 @@ killed=$(victims | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^kills=/) k += sub
 delta=$(($(vmstat oom_kill) - kills0))
 [ "$killed" = $((delta - 1)) ] || fail "$killed victims killed, oom_kill moved by $delta (one group OOM)"
 echo "victims named: $(victims | wc -l), killed $killed = oom_kill delta $delta less the group's double count"
+# The text reader's kill lines: the global victim with its pid, name, uid, memory and score, the
+# memcg one with its cgroup's path.
+wait_for 10 "the text reader has no line for the group's members: $(cat /tmp/v.txt.err)" eval 'grep -q "(group-idle)" /tmp/v.txt'
+kill -TERM $text_reader
+wait $text_reader
+grep ' killed pid ' /tmp/v.txt
+grep -q "killed pid $holder (victim-holder), uid $uid, rss [0-9.]* MiB, oom_score_adj 0" /tmp/v.txt ||
+	fail "no text line names the global victim $holder: $(grep kill /tmp/v.txt)"
+grep "(memcg-hog)" /tmp/v.txt | grep -q "memcg /t35" ||
+	fail "the memcg victim's text line has no cgroup path: $(grep memcg-hog /tmp/v.txt)"
 # The probe's cost per victim, from the counters.
 [ "$(stat stats victims)" = "$(victims | wc -l)" ] || fail "stats.victims $(stat stats victims), $(victims | wc -l) records"
 echo "probe cost per victim: mean $(stat stats probe_avg_ns) ns, max $(stat stats probe_max_ns) ns over $(stat stats victims) victims"
