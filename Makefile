@@ -72,7 +72,7 @@ define fresh_mo
 	fi
 endef
 
-.PHONY: all setup disk kernel kernels modules userspace initramfs clean distclean \
+.PHONY: all setup disk kernel kernels modules modules-noprobe userspace initramfs clean distclean \
 	check fmt fmtcheck run test test-full bench help
 
 all: modules userspace
@@ -101,7 +101,13 @@ modules: $(KERNEL_DEP)
 userspace: setup
 	$(CARGO) build --release --locked --target $(RUST_TARGET)
 
-initramfs: modules userspace
+# The module as for a kernel without CONFIG_TRACEPOINTS (no victim probe: KILL events count
+# kills), which the guests load too (37-victims-noprobe).
+modules-noprobe: $(KERNEL_DEP)
+	$(call fresh_mo,$(MODULE_OUT)-noprobe)
+	$(KBUILD) MO=$(MODULE_OUT)-noprobe OOM_GUARD_NO_PROBE=y modules
+
+initramfs: modules modules-noprobe userspace
 	@scripts/mkinitramfs.sh $(ARCH) $(OUT)
 
 # Also builds the module as for a kernel without CONFIG_TRACEPOINTS (no victim probe: KILL

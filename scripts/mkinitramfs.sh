@@ -8,7 +8,8 @@ usage() {
 	cat <<USAGE
 usage: $0 ARCH OUTDIR
   ARCH    x86_64 or arm64
-  OUTDIR  build directory holding module/rust_oom_guard.ko (from 'make modules');
+  OUTDIR  build directory holding module/rust_oom_guard.ko (from 'make modules') and
+          module-noprobe/rust_oom_guard.ko (from 'make modules-noprobe');
           the image is written to OUTDIR/initramfs.cpio.gz
 USAGE
 }
@@ -37,6 +38,11 @@ install -m 0755 "$ROOT/guest/init" "$stage/init"
 cp -R "$eo/." "$stage/"
 rm -f "$stage/.guard-earlyoom"
 install -m 0644 "$ko" "$stage/guard/"
+# The variant without the victim probe ('make modules-noprobe'), for 37-victims-noprobe.
+noprobe=$OUTDIR/module-noprobe/rust_oom_guard.ko
+[ -f "$noprobe" ] || die "$noprobe missing: run 'make ARCH=$ARCH modules-noprobe'"
+mkdir -p "$stage/guard/noprobe"
+install -m 0644 "$noprobe" "$stage/guard/noprobe/"
 install -m 0644 "$ROOT"/guest/*.sh "$stage/guard/"
 install -m 0644 "$ROOT"/guest/tests/*.sh "$stage/guard/tests/"
 for b in "$bins"/*; do
