@@ -655,6 +655,40 @@ mod tests {
         assert_eq!(env["OOM_GUARD_HEADROOM"], "low");
     }
 
+    #[test]
+    fn a_kill_hook_gets_the_victim() {
+        use oom_guard_core::abi::{fixed_name, Kill, KILL_MEMCG, KILL_VICTIM};
+        let k = Kill {
+            kills: 1,
+            victim_pid: 1234,
+            victim_tgid: 1234,
+            victim_uid: 1000,
+            oom_score_adj: 300,
+            flags: KILL_VICTIM | KILL_MEMCG,
+            victim_comm: fixed_name(b"mem\nhog"),
+            victim_rss_kib: 217_088,
+            cgroup_id: 77,
+            ..Kill::default()
+        };
+        let env: std::collections::BTreeMap<_, _> = hook_env(
+            &record(8, Payload::Kill(k)),
+            Some("/system.slice/foo.service"),
+            &OPTS,
+        )
+        .into_iter()
+        .collect();
+        assert_eq!(env["OOM_GUARD_EVENT"], "kill");
+        assert_eq!(env["OOM_GUARD_VICTIM_PID"], "1234");
+        assert_eq!(env["OOM_GUARD_VICTIM_UID"], "1000");
+        assert_eq!(env["OOM_GUARD_VICTIM_COMM"], "mem\\nhog", "escaped");
+        assert_eq!(env["OOM_GUARD_OOM_SCORE_ADJ"], "300");
+        assert_eq!(env["OOM_GUARD_VICTIM_RSS_KIB"], "217088");
+        assert_eq!(env["OOM_GUARD_OOM"], "memcg");
+        assert_eq!(env["OOM_GUARD_CGROUP_ID"], "77");
+        assert_eq!(env["OOM_GUARD_CGROUP"], "/system.slice/foo.service");
+        assert!(env["OOM_GUARD_MESSAGE"].contains("killed pid 1234"));
+    }
+
     fn warnings() -> (Warn, Arc<Mutex<Vec<String>>>) {
         let log = Arc::new(Mutex::new(Vec::new()));
         let l = Arc::clone(&log);
