@@ -17,18 +17,29 @@
 # Variables (defaults in brackets):
 #   ARCH     x86_64 or arm64 [the host's]
 #   VARIANT  '' or debug: which of our kernels to use [test kernel]
+#   SERIES   kernel series: one of KERNEL_SERIES_ALL in scripts/versions.env [KERNEL_SERIES]
 #   PROFILE  '' or board: 'make run' in the board-shaped guest of qemu/board-<arch>.conf ['']
-#   KDIR     kernel build tree [our kernel for ARCH/VARIANT, built on demand]
+#   KDIR     kernel build tree [our kernel for ARCH/VARIANT/SERIES, built on demand]
 #   LLVM     LLVM suffix passed to kbuild [-$(LLVM_VERSION) from scripts/versions.env]
 
 include scripts/versions.env
+comma := ,
 
 HOST_ARCH := $(shell uname -m | sed -e 's/aarch64/arm64/')
 ARCH ?= $(HOST_ARCH)
 override ARCH := $(patsubst aarch64,arm64,$(patsubst amd64,x86_64,$(ARCH)))
 VARIANT ?=
+# The default series is no suffix: build/x86_64, not build/x86_64-7.3.
+SERIES ?=
+override SERIES := $(filter-out $(KERNEL_SERIES),$(SERIES))
+ifneq ($(SERIES),)
+ifeq ($(filter $(SERIES),$(subst $(comma), ,$(KERNEL_SERIES_ALL))),)
+$(error unknown SERIES=$(SERIES): scripts/versions.env has $(KERNEL_SERIES_ALL))
+endif
+endif
+export SERIES
 CACHE ?= $(or $(OOM_GUARD_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rust-oom-guard)
-KVARIANT := $(ARCH)$(if $(VARIANT),-$(VARIANT))
+KVARIANT := $(ARCH)$(if $(VARIANT),-$(VARIANT))$(if $(SERIES),-$(SERIES))
 OUR_KDIR := $(CACHE)/build/$(KVARIANT)
 KDIR ?= $(OUR_KDIR)
 LLVM ?= -$(LLVM_VERSION)
@@ -43,8 +54,21 @@ export RUSTUP_TOOLCHAIN := $(RUST_VERSION)
 export PATH := $(CACHE)/tools/bin:$(HOME)/.cargo/bin:$(PATH)
 export OOM_GUARD_CACHE := $(CACHE)
 
-KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=$(ARCH) LLVM=$(LLVM)
-KMAKE = $(KBUILD) MO=$(MODULE_OUT)
+# The module's sources (Kbuild, the crate's .rs files, the C shim) are mirrored into each of its
+# build directories and built there (M=): out of the source tree on every series, also where
+# Kbuild has no MO= (6.12), and with the variants (no probe) side by side. rsync keeps mtimes,
+# so an unchanged tree rebuilds nothing. Compiler messages name the mirrored paths
+# (build/<arch>/module/monitor.rs): edit the file of the same name at the top.
+MODULE_DIRS := ffi common compat
+MODULE_SRC_FILTER := $(foreach p,/Kbuild /*.rs /*.c /*.h \
+	$(foreach d,$(MODULE_DIRS),/$(d)/ /$(d)/**/ /$(d)/**.rs /$(d)/**.c /$(d)/**.h),'--include=$(p)') \
+	'--exclude=*'
+# module_build DIR, KBUILD-ARGS: builds the module in DIR.
+define module_build
+	$(call fresh_mo,$(1))
+	@rsync -a --delete $(MODULE_SRC_FILTER) $(CURDIR)/ $(1)/
+	$(MAKE) -C $(KDIR) M=$(1) ARCH=$(ARCH) LLVM=$(LLVM) $(2) modules
+endef
 # cargo runs inside userspace/ so that userspace/.cargo/config.toml applies.
 CARGO = cd userspace && cargo
 # The kernel's rustfmt settings (its .rustfmt.toml), run on the crate root: rustfmt follows the
@@ -87,7 +111,7 @@ disk: setup
 	@scripts/mkdisk.sh >/dev/null
 
 kernel: setup
-	@scripts/build-kernel.sh $(ARCH) $(VARIANT)
+	@scripts/build-kernel.sh $(ARCH) "$(VARIANT)" "$(SERIES)"
 
 kernels: setup
 	@scripts/build-kernel.sh x86_64
@@ -95,8 +119,7 @@ kernels: setup
 	@scripts/build-kernel.sh x86_64 debug
 
 modules: $(KERNEL_DEP)
-	$(call fresh_mo,$(MODULE_OUT))
-	$(KMAKE) modules
+	$(call module_build,$(MODULE_OUT),)
 
 userspace: setup
 	$(CARGO) build --release --locked --target $(RUST_TARGET)
@@ -104,8 +127,7 @@ userspace: setup
 # The module as for a kernel without CONFIG_TRACEPOINTS (no victim probe: KILL events count
 # kills), which the guests load too (37-victims-noprobe).
 modules-noprobe: $(KERNEL_DEP)
-	$(call fresh_mo,$(MODULE_OUT)-noprobe)
-	$(KBUILD) MO=$(MODULE_OUT)-noprobe OOM_GUARD_NO_PROBE=y modules
+	$(call module_build,$(MODULE_OUT)-noprobe,OOM_GUARD_NO_PROBE=y)
 
 initramfs: modules modules-noprobe userspace
 	@scripts/mkinitramfs.sh $(ARCH) $(OUT)
@@ -113,10 +135,8 @@ initramfs: modules modules-noprobe userspace
 # Also builds the module as for a kernel without CONFIG_TRACEPOINTS (no victim probe: KILL
 # events count kills), in a directory of its own.
 check: $(KERNEL_DEP)
-	$(call fresh_mo,$(MODULE_OUT))
-	$(call fresh_mo,$(MODULE_OUT)-noprobe)
-	$(KMAKE) CLIPPY=1 OOM_GUARD_WERROR=y modules
-	$(KBUILD) MO=$(MODULE_OUT)-noprobe CLIPPY=1 OOM_GUARD_WERROR=y OOM_GUARD_NO_PROBE=y modules
+	$(call module_build,$(MODULE_OUT),CLIPPY=1 OOM_GUARD_WERROR=y)
+	$(call module_build,$(MODULE_OUT)-noprobe,CLIPPY=1 OOM_GUARD_WERROR=y OOM_GUARD_NO_PROBE=y)
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
 fmt:

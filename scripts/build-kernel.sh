@@ -5,22 +5,26 @@ set -euo pipefail
 
 usage() {
 	cat <<USAGE
-usage: $0 [ARCH] [VARIANT]
+usage: $0 [ARCH] [VARIANT] [SERIES]
   ARCH     x86_64 or arm64 (default: \$ARCH or the host's, now ${ARCH:-$(host_arch)})
   VARIANT  empty for the test kernel, 'debug' for KASAN+lockdep+kmemleak+UBSAN
+  SERIES   kernel series, one of ${KERNEL_SERIES_ALL//,/, } (default: \$SERIES or $KERNEL_SERIES)
   JOBS     parallel jobs (default: nproc = $(nproc))
-Output: $KBUILD_ROOT/<arch>[-debug]
+Output: $KBUILD_ROOT/<arch>[-debug][-<series> unless $KERNEL_SERIES]
 USAGE
 }
 case ${1:-} in -h | --help) usage; exit 0 ;; esac
 
 ARCH=$(kernel_arch "${1:-${ARCH:-$(host_arch)}}")
 VARIANT=${2:-${VARIANT:-}}
+SERIES=$(series_of "${3:-${SERIES:-}}")
 JOBS=${JOBS:-$(nproc)}
-SRC=$(kernel_src)
-B=$(kernel_build_dir "$ARCH" "$VARIANT")
+SRC=$(kernel_src "$SERIES")
+B=$(kernel_build_dir "$ARCH" "$VARIANT" "$SERIES")
 FRAG_DIR=$ROOT/qemu/kconfig
 frags=("$FRAG_DIR/base.config" "$FRAG_DIR/$ARCH.config")
+# What one series needs beyond the others, if anything (qemu/kconfig/series-6.12.config).
+[ -n "$SERIES" ] && [ -f "$FRAG_DIR/series-$SERIES.config" ] && frags+=("$FRAG_DIR/series-$SERIES.config")
 case $VARIANT in
 "") ;;
 debug) frags+=("$FRAG_DIR/debug.config") ;;
@@ -34,7 +38,7 @@ kmake() { make -C "$SRC" O="$B" ARCH="$ARCH" LLVM="-$LLVM_VERSION" "$@"; }
 # so a warm build is a no-op.
 stamp=$( (cat "${frags[@]}"; echo "$SRC $RUST_VERSION $BINDGEN_VERSION $LLVM_VERSION") | sha256sum | cut -c1-16)
 if [ ! -f "$B/.config" ] || [ "$(cat "$B/.guard-config" 2>/dev/null)" != "$stamp" ]; then
-	msg "configuring $ARCH${VARIANT:+ ($VARIANT)} kernel in $B"
+	msg "configuring $ARCH${VARIANT:+ ($VARIANT)}${SERIES:+ $SERIES} kernel in $B"
 	kmake -s tinyconfig >/dev/null
 	KCONFIG_CONFIG=$B/.config "$SRC/scripts/kconfig/merge_config.sh" -m -O "$B" "$B/.config" "${frags[@]}" >"$B/merge.log"
 	kmake -s olddefconfig >/dev/null
@@ -55,15 +59,15 @@ if [ ! -f "$B/.config" ] || [ "$(cat "$B/.guard-config" 2>/dev/null)" != "$stamp
 			kmake rustavailable || true
 			die "CONFIG_RUST could not be enabled for $ARCH: see the lines above"
 		fi
-		die "kernel config for $ARCH${VARIANT:+-$VARIANT} lacks options the tests need (see above)"
+		die "kernel config for $ARCH${VARIANT:+-$VARIANT}${SERIES:+-$SERIES} lacks options the tests need (see above)"
 	fi
 	echo "$stamp" >"$B/.guard-config"
 fi
 
-msg "building $ARCH${VARIANT:+ ($VARIANT)} kernel ($JOBS jobs), log: $B/build.log"
+msg "building $ARCH${VARIANT:+ ($VARIANT)}${SERIES:+ $SERIES} kernel ($JOBS jobs), log: $B/build.log"
 start=$(date +%s)
 if ! kmake -j"$JOBS" >"$B/build.log" 2>&1; then
 	tail -n 40 "$B/build.log" >&2
-	die "kernel build failed for $ARCH${VARIANT:+-$VARIANT}; full log: $B/build.log"
+	die "kernel build failed for $ARCH${VARIANT:+-$VARIANT}${SERIES:+-$SERIES}; full log: $B/build.log"
 fi
-msg "kernel $ARCH${VARIANT:+-$VARIANT} ready in $(($(date +%s) - start)) s: $(kmake -s image_name)"
+msg "kernel $ARCH${VARIANT:+-$VARIANT}${SERIES:+-$SERIES} ready in $(($(date +%s) - start)) s: $(kmake -s image_name)"

@@ -32,17 +32,46 @@ kernel_arch() {
 	esac
 }
 
-# The kernel source tree prepared by setup.sh.
-kernel_src() {
-	local f=$SRC_DIR/current
-	[ -e "$f" ] || die "no kernel source in $SRC_DIR: run 'scripts/setup.sh' (or 'make setup')"
+# Kernel series (scripts/versions.env). A series argument or $SERIES names one of
+# KERNEL_SERIES_ALL; empty means the default KERNEL_SERIES. Kernel build directories and suite
+# names carry a series other than the default as a suffix: x86_64-6.12.
+# series_of SERIES: the series as the suffix has it, '' for the default; dies on an unknown one.
+series_of() {
+	local s=${1:-}
+	if [ -z "$s" ] || [ "$s" = "$KERNEL_SERIES" ]; then
+		return 0
+	fi
+	case ",$KERNEL_SERIES_ALL," in
+	*",$s,"*) echo "$s" ;;
+	*) die "unknown kernel series '$s' (scripts/versions.env has: $KERNEL_SERIES_ALL)" ;;
+	esac
+}
+# series_var SERIES FIELD: the series' row in versions.env, KERNEL_<6_12>_<FIELD>.
+series_var() {
+	local v="KERNEL_${1//./_}_$2"
+	echo "${!v:-}"
+}
+
+# The kernel source tree of a series, prepared by setup.sh.
+kernel_src() { # kernel_src [SERIES]
+	local s f
+	s=$(series_of "${1:-}")
+	if [ -z "$s" ]; then
+		f=$SRC_DIR/current
+		[ -e "$f" ] || die "no kernel source in $SRC_DIR: run 'scripts/setup.sh' (or 'make setup')"
+	else
+		f=$SRC_DIR/linux-source-$s
+		[ -f "$f/.guard-source" ] ||
+			die "no linux-source-$s in $SRC_DIR: run 'SERIES=$s scripts/setup.sh' (or 'make SERIES=$s setup')"
+	fi
 	readlink -f "$f"
 }
 
-# Build directory of one kernel variant: <arch> or <arch>-debug.
-kernel_build_dir() {
-	local arch=$1 variant=${2:-}
-	echo "$KBUILD_ROOT/$arch${variant:+-$variant}"
+# Build directory of one kernel: <arch>[-debug][-<series>].
+kernel_build_dir() { # kernel_build_dir ARCH [VARIANT] [SERIES]
+	local arch=$1 variant=${2:-} s
+	s=$(series_of "${3:-}")
+	echo "$KBUILD_ROOT/$arch${variant:+-$variant}${s:+-$s}"
 }
 
 host_arch() {
@@ -67,14 +96,18 @@ default_suites() { # default_suites TIER
 	*) die "unknown TIER '$1' (test or full)" ;;
 	esac
 }
-tier_tests() { # tier_tests TIER VARIANT [PROFILE]
-	local want t tier names=
-	case $1:$2:${3:-} in
+# A series other than the default (SERIES=6.12) runs what a debug kernel runs: the `core` tests
+# in `make test`, `core` and `plain` in `make test-full`; the version-dependent code is the
+# module's own.
+tier_tests() { # tier_tests TIER VARIANT [PROFILE] [SERIES]
+	local want t tier names='' variant=$2
+	[ -n "$(series_of "${4:-}")" ] && [ -z "${3:-}" ] && variant=${variant:-series}
+	case $1:$variant:${3:-} in
 	test:*:board | full:*:board) want="board" ;;
 	*:*:?*) die "unknown profile '$3' (board or none)" ;;
-	test:debug:) want="core" ;;
+	test:debug: | test:series:) want="core" ;;
 	test::) want="core plain" ;;
-	full:debug:) want="core plain" ;;
+	full:debug: | full:series:) want="core plain" ;;
 	full::) want="core plain soak" ;;
 	*) die "unknown tier '$1' (test or full) or variant '$2' ('' or debug)" ;;
 	esac

@@ -6,12 +6,13 @@ set -euo pipefail
 
 usage() {
 	cat <<USAGE
-usage: $0 [--mode test|demo|bench] [--profile board] [ARCH] [VARIANT]
+usage: $0 [--mode test|demo|bench] [--profile board] [ARCH] [VARIANT] [SERIES]
   --mode     test (default): run guest/tests, report KTAP; demo: 'make run'; bench: 'make bench'
   --profile  board: the board-shaped guest of qemu/board-<arch>.conf (memory, NUMA, CMA, data
              disk, zram swap; default \$PROFILE or none: the small guest)
   ARCH       x86_64 or arm64 (default: \$ARCH or the host's)
   VARIANT    '' (default) or debug
+  SERIES     kernel series (default: \$SERIES or $KERNEL_SERIES; scripts/versions.env)
 Environment (defaults):
   TIER=${TIER:-test}          test: what 'make test' runs on this kernel; full: 'make test-full'
   TESTS=${TESTS:-}           comma-separated globs of guest test names (default: the tier's)
@@ -24,7 +25,7 @@ Environment (defaults):
   BENCH_RUNS=${BENCH_RUNS:-10}        bench mode: runs per rate in P2
   BENCH_SPIKES=${BENCH_SPIKES:-20}      bench mode: spikes per mode in P5
   INTERACTIVE=${INTERACTIVE:-0}     1: a shell in the guest after the mode (demo)
-Logs: build/[<profile>-]<arch>[-debug]/console-<mode>.log
+Logs: build/[<profile>-]<arch>[-debug][-<series>]/console-<mode>.log
 USAGE
 }
 MODE=test
@@ -41,7 +42,8 @@ done
 case $MODE in test | demo | bench) ;; *) die "unknown mode '$MODE'" ;; esac
 ARCH=$(kernel_arch "${1:-${ARCH:-$(host_arch)}}")
 VARIANT=${2:-${VARIANT:-}}
-KV=$ARCH${VARIANT:+-$VARIANT}
+SERIES=$(series_of "${3-${SERIES:-}}")
+KV=$ARCH${VARIANT:+-$VARIANT}${SERIES:+-$SERIES}
 # shellcheck source=../qemu/x86_64.conf
 . "$ROOT/qemu/$ARCH.conf"
 # A profile's table adds to the arch's: PROFILE_MEM, PROFILE_SMP, PROFILE_QEMU_ARGS (an array),
@@ -56,7 +58,7 @@ fi
 # The suite's name: its logs and results go to build/<name>/.
 NAME=${PROFILE:+$PROFILE-}$KV
 TIER=${TIER:-test}
-TESTS=${TESTS:-$(tier_tests "$TIER" "$VARIANT" "$PROFILE")}
+TESTS=${TESTS:-$(tier_tests "$TIER" "$VARIANT" "$PROFILE" "$SERIES")}
 SMP=${SMP:-${PROFILE_SMP:-2}}
 [ -n "${CPU:-}" ] && QEMU_CPU="-cpu $CPU"
 # The KASAN + lockdep guest runs make test's core tests in about 7 minutes on an idle machine;
@@ -72,15 +74,15 @@ if [ -z "${MEM:-}" ]; then
 	[ "$VARIANT" = debug ] && [ -z "$PROFILE_MEM" ] && MEM=512M
 fi
 
-image=$(kernel_build_dir "$ARCH" "$VARIANT")/$KERNEL_IMAGE
+image=$(kernel_build_dir "$ARCH" "$VARIANT" "$SERIES")/$KERNEL_IMAGE
 # Every profile boots the arch's initramfs; only the logs are the profile's own.
 initrd=$OUT/$KV/initramfs.cpio.gz
 outdir=$OUT/$NAME
 mkdir -p "$outdir"
 log=$outdir/console-$MODE.log
 results=$outdir/results-$MODE.txt
-[ -f "$image" ] || die "no kernel image $image: run 'make ARCH=$ARCH VARIANT=$VARIANT kernel'"
-[ -f "$initrd" ] || die "no initramfs $initrd: run 'make ARCH=$ARCH VARIANT=$VARIANT initramfs'"
+[ -f "$image" ] || die "no kernel image $image: run 'make ARCH=$ARCH VARIANT=$VARIANT SERIES=$SERIES kernel'"
+[ -f "$initrd" ] || die "no initramfs $initrd: run 'make ARCH=$ARCH VARIANT=$VARIANT SERIES=$SERIES initramfs'"
 command -v "$QEMU_BIN" >/dev/null || die "$QEMU_BIN not found: run 'scripts/setup.sh'"
 
 # norandmaps: no address-space randomisation for guest processes. TCG keys translated code by

@@ -12,7 +12,8 @@ usage() {
 usage: $0 [--check]
   --check   only report what is missing; install nothing (exit 1 if anything is)
 Pinned versions: scripts/versions.env (rustc $RUST_VERSION, bindgen $BINDGEN_VERSION,
-  LLVM $LLVM_VERSION, linux-source-$KERNEL_SERIES $KERNEL_DEB_VERSION from $KERNEL_SUITE,
+  LLVM $LLVM_VERSION, linux-source-$KERNEL_SERIES $(series_var "$KERNEL_SERIES" DEB_VERSION) from $(series_var "$KERNEL_SERIES" SUITE)
+  (and with SERIES=<series>: ${KERNEL_SERIES_ALL//,/, }, rows in versions.env),
   earlyoom $EARLYOOM_VERSION from $DEBIAN_SUITE, prometheus_client $PROMETHEUS_CLIENT_VERSION)
 Cache: $CACHE (OOM_GUARD_CACHE or XDG_CACHE_HOME to move it)
 USAGE
@@ -167,12 +168,14 @@ papt_update() {
 	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 	archive=$(debian_archive)
 	[ -n "$archive" ] ||
-		die "found no Debian archive in this system's apt sources (/etc/apt/sources.list*): add your Debian mirror there, or set DEBIAN_MIRROR=<URI of a Debian mirror that carries $KERNEL_SUITE and $DEBIAN_SUITE>"
-	cat >"$APT_DIR/sources.list" <<SOURCES
-deb [signed-by=$keyring] $archive $KERNEL_SUITE main
-deb [signed-by=$keyring] $archive $DEBIAN_SUITE main
-SOURCES
-	quiet "could not read $KERNEL_SUITE and $DEBIAN_SUITE (main) from the Debian archive $archive (taken from $( [ -n "${DEBIAN_MIRROR:-}" ] && echo DEBIAN_MIRROR || echo "this system's apt sources")). Check the network or proxy; if that mirror does not carry $KERNEL_SUITE, set DEBIAN_MIRROR=<URI of one that does>" \
+		die "found no Debian archive in this system's apt sources (/etc/apt/sources.list*): add your Debian mirror there, or set DEBIAN_MIRROR=<URI of a Debian mirror that carries $(series_var "$KERNEL_SERIES" SUITE) and $DEBIAN_SUITE>"
+	# The suites of every kernel series (versions.env) and DEBIAN_SUITE, once each.
+	suites=$(for s in ${KERNEL_SERIES_ALL//,/ }; do series_var "$s" SUITE; done; echo "$DEBIAN_SUITE")
+	suites=$(awk '!seen[$0]++' <<<"$suites" | tr '\n' ' ')
+	for s in $suites; do
+		echo "deb [signed-by=$keyring] $archive $s main"
+	done >"$APT_DIR/sources.list"
+	quiet "could not read $suites(main) from the Debian archive $archive (taken from $( [ -n "${DEBIAN_MIRROR:-}" ] && echo DEBIAN_MIRROR || echo "this system's apt sources")). Check the network or proxy; if that mirror does not carry them, set DEBIAN_MIRROR=<URI of one that does>" \
 		apt-get "${papt_opts[@]}" --error-on=any update
 	papt_ready=1
 }
@@ -180,42 +183,62 @@ papt() { apt-get "${papt_opts[@]}" "$@"; }
 papt_cache() { apt-cache "${papt_opts[@]}" "$@"; }
 
 # --- Kernel source ------------------------------------------------------------------
-mkdir -p "$SRC_DIR"
-if [ ! -f "$SRC_DIR/current/.guard-source" ] && need "kernel source linux-source-$KERNEL_SERIES"; then
+# The default series always; others when asked for ($SERIES, comma- or space-separated: what
+# `make SERIES=6.12 …` and `make test`'s 6.12 suites need).
+fetch_kernel_source() { # fetch_kernel_source SERIES
+	local series=$1 pinned suite ver newest deb debs=$CACHE/debs
+	local dir=$SRC_DIR/linux-source-$series
+	if [ "$series" = "$KERNEL_SERIES" ]; then
+		[ -f "$SRC_DIR/current/.guard-source" ] && return 0
+	else
+		[ -f "$dir/.guard-source" ] && return 0
+	fi
+	need "kernel source linux-source-$series" || return 0
 	papt_update
-	series=$KERNEL_SERIES
+	pinned=$(series_var "$series" DEB_VERSION)
+	suite=$(series_var "$series" SUITE)
 	ver=$(papt_cache policy "linux-source-$series" 2>/dev/null | awk '/Candidate:/ {print $2}')
 	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+		[ "$series" = "$KERNEL_SERIES" ] ||
+			die "no linux-source-$series in $suite: update its row in scripts/versions.env"
 		newest=$(papt_cache pkgnames linux-source-7. 2>/dev/null | sed -n 's/^linux-source-\(7\.[0-9]*\)$/\1/p' | sort -V | tail -n1)
-		[ -n "$newest" ] || die "no linux-source-$series nor any linux-source-7.* in $KERNEL_SUITE or $DEBIAN_SUITE: update KERNEL_SERIES/KERNEL_SUITE in scripts/versions.env"
+		[ -n "$newest" ] || die "no linux-source-$series nor any linux-source-7.* in $suite or $DEBIAN_SUITE: update KERNEL_SERIES and its row in scripts/versions.env"
 		warn "################################################################"
 		warn "linux-source-$series (pinned in scripts/versions.env) is no longer"
-		warn "in $KERNEL_SUITE; falling back to the newest series there:"
-		warn "linux-source-$newest. Results may differ from the tested $KERNEL_VERSION."
+		warn "in $suite; falling back to the newest series there:"
+		warn "linux-source-$newest. Results may differ from the tested $pinned."
 		warn "################################################################"
 		series=$newest
+		dir=$SRC_DIR/linux-source-$series
 		ver=$(papt_cache policy "linux-source-$series" | awk '/Candidate:/ {print $2}')
-	elif [ "$ver" != "$KERNEL_DEB_VERSION" ]; then
-		msg "note: $KERNEL_SUITE has linux-source-$series $ver (pinned: $KERNEL_DEB_VERSION); using it"
+	elif [ "$ver" != "$pinned" ]; then
+		msg "note: $suite has linux-source-$series $ver (pinned: $pinned); using it"
 	fi
-	debs=$CACHE/debs
 	mkdir -p "$debs"
 	(cd "$debs" && quiet "could not download linux-source-$series $ver from Debian's archive" \
 		papt download "linux-source-$series=$ver")
 	deb=$(ls -t "$debs"/linux-source-"$series"_*.deb | head -n1)
 	msg "extracting $(basename "$deb") into $SRC_DIR"
-	rm -rf "$SRC_DIR/linux-source-$series.tmp"
-	mkdir -p "$SRC_DIR/linux-source-$series.tmp"
+	rm -rf "$dir.tmp"
+	mkdir -p "$dir.tmp"
 	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/linux-source-$series.tar.xz" |
-		tar -xJ -C "$SRC_DIR/linux-source-$series.tmp" ||
+		tar -xJ -C "$dir.tmp" ||
 		die "could not extract $deb (disk full?)"
-	rm -rf "$SRC_DIR/linux-source-$series"
-	mv "$SRC_DIR/linux-source-$series.tmp/linux-source-$series" "$SRC_DIR/linux-source-$series"
-	rmdir "$SRC_DIR/linux-source-$series.tmp"
-	echo "linux-source-$series $ver" >"$SRC_DIR/linux-source-$series/.guard-source"
-	ln -sfn "linux-source-$series" "$SRC_DIR/current"
+	rm -rf "$dir"
+	mv "$dir.tmp/linux-source-$series" "$dir"
+	rmdir "$dir.tmp"
+	echo "linux-source-$series $ver" >"$dir/.guard-source"
+	# The default series is the one `current` names (or its fallback).
+	[ "$1" = "$KERNEL_SERIES" ] && ln -sfn "linux-source-$series" "$SRC_DIR/current"
 	rm -f "$deb"
-fi
+}
+mkdir -p "$SRC_DIR"
+fetch_kernel_source "$KERNEL_SERIES"
+sers=${SERIES:-}
+for series in ${sers//,/ }; do
+	series=$(series_of "$series")
+	[ -z "$series" ] || fetch_kernel_source "$series"
+done
 
 # --- Static busybox for each guest arch ------------------------------------------------
 for darch in amd64 arm64; do

@@ -54,6 +54,16 @@ step() { # step SUITE WHAT CMD...
 # A fresh machine (set-up has something to install, or a kernel to build): recorded with the
 # wall time in \$CACHE/timings.log, which 'make bench' reports (P9).
 fresh=0
+# The kernel series the suites need besides the default (x86_64-6.12: 6.12), for set-up.
+need_series=$(for suite in $SUITES; do
+	kv=${suite#board-}
+	rest=${kv#*-}
+	[ "$rest" != "$kv" ] || continue
+	rest=${rest#debug}
+	rest=${rest#-}
+	[ -z "$rest" ] || echo "$rest"
+done | sort -u | tr '\n' ' ')
+export SERIES=$need_series
 scripts/setup.sh --check >/dev/null 2>&1 || fresh=1
 for k in x86_64/arch/x86/boot/bzImage arm64/arch/arm64/boot/Image x86_64-debug/arch/x86/boot/bzImage; do
 	[ -f "$KBUILD_ROOT/$k" ] || fresh=1
@@ -113,19 +123,25 @@ for suite in $SUITES; do
 		add lint "$p" "$f" 0
 		;;
 	*)
-		# <arch>[-debug], or board-<arch>: the arch's kernel and initramfs in the board profile.
+		# <arch>[-debug][-<series>], or board-<arch>: the arch's kernel and initramfs in the
+		# board profile.
 		profile='' kv=$suite
 		case $suite in board-*) profile=board kv=${suite#board-} ;; esac
-		arch=${kv%-debug}
-		variant=
-		[ "$arch" != "$kv" ] && variant=debug
+		arch=${kv%%-*}
+		variant='' series=''
+		case ${kv#"$arch"} in
+		"") ;;
+		-debug) variant=debug ;;
+		-debug-*) variant=debug series=${kv#"$arch"-debug-} ;;
+		-*) series=${kv#"$arch"-} ;;
+		esac
 		if ! step "$suite" "build (kernel, module, userspace, initramfs)" \
-			make -C "$ROOT" initramfs ARCH="$arch" VARIANT="$variant"; then
+			make -C "$ROOT" initramfs ARCH="$arch" VARIANT="$variant" SERIES="$series"; then
 			add "$suite" 0 1 0
 			continue
 		fi
 		set +e
-		"$ROOT/scripts/qemu-run.sh" --mode test --profile "$profile" "$arch" $variant
+		"$ROOT/scripts/qemu-run.sh" --mode test --profile "$profile" "$arch" "$variant" "$series"
 		qrc=$?
 		set -e
 		res=$OUT/$suite/results-test.txt
