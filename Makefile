@@ -50,7 +50,6 @@ RUST_TARGET_x86_64 := x86_64-unknown-linux-musl
 RUST_TARGET_arm64 := aarch64-unknown-linux-musl
 RUST_TARGET := $(RUST_TARGET_$(ARCH))
 
-export RUSTUP_TOOLCHAIN := $(RUST_VERSION)
 export PATH := $(CACHE)/tools/bin:$(HOME)/.cargo/bin:$(PATH)
 export OOM_GUARD_CACHE := $(CACHE)
 
@@ -65,6 +64,7 @@ MODULE_SRC_FILTER := $(foreach p,/Kbuild /*.rs /*.c /*.h \
 	'--exclude=*'
 # module_build DIR, KBUILD-ARGS: builds the module in DIR.
 define module_build
+	@$(KDIR_CHECK) $(KDIR)
 	$(call fresh_mo,$(1))
 	@rsync -a --delete $(MODULE_SRC_FILTER) $(CURDIR)/ $(1)/
 	$(MAKE) -C $(KDIR) M=$(1) ARCH=$(ARCH) LLVM=$(LLVM) $(2) modules
@@ -80,8 +80,13 @@ KCRATE = rust_oom_guard.rs
 # used as it is.
 ifeq ($(KDIR),$(OUR_KDIR))
 KERNEL_DEP := kernel
+KDIR_CHECK := scripts/check-kdir.sh --quiet
+export RUSTUP_TOOLCHAIN := $(RUST_VERSION)
 else
 KERNEL_DEP :=
+KDIR_CHECK := scripts/check-kdir.sh
+# Your kernel's compiler: RUSTUP_TOOLCHAIN from the environment if you set it, else ours.
+export RUSTUP_TOOLCHAIN ?= $(RUST_VERSION)
 endif
 
 # Kbuild does not see a rebuilt kernel: rustc's dependency files name sources, not the kernel

@@ -100,8 +100,9 @@ default_suites() { # default_suites TIER
 # in `make test`, `core` and `plain` in `make test-full`; the version-dependent code is the
 # module's own.
 tier_tests() { # tier_tests TIER VARIANT [PROFILE] [SERIES]
-	local want t tier names='' variant=$2
-	[ -n "$(series_of "${4:-}")" ] && [ -z "${3:-}" ] && variant=${variant:-series}
+	local want t tier names='' variant=$2 series
+	series=$(series_of "${4:-}") || return 1
+	[ -n "$series" ] && [ -z "${3:-}" ] && variant=${variant:-series}
 	case $1:$variant:${3:-} in
 	test:*:board | full:*:board) want="board" ;;
 	*:*:?*) die "unknown profile '$3' (board or none)" ;;

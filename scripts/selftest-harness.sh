@@ -160,5 +160,44 @@ first_run() { times_fixture 9.5 >/dev/null && "$ROOT/scripts/test-times.sh" repo
 check "test times: a test ten times its median is listed as slow" slow_named
 check "test times: a run like the earlier ones lists nothing" none_slow
 check "test times: the first run has no history to judge" first_run
+# Another kernel series (SERIES=6.12) runs the core tests in `make test`, as the debug kernel does.
+series_tier() {
+	[ "$(tier_tests test '' '' 6.12)" = "$(tier_tests test debug)" ] || { echo "6.12 does not run the core tests"; return 1; }
+	[ "$(tier_tests test '' '' 7.3)" = "$(tier_tests test '')" ] || { echo "the default series is not the plain kernel"; return 1; }
+	! tier_tests test '' '' 5.4 2>/dev/null || { echo "an unknown series was accepted"; return 1; }
+}
+check "a kernel series other than the default runs the core tests; an unknown one is refused" series_tier
+# scripts/check-kdir.sh names what a kernel tree lacks, in one line, before the module build.
+kdir_fixture() { # kdir_fixture NAME RELEASE CONFIG-LINES...: a fake built kernel tree
+	local d=$tmp/kdir-$1 rel=$2
+	shift 2
+	mkdir -p "$d/include/config" "$d/rust"
+	echo "$rel" >"$d/include/config/kernel.release"
+	: >"$d/Module.symvers"
+	: >"$d/rust/libkernel.rmeta"
+	printf '%s\n' "$@" >"$d/.config"
+	echo "$d"
+}
+kdir_says() { # kdir_says WORDS DIR: check-kdir.sh fails, saying WORDS
+	local out
+	if out=$("$ROOT/scripts/check-kdir.sh" "$2" 2>&1); then
+		echo "accepted: $out"
+		return 1
+	fi
+	grep -q "$1" <<<"$out" || { echo "did not say '$1': $out"; return 1; }
+	[ "$(wc -l <<<"$out")" = 1 ] || { echo "more than one line: $out"; return 1; }
+}
+rustc_text=$(RUSTUP_TOOLCHAIN=$(bash -c '. "$0/scripts/versions.env" && echo "$RUST_VERSION"' "$ROOT") rustc --version 2>/dev/null || echo none)
+kdir_checks() {
+	local good="CONFIG_RUST=y" mods="CONFIG_MODULES=y" unload="CONFIG_MODULE_UNLOAD=y" rc="CONFIG_RUSTC_VERSION_TEXT=\"$rustc_text\""
+	kdir_says "not a configured kernel" "$tmp/kdir-none" &&
+		kdir_says "CONFIG_RUST is not set" "$(kdir_fixture norust 7.3.4 "$mods" "$unload")" &&
+		kdir_says "older than 6.12" "$(kdir_fixture old 6.6.50 "$good" "$mods" "$unload" "$rc")" &&
+		kdir_says "CONFIG_MODULE_UNLOAD is not set" "$(kdir_fixture nounload 6.12.117 "$good" "$mods" "$rc")" &&
+		kdir_says "was built with rustc 0.0.1" "$(kdir_fixture oldrustc 7.3.4 "$good" "$mods" "$unload" 'CONFIG_RUSTC_VERSION_TEXT="rustc 0.0.1"')" &&
+		"$ROOT/scripts/check-kdir.sh" "$(kdir_fixture ok 6.12.117 "$good" "$mods" "$unload" "$rc" CONFIG_MEMCG=y)" 2>&1 |
+		grep -q "victim probe off (no CONFIG_TRACEPOINTS"
+}
+check "check-kdir: one line for each missing piece of a kernel tree, the optional features of a good one" kdir_checks
 echo "# harness self-test: $((n - bad)) passed, $bad failed"
 [ "$bad" -eq 0 ]
