@@ -27,6 +27,24 @@ pub struct Record {
 }
 
 impl Record {
+    /// A record of this reader's ABI version: sequence number `seq`, taken at `time_ns`
+    /// (`CLOCK_MONOTONIC`), with `payload` and the size its type has.
+    pub fn new(seq: u64, time_ns: u64, payload: Payload) -> Self {
+        Self {
+            header: RecordHeader {
+                size: payload.rtype().record_size() as u32,
+                rtype: payload.rtype() as u16,
+                abi_major: abi::ABI_MAJOR,
+                abi_minor: abi::ABI_MINOR,
+                flags: 0,
+                reserved: 0,
+                seq,
+                time_ns,
+            },
+            payload,
+        }
+    }
+
     /// The record's type.
     pub fn rtype(&self) -> RecordType {
         self.payload.rtype()

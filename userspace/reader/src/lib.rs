@@ -110,7 +110,7 @@ mod tests {
 #[cfg(test)]
 pub(crate) mod testutil {
     use crate::decode::Record;
-    use oom_guard_core::abi::{Payload, RecordHeader};
+    use oom_guard_core::abi::Payload;
     use std::path::{Path, PathBuf};
     use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -142,18 +142,6 @@ pub(crate) mod testutil {
 
     /// A record `seq` of this ABI version with `payload`.
     pub(crate) fn record(seq: u64, payload: Payload) -> Record {
-        Record {
-            header: RecordHeader {
-                size: payload.rtype().record_size() as u32,
-                rtype: payload.rtype() as u16,
-                abi_major: oom_guard_core::abi::ABI_MAJOR,
-                abi_minor: oom_guard_core::abi::ABI_MINOR,
-                flags: 0,
-                reserved: 0,
-                seq,
-                time_ns: 5_000_000_000 + seq,
-            },
-            payload,
-        }
+        Record::new(seq, 5_000_000_000 + seq, payload)
     }
 }

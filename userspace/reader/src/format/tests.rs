@@ -2,26 +2,12 @@ use super::fields::centi_text;
 use super::logfmt::logfmt_value;
 use super::*;
 use crate::decode::tests::samples;
-use oom_guard_core::abi::{
-    self, Kill, Payload, Pool, RecordHeader, RecordType, FLAG_ZONES_TRUNCATED,
-};
+use oom_guard_core::abi::{self, Kill, Payload, Pool, RecordType, FLAG_ZONES_TRUNCATED};
 
 const OPTS: FormatOptions = FormatOptions { page_size: 4096 };
 
 fn rec(seq: u64, payload: Payload) -> Record {
-    Record {
-        header: RecordHeader {
-            size: payload.rtype().record_size() as u32,
-            rtype: payload.rtype() as u16,
-            abi_major: abi::ABI_MAJOR,
-            abi_minor: abi::ABI_MINOR,
-            flags: 0,
-            reserved: 0,
-            seq,
-            time_ns: 12_345_678_901 + seq,
-        },
-        payload,
-    }
+    Record::new(seq, 12_345_678_901 + seq, payload)
 }
 
 fn all() -> Vec<Record> {

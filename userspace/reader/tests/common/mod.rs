@@ -1,7 +1,7 @@
 //! What the integration tests share.
 
 use oom_guard::decode::Record;
-use oom_guard_core::abi::{self, Payload, RecordHeader};
+use oom_guard_core::abi::Payload;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,17 +45,5 @@ impl Drop for TempDir {
 /// A record `seq` of this ABI version at `time_ns` with `payload`.
 #[allow(dead_code, reason = "not every test file makes records")]
 pub fn record(seq: u64, time_ns: u64, payload: Payload) -> Record {
-    Record {
-        header: RecordHeader {
-            size: payload.rtype().record_size() as u32,
-            rtype: payload.rtype() as u16,
-            abi_major: abi::ABI_MAJOR,
-            abi_minor: abi::ABI_MINOR,
-            flags: 0,
-            reserved: 0,
-            seq,
-            time_ns,
-        },
-        payload,
-    }
+    Record::new(seq, time_ns, payload)
 }
