@@ -54,19 +54,15 @@ export PATH := $(CACHE)/tools/bin:$(HOME)/.cargo/bin:$(PATH)
 export OOM_GUARD_CACHE := $(CACHE)
 
 # The module's sources (Kbuild, the crate's .rs files, the C shim) are mirrored into each of its
-# build directories and built there (M=): out of the source tree on every series, also where
-# Kbuild has no MO= (6.12), and with the variants (no probe) side by side. rsync keeps mtimes,
-# so an unchanged tree rebuilds nothing. Compiler messages name the mirrored paths
-# (build/<arch>/module/monitor.rs): edit the file of the same name at the top.
-MODULE_DIRS := ffi common compat
-MODULE_SRC_FILTER := $(foreach p,/Kbuild /*.rs /*.c /*.h \
-	$(foreach d,$(MODULE_DIRS),/$(d)/ /$(d)/**/ /$(d)/**.rs /$(d)/**.c /$(d)/**.h),'--include=$(p)') \
-	'--exclude=*'
+# build directories (scripts/common.sh's mirror_module_sources) and built there (M=): out of the
+# source tree on every series, also where Kbuild has no MO= (6.12), and with the variants (no
+# probe) side by side. Compiler messages name the mirrored paths (build/<arch>/module/monitor.rs):
+# edit the file of the same name at the top.
 # module_build DIR, KBUILD-ARGS: builds the module in DIR.
 define module_build
 	@$(KDIR_CHECK) $(KDIR)
 	$(call fresh_mo,$(1))
-	@rsync -a --delete $(MODULE_SRC_FILTER) $(CURDIR)/ $(1)/
+	@bash -c '. scripts/common.sh && mirror_module_sources "$$1"' mirror $(1)
 	$(MAKE) -C $(KDIR) M=$(1) ARCH=$(ARCH) LLVM=$(LLVM) $(2) modules
 endef
 # cargo runs inside userspace/ so that userspace/.cargo/config.toml applies.

@@ -74,6 +74,20 @@ kernel_build_dir() { # kernel_build_dir ARCH [VARIANT] [SERIES]
 	echo "$KBUILD_ROOT/$arch${variant:+-$variant}${s:+-$s}"
 }
 
+# The module's source files, mirrored into DEST (a build directory, or a kernel tree's
+# drivers/misc/rust_oom_guard): Kbuild, the crate's .rs files at the top and in its folders, the
+# C shim. rsync keeps mtimes (an unchanged tree rebuilds nothing) and deletes stale sources, but
+# never build output, which no rule includes.
+MODULE_DIRS="ffi common compat"
+mirror_module_sources() { # mirror_module_sources DEST
+	local d filter=(--include=/Kbuild --include='/*.rs' --include='/*.c' --include='/*.h')
+	for d in $MODULE_DIRS; do
+		filter+=("--include=/$d/" "--include=/$d/**/" "--include=/$d/**.rs" "--include=/$d/**.c" "--include=/$d/**.h")
+	done
+	mkdir -p "$1"
+	rsync -a --delete "${filter[@]}" --exclude='*' "$ROOT/" "$1/"
+}
+
 host_arch() {
 	case $(uname -m) in
 	x86_64) echo x86_64 ;;
