@@ -4,6 +4,7 @@
 //! (`rust/kernel/page.rs` wraps single pages only).
 
 use super::{read_once, ZoneKey};
+use crate::compat;
 use kernel::{bindings, ffi::c_ulong, prelude::*};
 
 /// A block of `2^order` physically contiguous pages from the page allocator, given back to it
@@ -66,8 +67,8 @@ impl Block {
         // atomically, and the zone and node bits never change while it is allocated.
         let (flags, nid) = unsafe {
             (
-                read_once(&raw const (*page.as_ptr()).flags.f),
-                bindings::page_to_nid(page.as_ptr()),
+                read_once(compat::page_flags(page.as_ptr())),
+                compat::page_to_nid(page.as_ptr()),
             )
         };
         let zone = ZoneKey {
