@@ -70,8 +70,8 @@ module! {
     type: OomGuardModule,
     name: "rust_oom_guard",
     author: "rust_oom_guard developers",
-    description: "Averts global OOM kills with an emergency page pool and warns before memory \
-                  runs out",
+    // 6.12's `module!` takes no escapes in strings (no line continuation).
+    description: "Averts global OOM kills with an emergency page pool and warns before memory runs out",
     license: "GPL",
 }
 

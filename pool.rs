@@ -19,7 +19,7 @@
 //! every [`REFILL_INTERVAL_MS`] until the pool is full or an allocation fails.
 
 use crate::abi::{self, Payload, PoolOp};
-use crate::compat::push_within_capacity;
+use crate::compat::{self, push_within_capacity};
 use crate::events::Events;
 use crate::ffi::{AllocCtx, Block, ZoneKey};
 use crate::zones;
@@ -174,7 +174,7 @@ impl Pool {
                 // `swap_remove`: the last block takes this one's place (and is looked at next).
                 let last = inner.blocks.len().saturating_sub(1);
                 inner.blocks.as_mut_slice().swap(i, last);
-                let Some(block) = inner.blocks.pop() else {
+                let Some(block) = compat::pop(&mut inner.blocks) else {
                     break;
                 };
                 let pages = block.pages();

@@ -8,7 +8,7 @@ use kernel::{
     alloc::{Allocator, Vec},
     bindings,
     error::to_result,
-    ffi::{c_char, c_int, c_ulong, c_void},
+    ffi::{c_char, c_int, c_uint, c_ulong, c_void},
     init::pin_init_from_closure,
     prelude::*,
     sync::{lock::Backend, CondVar, LockClassKey},
@@ -29,11 +29,15 @@ pub(crate) trait InPlaceModule: Sync + Send {
 
 /// What `module!` loads on 6.12, whose modules are moved into place (`kernel::Module`): `T`,
 /// initialised in place in a box.
-pub(crate) struct LoadedModule<T>(Pin<KBox<T>>);
+pub(crate) struct LoadedModule<T> {
+    _module: Pin<KBox<T>>,
+}
 
 impl<T: InPlaceModule> kernel::Module for LoadedModule<T> {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        Ok(Self(KBox::pin_init(T::init(module), GFP_KERNEL)?))
+        Ok(Self {
+            _module: KBox::pin_init(T::init(module), GFP_KERNEL)?,
+        })
     }
 }
 
@@ -74,6 +78,18 @@ pub(crate) fn push_within_capacity<T, A: Allocator>(v: &mut Vec<T, A>, x: T) -> 
     // SAFETY: The element at `len`, within the capacity, was initialised just above.
     unsafe { v.set_len(len + 1) };
     Ok(())
+}
+
+/// `Vec::pop` of 7.x: removes and returns the last element.
+pub(crate) fn pop<T, A: Allocator>(v: &mut Vec<T, A>) -> Option<T> {
+    let last = v.len().checked_sub(1)?;
+    // SAFETY: `last < len`: the element is initialised; it is moved out, and shortening the
+    // vector right after keeps it from being dropped a second time.
+    let x = unsafe { v.as_ptr().add(last).read() };
+    // SAFETY: `last` is below the length (so within the capacity); the element left out of it
+    // was moved out above.
+    unsafe { v.set_len(last) };
+    Some(x)
 }
 
 // ---- Small things ----------------------------------------------------------------------------
@@ -126,7 +142,8 @@ pub(crate) fn nr_cpu_ids() -> u32 {
 
 /// A user pointer from a pointer argument of a file operation.
 pub(crate) fn user_ptr(p: *mut c_void) -> UserPtr {
-    p.addr()
+    // (`<*mut T>::addr` is newer than 6.12's minimum Rust.)
+    p as UserPtr
 }
 
 /// A user pointer from an `unsigned long` argument (an ioctl's).
@@ -136,16 +153,6 @@ pub(crate) fn user_addr(addr: c_ulong) -> UserPtr {
 
 /// `EPOLLIN | EPOLLRDNORM` (uapi `asm-generic/poll.h`; `poll.h` is not in 6.12's bindings).
 pub(crate) const POLL_READABLE: bindings::__poll_t = 0x0001 | 0x0040;
-
-/// Where the `flags` word of `page` is.
-///
-/// # Safety
-///
-/// `page` points to a live `struct page`.
-pub(crate) unsafe fn page_flags(page: *const bindings::page) -> *const c_ulong {
-    // SAFETY: The caller guarantees `page` is valid; no reference is made.
-    unsafe { &raw const (*page).flags }
-}
 
 /// The unbound system workqueue the monitor's work runs on (`system_dfl_wq` is a late 6.12.y
 /// backport; `system_unbound_wq` is the same queue on every 6.12.y).
@@ -400,8 +407,9 @@ pub(crate) unsafe fn misc_deregister(slot: *mut MiscStorage) {
 // ---- Tracepoints -----------------------------------------------------------------------------
 
 // Exported (`kernel/tracepoint.c`) but declared in `tracepoint.h`, which 6.12's bindings do
-// not include.
+// not include. (`improper_ctypes`: see the shim's block below.)
 #[cfg(oom_guard_victim_probe)]
+#[allow(improper_ctypes)]
 extern "C" {
     pub(crate) fn for_each_kernel_tracepoint(
         fct: Option<unsafe extern "C" fn(tp: *mut bindings::tracepoint, data: *mut c_void)>,
@@ -421,6 +429,10 @@ extern "C" {
 
 // ---- The C shim (`shim.c`, prototypes in `shim.h`) -------------------------------------------
 
+// The structs are bindgen's, only ever passed by pointer; some reach an empty struct
+// (`mod_arch_specific` on x86), which `improper_ctypes` flags behind the pointer, as it would in
+// the kernel's own bindings (which allow it too).
+#[allow(improper_ctypes)]
 extern "C" {
     fn oom_guard_misc_register(
         storage: *mut c_void,
@@ -443,4 +455,8 @@ extern "C" {
     /// `page_to_nid()`.
     #[link_name = "oom_guard_page_to_nid"]
     pub(crate) fn page_to_nid(page: *const bindings::page) -> c_int;
+    /// `page_zonenum()` (6.12's bindings lack `SECTIONS_WIDTH` where it depends on
+    /// `MAX_PHYSMEM_BITS`, SPARSEMEM without VMEMMAP).
+    #[link_name = "oom_guard_page_zonenum"]
+    pub(crate) fn page_zonenum(page: *const bindings::page) -> c_uint;
 }

@@ -7,7 +7,7 @@ use kernel::{
     alloc::{Allocator, Vec},
     bindings,
     error::to_result,
-    ffi::{c_char, c_int, c_ulong, c_void},
+    ffi::{c_char, c_int, c_uint, c_ulong, c_void},
     prelude::*,
     sync::LockClassKey,
     types::Opaque,
@@ -78,6 +78,11 @@ pub(crate) fn push_within_capacity<T, A: Allocator>(v: &mut Vec<T, A>, x: T) -> 
     v.push_within_capacity(x).map_err(|e| e.0)
 }
 
+/// `Vec::pop`: removes and returns the last element.
+pub(crate) fn pop<T, A: Allocator>(v: &mut Vec<T, A>) -> Option<T> {
+    v.pop()
+}
+
 /// A user pointer from a pointer argument of a file operation.
 pub(crate) fn user_ptr(p: *mut c_void) -> UserPtr {
     UserPtr::from_ptr(p)
@@ -91,14 +96,24 @@ pub(crate) fn user_addr(addr: c_ulong) -> UserPtr {
 /// `EPOLLIN | EPOLLRDNORM`: what `poll()` returns when records wait.
 pub(crate) const POLL_READABLE: bindings::__poll_t = bindings::POLLIN | bindings::POLLRDNORM;
 
-/// Where the `flags` word of `page` is.
+/// `ZONES_PGSHIFT`: where `page->flags` keeps the zone number (`include/linux/mmzone.h`).
+const ZONES_PGSHIFT: u32 = if bindings::ZONES_WIDTH == 0 {
+    0
+} else {
+    c_ulong::BITS - bindings::SECTIONS_WIDTH - bindings::NODES_WIDTH - bindings::ZONES_WIDTH
+};
+
+/// `page_zonenum()`: the index of `page`'s zone in its node, from its flags word.
 ///
 /// # Safety
 ///
 /// `page` points to a live `struct page`.
-pub(crate) unsafe fn page_flags(page: *const bindings::page) -> *const c_ulong {
-    // SAFETY: The caller guarantees `page` is valid; no reference is made.
-    unsafe { &raw const (*page).flags.f }
+pub(crate) unsafe fn page_zonenum(page: *const bindings::page) -> c_uint {
+    // SAFETY: The caller guarantees `page` is valid; the flags word is changed atomically by
+    // other CPUs, so it is read once, volatile (`READ_ONCE()`).
+    let flags = unsafe { core::ptr::read_volatile(&raw const (*page).flags.f) };
+    c_uint::try_from(((flags as u64) >> ZONES_PGSHIFT) & u64::from(bindings::ZONES_MASK))
+        .unwrap_or(0)
 }
 
 /// The unbound system workqueue the monitor's work runs on.

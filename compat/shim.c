@@ -87,4 +87,9 @@ int oom_guard_page_to_nid(const struct page *page)
 {
 	return page_to_nid(page);
 }
+
+unsigned int oom_guard_page_zonenum(const struct page *page)
+{
+	return page_zonenum(page);
+}
 #endif /* OOM_GUARD_K612 */

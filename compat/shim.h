@@ -34,6 +34,7 @@ void oom_guard_rcu_read_unlock(void);
 unsigned long oom_guard_spin_lock_irqsave(spinlock_t *lock);
 void oom_guard_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
 int oom_guard_page_to_nid(const struct page *page);
+unsigned int oom_guard_page_zonenum(const struct page *page);
 #endif
 
 #endif /* OOM_GUARD_SHIM_H */

@@ -99,7 +99,7 @@ impl<H: Peek + 'static> Peeker<H> {
         }
         let set = KBox::pin_init(
             pin_init!(PeekSet {
-                node <- Opaque::uninit(),
+                node: Opaque::uninit(),
                 timers,
             }),
             GFP_KERNEL,
