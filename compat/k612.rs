@@ -328,11 +328,7 @@ unsafe impl Backend for IrqSaveBackend {
     type State = bindings::spinlock_t;
     type GuardState = c_ulong;
 
-    unsafe fn init(
-        ptr: *mut Self::State,
-        name: *const c_char,
-        key: *mut bindings::lock_class_key,
-    ) {
+    unsafe fn init(ptr: *mut Self::State, name: *const c_char, key: *mut bindings::lock_class_key) {
         // SAFETY: The caller guarantees `ptr` is valid for writes and `name` and `key` valid
         // forever.
         unsafe { bindings::__spin_lock_init(ptr, name, key) }

@@ -16,8 +16,7 @@ use kernel::{
 
 pub(crate) use kernel::{
     fs::File,
-    new_poll_condvar, new_spinlock_irq,
-    static_lock_class as lock_class,
+    new_poll_condvar, new_spinlock_irq, static_lock_class as lock_class,
     sync::{
         poll::{PollCondVar, PollTable},
         SpinLockIrq,

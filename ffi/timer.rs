@@ -164,7 +164,13 @@ impl<H: Peek + 'static> Peeker<H> {
         cpu: c_uint,
     ) -> Option<&'a PeekTimer<H>> {
         // SAFETY: The caller guarantees `node` is inside a live, pinned `PeekSet<H>`.
-        let set = unsafe { &*kernel::container_of!(node.cast::<Opaque<bindings::hlist_node>>(), PeekSet<H>, node) };
+        let set = unsafe {
+            &*kernel::container_of!(
+                node.cast::<Opaque<bindings::hlist_node>>(),
+                PeekSet<H>,
+                node
+            )
+        };
         set.timers.get(cpu as usize)
     }
 
@@ -213,11 +219,13 @@ impl<H: Peek + 'static> Peeker<H> {
     unsafe extern "C" fn fire(timer: *mut bindings::timer_list) {
         // SAFETY: By the type invariant `timer` is inside a `PeekTimer<H>` of a live
         // `Peeker`, which shuts its timers down before the timers and `handler` go away.
-        let t = unsafe { &*kernel::container_of!(
+        let t = unsafe {
+            &*kernel::container_of!(
                 timer.cast::<Opaque<bindings::timer_list>>(),
                 PeekTimer<H>,
                 timer
-            ) };
+            )
+        };
         // SAFETY: As above, `handler` points into the `Peeker`'s `Arc`.
         let h = unsafe { &*t.handler };
         if h.peek() {

@@ -53,10 +53,7 @@ impl Tracepoint {
         // SAFETY: `match_name` has the callback's signature and only touches `search`, which
         // outlives the walk.
         unsafe {
-            compat::for_each_kernel_tracepoint(
-                Some(match_name),
-                (&raw mut search).cast::<c_void>(),
-            )
+            compat::for_each_kernel_tracepoint(Some(match_name), (&raw mut search).cast::<c_void>())
         };
         (!search.found.is_null()).then_some(Self(search.found))
     }
