@@ -70,7 +70,7 @@ CARGO = cd userspace && cargo
 # The kernel's rustfmt settings (its .rustfmt.toml), run on the crate root: rustfmt follows the
 # `mod` declarations, so every file of the module, in ffi/ and any other folder, is formatted.
 KRUSTFMT = rustfmt --edition 2021 --config newline_style=Unix
-KCRATE = rust_oom_guard.rs
+KCRATE = oom_guard_main.rs
 
 # Our own kernel is set up and built on demand; a KDIR given by the user is
 # used as it is.

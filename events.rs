@@ -8,13 +8,9 @@
 //! blocks the producer or the other readers.
 
 use crate::abi::{self, Payload, MAX_RECORD_SIZE};
+use crate::compat::{self, new_poll_condvar, PollCondVar};
 use crate::ring::{Next, RingIndex};
-use kernel::{
-    new_poll_condvar, new_spinlock,
-    prelude::*,
-    sync::{poll::PollCondVar, SpinLock},
-    uaccess::UserSliceWriter,
-};
+use kernel::{new_spinlock, prelude::*, sync::SpinLock, uaccess::UserSliceWriter};
 
 /// One stored event.
 #[derive(Clone, Copy)]
@@ -90,7 +86,7 @@ impl Events {
         };
         let mut slots = KVVec::with_capacity(capacity, GFP_KERNEL)?;
         for _ in 0..capacity {
-            slots.push_within_capacity(empty).map_err(|_| ENOMEM)?;
+            compat::push_within_capacity(&mut slots, empty).map_err(|_| ENOMEM)?;
         }
         Ok(try_pin_init!(Self {
             inner <- new_spinlock!(Inner { index, slots, lost: 0, readers: 0 }, "OomGuard::ring"),

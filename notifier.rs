@@ -160,7 +160,12 @@ fn pick_zone(g: &Guard, s: &Sample) -> Option<(ZoneKey, u64)> {
         if managed == 0 || *h == 0 || *h < deficit {
             continue;
         }
-        if best.is_none_or(|(_, d)| deficit < d) {
+        // (`Option::is_none_or` is newer than 6.12's minimum Rust.)
+        let fewer = match best {
+            Some((_, d)) => deficit < d,
+            None => true,
+        };
+        if fewer {
             best = Some((key, deficit));
         }
     }

@@ -19,6 +19,7 @@
 //! every [`REFILL_INTERVAL_MS`] until the pool is full or an allocation fails.
 
 use crate::abi::{self, Payload, PoolOp};
+use crate::compat::{self, push_within_capacity};
 use crate::events::Events;
 use crate::ffi::{AllocCtx, Block, ZoneKey};
 use crate::zones;
@@ -106,7 +107,7 @@ impl Pool {
         while pages < target {
             let b = alloc_block(target - pages, AllocCtx::Load)?;
             pages += b.pages();
-            blocks.push_within_capacity(b).map_err(|_| ENOMEM)?;
+            push_within_capacity(&mut blocks, b).map_err(|_| ENOMEM)?;
         }
         // INVARIANT: `blocks` has capacity `target` and holds exactly `target` pages, as every
         // block fitted in the room left.
@@ -173,7 +174,7 @@ impl Pool {
                 // `swap_remove`: the last block takes this one's place (and is looked at next).
                 let last = inner.blocks.len().saturating_sub(1);
                 inner.blocks.as_mut_slice().swap(i, last);
-                let Some(block) = inner.blocks.pop() else {
+                let Some(block) = compat::pop(&mut inner.blocks) else {
                     break;
                 };
                 let pages = block.pages();
@@ -242,7 +243,7 @@ impl Pool {
                 break;
             }
             // Cannot fail: fewer blocks than pages, and `pages < target == capacity`.
-            if inner.blocks.push_within_capacity(block).is_err() {
+            if push_within_capacity(&mut inner.blocks, block).is_err() {
                 break;
             }
             // INVARIANT: the block fitted in the room left under the lock.

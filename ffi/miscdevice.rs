@@ -3,15 +3,14 @@
 //! A misc device that owns its `file_operations`: the `MiscDevice` trait of
 //! `rust/kernel/miscdevice.rs` has no `poll` hook.
 
+use crate::compat::{self, File, PollTable};
 use kernel::{
     bindings,
-    error::to_result,
-    ffi::{c_char, c_int, c_long, c_uint, c_ulong},
-    fs::File,
+    ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void},
     prelude::*,
-    sync::{poll::PollTable, Arc},
+    sync::Arc,
     types::{ForeignOwnable, Opaque},
-    uaccess::{UserPtr, UserSlice, UserSliceReader, UserSliceWriter},
+    uaccess::{UserSlice, UserSliceReader, UserSliceWriter},
 };
 
 /// The operations of the guard's character device.
@@ -49,7 +48,7 @@ pub(crate) struct MiscDev<D: DeviceOps> {
     #[pin]
     fops: Opaque<bindings::file_operations>,
     #[pin]
-    misc: Opaque<bindings::miscdevice>,
+    misc: Opaque<compat::MiscStorage>,
 }
 
 // SAFETY: The raw structs are only read by the kernel after registration; `D` is `Send + Sync`.
@@ -61,7 +60,7 @@ impl<D: DeviceOps> MiscDev<D> {
     /// Registers `/dev/<name>` with mode 0600, owned by `module` (which cannot be unloaded
     /// while the device is open).
     pub(crate) fn register(
-        name: &'static CStr,
+        name: &'static core::ffi::CStr,
         module: &'static ThisModule,
         ops: Arc<D>,
     ) -> impl PinInit<Self, Error> {
@@ -79,24 +78,15 @@ impl<D: DeviceOps> MiscDev<D> {
                         unlocked_ioctl: Some(Self::ioctl),
                         #[cfg(CONFIG_COMPAT)]
                         compat_ioctl: Some(bindings::compat_ptr_ioctl),
-                        ..pin_init::zeroed()
+                        ..core::mem::zeroed()
                     })
                 }
             }),
-            misc <- Opaque::try_ffi_init(move |slot: *mut bindings::miscdevice| {
+            misc <- compat::opaque_try_ffi_init(move |slot: *mut compat::MiscStorage| {
                 // SAFETY: `this` is being initialised in place and pinned; `fops` above is
                 // already initialised and lives as long as `misc` (deregistered first, in
-                // `drop`). `slot` is valid for writes.
-                unsafe {
-                    let fops = (*this.as_ptr()).fops.get();
-                    let mut m: bindings::miscdevice = pin_init::zeroed();
-                    m.minor = bindings::MISC_DYNAMIC_MINOR as i32;
-                    m.name = name.as_char_ptr();
-                    m.fops = fops;
-                    m.mode = 0o600;
-                    slot.write(m);
-                    to_result(bindings::misc_register(slot))
-                }
+                // `drop`). `slot` is valid for writes and pinned; `name` is static.
+                unsafe { compat::misc_register(slot, name, (*this.as_ptr()).fops.get(), 0o600) }
             }),
         })
     }
@@ -108,8 +98,8 @@ impl<D: DeviceOps> MiscDev<D> {
     unsafe extern "C" fn open(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
         // SAFETY: See above: `private_data` is the `misc` field of a registered `MiscDev`.
         let this = unsafe {
-            let misc = (*file).private_data.cast::<bindings::miscdevice>();
-            &*kernel::container_of!(Opaque::cast_from(misc), Self, misc)
+            let misc = (*file).private_data.cast::<Opaque<compat::MiscStorage>>();
+            &*kernel::container_of!(misc, Self, misc)
         };
         // The per-file box first: once `ops.open()` has succeeded nothing may fail, or the
         // open state would be dropped without `ops.release()`.
@@ -125,8 +115,10 @@ impl<D: DeviceOps> MiscDev<D> {
             ops: this.ops.clone(),
             open,
         });
+        // 6.12 hands the box out as a `*const`, 7.x as a `*mut`: the same pointer.
+        let state: *const c_void = state.into_foreign();
         // SAFETY: `file` is valid; from now on `private_data` owns the box, freed in `release`.
-        unsafe { (*file).private_data = state.into_foreign() };
+        unsafe { (*file).private_data = state.cast_mut() };
         0
     }
 
@@ -167,7 +159,7 @@ impl<D: DeviceOps> MiscDev<D> {
                 (*file).f_flags & bindings::O_NONBLOCK != 0,
             )
         };
-        let mut writer = UserSlice::new(UserPtr::from_ptr(buf.cast()), count).writer();
+        let mut writer = UserSlice::new(compat::user_ptr(buf.cast()), count).writer();
         match state.ops.read(&state.open, &mut writer, nonblock) {
             Ok(n) => isize::try_from(n).unwrap_or(isize::MAX),
             Err(e) => e.to_errno() as isize,
@@ -191,7 +183,7 @@ impl<D: DeviceOps> MiscDev<D> {
             )
         };
         if state.ops.poll(&state.open, f, table) {
-            bindings::POLLIN | bindings::POLLRDNORM
+            compat::POLL_READABLE
         } else {
             0
         }
@@ -204,7 +196,7 @@ impl<D: DeviceOps> MiscDev<D> {
         // SAFETY: `file` is one of our open files.
         let state = unsafe { Self::state(file) };
         let size = kernel::ioctl::_IOC_SIZE(cmd);
-        let (reader, writer) = UserSlice::new(UserPtr::from_addr(arg), size).reader_writer();
+        let (reader, writer) = UserSlice::new(compat::user_addr(arg), size).reader_writer();
         match state.ops.ioctl(&state.open, cmd, reader, writer) {
             Ok(v) => v as c_long,
             Err(e) => e.to_errno() as c_long,
@@ -218,6 +210,6 @@ impl<D: DeviceOps> PinnedDrop for MiscDev<D> {
         // SAFETY: `misc` was registered in `register`. After `misc_deregister` no new file
         // opens; files already open hold a reference on the module, so the module (and this
         // struct) cannot go away under them.
-        unsafe { bindings::misc_deregister(self.misc.get()) };
+        unsafe { compat::misc_deregister(self.misc.get()) };
     }
 }

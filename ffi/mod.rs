@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Only `ffi/` touches `bindings::` or declares `extern "C"` items: every raw kernel interface
-//! rust_oom_guard uses, behind a safe API.
+//! Only `ffi/` touches `bindings::` or declares `extern "C"` items (with `compat/`, which gives
+//! what differs between kernel series one name): every raw kernel interface rust_oom_guard
+//! uses, behind a safe API.
 //!
 //! One file per kernel subsystem, named after its `rust/kernel/` counterpart where there is one
 //! (else after the C header): `page` (page blocks), `mmzone` (zones), `vmstat` (memory

@@ -3,7 +3,7 @@
 //! The OOM notifier chain (`include/linux/oom.h`): a registration whose callback reports the
 //! pages it freed to `out_of_memory()`.
 
-use crate::abi;
+use crate::{abi, compat};
 use kernel::{
     bindings,
     error::to_result,
@@ -38,7 +38,7 @@ impl<H: OomHandler + 'static> OomNotifier<H> {
     pub(crate) fn register(handler: Arc<H>) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             handler,
-            nb <- Opaque::try_ffi_init(|slot: *mut bindings::notifier_block| {
+            nb <- compat::opaque_try_ffi_init(|slot: *mut bindings::notifier_block| {
                 // SAFETY: `slot` is valid for writes; `handler` was initialised before `nb`, so
                 // a callback that runs as soon as this registers finds it.
                 unsafe {
@@ -64,7 +64,9 @@ impl<H: OomHandler + 'static> OomNotifier<H> {
     ) -> c_int {
         // SAFETY: `nb` is the `nb` field of a pinned, registered `OomNotifier<H>`: it is
         // unregistered (and the chain synchronised) before the struct is dropped.
-        let this = unsafe { &*kernel::container_of!(Opaque::cast_from(nb), Self, nb) };
+        let this = unsafe {
+            &*kernel::container_of!(nb.cast::<Opaque<bindings::notifier_block>>(), Self, nb)
+        };
         let freed = this.handler.on_oom();
         if freed > 0 && !data.is_null() {
             let freed = c_ulong::try_from(freed).unwrap_or(c_ulong::MAX);
@@ -152,7 +154,7 @@ impl<H: VictimHandler + 'static> VictimProbe<H> {
     }
 
     fn data(&self) -> *mut c_void {
-        Arc::as_ptr(&self.handler).cast_mut().cast()
+        core::ptr::from_ref::<H>(&self.handler).cast_mut().cast()
     }
 
     /// # Safety
@@ -230,7 +232,7 @@ unsafe fn read_victim(task: *mut bindings::task_struct, uid: u32) -> Victim {
     }
     #[cfg(CONFIG_MEMCG)]
     {
-        let _rcu = kernel::sync::rcu::read_lock();
+        let _rcu = compat::rcu_read_lock();
         // SAFETY: Under the RCU read lock taken above, `task->cgroups` and the css, cgroup and
         // kernfs node it leads to stay allocated (they are freed after a grace period); each
         // pointer is read once. A task always has a css_set, and the memory controller's css

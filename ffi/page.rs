@@ -3,8 +3,9 @@
 //! Page blocks: contiguous pages from the page allocator, owned until dropped
 //! (`rust/kernel/page.rs` wraps single pages only).
 
-use super::{read_once, ZoneKey};
-use kernel::{bindings, ffi::c_ulong, prelude::*};
+use super::ZoneKey;
+use crate::compat;
+use kernel::{bindings, prelude::*};
 
 /// A block of `2^order` physically contiguous pages from the page allocator, given back to it
 /// when dropped. A high-order block is one `__free_pages` call to release, where the same pages
@@ -34,13 +35,6 @@ pub(crate) enum AllocCtx {
     Refill,
 }
 
-/// `ZONES_PGSHIFT`: where `page->flags` keeps the zone number (`include/linux/mmzone.h`).
-const ZONES_PGSHIFT: u32 = if bindings::ZONES_WIDTH == 0 {
-    0
-} else {
-    c_ulong::BITS - bindings::SECTIONS_WIDTH - bindings::NODES_WIDTH - bindings::ZONES_WIDTH
-};
-
 impl Block {
     /// Allocates a block of `2^order` pages without allocation-failure warnings. Orders above
     /// 0 do not retry hard (`__GFP_NORETRY`) on a refill: the caller falls back to a smaller
@@ -64,16 +58,15 @@ impl Block {
         let page = core::ptr::NonNull::new(page).ok_or(ENOMEM)?;
         // SAFETY: `page` is a page we own (just allocated); its flags word is only changed
         // atomically, and the zone and node bits never change while it is allocated.
-        let (flags, nid) = unsafe {
+        let (idx, nid) = unsafe {
             (
-                read_once(&raw const (*page.as_ptr()).flags.f),
-                bindings::page_to_nid(page.as_ptr()),
+                compat::page_zonenum(page.as_ptr()),
+                compat::page_to_nid(page.as_ptr()),
             )
         };
         let zone = ZoneKey {
             node: u16::try_from(nid).unwrap_or(0),
-            idx: u8::try_from((flags >> ZONES_PGSHIFT) & u64::from(bindings::ZONES_MASK))
-                .unwrap_or(0),
+            idx: u8::try_from(idx).unwrap_or(0),
         };
         // INVARIANT: `page` heads a fresh, non-compound block of `2^order` pages we own, from
         // the zone `zone` names.

@@ -4,6 +4,7 @@
 //! reports that reclaim runs.
 
 use super::task::current_is_kswapd;
+use crate::compat;
 use kernel::{
     bindings,
     ffi::{c_int, c_ulong},
@@ -39,7 +40,7 @@ impl<H: ReclaimHandler + 'static> ReclaimHook<H> {
     /// Allocates and registers the shrinker.
     pub(crate) fn register(handler: Arc<H>) -> Result<Self> {
         // SAFETY: A plain string without format directives and no variadic arguments.
-        let raw = unsafe { bindings::shrinker_alloc(0, c"rust_oom_guard".as_char_ptr()) };
+        let raw = unsafe { bindings::shrinker_alloc(0, compat::char_ptr(c"rust_oom_guard")) };
         let shrinker = core::ptr::NonNull::new(raw).ok_or(ENOMEM)?;
         // SAFETY: `raw` is a fresh, unregistered shrinker that nothing else sees yet; its
         // callbacks and private data are set before `shrinker_register` publishes it.
@@ -48,7 +49,7 @@ impl<H: ReclaimHandler + 'static> ReclaimHook<H> {
             (*raw).count_objects = Some(Self::count);
             (*raw).scan_objects = Some(Self::scan);
             (*raw).seeks = bindings::DEFAULT_SEEKS as c_int;
-            (*raw).private_data = Arc::as_ptr(&handler).cast_mut().cast();
+            (*raw).private_data = core::ptr::from_ref::<H>(&handler).cast_mut().cast();
             bindings::shrinker_register(raw);
         }
         Ok(Self { shrinker, handler })

@@ -6,12 +6,17 @@
 use crate::abi;
 use kernel::bindings;
 
+/// The current task (`current`), live for as long as the caller runs.
+fn current_ptr() -> *mut bindings::task_struct {
+    // SAFETY: `get_current` has no preconditions.
+    unsafe { bindings::get_current() }
+}
+
 /// Pid and name of the current task.
 pub(crate) fn current_task() -> (u32, [u8; abi::COMM_LEN]) {
-    let task = kernel::current!();
-    let pid = u32::try_from(task.pid()).unwrap_or(0);
+    let pid = u32::try_from(kernel::current!().pid()).unwrap_or(0);
     // SAFETY: The current task is live for this call.
-    (pid, unsafe { read_comm(task.as_ptr()) })
+    (pid, unsafe { read_comm(current_ptr()) })
 }
 
 /// The name of `task`, NUL-padded.
@@ -41,11 +46,10 @@ pub(super) unsafe fn read_comm(task: *mut bindings::task_struct) -> [u8; abi::CO
 /// forked right after another exits may get the same one (seen: a memcg OOM's task taken for
 /// the task of a global OOM 0.7 s earlier).
 pub(crate) fn current_token() -> u64 {
-    let task = kernel::current!();
-    let pid = u64::try_from(task.pid()).unwrap_or(0);
+    let pid = u64::try_from(kernel::current!().pid()).unwrap_or(0);
     // SAFETY: The current task is live for this call; `start_time` is set at fork and never
     // written again.
-    let start = unsafe { (*task.as_ptr()).start_time };
+    let start = unsafe { (*current_ptr()).start_time };
     start ^ pid.rotate_left(40)
 }
 
@@ -57,7 +61,7 @@ pub(crate) fn capable_sys_admin() -> bool {
 
 /// Whether the current task is a kswapd thread (`current_is_kswapd()`).
 pub(super) fn current_is_kswapd() -> bool {
-    let task = kernel::current!().as_ptr();
+    let task = current_ptr();
     // SAFETY: `task` is the current task, valid for this call; `flags` of the current task is
     // only written by the task itself.
     let flags = unsafe { (*task).flags };

@@ -3,6 +3,7 @@
 //! Timers: the per-CPU deferrable peek timers, started and stopped by CPU hotplug.
 
 use super::{time::jiffies_now, Waker};
+use crate::compat;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::{
     bindings,
@@ -82,14 +83,14 @@ impl<H: Peek + 'static> Peeker<H> {
         period_ms: u32,
         key: Pin<&'static LockClassKey>,
     ) -> Result<Self> {
-        let n = kernel::cpu::nr_cpu_ids() as usize;
+        let n = compat::nr_cpu_ids() as usize;
         let period = kernel::time::msecs_to_jiffies(period_ms).max(1);
         let mut timers = KVec::with_capacity(n, GFP_KERNEL)?;
         for _ in 0..n {
             timers.push(
                 PeekTimer {
                     timer: Opaque::uninit(),
-                    handler: Arc::as_ptr(&handler),
+                    handler: core::ptr::from_ref::<H>(&handler),
                     period,
                     armed: AtomicBool::new(false),
                 },
@@ -98,7 +99,7 @@ impl<H: Peek + 'static> Peeker<H> {
         }
         let set = KBox::pin_init(
             pin_init!(PeekSet {
-                node <- Opaque::uninit(),
+                node: Opaque::uninit(),
                 timers,
             }),
             GFP_KERNEL,
@@ -109,12 +110,12 @@ impl<H: Peek + 'static> Peeker<H> {
             // SAFETY: `t.timer` is valid for writes and stays at this address (see the
             // invariant). This is `timer_setup()`.
             unsafe {
-                bindings::timer_init_key(
+                compat::timer_init_key(
                     t.timer.get(),
                     Some(Self::fire),
                     bindings::TIMER_DEFERRABLE | bindings::TIMER_PINNED,
-                    c"OomGuard::peek".as_char_ptr(),
-                    key.as_ptr(),
+                    compat::char_ptr(c"OomGuard::peek"),
+                    compat::lock_class_ptr(key),
                 );
             }
         }
@@ -125,7 +126,7 @@ impl<H: Peek + 'static> Peeker<H> {
         let ret = unsafe {
             bindings::__cpuhp_setup_state(
                 bindings::cpuhp_state_CPUHP_AP_ONLINE_DYN,
-                c"rust_oom_guard:peek".as_char_ptr(),
+                compat::char_ptr(c"rust_oom_guard:peek"),
                 false,
                 Some(core::mem::transmute::<CpuhpMulti, CpuhpSingle>(
                     Self::cpu_up,
@@ -163,7 +164,13 @@ impl<H: Peek + 'static> Peeker<H> {
         cpu: c_uint,
     ) -> Option<&'a PeekTimer<H>> {
         // SAFETY: The caller guarantees `node` is inside a live, pinned `PeekSet<H>`.
-        let set = unsafe { &*kernel::container_of!(Opaque::cast_from(node), PeekSet<H>, node) };
+        let set = unsafe {
+            &*kernel::container_of!(
+                node.cast::<Opaque<bindings::hlist_node>>(),
+                PeekSet<H>,
+                node
+            )
+        };
         set.timers.get(cpu as usize)
     }
 
@@ -212,7 +219,13 @@ impl<H: Peek + 'static> Peeker<H> {
     unsafe extern "C" fn fire(timer: *mut bindings::timer_list) {
         // SAFETY: By the type invariant `timer` is inside a `PeekTimer<H>` of a live
         // `Peeker`, which shuts its timers down before the timers and `handler` go away.
-        let t = unsafe { &*kernel::container_of!(Opaque::cast_from(timer), PeekTimer<H>, timer) };
+        let t = unsafe {
+            &*kernel::container_of!(
+                timer.cast::<Opaque<bindings::timer_list>>(),
+                PeekTimer<H>,
+                timer
+            )
+        };
         // SAFETY: As above, `handler` points into the `Peeker`'s `Arc`.
         let h = unsafe { &*t.handler };
         if h.peek() {

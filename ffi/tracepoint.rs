@@ -7,27 +7,9 @@
 //!
 //! Built only with `CONFIG_TRACEPOINTS`; see `ffi/mod.rs` for what the module does without.
 
-use kernel::{
-    bindings,
-    error::to_result,
-    ffi::{c_char, c_void},
-    prelude::*,
-};
-
-/// An `srcu_struct` of the kernel's, only ever passed by address (its layout is the kernel's
-/// business; bindgen's copy has zero-sized fields that are not FFI-safe).
-#[repr(C)]
-struct SrcuStruct {
-    _opaque: [u8; 0],
-}
-
-extern "C" {
-    /// The SRCU that non-faultable tracepoints run their probes under (`kernel/tracepoint.c`).
-    static mut tracepoint_srcu: SrcuStruct;
-    /// The SRCU behind `synchronize_rcu_tasks_trace()` (`kernel/rcu/tasks.h`), which faultable
-    /// tracepoints run their probes under.
-    static mut rcu_tasks_trace_srcu_struct: SrcuStruct;
-}
+use crate::compat;
+use core::ffi::CStr;
+use kernel::{bindings, error::to_result, ffi::c_void, prelude::*};
 
 /// One of the kernel's (built-in) tracepoints.
 #[derive(Clone, Copy)]
@@ -55,7 +37,7 @@ unsafe extern "C" fn match_name(tp: *mut bindings::tracepoint, data: *mut c_void
     let search = unsafe { &mut *data.cast::<Search>() };
     // SAFETY: `tp` is a valid tracepoint; its `name` is a NUL-terminated string in the kernel's
     // rodata, never written.
-    let name = unsafe { CStr::from_char_ptr((*tp).name.cast::<c_char>()) };
+    let name = unsafe { compat::cstr_from_char_ptr((*tp).name) };
     if search.found.is_null() && name.to_bytes() == search.name.to_bytes() {
         search.found = tp;
     }
@@ -71,10 +53,7 @@ impl Tracepoint {
         // SAFETY: `match_name` has the callback's signature and only touches `search`, which
         // outlives the walk.
         unsafe {
-            bindings::for_each_kernel_tracepoint(
-                Some(match_name),
-                (&raw mut search).cast::<c_void>(),
-            )
+            compat::for_each_kernel_tracepoint(Some(match_name), (&raw mut search).cast::<c_void>())
         };
         (!search.found.is_null()).then_some(Self(search.found))
     }
@@ -88,12 +67,11 @@ impl Tracepoint {
     /// same pair has returned.
     pub(crate) unsafe fn attach(self, probe: *mut c_void, data: *mut c_void) -> Result {
         // SAFETY: `self.0` is a built-in tracepoint; the caller vouches for `probe` and `data`.
-        to_result(unsafe { bindings::tracepoint_probe_register(self.0, probe, data) })
+        to_result(unsafe { compat::tracepoint_probe_register(self.0, probe, data) })
     }
 
-    /// Detaches `probe` and `data`, then waits until no CPU still runs the probe: the
-    /// equivalent of the inline `tracepoint_synchronize_unregister()`, rebuilt from its
-    /// exported parts (a trace-RCU-tasks and a `tracepoint_srcu` grace period). May sleep.
+    /// Detaches `probe` and `data`, then waits until no CPU still runs the probe
+    /// (`tracepoint_synchronize_unregister()`). May sleep.
     ///
     /// # Safety
     ///
@@ -101,12 +79,8 @@ impl Tracepoint {
     pub(crate) unsafe fn detach(self, probe: *mut c_void, data: *mut c_void) {
         // SAFETY: `self.0` is a built-in tracepoint and the pair was registered on it. A failure
         // (`-ENOENT`) would mean it was not attached, and then nothing runs it either.
-        let _ = unsafe { bindings::tracepoint_probe_unregister(self.0, probe, data) };
-        // SAFETY: Process context (detaching runs at unload or on a failed load); both SRCU
-        // structures are the kernel's own, exported for this.
-        unsafe {
-            bindings::synchronize_srcu((&raw mut rcu_tasks_trace_srcu_struct).cast());
-            bindings::synchronize_srcu((&raw mut tracepoint_srcu).cast());
-        }
+        let _ = unsafe { compat::tracepoint_probe_unregister(self.0, probe, data) };
+        // SAFETY: Process context (detaching runs at unload or on a failed load).
+        unsafe { compat::tracepoint_synchronize_unregister() };
     }
 }

@@ -3,6 +3,7 @@
 //! Delayed work: the monitor's self-rearming, deferrable work item and the [`Waker`] that
 //! runs it at once.
 
+use crate::compat::{self, SpinLockIrq};
 use kernel::{
     bindings,
     prelude::*,
@@ -37,14 +38,14 @@ unsafe impl Send for WorkPtr {}
 pub(crate) struct Waker {
     /// Interrupt-safe: the peek timers wake the monitor from softirq context.
     #[pin]
-    work: kernel::sync::SpinLockIrq<WorkPtr>,
+    work: SpinLockIrq<WorkPtr>,
 }
 
 impl Waker {
     /// A waker attached to no ticker yet (waking it does nothing).
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
-            work <- kernel::new_spinlock_irq!(WorkPtr(core::ptr::null_mut()), "OomGuard::waker"),
+            work <- compat::new_spinlock_irq!(WorkPtr(core::ptr::null_mut()), "OomGuard::waker"),
         })
     }
 
@@ -58,7 +59,7 @@ impl Waker {
             unsafe {
                 bindings::mod_delayed_work_on(
                     bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
-                    bindings::system_dfl_wq,
+                    compat::system_dfl_wq(),
                     w.0,
                     0,
                 )
@@ -105,16 +106,16 @@ impl<H: Tick + 'static> Ticker<H> {
                         &raw mut (*slot).work,
                         Some(Self::run),
                         false,
-                        c"OomGuard::monitor".as_char_ptr(),
-                        work_key.as_ptr(),
+                        compat::char_ptr(c"OomGuard::monitor"),
+                        compat::lock_class_ptr(work_key),
                     );
                     // `INIT_DEFERRABLE_WORK()`: the periodic sample never wakes an idle CPU.
-                    bindings::timer_init_key(
+                    compat::timer_init_key(
                         &raw mut (*slot).timer,
                         Some(bindings::delayed_work_timer_fn),
                         bindings::TIMER_IRQSAFE | bindings::TIMER_DEFERRABLE,
-                        c"OomGuard::monitor_timer".as_char_ptr(),
-                        timer_key.as_ptr(),
+                        compat::char_ptr(c"OomGuard::monitor_timer"),
+                        compat::lock_class_ptr(timer_key),
                     );
                 }
             }),
@@ -129,12 +130,12 @@ impl<H: Tick + 'static> Ticker<H> {
     /// Runs the job after `delay_ms`, or sooner if it was already pending for later.
     pub(crate) fn start(&self, delay_ms: u32) {
         let jiffies = kernel::time::msecs_to_jiffies(delay_ms);
-        // SAFETY: `dwork` is initialised and pinned; `system_dfl_wq` lives forever.
+        // SAFETY: `dwork` is initialised and pinned; the system workqueue lives forever.
         // `mod_delayed_work_on` is safe from any context and re-arms a pending item.
         unsafe {
             bindings::mod_delayed_work_on(
                 bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
-                bindings::system_dfl_wq,
+                compat::system_dfl_wq(),
                 self.dwork.get(),
                 jiffies,
             )
@@ -150,7 +151,7 @@ impl<H: Tick + 'static> Ticker<H> {
         unsafe {
             bindings::queue_delayed_work_on(
                 bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
-                bindings::system_dfl_wq,
+                compat::system_dfl_wq(),
                 self.dwork.get(),
                 jiffies,
             )
@@ -165,7 +166,7 @@ impl<H: Tick + 'static> Ticker<H> {
         // which cancels the work (synchronously) before it is dropped.
         let this = unsafe {
             let dwork = kernel::container_of!(work, bindings::delayed_work, work);
-            &*kernel::container_of!(Opaque::cast_from(dwork), Self, dwork)
+            &*kernel::container_of!(dwork.cast::<Opaque<bindings::delayed_work>>(), Self, dwork)
         };
         let next = this.handler.tick();
         this.rearm(next);

@@ -80,8 +80,8 @@ fi
 # a folder of core-only files the root includes with `#[path]`), and Kbuild.
 copy_sources() { # copy_sources FROM TO
 	local from=$1 to=$2 d
-	if [ ! -f "$from/Kbuild" ] || [ ! -f "$from/rust_oom_guard.rs" ]; then
-		die "no Kbuild or rust_oom_guard.rs in $from"
+	if [ ! -f "$from/Kbuild" ] || [ ! -f "$from/oom_guard_main.rs" ]; then
+		die "no Kbuild or oom_guard_main.rs in $from"
 	fi
 	cp "$from"/*.rs "$from/Kbuild" "$to/"
 	for d in "$from"/*/; do
@@ -109,7 +109,7 @@ build_obj() { # build_obj DIR: prints the path of the object built in DIR
 		tail -n 40 "$dir/build.log" >&2
 		die "the module did not build (the end of its log is above)"
 	fi
-	echo "$dir/rust_oom_guard.o"
+	echo "$dir/oom_guard_main.o"
 }
 
 if [ -n "$OBJ" ]; then

@@ -18,12 +18,15 @@
 //! - below: `events.rs` (the event ring), `pool.rs` (the emergency page pool and its refill
 //!   policy), `zones.rs` (the zone sample);
 //! - `ffi/`: every raw kernel interface, behind a safe API, one file per kernel subsystem;
+//! - `compat/`: what differs between the kernel series the module builds against (7.x, 6.12
+//!   LTS), under one set of names, chosen at build time, with its C shim;
 //! - `common/`: the `core`-only ABI (`abi/`) and logic (`level.rs`, `headroom.rs`, `ring.rs`,
 //!   `params.rs`), shared with userspace and tested on the host.
 
-use kernel::{prelude::*, static_lock_class, sync::Arc};
+use kernel::{prelude::*, sync::Arc};
 
 pub mod common;
+mod compat;
 mod config;
 mod device;
 mod events;
@@ -48,12 +51,27 @@ use victims::Victims;
 /// Period of the per-CPU peek timers, in milliseconds.
 const PEEK_MS: u32 = 10;
 
+/// What the kernel loads: the guard, in place on 7.x, in a box on 6.12.
+type OomGuardModule = compat::LoadedModule<OomGuard>;
+
+// The same declaration: 7.x spells the author key `authors`, 6.12 `author`.
+#[cfg(not(oom_guard_k612))]
 module! {
-    type: OomGuard,
+    type: OomGuardModule,
     name: "rust_oom_guard",
     authors: ["rust_oom_guard developers"],
     description: "Averts global OOM kills with an emergency page pool and warns before memory \
                   runs out",
+    license: "GPL",
+}
+
+#[cfg(oom_guard_k612)]
+module! {
+    type: OomGuardModule,
+    name: "rust_oom_guard",
+    author: "rust_oom_guard developers",
+    // 6.12's `module!` takes no escapes in strings (no line continuation).
+    description: "Averts global OOM kills with an emergency page pool and warns before memory runs out",
     license: "GPL",
 }
 
@@ -131,9 +149,9 @@ fn setup() -> Result<Stages> {
     })
 }
 
-impl kernel::InPlaceModule for OomGuard {
+impl compat::InPlaceModule for OomGuard {
     fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        pin_init::pin_init_scope(move || {
+        compat::pin_init_scope(move || {
             let Stages {
                 guard,
                 notifier: notifier_stage,
@@ -146,14 +164,14 @@ impl kernel::InPlaceModule for OomGuard {
                 monitor <- Ticker::new(
                     monitor_stage.clone(),
                     0,
-                    static_lock_class!(),
-                    static_lock_class!()
+                    compat::lock_class!(),
+                    compat::lock_class!()
                 ),
                 device <- MiscDev::register(c"oom_guard", module, guard.clone()),
                 notifier <- OomNotifier::register(notifier_stage),
                 victims: Victims::attach(victims_stage)?,
                 reclaim: ReclaimHook::register(monitor_stage.clone())?,
-                peeks: Peeker::start(monitor_stage, PEEK_MS, static_lock_class!())?,
+                peeks: Peeker::start(monitor_stage, PEEK_MS, compat::lock_class!())?,
                 guard,
             }))
         })
