@@ -5,8 +5,8 @@
 //! the counters, a zone snapshot and the runtime configuration.
 
 use crate::abi::{self, Zones, ABI_MAJOR, ABI_MINOR};
-use crate::compat::{File, PollTable};
 use crate::events::Cursor;
+use crate::ffi::compat::{File, PollTable};
 use crate::ffi::{self, DeviceOps};
 use crate::state::Guard;
 use crate::zones;

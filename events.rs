@@ -8,7 +8,7 @@
 //! blocks the producer or the other readers.
 
 use crate::abi::{self, Payload, MAX_RECORD_SIZE};
-use crate::compat::{self, new_poll_condvar, PollCondVar};
+use crate::ffi::compat::{self, new_poll_condvar, PollCondVar};
 use crate::ring::{Next, RingIndex};
 use kernel::{new_spinlock, prelude::*, sync::SpinLock, uaccess::UserSliceWriter};
 

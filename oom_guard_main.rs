@@ -17,16 +17,16 @@
 //!   stage and the stats snapshot);
 //! - below: `events.rs` (the event ring), `pool.rs` (the emergency page pool and its refill
 //!   policy), `zones.rs` (the zone sample);
-//! - `ffi/`: every raw kernel interface, behind a safe API, one file per kernel subsystem;
-//! - `compat/`: what differs between the kernel series the module builds against (7.x, 6.12
+//! - `ffi/`: every raw kernel interface, behind a safe API, one file per kernel subsystem, and
+//!   `ffi/compat/`: what differs between the kernel series the module builds against (7.x, 6.12
 //!   LTS), under one set of names, chosen at build time, with its C shim;
 //! - `common/`: the `core`-only ABI (`abi/`) and logic (`level.rs`, `headroom.rs`, `ring.rs`,
 //!   `params.rs`), shared with userspace and tested on the host.
 
+use ffi::compat;
 use kernel::{prelude::*, sync::Arc};
 
 pub mod common;
-mod compat;
 mod config;
 mod device;
 mod events;

@@ -19,8 +19,8 @@
 //! every [`REFILL_INTERVAL_MS`] until the pool is full or an allocation fails.
 
 use crate::abi::{self, Payload, PoolOp};
-use crate::compat::{self, push_within_capacity};
 use crate::events::Events;
+use crate::ffi::compat::{self, push_within_capacity};
 use crate::ffi::{AllocCtx, Block, ZoneKey};
 use crate::zones;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};

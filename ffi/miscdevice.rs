@@ -3,7 +3,7 @@
 //! A misc device that owns its `file_operations`: the `MiscDevice` trait of
 //! `rust/kernel/miscdevice.rs` has no `poll` hook.
 
-use crate::compat::{self, File, PollTable};
+use crate::ffi::compat::{self, File, PollTable};
 use kernel::{
     bindings,
     ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void},

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Only `ffi/` touches `bindings::` or declares `extern "C"` items (with `compat/`, which gives
-//! what differs between kernel series one name): every raw kernel interface rust_oom_guard
+//! Only `ffi/` touches `bindings::` or declares `extern "C"` items (its `compat/` gives what
+//! differs between kernel series one name): every raw kernel interface rust_oom_guard
 //! uses, behind a safe API.
 //!
 //! One file per kernel subsystem, named after its `rust/kernel/` counterpart where there is one
@@ -16,6 +16,7 @@
 
 use kernel::bindings;
 
+pub(crate) mod compat;
 mod cpu;
 mod miscdevice;
 mod mmzone;

@@ -75,7 +75,7 @@ unsafe extern "C" fn param_set(val: *const c_char, kp: *const bindings::kernel_p
     let ret = unsafe { bindings::kstrtouint(val, 0, &mut value) };
     if ret != 0 {
         // SAFETY: `val` is a NUL-terminated string that lives for this call (caller's contract).
-        let text = unsafe { crate::compat::cstr_from_char_ptr(val) };
+        let text = unsafe { crate::ffi::compat::cstr_from_char_ptr(val) };
         let named = text
             .to_str()
             .ok()

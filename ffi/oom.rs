@@ -3,7 +3,8 @@
 //! The OOM notifier chain (`include/linux/oom.h`): a registration whose callback reports the
 //! pages it freed to `out_of_memory()`.
 
-use crate::{abi, compat};
+use super::compat;
+use crate::abi;
 use kernel::{
     bindings,
     error::to_result,

@@ -4,7 +4,7 @@
 //! (`rust/kernel/page.rs` wraps single pages only).
 
 use super::ZoneKey;
-use crate::compat;
+use crate::ffi::compat;
 use kernel::{bindings, prelude::*};
 
 /// A block of `2^order` physically contiguous pages from the page allocator, given back to it

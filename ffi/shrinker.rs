@@ -4,7 +4,7 @@
 //! reports that reclaim runs.
 
 use super::task::current_is_kswapd;
-use crate::compat;
+use crate::ffi::compat;
 use kernel::{
     bindings,
     ffi::{c_int, c_ulong},

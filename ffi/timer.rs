@@ -3,7 +3,7 @@
 //! Timers: the per-CPU deferrable peek timers, started and stopped by CPU hotplug.
 
 use super::{time::jiffies_now, Waker};
-use crate::compat;
+use crate::ffi::compat;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::{
     bindings,

@@ -7,7 +7,7 @@
 //!
 //! Built only with `CONFIG_TRACEPOINTS`; see `ffi/mod.rs` for what the module does without.
 
-use crate::compat;
+use crate::ffi::compat;
 use core::ffi::CStr;
 use kernel::{bindings, error::to_result, ffi::c_void, prelude::*};
 

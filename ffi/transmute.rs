@@ -3,7 +3,7 @@
 //! The ioctls' plain-data records: what lets `UserSlice` copy them (`rust/kernel/transmute.rs`).
 
 use crate::abi;
-use crate::compat::{AsBytes, FromBytes};
+use crate::ffi::compat::{AsBytes, FromBytes};
 
 // SAFETY: `Stats` is `#[repr(C)]` with only `u64` fields: no padding, every bit pattern valid.
 unsafe impl AsBytes for abi::Stats {}

@@ -73,7 +73,7 @@ pub(crate) fn oom_kill_count() -> u64 {
             < bindings::vm_event_item_NR_VM_EVENT_ITEMS as usize
     );
     let mut sum = 0u64;
-    for cpu in 0..crate::compat::nr_cpu_ids() as usize {
+    for cpu in 0..crate::ffi::compat::nr_cpu_ids() as usize {
         // SAFETY: `__cpu_possible_mask` is a static cpumask.
         if !unsafe { cpu::cpumask_test(&raw const bindings::__cpu_possible_mask, cpu) } {
             continue;

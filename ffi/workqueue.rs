@@ -3,7 +3,7 @@
 //! Delayed work: the monitor's self-rearming, deferrable work item and the [`Waker`] that
 //! runs it at once.
 
-use crate::compat::{self, SpinLockIrq};
+use crate::ffi::compat::{self, SpinLockIrq};
 use kernel::{
     bindings,
     prelude::*,

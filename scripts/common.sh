@@ -78,7 +78,7 @@ kernel_build_dir() { # kernel_build_dir ARCH [VARIANT] [SERIES]
 # drivers/misc/rust_oom_guard): Kbuild, the crate's .rs files at the top and in its folders, the
 # C shim. rsync keeps mtimes (an unchanged tree rebuilds nothing) and deletes stale sources, but
 # never build output, which no rule includes.
-MODULE_DIRS="ffi common compat"
+MODULE_DIRS="ffi common"
 mirror_module_sources() { # mirror_module_sources DEST
 	local d filter=(--include=/Kbuild --include='/*.rs' --include='/*.c' --include='/*.h')
 	for d in $MODULE_DIRS; do

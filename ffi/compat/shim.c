@@ -2,7 +2,7 @@
 /*
  * rust_oom_guard: the C side of the compat layer. Static inlines and a struct the Rust
  * bindings of the running kernel do not reach, wrapped in plain functions that the module
- * calls from Rust (compat/). Nothing here is exported.
+ * calls from Rust (ffi/compat/). Nothing here is exported.
  */
 #include <linux/build_bug.h>
 #include <linux/miscdevice.h>

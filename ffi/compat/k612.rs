@@ -235,10 +235,10 @@ unsafe impl Sync for PollCondVar {}
 /// A [`PollCondVar`] initialiser with the given name and new lock classes.
 macro_rules! new_poll_condvar {
     ($name:literal) => {
-        $crate::compat::PollCondVar::new(
+        $crate::ffi::compat::PollCondVar::new(
             ::kernel::c_str!($name),
             ::kernel::static_lock_class!(),
-            $crate::compat::lock_class!(),
+            $crate::ffi::compat::lock_class!(),
         )
     };
 }
@@ -310,7 +310,7 @@ pub(crate) type SpinLockIrq<T> = kernel::sync::lock::Lock<T, IrqSaveBackend>;
 /// A [`SpinLockIrq`] initialiser with the given name and a new lock class.
 macro_rules! new_spinlock_irq {
     ($inner:expr, $name:literal) => {
-        $crate::compat::SpinLockIrq::new(
+        $crate::ffi::compat::SpinLockIrq::new(
             $inner,
             ::kernel::c_str!($name),
             ::kernel::static_lock_class!(),

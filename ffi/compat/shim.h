@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * rust_oom_guard: what the Rust side cannot call through the kernel's bindings, as plain
- * functions of this module (not exported). compat/shim.c has them, compat/{mod,k612}.rs
+ * functions of this module (not exported). ffi/compat/shim.c has them, ffi/compat/{mod,k612}.rs
  * declares them to Rust. Everything else stays in Rust.
  */
 #ifndef OOM_GUARD_SHIM_H
