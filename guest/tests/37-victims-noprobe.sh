@@ -9,7 +9,9 @@ load policy=observe
 said=$(dmesg | grep 'rust_oom_guard: victims:' | tail -n 1)
 echo "$said"
 echo "$said" | grep -q 'no oom:mark_victim probe' || fail "the module does not say it has no probe: $said"
-n=$(dmesg | grep -c 'rust_oom_guard: victims:')
+# The kernel log from here on (an OOM report can push the load's lines out of a small log
+# buffer, so a count would fall).
+dmesg -c >/dev/null
 kills0=$(vmstat oom_kill)
 memhog 64G >/dev/null 2>&1
 rc=$?
@@ -24,5 +26,5 @@ sum=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^kills=/) k += substr($i, 7) } 
 grep -v 'kill_flags=0 ' /tmp/kills && fail "a KILL record names a victim without the probe"
 grep -v 'victim_pid=0 ' /tmp/kills && fail "a KILL record has a victim pid without the probe"
 [ "$(stat stats victims)" = 0 ] || fail "stats.victims=$(stat stats victims) without the probe"
-[ "$(dmesg | grep -c 'rust_oom_guard: victims:')" = "$n" ] || fail "the module said more about victims after load"
+! dmesg | grep 'rust_oom_guard: victims:' || fail "the module said more about victims after load"
 unload
