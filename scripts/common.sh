@@ -105,14 +105,15 @@ host_arch() {
 # The suites a tier runs, in order: what `make test` (tier test) and `make test-full` run.
 default_suites() { # default_suites TIER
 	case $1 in
-	test) echo "host harness lint x86_64 arm64 board-x86_64 board-arm64 x86_64-debug" ;;
-	full) echo "host harness lint x86_64 arm64 board-x86_64 board-arm64 x86_64-debug arm64-debug" ;;
+	test) echo "host harness lint x86_64 arm64 x86_64-6.12 arm64-6.12 board-x86_64 board-arm64 x86_64-debug" ;;
+	full) echo "host harness lint x86_64 arm64 x86_64-6.12 arm64-6.12 board-x86_64 board-arm64 x86_64-debug arm64-debug" ;;
 	*) die "unknown TIER '$1' (test or full)" ;;
 	esac
 }
-# A series other than the default (SERIES=6.12) runs what a debug kernel runs: the `core` tests
-# in `make test`, `core` and `plain` in `make test-full`; the version-dependent code is the
-# module's own.
+# A series other than the default (SERIES=6.12) runs, in `make test`, the tests of the code that
+# differs between series (`# guard-also: series`: load and unload, parameters, the device, its
+# ioctls and readers, averted and not averted OOMs, the storm, the victims), and in
+# `make test-full` what a debug kernel runs there (`core` and `plain`).
 tier_tests() { # tier_tests TIER VARIANT [PROFILE] [SERIES]
 	local want t tier names='' variant=$2 series
 	series=$(series_of "${4:-}") || return 1
@@ -120,7 +121,8 @@ tier_tests() { # tier_tests TIER VARIANT [PROFILE] [SERIES]
 	case $1:$variant:${3:-} in
 	test:*:board | full:*:board) want="board" ;;
 	*:*:?*) die "unknown profile '$3' (board or none)" ;;
-	test:debug: | test:series:) want="core" ;;
+	test:debug:) want="core" ;;
+	test:series:) want="series" ;;
 	test::) want="core plain" ;;
 	full:debug: | full:series:) want="core plain" ;;
 	full::) want="core plain soak" ;;
@@ -130,6 +132,8 @@ tier_tests() { # tier_tests TIER VARIANT [PROFILE] [SERIES]
 		tier=$(sed -n '1,5s/^# guard-tier: *\([a-z]*\).*/\1/p' "$t")
 		# `# guard-also: board`: a core or plain test that also runs on the board profiles.
 		[ "${3:-}" = board ] && sed -n '1,5p' "$t" | grep -qx '# guard-also: board' && tier=board
+		# `# guard-also: series`: a core test that make test runs on the other kernel series too.
+		[ "$1:$variant" = test:series ] && sed -n '1,5p' "$t" | grep -qx '# guard-also: series' && tier=series
 		case " $want " in *" $tier "*) names="$names${names:+,}$(basename "$t" .sh)" ;; esac
 	done
 	echo "$names"

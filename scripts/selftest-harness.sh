@@ -160,13 +160,20 @@ first_run() { times_fixture 9.5 >/dev/null && "$ROOT/scripts/test-times.sh" repo
 check "test times: a test ten times its median is listed as slow" slow_named
 check "test times: a run like the earlier ones lists nothing" none_slow
 check "test times: the first run has no history to judge" first_run
-# Another kernel series (SERIES=6.12) runs the core tests in `make test`, as the debug kernel does.
+# Another kernel series (SERIES=6.12) runs in `make test` the core tests marked
+# `# guard-also: series`, and in `make test-full` what the debug kernel runs there.
 series_tier() {
-	[ "$(tier_tests test '' '' 6.12)" = "$(tier_tests test debug)" ] || { echo "6.12 does not run the core tests"; return 1; }
+	local t marked
+	marked=$(tier_tests test '' '' 6.12)
+	[ -n "$marked" ] || { echo "no test runs on 6.12"; return 1; }
+	for t in ${marked//,/ }; do
+		grep -qx '# guard-tier: core' "$ROOT/guest/tests/$t.sh" || { echo "$t runs on 6.12 but is not a core test"; return 1; }
+	done
+	[ "$(tier_tests full '' '' 6.12)" = "$(tier_tests full debug)" ] || { echo "6.12 in test-full is not the debug kernel's list"; return 1; }
 	[ "$(tier_tests test '' '' 7.3)" = "$(tier_tests test '')" ] || { echo "the default series is not the plain kernel"; return 1; }
 	! tier_tests test '' '' 5.4 2>/dev/null || { echo "an unknown series was accepted"; return 1; }
 }
-check "a kernel series other than the default runs the core tests; an unknown one is refused" series_tier
+check "a kernel series other than the default runs its marked core tests; an unknown one is refused" series_tier
 # scripts/check-kdir.sh names what a kernel tree lacks, in one line, before the module build.
 kdir_fixture() { # kdir_fixture NAME RELEASE CONFIG-LINES...: a fake built kernel tree
 	local d=$tmp/kdir-$1 rel=$2

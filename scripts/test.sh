@@ -65,7 +65,8 @@ need_series=$(for suite in $SUITES; do
 done | sort -u | tr '\n' ' ')
 export SERIES=$need_series
 scripts/setup.sh --check >/dev/null 2>&1 || fresh=1
-for k in x86_64/arch/x86/boot/bzImage arm64/arch/arm64/boot/Image x86_64-debug/arch/x86/boot/bzImage; do
+for k in x86_64/arch/x86/boot/bzImage arm64/arch/arm64/boot/Image x86_64-debug/arch/x86/boot/bzImage \
+	x86_64-6.12/arch/x86/boot/bzImage arm64-6.12/arch/arm64/boot/Image; do
 	[ -f "$KBUILD_ROOT/$k" ] || fresh=1
 done
 msg "set-up (skips what is installed)"

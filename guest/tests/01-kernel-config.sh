@@ -1,4 +1,5 @@
 # guard-tier: core
+# guard-also: series
 # The guest kernel has what the module and the later tests rely on.
 . /guard/lib.sh
 grep -q '^MemAvailable:' /proc/meminfo || fail "no MemAvailable in /proc/meminfo"

@@ -1,4 +1,5 @@
 # guard-tier: core
+# guard-also: series
 # insmod and rmmod work, repeatedly, and give every page back: 50 rounds of a 32 MiB pool
 # (1.6 GiB in all, six times what the guest has) can only all load if nothing leaks. Every
 # other round a reader reads in between; every tenth, rmmod is refused while a reader holds

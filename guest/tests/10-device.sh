@@ -1,4 +1,5 @@
 # guard-tier: core
+# guard-also: series
 # The device node, the version, stats, config and zone ioctls, and unload with an open file.
 . /guard/lib.sh
 load

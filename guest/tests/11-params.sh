@@ -1,4 +1,5 @@
 # guard-tier: core
+# guard-also: series
 # Every parameter out of range (or malformed) fails the load with EINVAL and one pr_err naming
 # it, leaving no memory behind; in-range custom values are accepted.
 . /guard/lib.sh

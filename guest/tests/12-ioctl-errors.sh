@@ -1,4 +1,5 @@
 # guard-tier: core
+# guard-also: series
 # Bad ioctls and reads get the right errno, and the device keeps working.
 . /guard/lib.sh
 load

@@ -1,4 +1,5 @@
 # guard-tier: core
+# guard-also: series
 # A transient spike a little larger than what can be allocated but smaller than the pool: the
 # OOM notifier releases pool pages, the kernel skips the kill, the spiking process completes,
 # and the OOM events say `release` with contiguous sequence numbers. The same spike with the same

@@ -1,4 +1,5 @@
 # guard-tier: core
+# guard-also: series
 # Several readers each see every event; poll wakes; a reader that stops gets one LOST record
 # with the exact count while a reader that keeps up loses nothing.
 . /guard/lib.sh

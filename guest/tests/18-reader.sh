@@ -1,4 +1,5 @@
 # guard-tier: core
+# guard-also: series
 # The oom-guard reader on the real device: JSON Lines through an OOM kill and an averted OOM,
 # every sequence number present, a summary on SIGTERM, its oom_score_adj at -1000, and usable
 # errors.

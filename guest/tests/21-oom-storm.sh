@@ -1,4 +1,5 @@
 # guard-tier: core
+# guard-also: series
 # An OOM storm: 20 consecutive global OOMs (each hog unbounded, each ending in a kill once the
 # avert budget is spent; 10 on the debug kernel, where one takes 8 to 15 s). No crash, the counters agree with each other and with the records,
 # and the oom-guard reader (mlocked, oom_score_adj -1000) is alive and has every sequence

@@ -1,4 +1,5 @@
 # guard-tier: core
+# guard-also: series
 # guard-also: board
 # Two readers on one open file (two threads, as a forked child would share it): the second
 # waits for the first in interruptible sleep, never in D state; poll() answers at once;

@@ -1,4 +1,5 @@
 # guard-tier: core
+# guard-also: series
 # Every OOM victim is named (issue 17): the oom:mark_victim probe reports each as a KILL record
 # with its pid, tgid, uid, name, oom_score_adj, memory and page tables as /proc showed them just
 # before, global (the notifier ran for it: what it did, how long until the victim was picked)

@@ -1,4 +1,5 @@
 # guard-tier: core
+# guard-also: series
 # The victim probe attaches and detaches cleanly while OOM kills run: 20 loads and unloads
 # under a storm of hogs, each killed by the OOM killer, with no splat (the runner judges the
 # kernel log; on the debug kernel with KASAN, lockdep and atomic-sleep checks). The first load

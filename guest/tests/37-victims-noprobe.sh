@@ -1,4 +1,5 @@
 # guard-tier: core
+# guard-also: series
 # Issue 17: a kernel without CONFIG_TRACEPOINTS has no oom:mark_victim tracepoint. The module as
 # Kbuild builds it for such a kernel (no victim probe; OOM_GUARD_NO_PROBE=y builds that variant
 # here) loads, says once at load that kills are counted without their victims, and reports a
