@@ -73,7 +73,7 @@ expect fail "UBSAN report" "$(splat_after_boot ubsan '[    2.0] UBSAN: shift-out
 expect fail "lockdep report" "$(splat_after_boot lockdep '[    2.0] WARNING: possible circular locking dependency detected')"
 expect fail "kmemleak report" "$(splat_after_boot leak 'unreferenced object 0xffff888003a1b000 (size 64):')"
 expect fail "Oops" "$(splat_after_boot oops '[    2.0] Oops: general protection fault, probably for non-canonical address')"
-expect fail "Rust panic" "$(splat_after_boot rpanic '[    2.0] rust_kernel: panicked at rust_oom_guard.rs:10:5:')"
+expect fail "Rust panic" "$(splat_after_boot rpanic '[    2.0] rust_kernel: panicked at oom_guard_main.rs:10:5:')"
 expect fail "a failed guest test" "$(variant notok 's/^ok 3 03-c$/not ok 3 03-c/')"
 expect fail "incomplete KTAP plan" "$(variant short '/^ok 3 03-c$/d')"
 expect fail "no guest test ran (plan 1..0)" "$(variant empty 's/^1\.\.3$/1..0/; /^ok [0-9] /d')"
