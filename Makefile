@@ -12,6 +12,7 @@
 #                       write docs/BENCHMARKS.md and docs/benchmarks.json
 #   make disk           build the board-profile guests' data disk (scripts/mkdisk.sh)
 #   make modules        build rust_oom_guard.ko against KDIR
+#   make intree-check   the in-tree drop-in (scripts/intree.sh KSRC) in a copy of our kernel source
 #   make KDIR=/path/to/linux/build modules    ... against your own kernel tree
 #
 # Variables (defaults in brackets):
@@ -97,13 +98,13 @@ define fresh_mo
 	fi
 endef
 
-.PHONY: all setup disk kernel kernels modules modules-noprobe userspace initramfs clean distclean \
+.PHONY: all setup disk kernel kernels modules modules-noprobe intree-check userspace initramfs clean distclean \
 	check fmt fmtcheck run test test-full bench help
 
 all: modules userspace
 
 help:
-	@sed -n '3,23p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,24p' Makefile | sed 's/^# \{0,1\}//'
 
 setup:
 	@scripts/setup.sh
@@ -129,6 +130,11 @@ userspace: setup
 # kills), which the guests load too (37-victims-noprobe).
 modules-noprobe: $(KERNEL_DEP)
 	$(call module_build,$(MODULE_OUT)-noprobe,OOM_GUARD_NO_PROBE=y)
+
+# The in-tree drop-in (scripts/intree.sh) in a hard-linked copy of our kernel's source: its
+# Kconfig entry and its Makefile, built as =m against our kernel.
+intree-check: $(KERNEL_DEP)
+	@scripts/intree-check.sh $(ARCH) "$(SERIES)"
 
 initramfs: modules modules-noprobe userspace
 	@scripts/mkinitramfs.sh $(ARCH) $(OUT)

@@ -155,9 +155,7 @@ impl KernelParam {
         );
         Self(bindings::kernel_param {
             name: name.as_ptr().cast(),
-            // The module's own `struct module`, built by the kernel at load time; it outlives
-            // the record, which is part of the module.
-            mod_: (&raw const bindings::__this_module).cast_mut(),
+            mod_: THIS_MODULE,
             ops: &raw const PARAM_OPS.0,
             perm: 0o444,
             level: -1,
@@ -169,13 +167,31 @@ impl KernelParam {
     }
 }
 
+/// The module's own `struct module` for its parameter records: built by the kernel at load
+/// time, it outlives the records, which are part of the module. Built into the kernel
+/// (`CONFIG_RUST_OOM_GUARD=y`) there is none, and the records say so with a null pointer, as C's
+/// `THIS_MODULE` does.
+#[cfg(MODULE)]
+const THIS_MODULE: *mut bindings::module = (&raw const bindings::__this_module).cast_mut();
+#[cfg(not(MODULE))]
+const THIS_MODULE: *mut bindings::module = core::ptr::null_mut();
+
+/// What the kernel expects before a parameter's name and a `.modinfo` tag: nothing in a module;
+/// built in, the module's name and a dot (C's `MODULE_PARAM_PREFIX` and `__MODULE_INFO_PREFIX`),
+/// so that `rust_oom_guard.pool_kib=…` on the kernel command line sets `pool_kib`.
+const PREFIX: &[u8] = if cfg!(MODULE) {
+    b""
+} else {
+    b"rust_oom_guard."
+};
+
 // ---- The parameters: one per tunable of `params::TUNABLES` ---------------------------------
 
 /// How many module parameters there are.
 const NR_PARAMS: usize = params::TUNABLES.len();
 
-/// Room for a parameter's name and its NUL.
-const NAME_ROOM: usize = 32;
+/// Room for a parameter's name, its [`PREFIX`] and its NUL.
+const NAME_ROOM: usize = 48;
 
 /// The module parameters, in [`params::TUNABLES`] order, each at its default until the kernel
 /// parses a load argument into it.
@@ -189,18 +205,19 @@ pub(crate) static PARAMS: [Param; NR_PARAMS] = {
     out
 };
 
-/// The parameters' names, NUL-terminated, for their `kernel_param` records.
+/// The parameters' names after their [`PREFIX`], NUL-terminated, for their `kernel_param`
+/// records.
 static NAMES: [[u8; NAME_ROOM]; NR_PARAMS] = {
     let mut out = [[0u8; NAME_ROOM]; NR_PARAMS];
     let mut i = 0;
     while i < NR_PARAMS {
         let name = params::TUNABLES[i].name.as_bytes();
-        assert!(name.len() < NAME_ROOM, "parameter name too long");
-        let mut j = 0;
-        while j < name.len() {
-            out[i][j] = name[j];
-            j += 1;
-        }
+        assert!(
+            PREFIX.len() + name.len() < NAME_ROOM,
+            "parameter name too long"
+        );
+        let at = put(&mut out[i], 0, PREFIX);
+        put(&mut out[i], at, name);
         i += 1;
     }
     out
@@ -253,15 +270,19 @@ const fn put_u64(out: &mut [u8], at: usize, v: u64) -> usize {
 
 /// Writes the parameters' `.modinfo` entries into `out` (or, given an empty `out`, measures
 /// them): per tunable, `parmtype=NAME:uint` and `parm=NAME:HELP, MIN..=MAX UNIT[RULE] (default
-/// D)`, each NUL-terminated, which `modinfo` shows.
+/// D)`, each NUL-terminated and after the [`PREFIX`], which `modinfo` shows (built in:
+/// `modules.builtin.modinfo`).
 const fn modinfo(out: &mut [u8]) -> usize {
     let mut at = 0;
     let mut i = 0;
     while i < NR_PARAMS {
         let s = &params::TUNABLES[i];
+        at = put(out, at, PREFIX);
         at = put(out, at, b"parmtype=");
         at = put(out, at, s.name.as_bytes());
-        at = put(out, at, b":uint\0parm=");
+        at = put(out, at, b":uint\0");
+        at = put(out, at, PREFIX);
+        at = put(out, at, b"parm=");
         at = put(out, at, s.name.as_bytes());
         at = put(out, at, b":");
         at = put(out, at, s.help.as_bytes());

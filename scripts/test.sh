@@ -114,7 +114,7 @@ for suite in $SUITES; do
 		;;
 	lint)
 		p=0 f=0
-		for what in fmtcheck check; do
+		for what in fmtcheck check intree-check; do
 			if step lint "make $what" make -C "$ROOT" "$what" ARCH="$(host_arch)"; then
 				p=$((p + 1))
 			else
