@@ -7,7 +7,8 @@ usage() {
 	cat <<USAGE
 usage: $0 [ARCH] [VARIANT] [SERIES]
   ARCH     x86_64 or arm64 (default: \$ARCH or the host's, now ${ARCH:-$(host_arch)})
-  VARIANT  empty for the test kernel, 'debug' for KASAN+lockdep+kmemleak+UBSAN
+  VARIANT  empty for the test kernel, 'debug' for KASAN+lockdep+kmemleak+UBSAN, 'intree' for
+           the guard built in from the in-tree drop-in (scripts/intree.sh)
   SERIES   kernel series, one of ${KERNEL_SERIES_ALL//,/, } (default: \$SERIES or $KERNEL_SERIES)
   JOBS     parallel jobs (default: nproc = $(nproc))
 Output: $KBUILD_ROOT/<arch>[-debug][-<series> unless $KERNEL_SERIES]
@@ -28,7 +29,20 @@ frags=("$FRAG_DIR/base.config" "$FRAG_DIR/$ARCH.config")
 case $VARIANT in
 "") ;;
 debug) frags+=("$FRAG_DIR/debug.config") ;;
-*) die "unknown VARIANT '$VARIANT' (expected '' or 'debug')" ;;
+intree)
+	# The guard built in: the drop-in goes into a hard-linked copy of the source (kept beside
+	# it, so rebuilds are incremental), which scripts/intree.sh refreshes every time.
+	frags+=("$FRAG_DIR/intree.config")
+	copy=$SRC_DIR/intree-$(basename "$SRC")
+	if [ ! -f "$copy/.guard-source" ] || [ "$(cat "$copy/.guard-source")" != "$(cat "$SRC/.guard-source")" ]; then
+		msg "hard-linking $SRC to $copy for the in-tree drop-in"
+		rm -rf "$copy"
+		cp -al "$SRC" "$copy"
+	fi
+	"$ROOT/scripts/intree.sh" "$copy" 2>/dev/null
+	SRC=$copy
+	;;
+*) die "unknown VARIANT '$VARIANT' (expected '', 'debug' or 'intree')" ;;
 esac
 mkdir -p "$B"
 

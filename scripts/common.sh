@@ -102,11 +102,13 @@ host_arch() {
 # `make test` and on the debug kernels too in `make test-full`; `soak` ones only in
 # `make test-full`, on the plain kernels. A board profile (PROFILE board, qemu/board-*.conf)
 # runs its own `board` tests, in both tiers, and only those: the others run on the small guests.
+# The `intree` kernel (the guard built in, make test-full) runs the `builtin` tests, and only
+# it does.
 # The suites a tier runs, in order: what `make test` (tier test) and `make test-full` run.
 default_suites() { # default_suites TIER
 	case $1 in
 	test) echo "host harness lint x86_64 arm64 x86_64-6.12 arm64-6.12 board-x86_64 board-arm64 x86_64-debug" ;;
-	full) echo "host harness lint x86_64 arm64 x86_64-6.12 arm64-6.12 board-x86_64 board-arm64 x86_64-debug arm64-debug" ;;
+	full) echo "host harness lint x86_64 arm64 x86_64-6.12 arm64-6.12 board-x86_64 board-arm64 x86_64-debug arm64-debug x86_64-intree" ;;
 	*) die "unknown TIER '$1' (test or full)" ;;
 	esac
 }
@@ -121,12 +123,13 @@ tier_tests() { # tier_tests TIER VARIANT [PROFILE] [SERIES]
 	case $1:$variant:${3:-} in
 	test:*:board | full:*:board) want="board" ;;
 	*:*:?*) die "unknown profile '$3' (board or none)" ;;
+	*:intree:) want="builtin" ;;
 	test:debug:) want="core" ;;
 	test:series:) want="series" ;;
 	test::) want="core plain" ;;
 	full:debug: | full:series:) want="core plain" ;;
 	full::) want="core plain soak" ;;
-	*) die "unknown tier '$1' (test or full) or variant '$2' ('' or debug)" ;;
+	*) die "unknown tier '$1' (test or full) or variant '$2' ('', debug or intree)" ;;
 	esac
 	for t in "$ROOT"/guest/tests/*.sh; do
 		tier=$(sed -n '1,5s/^# guard-tier: *\([a-z]*\).*/\1/p' "$t")

@@ -11,7 +11,7 @@ usage: $0 [--mode test|demo|bench] [--profile board] [ARCH] [VARIANT] [SERIES]
   --profile  board: the board-shaped guest of qemu/board-<arch>.conf (memory, NUMA, CMA, data
              disk, zram swap; default \$PROFILE or none: the small guest)
   ARCH       x86_64 or arm64 (default: \$ARCH or the host's)
-  VARIANT    '' (default) or debug
+  VARIANT    '' (default), debug or intree (the guard built in: make test-full)
   SERIES     kernel series (default: \$SERIES or $KERNEL_SERIES; scripts/versions.env)
 Environment (defaults):
   TIER=${TIER:-test}          test: what 'make test' runs on this kernel; full: 'make test-full'
@@ -96,6 +96,9 @@ command -v "$QEMU_BIN" >/dev/null || die "$QEMU_BIN not found: run 'scripts/setu
 # faster. Nothing the module does depends on user-space ASLR.
 append="console=$CONSOLE panic=-1 oops=panic loglevel=5 norandmaps guard.mode=$MODE"
 [ "$VARIANT" = debug ] && append="$append guard.debug=1${DEBUG_APPEND:+ $DEBUG_APPEND}"
+# The guard built in (VARIANT intree) takes its parameters from here; 38-builtin compares
+# every rust_oom_guard.* argument with sysfs. Not the defaults, so that they show.
+[ "$VARIANT" = intree ] && append="$append rust_oom_guard.pool_kib=8192 rust_oom_guard.policy=observe rust_oom_guard.headroom_unit=kib rust_oom_guard.headroom_low=65536 rust_oom_guard.headroom_medium=32768 rust_oom_guard.headroom_critical=16384"
 [ "$MODE" = test ] && append="$append guard.tests=$TESTS"
 if [ "$MODE" = bench ]; then
 	[ -n "${BENCH:-}" ] && append="$append guard.bench=$BENCH"

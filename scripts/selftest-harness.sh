@@ -109,12 +109,12 @@ check() {
 tiers_named() {
 	local t ok=0
 	for t in "$ROOT"/guest/tests/*.sh; do
-		sed -n '1,5p' "$t" | grep -Eq '^# guard-tier: (core|plain|soak|board)$' ||
-			{ echo "$(basename "$t"): no '# guard-tier: core|plain|soak|board' line"; ok=1; }
+		sed -n '1,5p' "$t" | grep -Eq '^# guard-tier: (core|plain|soak|board|builtin)$' ||
+			{ echo "$(basename "$t"): no '# guard-tier: core|plain|soak|board|builtin' line"; ok=1; }
 	done
 	return $ok
 }
-check "every guest test names its tier (core, plain, soak or board)" tiers_named
+check "every guest test names its tier (core, plain, soak, board or builtin)" tiers_named
 # The board profile runs the `board` tests and only those, and no other suite runs them.
 # tier_tests of scripts/common.sh, in a shell of its own.
 tier_tests() { bash -c '. "$0/scripts/common.sh" && tier_tests "$@"' "$ROOT" "$@"; }
@@ -174,6 +174,24 @@ series_tier() {
 	! tier_tests test '' '' 5.4 2>/dev/null || { echo "an unknown series was accepted"; return 1; }
 }
 check "a kernel series other than the default runs its marked core tests; an unknown one is refused" series_tier
+# The `builtin` tests run on the intree kernel (the guard built in), and nowhere else: every
+# other kernel loads the module with insmod.
+builtin_tier() {
+	local b t l
+	b=$(tier_tests full intree)
+	if [ -z "$b" ] || [ "$(tier_tests test intree)" != "$b" ]; then
+		echo "intree runs '$b'"
+		return 1
+	fi
+	for t in ${b//,/ }; do
+		grep -qx '# guard-tier: builtin' "$ROOT/guest/tests/$t.sh" || { echo "$t on intree is not a builtin test"; return 1; }
+		for l in "test ''" "full ''" "test debug" "full debug" "test '' board" "test '' '' 6.12" "full '' '' 6.12"; do
+			eval "tier_tests $l" | tr , '\n' | grep -qx "$t" && { echo "$t runs in tier_tests $l"; return 1; }
+		done
+	done
+	return 0
+}
+check "the builtin tests run on the intree kernel only" builtin_tier
 # scripts/check-kdir.sh names what a kernel tree lacks, in one line, before the module build.
 kdir_fixture() { # kdir_fixture NAME RELEASE CONFIG-LINES...: a fake built kernel tree
 	local d=$tmp/kdir-$1 rel=$2

@@ -60,6 +60,7 @@ need_series=$(for suite in $SUITES; do
 	rest=${kv#*-}
 	[ "$rest" != "$kv" ] || continue
 	rest=${rest#debug}
+	rest=${rest#intree}
 	rest=${rest#-}
 	[ -z "$rest" ] || echo "$rest"
 done | sort -u | tr '\n' ' ')
@@ -124,16 +125,16 @@ for suite in $SUITES; do
 		add lint "$p" "$f" 0
 		;;
 	*)
-		# <arch>[-debug][-<series>], or board-<arch>: the arch's kernel and initramfs in the
-		# board profile.
+		# <arch>[-debug|-intree][-<series>], or board-<arch>: the arch's kernel and initramfs in
+		# the board profile.
 		profile='' kv=$suite
 		case $suite in board-*) profile=board kv=${suite#board-} ;; esac
 		arch=${kv%%-*}
 		variant='' series=''
 		case ${kv#"$arch"} in
 		"") ;;
-		-debug) variant=debug ;;
-		-debug-*) variant=debug series=${kv#"$arch"-debug-} ;;
+		-debug | -intree) variant=${kv#"$arch"-} ;;
+		-debug-* | -intree-*) variant=${kv#"$arch"-} series=${variant#*-} variant=${variant%%-*} ;;
 		-*) series=${kv#"$arch"-} ;;
 		esac
 		if ! step "$suite" "build (kernel, module, userspace, initramfs)" \
