@@ -61,7 +61,7 @@ pub(crate) struct Pool {
     target: usize,
     /// Pages put back by refills.
     refilled: AtomicU64,
-    /// Refill steps that could not get a single block.
+    /// Refill steps that could not get a single page.
     refill_failures: AtomicU64,
 }
 
@@ -72,9 +72,8 @@ pub(crate) enum Refill {
     Full,
     /// More to put back: the next step is due in [`REFILL_INTERVAL_MS`].
     Going,
-    /// Not even one block could be had ([`BUDDY_ORDER`], or the smaller room left): memory is
-    /// not as plentiful, or as whole, as the watermarks said, and the calm time should start
-    /// over.
+    /// Not even a single page could be had: memory is not as plentiful as the watermarks said,
+    /// and the calm time should start over.
     Failed,
 }
 
@@ -87,27 +86,16 @@ fn order_for(room: usize) -> u32 {
 }
 
 /// Allocates the largest block that fits in `room` (at least 1) pages, falling back to smaller
-/// orders when memory is fragmented (a smaller block is better than a compaction stall), but not
-/// below `min_order`.
-fn alloc_block(room: usize, ctx: AllocCtx, min_order: u32) -> Result<Block> {
+/// orders when memory is fragmented (a smaller block is better than a compaction stall).
+fn alloc_block(room: usize, ctx: AllocCtx) -> Result<Block> {
     let mut order = order_for(room);
     loop {
         match Block::alloc(ctx, order) {
             Ok(b) => return Ok(b),
-            Err(e) if order <= min_order => return Err(e),
+            Err(e) if order == 0 => return Err(e),
             Err(_) => order -= 1,
         }
     }
-}
-
-/// The smallest block a refill takes for `room` pages: [`BUDDY_ORDER`], unless the room left is
-/// smaller. A block below it is freed onto the releasing CPU's per-CPU list, where the
-/// allocator's watermark check does not count it, so in an OOM it does not help: a pool refilled
-/// with small blocks while memory was fragmented released all of them in one spike and the
-/// spike was still killed (`33-demo-scenario`, x86_64: 14 MiB on the per-CPU lists at the kill,
-/// free pages flat across five release rounds). Better a refill that waits for whole blocks.
-fn refill_min_order(room: usize) -> u32 {
-    BUDDY_ORDER.min(order_for(room))
 }
 
 impl Pool {
@@ -117,7 +105,7 @@ impl Pool {
         let mut blocks = KVVec::with_capacity(target, GFP_KERNEL)?;
         let mut pages = 0;
         while pages < target {
-            let b = alloc_block(target - pages, AllocCtx::Load, 0)?;
+            let b = alloc_block(target - pages, AllocCtx::Load)?;
             pages += b.pages();
             push_within_capacity(&mut blocks, b).map_err(|_| ENOMEM)?;
         }
@@ -146,7 +134,7 @@ impl Pool {
         self.refilled.load(Relaxed)
     }
 
-    /// Refill steps so far that could not get a single block.
+    /// Refill steps so far that could not get a single page.
     pub(crate) fn refill_failures(&self) -> u64 {
         self.refill_failures.load(Relaxed)
     }
@@ -236,9 +224,8 @@ impl Pool {
     }
 
     /// Tries to put up to `n` pages back into the pool, without reclaim and without warnings
-    /// ([`AllocCtx::Refill`]), so a refill never causes memory pressure itself, in blocks of at
-    /// least [`refill_min_order`]. Returns `(refilled, failed)`: `failed` is true if not even one
-    /// such block could be had.
+    /// ([`AllocCtx::Refill`]), so a refill never causes memory pressure itself.
+    /// Returns `(refilled, failed)`: `failed` is true if not even a single page could be had.
     fn refill(&self, n: usize) -> (usize, bool) {
         let mut refilled = 0;
         while refilled < n {
@@ -246,8 +233,7 @@ impl Pool {
             if room == 0 {
                 break;
             }
-            let want = room.min(n - refilled);
-            let Ok(block) = alloc_block(want, AllocCtx::Refill, refill_min_order(want)) else {
+            let Ok(block) = alloc_block(room.min(n - refilled), AllocCtx::Refill) else {
                 return (refilled, true);
             };
             let pages = block.pages();
