@@ -279,6 +279,14 @@ board_shape() {
 		"$(zones_populated | cut -d: -f1 | sort -u | wc -l)" \
 		"$(zones_populated | tr ' ' ':' | paste -sd, -)"
 }
+# Reads the data disk's files again, so that the page cache is warm as board_setup left it: a
+# test that ran before on the board profile (31-load-safety's holder of most of memory) can have
+# evicted it. Prints how long it took.
+board_rewarm() {
+	br_t0=$(cut -d' ' -f1 /proc/uptime)
+	cat /mnt/data/data/* >/dev/null 2>&1 || fail "cannot read /mnt/data/data (board_setup's data disk)"
+	echo "cache re-warmed in $(since "$br_t0") s: Cached=$(meminfo Cached) kB"
+}
 # Run by guest/init in a board profile, before the mode: mounts the data disk (scripts/mkdisk.sh)
 # read-only at /mnt/data and reads every file on it to warm the page cache, then sets up 1 GiB
 # of lz4 zram swap. Prints one line `board: <shape> warm=<s>` (kept in /tmp/board.shape for the

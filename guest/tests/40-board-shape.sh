@@ -8,6 +8,8 @@
 board_profile || skip "not a board-profile guest (guard.board=1)"
 echo "shape at boot: $(cat /tmp/board.shape 2>/dev/null)"
 echo "shape now:     $(board_shape)"
+# The warm cache of board_setup, as it was before the tests that ran first on this profile.
+board_rewarm
 zones_populated >/tmp/zones
 managed() { # managed NAME: the managed pages of every populated zone of that name, summed
 	awk -v z="$1" '{ split($1, a, ":") } a[2] == z { s += $2; n++ } END { print (n ? s : -1) }' /tmp/zones

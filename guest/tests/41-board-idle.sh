@@ -11,6 +11,8 @@
 # (wake-ups, samples); what that costs on this machine is a figure of `make bench` (P6).
 . /guard/lib.sh
 board_profile || skip "not a board-profile guest (guard.board=1)"
+# The warm cache of board_setup, as it was before the tests that ran first on this profile.
+board_rewarm
 load
 s() { field "$2" <"$1"; }
 : >/tmp/idle
