@@ -58,6 +58,8 @@ esac
 [ "$QUIET" = 1 ] && [ "$tested" = yes ] && exit 0
 [ "$tested" = yes ] ||
 	warn "Linux $series is not one of the series tested here (${KERNEL_SERIES_ALL//,/, }): the build picks its compat layer by version; report what fails"
+[ "$tested" = yes ] && [ "$(series_var "$series" TESTS)" = build ] &&
+	warn "Linux $series is build-tested here, not booted (scripts/versions.env): the module builds against it; its tests run on ${KERNEL_SERIES_ALL//,$series/}"
 features="victim probe $( [ "$(opt CONFIG_TRACEPOINTS)" = y ] && echo on || echo 'off (no CONFIG_TRACEPOINTS: KILL events count kills without naming victims)')"
 features="$features; memcg victims' cgroups $( [ "$(opt CONFIG_MEMCG)" = y ] && echo on || echo 'off (no CONFIG_MEMCG)')"
 features="$features; per-CPU peek timers follow CPU hotplug $( [ "$(opt CONFIG_HOTPLUG_CPU)" = y ] && echo yes || echo 'n/a (no CONFIG_HOTPLUG_CPU)')"

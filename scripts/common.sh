@@ -106,11 +106,22 @@ host_arch() {
 # it does.
 # The suites a tier runs, in order: what `make test` (tier test) and `make test-full` run.
 default_suites() { # default_suites TIER
+	local boot
+	boot=$(for arch in x86_64 arm64; do for s in $(series_with boot); do echo -n " $arch-$s"; done; done)
 	case $1 in
-	test) echo "host harness lint x86_64 arm64 x86_64-6.12 arm64-6.12 board-x86_64 board-arm64 x86_64-debug" ;;
-	full) echo "host harness lint x86_64 arm64 x86_64-6.12 arm64-6.12 board-x86_64 board-arm64 x86_64-debug arm64-debug x86_64-intree" ;;
+	test) echo "host harness lint x86_64 arm64$boot board-x86_64 board-arm64 x86_64-debug" ;;
+	full) echo "host harness lint x86_64 arm64$boot board-x86_64 board-arm64 x86_64-debug arm64-debug x86_64-intree" ;;
 	*) die "unknown TIER '$1' (test or full)" ;;
 	esac
+}
+# series_with WHAT: the series other than the default whose row in versions.env says
+# TESTS=WHAT (boot: suites of their own; build: the lint suite builds the module against them).
+series_with() {
+	local s
+	for s in ${KERNEL_SERIES_ALL//,/ }; do
+		[ "$s" != "$KERNEL_SERIES" ] && [ "$(series_var "$s" TESTS)" = "$1" ] && echo "$s"
+	done
+	return 0
 }
 # A series other than the default (SERIES=6.12) runs, in `make test`, the tests of the code that
 # differs between series (`# guard-also: series`: load and unload, parameters, the device, its

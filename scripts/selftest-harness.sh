@@ -118,6 +118,8 @@ check "every guest test names its tier (core, plain, soak, board or builtin)" ti
 # The board profile runs the `board` tests and only those, and no other suite runs them.
 # tier_tests of scripts/common.sh, in a shell of its own.
 tier_tests() { bash -c '. "$0/scripts/common.sh" && tier_tests "$@"' "$ROOT" "$@"; }
+series_with() { bash -c '. "$0/scripts/common.sh" && series_with "$@"' "$ROOT" "$@"; }
+default_suites() { bash -c '. "$0/scripts/common.sh" && default_suites "$@"' "$ROOT" "$@"; }
 board_tier() {
 	local board t tv
 	board=$(tier_tests test '' board)
@@ -174,6 +176,22 @@ series_tier() {
 	! tier_tests test '' '' 5.4 2>/dev/null || { echo "an unknown series was accepted"; return 1; }
 }
 check "a kernel series other than the default runs its marked core tests; an unknown one is refused" series_tier
+# The suites follow versions.env's rows: a `boot` series has a suite per arch in both tiers, a
+# `build` series none (the lint suite builds the module against it).
+series_suites() {
+	local s t
+	[ -n "$(series_with boot)" ] || { echo "no series is booted besides the default"; return 1; }
+	for t in test full; do
+		for s in $(series_with boot); do
+			grep -qw "x86_64-$s" <<<"$(default_suites $t)" && grep -qw "arm64-$s" <<<"$(default_suites $t)" ||
+				{ echo "$t: no suites for series $s: $(default_suites $t)"; return 1; }
+		done
+		for s in $(series_with build); do
+			! grep -q -- "-$s\b" <<<"$(default_suites $t)" || { echo "$t: a suite boots build-only series $s"; return 1; }
+		done
+	done
+}
+check "the suites follow the series' rows in versions.env (boot: a suite per arch; build: none)" series_suites
 # The `builtin` tests run on the intree kernel (the guard built in), and nowhere else: every
 # other kernel loads the module with insmod.
 builtin_tier() {
@@ -221,7 +239,11 @@ kdir_checks() {
 		kdir_says "CONFIG_MODULE_UNLOAD is not set" "$(kdir_fixture nounload 6.12.117 "$good" "$mods" "$rc")" &&
 		kdir_says "was built with rustc 0.0.1" "$(kdir_fixture oldrustc 7.3.4 "$good" "$mods" "$unload" 'CONFIG_RUSTC_VERSION_TEXT="rustc 0.0.1"')" &&
 		"$ROOT/scripts/check-kdir.sh" "$(kdir_fixture ok 6.12.117 "$good" "$mods" "$unload" "$rc" CONFIG_MEMCG=y)" 2>&1 |
-		grep -q "victim probe off (no CONFIG_TRACEPOINTS"
+		grep -q "victim probe off (no CONFIG_TRACEPOINTS" &&
+		"$ROOT/scripts/check-kdir.sh" "$(kdir_fixture built 7.2.13 "$good" "$mods" "$unload" "$rc")" 2>&1 |
+		grep "Linux 7.2 is build-tested here, not booted" >/dev/null &&
+		"$ROOT/scripts/check-kdir.sh" "$(kdir_fixture untested 7.1.5 "$good" "$mods" "$unload" "$rc")" 2>&1 |
+		grep "Linux 7.1 is not one of the series tested here" >/dev/null
 }
 check "check-kdir: one line for each missing piece of a kernel tree, the optional features of a good one" kdir_checks
 echo "# harness self-test: $((n - bad)) passed, $bad failed"

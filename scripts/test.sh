@@ -54,8 +54,10 @@ step() { # step SUITE WHAT CMD...
 # A fresh machine (set-up has something to install, or a kernel to build): recorded with the
 # wall time in \$CACHE/timings.log, which 'make bench' reports (P9).
 fresh=0
-# The kernel series the suites need besides the default (x86_64-6.12: 6.12), for set-up.
+# The kernel series the suites need besides the default (x86_64-6.12: 6.12; the lint suite: every
+# other series), for set-up.
 need_series=$(for suite in $SUITES; do
+	[ "$suite" != lint ] || { series_with boot; series_with build; }
 	kv=${suite#board-}
 	rest=${kv#*-}
 	[ "$rest" != "$kv" ] || continue
@@ -64,14 +66,15 @@ need_series=$(for suite in $SUITES; do
 	rest=${rest#-}
 	[ -z "$rest" ] || echo "$rest"
 done | sort -u | tr '\n' ' ')
-export SERIES=$need_series
-scripts/setup.sh --check >/dev/null 2>&1 || fresh=1
+# Only set-up gets them: every build step below names its series (SERIES= the default).
+SERIES=$need_series scripts/setup.sh --check >/dev/null 2>&1 || fresh=1
 for k in x86_64/arch/x86/boot/bzImage arm64/arch/arm64/boot/Image x86_64-debug/arch/x86/boot/bzImage \
-	x86_64-6.12/arch/x86/boot/bzImage arm64-6.12/arch/arm64/boot/Image; do
+	$(for s in $(series_with boot); do echo "x86_64-$s/arch/x86/boot/bzImage arm64-$s/arch/arm64/boot/Image"; done) \
+	$(for s in $(series_with build); do echo "x86_64-$s/arch/x86/boot/bzImage"; done); do
 	[ -f "$KBUILD_ROOT/$k" ] || fresh=1
 done
 msg "set-up (skips what is installed)"
-scripts/setup.sh || die "set-up failed: see the line above"
+SERIES=$need_series scripts/setup.sh || die "set-up failed: see the line above"
 setup_s=$(($(date +%s) - t0))
 
 for suite in $SUITES; do
@@ -116,7 +119,17 @@ for suite in $SUITES; do
 	lint)
 		p=0 f=0
 		for what in fmtcheck check intree-check; do
-			if step lint "make $what" make -C "$ROOT" "$what" ARCH="$(host_arch)"; then
+			if step lint "make $what" make -C "$ROOT" "$what" ARCH="$(host_arch)" SERIES=; then
+				p=$((p + 1))
+			else
+				f=$((f + 1))
+			fi
+		done
+		# The other series (versions.env: booted or build-only): the module with that kernel's
+		# clippy lints as errors, with and without the probe, against its x86_64 kernel. For a
+		# build-only series (7.2) this is its whole check.
+		for s in $(series_with boot) $(series_with build); do
+			if step lint "make check SERIES=$s" make -C "$ROOT" check ARCH=x86_64 SERIES="$s"; then
 				p=$((p + 1))
 			else
 				f=$((f + 1))

@@ -11,7 +11,7 @@ use kernel::{
     ffi::{c_char, c_int, c_uint, c_ulong, c_void},
     init::pin_init_from_closure,
     prelude::*,
-    sync::{lock::Backend, CondVar, LockClassKey},
+    sync::{CondVar, LockClassKey},
     types::Opaque,
     uaccess::UserPtr,
 };
@@ -303,48 +303,6 @@ impl PinnedDrop for PollCondVar {
 
 // ---- Locks -----------------------------------------------------------------------------------
 
-/// 7.x's `kernel::sync::SpinLockIrq`: a spinlock taken with interrupts off
-/// (`spin_lock_irqsave()`).
-pub(crate) type SpinLockIrq<T> = kernel::sync::lock::Lock<T, IrqSaveBackend>;
-
-/// A [`SpinLockIrq`] initialiser with the given name and a new lock class.
-macro_rules! new_spinlock_irq {
-    ($inner:expr, $name:literal) => {
-        $crate::ffi::compat::SpinLockIrq::new(
-            $inner,
-            ::kernel::c_str!($name),
-            ::kernel::static_lock_class!(),
-        )
-    };
-}
-pub(crate) use new_spinlock_irq;
-
-/// The `spinlock_t` backend of [`SpinLockIrq`]; the guard keeps the saved interrupt flags.
-pub(crate) struct IrqSaveBackend;
-
-// SAFETY: A `spinlock_t` gives mutual exclusion between `lock` and `unlock`; `relock` is the
-// default, which takes the lock the same way.
-unsafe impl Backend for IrqSaveBackend {
-    type State = bindings::spinlock_t;
-    type GuardState = c_ulong;
-
-    unsafe fn init(ptr: *mut Self::State, name: *const c_char, key: *mut bindings::lock_class_key) {
-        // SAFETY: The caller guarantees `ptr` is valid for writes and `name` and `key` valid
-        // forever.
-        unsafe { bindings::__spin_lock_init(ptr, name, key) }
-    }
-
-    unsafe fn lock(ptr: *mut Self::State) -> Self::GuardState {
-        // SAFETY: The caller guarantees `ptr` is an initialised spinlock.
-        unsafe { oom_guard_spin_lock_irqsave(ptr) }
-    }
-
-    unsafe fn unlock(ptr: *mut Self::State, guard_state: &Self::GuardState) {
-        // SAFETY: The caller owns the lock; `guard_state` are the flags its `lock` saved.
-        unsafe { oom_guard_spin_unlock_irqrestore(ptr, *guard_state) }
-    }
-}
-
 /// An RCU read-side critical section, left on drop (7.x's `kernel::sync::rcu::Guard`).
 #[cfg(CONFIG_MEMCG)]
 pub(crate) struct RcuGuard(PhantomData<*mut ()>);
@@ -446,8 +404,6 @@ extern "C" {
     fn oom_guard_rcu_read_lock();
     #[cfg(CONFIG_MEMCG)]
     fn oom_guard_rcu_read_unlock();
-    fn oom_guard_spin_lock_irqsave(lock: *mut bindings::spinlock_t) -> c_ulong;
-    fn oom_guard_spin_unlock_irqrestore(lock: *mut bindings::spinlock_t, flags: c_ulong);
     /// `page_to_nid()`.
     #[link_name = "oom_guard_page_to_nid"]
     pub(crate) fn page_to_nid(page: *const bindings::page) -> c_int;

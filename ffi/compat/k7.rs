@@ -16,14 +16,15 @@ use kernel::{
 
 pub(crate) use kernel::{
     fs::File,
-    new_poll_condvar, new_spinlock_irq, static_lock_class as lock_class,
-    sync::{
-        poll::{PollCondVar, PollTable},
-        SpinLockIrq,
-    },
+    new_poll_condvar, static_lock_class as lock_class,
+    sync::poll::{PollCondVar, PollTable},
     transmute::{AsBytes, FromBytes},
     InPlaceModule,
 };
+
+// 7.2 has no `SpinLockIrq`: `irqsave.rs` builds it there (`oom_guard_k72`).
+#[cfg(not(oom_guard_k72))]
+pub(crate) use kernel::{new_spinlock_irq, sync::SpinLockIrq};
 
 #[cfg(CONFIG_MEMCG)]
 pub(crate) use kernel::sync::rcu::read_lock as rcu_read_lock;

@@ -8,7 +8,9 @@
 //!   `fs::File`, `sync::poll`, `SpinLockIrq`, `sync::rcu`, `InPlaceModule`, `pin_init`) and
 //!   bindings;
 //! - `k612.rs` (`oom_guard_k612`, 6.12 LTS): the same names built from 6.12's bindings and the
-//!   C shim (`shim.c`) for the static inlines and the struct its bindings do not reach.
+//!   C shim (`shim.c`) for the static inlines and the struct its bindings do not reach;
+//! - `irqsave.rs` (`oom_guard_k72`, before 7.3: 7.2 and 6.12): `SpinLockIrq`, which 7.3 brought,
+//!   as an irqsave spinlock through the shim.
 //!
 //! The rest of the module uses these names only, never a version cfg (the crate root aside,
 //! whose `module!` keys differ).
@@ -22,6 +24,11 @@ pub(crate) use k7::*;
 mod k612;
 #[cfg(oom_guard_k612)]
 pub(crate) use k612::*;
+
+#[cfg(oom_guard_k72)]
+mod irqsave;
+#[cfg(oom_guard_k72)]
+pub(crate) use irqsave::*;
 
 #[cfg(oom_guard_victim_probe)]
 extern "C" {

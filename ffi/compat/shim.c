@@ -68,21 +68,6 @@ void oom_guard_rcu_read_unlock(void)
 	rcu_read_unlock();
 }
 
-unsigned long oom_guard_spin_lock_irqsave(spinlock_t *lock)
-	__acquires(lock)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(lock, flags);
-	return flags;
-}
-
-void oom_guard_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
-	__releases(lock)
-{
-	spin_unlock_irqrestore(lock, flags);
-}
-
 int oom_guard_page_to_nid(const struct page *page)
 {
 	return page_to_nid(page);
@@ -93,3 +78,32 @@ unsigned int oom_guard_page_zonenum(const struct page *page)
 	return page_zonenum(page);
 }
 #endif /* OOM_GUARD_K612 */
+
+#ifdef OOM_GUARD_K72
+/* The irqsave spinlock of ffi/compat/irqsave.rs (7.3 has SpinLockIrq). */
+unsigned long oom_guard_spin_lock_irqsave(spinlock_t *lock)
+	__acquires(lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(lock, flags);
+	return flags;
+}
+
+/* Takes @lock with interrupts off if it is free: 1 and the saved flags in @flags, else 0. */
+int oom_guard_spin_trylock_irqsave(spinlock_t *lock, unsigned long *flags)
+{
+	unsigned long f;
+
+	if (!spin_trylock_irqsave(lock, f))
+		return 0;
+	*flags = f;
+	return 1;
+}
+
+void oom_guard_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
+	__releases(lock)
+{
+	spin_unlock_irqrestore(lock, flags);
+}
+#endif /* OOM_GUARD_K72 */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * rust_oom_guard: what the Rust side cannot call through the kernel's bindings, as plain
- * functions of this module (not exported). ffi/compat/shim.c has them, ffi/compat/{mod,k612}.rs
- * declares them to Rust. Everything else stays in Rust.
+ * functions of this module (not exported). ffi/compat/shim.c has them,
+ * ffi/compat/{mod,k612,irqsave}.rs declares them to Rust. Everything else stays in Rust.
  */
 #ifndef OOM_GUARD_SHIM_H
 #define OOM_GUARD_SHIM_H
@@ -31,10 +31,14 @@ void oom_guard_poll_wait(struct file *filp, struct wait_queue_head *wq,
 			 struct poll_table_struct *pt);
 void oom_guard_rcu_read_lock(void);
 void oom_guard_rcu_read_unlock(void);
-unsigned long oom_guard_spin_lock_irqsave(spinlock_t *lock);
-void oom_guard_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
 int oom_guard_page_to_nid(const struct page *page);
 unsigned int oom_guard_page_zonenum(const struct page *page);
+#endif
+
+#ifdef OOM_GUARD_K72
+unsigned long oom_guard_spin_lock_irqsave(spinlock_t *lock);
+int oom_guard_spin_trylock_irqsave(spinlock_t *lock, unsigned long *flags);
+void oom_guard_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
 #endif
 
 #endif /* OOM_GUARD_SHIM_H */
