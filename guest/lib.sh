@@ -198,10 +198,7 @@ avert_scenario() { # avert_scenario RUNS [READER_LOG]: with READER_LOG, oom-guar
 	# it and the pool (16 MiB) could not make up for it (9 of 10 and worse on both arches).
 	pcp_fraction=$(cat /proc/sys/vm/percpu_pagelist_high_fraction)
 	echo 1000 >/proc/sys/vm/percpu_pagelist_high_fraction || fail "cannot set vm.percpu_pagelist_high_fraction"
-	# SCENARIO_REFILL_DELAY_MS: how long memory stays calm before the pool refills between
-	# spikes (default: the module's 5 s). It decides when the next spike may start, not whether
-	# it is averted: every spike still waits for a full pool.
-	load ${SCENARIO_REFILL_DELAY_MS:+refill_delay_ms=$SCENARIO_REFILL_DELAY_MS}
+	load
 	pool_mib=$(($(stat stats pool_target) * 4 / 1024))
 	reader=
 	if [ -n "${2:-}" ]; then
