@@ -64,7 +64,7 @@ define module_build
 	@$(KDIR_CHECK) $(KDIR)
 	$(call fresh_mo,$(1))
 	@bash -c '. scripts/common.sh && mirror_module_sources "$$1"' mirror $(1)
-	$(MAKE) -C $(KDIR) M=$(1) ARCH=$(ARCH) LLVM=$(LLVM) $(2) modules
+	+$(MAKE) -C $(KDIR) M=$(1) ARCH=$(ARCH) LLVM=$(LLVM) $(2) modules
 endef
 # cargo runs inside userspace/ so that userspace/.cargo/config.toml applies.
 CARGO = cd userspace && cargo
@@ -99,7 +99,7 @@ define fresh_mo
 endef
 
 .PHONY: all setup disk kernel kernels modules modules-noprobe intree-check userspace initramfs clean distclean \
-	check fmt fmtcheck run test test-full bench help
+	check check-module check-module-noprobe check-userspace fmt fmtcheck run test test-full bench help
 
 all: modules userspace
 
@@ -123,8 +123,9 @@ kernels: setup
 modules: $(KERNEL_DEP)
 	$(call module_build,$(MODULE_OUT),)
 
+# `+`: cargo joins the jobserver of `make -jN initramfs`, beside the two module builds.
 userspace: setup
-	$(CARGO) build --release --locked --target $(RUST_TARGET)
+	+$(CARGO) build --release --locked --target $(RUST_TARGET)
 
 # The module as for a kernel without CONFIG_TRACEPOINTS (no victim probe: KILL events count
 # kills), which the guests load too (37-victims-noprobe).
@@ -140,11 +141,17 @@ initramfs: modules modules-noprobe userspace
 	@scripts/mkinitramfs.sh $(ARCH) $(OUT)
 
 # Also builds the module as for a kernel without CONFIG_TRACEPOINTS (no victim probe: KILL
-# events count kills), in a directory of its own.
-check: $(KERNEL_DEP)
+# events count kills), in a directory of its own. The three parts run side by side with -j.
+check: check-module check-module-noprobe check-userspace
+
+check-module: $(KERNEL_DEP)
 	$(call module_build,$(MODULE_OUT),CLIPPY=1 OOM_GUARD_WERROR=y)
+
+check-module-noprobe: $(KERNEL_DEP)
 	$(call module_build,$(MODULE_OUT)-noprobe,CLIPPY=1 OOM_GUARD_WERROR=y OOM_GUARD_NO_PROBE=y)
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+check-userspace:
+	+$(CARGO) clippy --locked --all-targets -- -D warnings
 
 fmt:
 	$(KRUSTFMT) $(KCRATE)

@@ -20,6 +20,9 @@ ARCH=$(kernel_arch "${1:-${ARCH:-$(host_arch)}}")
 VARIANT=${2:-${VARIANT:-}}
 SERIES=$(series_of "${3:-${SERIES:-}}")
 JOBS=${JOBS:-$(nproc)}
+# Run from a recipe of `make -jN initramfs` (test.sh), this script is no part of that make's
+# jobserver: its own make runs with -j$JOBS, and the quick queries with -j1, without a warning.
+unset MAKEFLAGS MFLAGS
 SRC=$(kernel_src "$SERIES")
 B=$(kernel_build_dir "$ARCH" "$VARIANT" "$SERIES")
 FRAG_DIR=$ROOT/qemu/kconfig

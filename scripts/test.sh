@@ -119,7 +119,7 @@ for suite in $SUITES; do
 	lint)
 		p=0 f=0
 		for what in fmtcheck check intree-check; do
-			if step lint "make $what" make -C "$ROOT" "$what" ARCH="$(host_arch)" SERIES=; then
+			if step lint "make $what" make -C "$ROOT" -j"$(nproc)" "$what" ARCH="$(host_arch)" SERIES=; then
 				p=$((p + 1))
 			else
 				f=$((f + 1))
@@ -129,7 +129,7 @@ for suite in $SUITES; do
 		# clippy lints as errors, with and without the probe, against its x86_64 kernel. For a
 		# build-only series (7.2) this is its whole check.
 		for s in $(series_with boot) $(series_with build); do
-			if step lint "make check SERIES=$s" make -C "$ROOT" check ARCH=x86_64 SERIES="$s"; then
+			if step lint "make check SERIES=$s" make -C "$ROOT" -j"$(nproc)" check ARCH=x86_64 SERIES="$s"; then
 				p=$((p + 1))
 			else
 				f=$((f + 1))
@@ -151,7 +151,7 @@ for suite in $SUITES; do
 		-*) series=${kv#"$arch"-} ;;
 		esac
 		if ! step "$suite" "build (kernel, module, userspace, initramfs)" \
-			make -C "$ROOT" initramfs ARCH="$arch" VARIANT="$variant" SERIES="$series"; then
+			make -C "$ROOT" -j"$(nproc)" initramfs ARCH="$arch" VARIANT="$variant" SERIES="$series"; then
 			add "$suite" 0 1 0
 			continue
 		fi

@@ -16,8 +16,8 @@ board_rewarm
 load
 s() { field "$2" <"$1"; }
 : >/tmp/idle
-idle_window() { # idle_window LABEL: 10 s idle, the figures printed and kept in /tmp/idle
-	sleep 2
+idle_window() { # idle_window LABEL [SETTLE_S]: 10 s idle after SETTLE_S, figures kept in /tmp/idle
+	sleep "${2:-0}"
 	stats_snap /tmp/i0
 	sleep 10
 	stats_snap /tmp/i1
@@ -36,9 +36,13 @@ idle_window() { # idle_window LABEL: 10 s idle, the figures printed and kept in 
 }
 # Two windows a phase, so that a window disturbed by the guest itself (a late kswapd pass after
 # cache_fill) shows beside an undisturbed one in the log; every window is judged.
-for w in 1 2; do idle_window "warm cache"; done
+# The first window of a phase starts 2 s after the load or the fill; the second right after the
+# first.
+idle_window "warm cache" 2
+idle_window "warm cache"
 cache_fill
-for w in 1 2; do idle_window "cache filling memory"; done
+idle_window "cache filling memory" 2
+idle_window "cache filling memory"
 # A monitor that sees no zone is idle for nothing: its figures would not count.
 [ "$(stat zones nr_zones)" -gt 0 ] || fail "the module sees no zone (guardctl zones: nr_zones=0)"
 while read -r samples window_ms cpu level cached wakes label; do
