@@ -198,7 +198,9 @@ avert_scenario() { # avert_scenario RUNS [READER_LOG]: with READER_LOG, oom-guar
 	# it and the pool (16 MiB) could not make up for it (9 of 10 and worse on both arches).
 	pcp_fraction=$(cat /proc/sys/vm/percpu_pagelist_high_fraction)
 	echo 1000 >/proc/sys/vm/percpu_pagelist_high_fraction || fail "cannot set vm.percpu_pagelist_high_fraction"
-	load
+	# SCENARIO_PARAMS: module parameters besides the defaults (33 runs ten spikes back to back).
+	# shellcheck disable=SC2086
+	load ${SCENARIO_PARAMS:-}
 	pool_mib=$(($(stat stats pool_target) * 4 / 1024))
 	reader=
 	if [ -n "${2:-}" ]; then

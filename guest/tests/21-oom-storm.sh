@@ -1,16 +1,16 @@
 # guard-tier: core
 # guard-also: series
 # An OOM storm: 20 consecutive global OOMs (each hog unbounded, each ending in a kill once the
-# avert budget is spent; 10 on the debug kernel, where one takes 8 to 15 s). No crash, the counters agree with each other and with the records,
-# and the oom-guard reader (mlocked, oom_score_adj -1000) is alive and has every sequence
-# number.
+# avert budget is spent; 6 on the debug kernel, where one takes 5 to 15 s). No crash, the
+# counters agree with each other and with the records, and the oom-guard reader (mlocked,
+# oom_score_adj -1000) is alive and has every sequence number.
 . /guard/lib.sh
 load pool_kib=32768 release_chunk=1024 avert_budget=8 budget_window_ms=3600000
 oom-guard watch --format json >/tmp/storm.json 2>/tmp/storm.err &
 reader=$!
 sleep 1
 hogs=20
-debug_kernel && hogs=10
+debug_kernel && hogs=6
 kills0=$(vmstat oom_kill)
 i=0
 while [ $i -lt $hogs ]; do

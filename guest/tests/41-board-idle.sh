@@ -1,7 +1,7 @@
 # guard-tier: board
 # Issue 14, "quiet on a warm board": with the module loaded and the board guest idle, the level
 # is ok, the monitor samples at most once a second and no peek timer wakes it. Two phases of
-# two 10 s windows: the warm cache of board_setup with most memory free, then with the page
+# two 6 s windows: the warm cache of board_setup with most memory free, then with the page
 # cache filling memory (cache_fill), where kswapd leaves free memory near the high watermarks, as
 # on a board that has been up for days. Prints every window's figures before judging any. Leaves
 # the page cache full.
@@ -16,10 +16,10 @@ board_rewarm
 load
 s() { field "$2" <"$1"; }
 : >/tmp/idle
-idle_window() { # idle_window LABEL [SETTLE_S]: 10 s idle after SETTLE_S, figures kept in /tmp/idle
+idle_window() { # idle_window LABEL [SETTLE_S]: 6 s idle after SETTLE_S, figures kept in /tmp/idle
 	sleep "${2:-0}"
 	stats_snap /tmp/i0
-	sleep 10
+	sleep 6
 	stats_snap /tmp/i1
 	window_ms=$(($(cat /tmp/i1.t) - $(cat /tmp/i0.t)))
 	samples=$(($(s /tmp/i1 samples) - $(s /tmp/i0 samples)))

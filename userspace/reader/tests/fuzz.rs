@@ -1,9 +1,10 @@
 //! A bounded fuzz test (issue 16) over the decoder, every format and every sink's message
 //! builder.
 //!
-//! For a wall-clock budget (`OOM_GUARD_FUZZ_SECONDS`, default 20) it generates byte streams —
-//! mostly valid records of every type with random fields and hostile names, concatenated and then
-//! mutated (bit flips, bytes set to NUL/0xff/ESC/newline/quote/backslash, truncation, splicing,
+//! For a budget of CPU time (`OOM_GUARD_FUZZ_SECONDS`, default 20, shared out over up to four
+//! worker threads: 10 s of wall time on two CPUs) it generates byte streams — mostly valid
+//! records of every type with random fields and hostile names, concatenated and then mutated
+//! (bit flips, bytes set to NUL/0xff/ESC/newline/quote/backslash, truncation, splicing,
 //! insertions, deletions, names overwritten, header `size`/`type`/version/flags set to odd
 //! values), plus purely random bytes — and checks:
 //!
@@ -47,7 +48,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// The wall-clock budget without `OOM_GUARD_FUZZ_SECONDS`.
+/// The budget without `OOM_GUARD_FUZZ_SECONDS`: CPU seconds, over all workers.
 const DEFAULT_SECONDS: f64 = 20.0;
 /// Cases run whatever the budget, so the coverage checks at the end mean something.
 const MIN_CASES: u64 = 300;
@@ -1025,6 +1026,24 @@ struct Counts {
     kmsg_split: u64,
 }
 
+impl Counts {
+    /// Adds another worker's counts.
+    fn add(&mut self, o: &Counts) {
+        self.inputs += o.inputs;
+        self.bytes += o.bytes;
+        self.streams_ok += o.streams_ok;
+        self.stream_errors += o.stream_errors;
+        self.inputs_with_records += o.inputs_with_records;
+        self.records += o.records;
+        for (a, b) in self.per_type.iter_mut().zip(o.per_type) {
+            *a += b;
+        }
+        self.skipped += o.skipped;
+        self.warnings += o.warnings;
+        self.kmsg_split += o.kmsg_split;
+    }
+}
+
 /// What a case is doing, printed if it fails.
 struct Checker<'a> {
     snapshots: &'a [Snapshot],
@@ -1383,6 +1402,53 @@ fn case_seed(seed: u64, i: u64) -> u64 {
     Rng(seed ^ i.wrapping_mul(0xd1b5_4a32_d192_ed03)).next()
 }
 
+/// Runs case `case` of `seed` (with `given` bytes instead of the generated ones, if any);
+/// on a failure prints what replays it, then panics on.
+fn run_case(
+    checker: &mut Checker<'_>,
+    counts: &mut Counts,
+    layout: &Layout,
+    given: &Option<Vec<u8>>,
+    seed: u64,
+    case: u64,
+) {
+    let mut rng = Rng(case_seed(seed, case));
+    let bytes = match given {
+        Some(b) => {
+            // Draw the generated input anyway, so the checks' choices are the case's.
+            let _ = input(&mut rng, layout);
+            b.clone()
+        }
+        None => input(&mut rng, layout),
+    };
+    counts.inputs += 1;
+    counts.bytes += bytes.len() as u64;
+    let r = panic::catch_unwind(AssertUnwindSafe(|| {
+        checker.input(&bytes, &mut rng, counts);
+    }));
+    if let Err(e) = r {
+        let snap = checker.snapshot.map_or(String::new(), |i| {
+            format!(
+                "\nfuzz: with --enrich snapshot {i}: {:?}",
+                checker.snapshots[i]
+            )
+        });
+        say(&format!(
+            "FAILED at case {case} of seed {seed:#018x}, in {}{snap}\n\
+             fuzz: input ({} bytes): {}\n\
+             fuzz: replay: OOM_GUARD_FUZZ_SEED={seed:#018x} OOM_GUARD_FUZZ_CASE={case} \
+             cargo test -p oom-guard --test fuzz\n\
+             fuzz: or with the bytes (edit them to cut the case down): \
+             OOM_GUARD_FUZZ_SEED={seed:#018x} OOM_GUARD_FUZZ_CASE={case} \
+             OOM_GUARD_FUZZ_INPUT=<the hex above> cargo test -p oom-guard --test fuzz",
+            checker.step,
+            bytes.len(),
+            hex(&bytes),
+        ));
+        panic::resume_unwind(e);
+    }
+}
+
 #[test]
 fn decode_and_every_format_and_sink_survive_random_and_mutated_streams() {
     let seed = env("OOM_GUARD_FUZZ_SEED").map_or_else(
@@ -1407,7 +1473,7 @@ fn decode_and_every_format_and_sink_survive_random_and_mutated_streams() {
     match only_case {
         Some(c) => say(&format!("seed {seed:#018x}, case {c} only")),
         None => say(&format!(
-            "seed {seed:#018x} for {seconds} s (OOM_GUARD_FUZZ_SEED={seed:#018x} repeats this run)"
+            "seed {seed:#018x} for {seconds} CPU-seconds (OOM_GUARD_FUZZ_SEED={seed:#018x} repeats this run)"
         )),
     }
 
@@ -1433,58 +1499,57 @@ fn decode_and_every_format_and_sink_survive_random_and_mutated_streams() {
         ));
     }
     drop(dir);
-    let mut checker = Checker {
-        snapshots: &snapshots,
-        syslog_time: sink::syslog_time(SystemTime::now()),
-        step: String::new(),
-        snapshot: None,
+    // The cases are independent (each from the seed and its number), so workers share them out:
+    // worker w runs cases w, w + W, w + 2W, … The budget is CPU time spread over the workers, so
+    // a run does as many cases as one worker would in the whole budget, in less wall time.
+    let workers = match only_case {
+        Some(_) => 1,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) as u64,
     };
-
+    let wall = budget.div_f64(workers as f64);
+    let min_cases = MIN_CASES.div_ceil(workers);
     let start = Instant::now();
-    let mut counts = Counts::default();
-    let mut case = only_case.unwrap_or(0);
-    loop {
-        let mut rng = Rng(case_seed(seed, case));
-        let bytes = match &given_input {
-            Some(b) => {
-                // Draw the generated input anyway, so the checks' choices are the case's.
-                let _ = input(&mut rng, &layout);
-                b.clone()
+    let syslog_time = sink::syslog_time(SystemTime::now());
+    let (snapshots, layout, given_input) = (&snapshots, &layout, &given_input);
+    let counts = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..workers)
+            .map(|w| {
+                let syslog_time = syslog_time.clone();
+                scope.spawn(move || {
+                    let mut checker = Checker {
+                        snapshots,
+                        syslog_time,
+                        step: String::new(),
+                        snapshot: None,
+                    };
+                    let mut counts = Counts::default();
+                    let mut case = only_case.unwrap_or(w);
+                    loop {
+                        run_case(&mut checker, &mut counts, layout, given_input, seed, case);
+                        case += workers;
+                        if only_case.is_some()
+                            || (counts.inputs >= min_cases && start.elapsed() >= wall)
+                        {
+                            return counts;
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut total = Counts::default();
+        for r in runs {
+            // A worker's failure was printed with its case; its panic fails the test.
+            match r.join() {
+                Ok(c) => total.add(&c),
+                Err(e) => panic::resume_unwind(e),
             }
-            None => input(&mut rng, &layout),
-        };
-        counts.inputs += 1;
-        counts.bytes += bytes.len() as u64;
-        let r = panic::catch_unwind(AssertUnwindSafe(|| {
-            checker.input(&bytes, &mut rng, &mut counts);
-        }));
-        if let Err(e) = r {
-            let snap = checker.snapshot.map_or(String::new(), |i| {
-                format!("\nfuzz: with --enrich snapshot {i}: {:?}", snapshots[i])
-            });
-            say(&format!(
-                "FAILED at case {case} of seed {seed:#018x}, in {}{snap}\n\
-                 fuzz: input ({} bytes): {}\n\
-                 fuzz: replay: OOM_GUARD_FUZZ_SEED={seed:#018x} OOM_GUARD_FUZZ_CASE={case} \
-                 cargo test -p oom-guard --test fuzz\n\
-                 fuzz: or with the bytes (edit them to cut the case down): \
-                 OOM_GUARD_FUZZ_SEED={seed:#018x} OOM_GUARD_FUZZ_CASE={case} \
-                 OOM_GUARD_FUZZ_INPUT=<the hex above> cargo test -p oom-guard --test fuzz",
-                checker.step,
-                bytes.len(),
-                hex(&bytes),
-            ));
-            panic::resume_unwind(e);
         }
-        case += 1;
-        if only_case.is_some() || (counts.inputs >= MIN_CASES && start.elapsed() >= budget) {
-            break;
-        }
-    }
+        total
+    });
 
     let secs = start.elapsed().as_secs_f64();
     say(&format!(
-        "{} inputs ({} bytes) in {secs:.1} s: {} decoded whole, {} stopped by a decode error; \
+        "{} inputs ({} bytes) in {secs:.1} s on {workers} worker(s): {} decoded whole, {} stopped by a decode error; \
          {} records reached the formatters (from {} inputs; per type {:?}), {} skipped, \
          {} warnings; {} kmsg messages split; --enrich snapshots of {:?} processes",
         counts.inputs,
