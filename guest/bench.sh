@@ -57,9 +57,24 @@ settle() {
 dmesg -n 1
 page_kib=$(($(getconf PAGESIZE 2>/dev/null || echo 4096) / 1024))
 eo_ver=$(/usr/bin/earlyoom -v 2>&1 | head -n 1 | awk '{ print $2 }')
+# The kernel's HZ (P3 counts delays in jiffies): jiffies against the clock over 2 s, from
+# /proc/timer_list, rounded to the nearest HZ Kconfig offers.
+guest_hz() {
+	tl() { awk '/^now at/ { t = $3 } /^jiffies:/ && !j { j = $2 } END { print t, j }' /proc/timer_list; }
+	set -- $(tl)
+	sleep 2
+	set -- "$@" $(tl)
+	[ $# = 4 ] || { echo -; return; }
+	awk -v t0="$1" -v j0="$2" -v t1="$3" -v j1="$4" 'BEGIN {
+		hz = (j1 - j0) * 1e9 / (t1 - t0); best = 0
+		split("100 250 300 1000", c, " ")
+		for (i in c) if (!best || (hz - c[i]) ^ 2 < (hz - best) ^ 2) best = c[i]
+		print best
+	}'
+}
 echo "bench: meta arch=$(uname -m) kernel=$(uname -r) mem_mib=$(($(meminfo MemTotal) / 1024))" \
 	"smp=$(grep -c ^processor /proc/cpuinfo) accel=tcg page_kib=$page_kib earlyoom=${eo_ver:--}" \
-	"runs=$RUNS spikes=$SPIKES"
+	"runs=$RUNS spikes=$SPIKES hz=$(guest_hz)"
 
 # The peers, running through everything below: earlyoom with its default thresholds, in dry-run
 # mode so that it reports the signal it would send without sending it (the hog must reach the
@@ -222,12 +237,18 @@ p2_run() { # p2_run RATE RUN
 }
 # Two readers that keep every record's delivery latency (P1): the default one (a normal task)
 # and one whose reading thread runs under SCHED_FIFO 1 (--rt-priority 1): start_reader LOGNAME.
+# Beside each, its floor: wakefloor's task blocked in read() on a pipe, woken by a write from
+# the other CPU, with the same scheduling (normal, SCHED_FIFO 1), in the same runs.
 start_reader() {
 	oom-guard watch --format json --latency-log "/tmp/lat.$1" >"/tmp/w.$1.json" 2>"/tmp/w.$1.err" &
 	reader=$!
 	oom-guard watch --format json --rt-priority 1 --latency-log "/tmp/rtlat.$1" \
 		>/dev/null 2>"/tmp/rtw.$1.err" &
 	rt_reader=$!
+	wakefloor "/tmp/floor.$1" 2>"/tmp/floor.$1.err" &
+	floors=$!
+	wakefloor --rt-priority 1 "/tmp/rtfloor.$1" 2>"/tmp/rtfloor.$1.err" &
+	floors="$floors $!"
 }
 if want P2 || want P3; then
 	load policy=0 pool_kib=0 ring_size=4096
@@ -239,7 +260,7 @@ if want P2 || want P3; then
 			run=$((run + 1))
 		done
 	done
-	stop $reader $rt_reader
+	stop $reader $rt_reader $floors
 	unload
 fi
 
@@ -259,7 +280,7 @@ sample_rss() { # sample_rss PID... (runs until killed)
 # reader whose memory P7 samples.
 storm() {
 	load pool_kib=65536 avert_budget=1000 ring_size=4096
-	rt_reader=
+	rt_reader= floors=
 	if [ "$3" = 1 ]; then
 		start_reader "s$1"
 	else
@@ -284,7 +305,7 @@ storm() {
 	guardctl stats >/tmp/st
 	echo "bench: P4 storm=$1 rounds=$(key /tmp/st oom_calls) max_ns=$(key /tmp/st callback_max_ns)" \
 		"avg_ns=$(key /tmp/st callback_avg_ns) averts=$(key /tmp/st averts) kills=$(($(vmstat oom_kill) - kills))"
-	stop $readers $rt_reader
+	stop $readers $rt_reader $floors
 	settle || true
 	# P8: what each reader got, over the storm's span of record times (storms without the
 	# latency readers only).
@@ -366,6 +387,13 @@ if want P1; then
 		n=$(cat /tmp/$pre.* 2>/dev/null | tr ',' '\n' | grep -c .)
 		echo "bench: P1 done reader=$r events=$n lost=$(cat /tmp/$err.p2.err /tmp/$err.s1.err /tmp/$err.s4.err 2>/dev/null |
 			sed -n 's/.* \([0-9]*\) events lost.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')"
+		# The reader's floor, measured beside it (wakefloor).
+		fpre=floor
+		[ $r = rt ] && fpre=rtfloor
+		for f in /tmp/$fpre.p2 /tmp/$fpre.s1 /tmp/$fpre.s4; do
+			[ -f "$f" ] && sed "s/^/bench: P1 floor reader=$r /" "$f"
+		done
+		cat /tmp/$fpre.*.err 2>/dev/null | sed "s/^/bench: note P1 floor reader=$r: /"
 	done
 fi
 stop $psi_pid
