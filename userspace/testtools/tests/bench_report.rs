@@ -1,8 +1,9 @@
 //! bench-report end to end: the fixtures under `tests/fixtures/bench_report/` (an x86_64 guest
 //! with every id, both P1 readers and kernel-count P3 delays, a partial arm64 guest with CRLF
 //! lines, misses and P1 and P2 lines from before `reader=` and `*_kdelay`, a host file) become a
-//! Markdown and a JSON report with the expected figures; a malformed line fails with exit status
-//! 1, names FILE:LINE and writes nothing.
+//! Markdown and a JSON report with the expected figures; the x86_64 fixture with the P1 floor
+//! lines added is judged against its floors; a malformed line fails with exit status 1, names
+//! FILE:LINE and writes nothing.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -42,10 +43,15 @@ fn bench_report(args: &[String]) -> Output {
 }
 
 fn args(inputs: &[(&str, &str)], dir: &Path) -> Vec<String> {
+    let paths: Vec<(&str, String)> = inputs.iter().map(|(l, f)| (*l, fixture(f))).collect();
+    args_paths(&paths, dir)
+}
+
+fn args_paths(inputs: &[(&str, String)], dir: &Path) -> Vec<String> {
     let mut a = Vec::new();
-    for (label, file) in inputs {
+    for (label, path) in inputs {
         a.push("--input".to_string());
-        a.push(format!("{label}={}", fixture(file)));
+        a.push(format!("{label}={path}"));
     }
     a.push("--md".to_string());
     a.push(dir.join("BENCHMARKS.md").display().to_string());
@@ -73,16 +79,18 @@ fn fixtures_become_markdown_and_json() {
     assert!(md.contains("`make bench`") && md.contains("QEMU TCG"));
     assert!(md.contains("| Measure | Target | x86_64 | arm64 | host | Verdict |"));
     for want in [
-        // P1: nearest-rank p50 and p99 of each x86_64 reader's ten samples; the verdict judges
-        // the default reader alone (the rt one would meet the target), and arm64's lines
-        // without `reader=` are the default reader's.
-        "| default p50 40.0 µs, p99 1.5 ms (n = 10); \
-         --rt-priority 1: p50 12.0 µs, p99 90.0 µs (n = 10), 1 lost \
-         | default p50 30.0 µs, p99 900.0 µs (n = 5) | — \
-         | missed — x86_64: p99 1.5 ms, 1.5× the 1 ms target |",
-        "| normal (default, judged) | 10 | 40.0 | 80.0 | 1500.0 | 1500.0 | 10 | 0 |\n\
-         | rt (`--rt-priority 1`) | 10 | 12.0 | 16.0 | 90.0 | 90.0 | 10 | 1 |\n",
-        "Not measured: no P1 lines of the rt reader.",
+        // P1: nearest-rank p50 and p99 of each x86_64 reader's ten samples, and arm64's lines
+        // without `reader=` are the default reader's. The fixtures predate the floor lines:
+        // every reader is shown, none is judged.
+        "| P1 · Event latency, kernel → reader \
+         | p50 and p99 ≤ 1.5× the wake-up floor measured beside the reader \
+         | default p50 40.0 µs, p99 1.5 ms (n = 10), no floor; \
+         --rt-priority 1: p50 12.0 µs, p99 90.0 µs (n = 10), no floor, 1 lost \
+         | default p50 30.0 µs, p99 900.0 µs (n = 5), no floor | — | not measured |",
+        "| normal (default) | 10 | 40.0 | 1500.0 | 0 | — | — | — | — | 1500.0 | 10 | 0 |\n\
+         | rt (`--rt-priority 1`) | 10 | 12.0 | 90.0 | 0 | — | — | — | — | 90.0 | 10 | 1 |\n\n\
+         No floor lines for the normal reader.\n\nNo floor lines for the rt reader.\n",
+        "No floor lines for the normal reader.\n\nNot measured: no P1 lines of the rt reader.",
         // P2: arm64's late critical and its missing rates.
         "| critical 8/8 (100 %) at 4 rates | critical 3/4 (75 %); worst 200 MiB/s: 1/2 (50 %) | — \
          | missed — arm64: critical 1/2 (50 %) at 200 MiB/s: 1 run without a lead; \
@@ -126,7 +134,8 @@ fn fixtures_become_markdown_and_json() {
         .starts_with("bench-report"));
     let x86 = &json["arches"]["x86_64"];
     assert_eq!(x86["meta"]["date"], "2026-11-29");
-    assert_eq!(x86["P1"]["judged"], "normal");
+    assert_eq!(x86["P1"]["judged"], serde_json::json!(["normal", "rt"]));
+    assert_eq!(x86["P1"]["goal_ratio"], 1.5);
     assert_eq!(
         x86["P1"]["normal"]["samples_ns"].as_array().unwrap().len(),
         10
@@ -136,7 +145,13 @@ fn fixtures_become_markdown_and_json() {
     assert_eq!(x86["P1"]["rt"]["samples_ns"][9], 90000);
     assert_eq!(x86["P1"]["rt"]["p99_us"], 90.0);
     assert_eq!(x86["P1"]["rt"]["lost"], 1);
-    assert_eq!(x86["P1"]["verdict"]["status"], "missed");
+    assert_eq!(x86["P1"]["normal"]["floor"], Value::Null);
+    assert_eq!(x86["P1"]["rt"]["ratio_p99"], Value::Null);
+    assert_eq!(x86["P1"]["verdict"]["status"], "not measured");
+    assert_eq!(
+        x86["P1"]["verdict"]["detail"],
+        "no floor samples beside the normal reader; no floor samples beside the rt reader"
+    );
     assert_eq!(x86["P2"]["runs"].as_array().unwrap().len(), 8);
     assert_eq!(x86["P2"]["runs"][0]["critical"], 420.5);
     assert_eq!(x86["P2"]["runs"][1]["psi_50ms"], Value::Null);
@@ -166,7 +181,7 @@ fn fixtures_become_markdown_and_json() {
     assert_eq!(json["host"]["P9"]["fresh_setup_s"], 840.0);
     assert!(json["host"]["P9"].get("fresh_total_s").is_none());
     assert_eq!(json["host"]["P9"]["warm_test_s"], Value::Null);
-    assert_eq!(json["verdicts"]["P1"]["status"], "missed");
+    assert_eq!(json["verdicts"]["P1"]["status"], "not measured");
     assert_eq!(json["verdicts"]["P4"]["status"], "incomplete");
     assert_eq!(json["verdicts"]["P5"]["detail"], "arm64 not measured");
 
@@ -177,6 +192,78 @@ fn fixtures_become_markdown_and_json() {
         .collect();
     names.sort();
     assert_eq!(names, ["BENCHMARKS.md", "benchmarks.json"]);
+}
+
+#[test]
+fn p1_floor_lines_judge_each_reader_against_its_floor() {
+    // The x86_64 fixture with the floor lines a guest prints beside each reader; arm64 has none.
+    let input = TempDir::new("floor-in");
+    let x86 = input.0.join("x86_64.txt");
+    let mut text = std::fs::read_to_string(fixture("x86_64.txt")).unwrap();
+    text.push_str(
+        "bench: P1 floor reader=normal lat_ns=10000,20000,25000,30000,35000\n\
+         bench: note wakefloor reader=normal: 10 samples\n\
+         bench: P1 floor reader=normal lat_ns=40000,45000,50000,55000,1000000\n\
+         bench: P1 floor reader=rt lat_ns=4000,5000,6000,7000,8000\n\
+         bench: P1 floor reader=rt lat_ns=-\n\
+         bench: P1 floor reader=rt lat_ns=9000,10000,11000,12000,30000\n",
+    );
+    std::fs::write(&x86, text).unwrap();
+    let dir = TempDir::new("floor-out");
+    let out = bench_report(&args_paths(
+        &[
+            ("x86_64", x86.display().to_string()),
+            ("arm64", fixture("arm64.txt")),
+        ],
+        &dir.0,
+    ));
+    assert!(out.status.success(), "{out:?}");
+
+    let md = std::fs::read_to_string(dir.0.join("BENCHMARKS.md")).unwrap();
+    for want in [
+        // The default reader is within 1.5× of its floor; the rt one misses at p99.
+        "| default p50 40.0 µs = 1.1× floor 35.0 µs, p99 1.5 ms = 1.5× floor 1.0 ms (n = 10); \
+         --rt-priority 1: p50 12.0 µs = 1.5× floor 8.0 µs, p99 90.0 µs = 3.0× floor 30.0 µs \
+         (n = 10), 1 lost \
+         | default p50 30.0 µs, p99 900.0 µs (n = 5), no floor \
+         | missed — x86_64: rt: p99 90.0 µs, 3.0× its floor of 30.0 µs (goal 1.5×); \
+         arm64 not measured |",
+        "| normal (default) | 10 | 40.0 | 1500.0 | 10 | 35.0 | 1000.0 | 1.14× | 1.50× | 1500.0 \
+         | 10 | 0 |\n\
+         | rt (`--rt-priority 1`) | 10 | 12.0 | 90.0 | 10 | 8.0 | 30.0 | 1.50× | 3.00× | 90.0 \
+         | 10 | 1 |\n\n### arm64",
+        "Target: p50 and p99 ≤ 1.5× the wake-up floor measured beside the reader. \
+         Verdict: missed — x86_64: rt: p99 90.0 µs",
+        "- line 34: wakefloor reader=normal: 10 samples",
+    ] {
+        assert!(md.contains(want), "missing {want:?} in\n{md}");
+    }
+
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.0.join("benchmarks.json")).unwrap())
+            .unwrap();
+    let p1 = &json["arches"]["x86_64"]["P1"];
+    assert_eq!(p1["normal"]["floor"]["n"], 10);
+    assert_eq!(p1["normal"]["floor"]["samples_ns"][9], 1000000);
+    assert_eq!(p1["normal"]["floor"]["p50_us"], 35.0);
+    assert_eq!(p1["normal"]["ratio_p50"], 1.14);
+    assert_eq!(p1["normal"]["ratio_p99"], 1.5);
+    assert_eq!(p1["rt"]["floor"]["p99_ns"], 30000);
+    assert_eq!(p1["rt"]["ratio_p50"], 1.5);
+    assert_eq!(p1["rt"]["ratio_p99"], 3.0);
+    assert_eq!(p1["verdict"]["status"], "missed");
+    assert_eq!(
+        json["arches"]["arm64"]["P1"]["normal"]["floor"],
+        Value::Null
+    );
+    assert_eq!(
+        json["arches"]["arm64"]["P1"]["verdict"]["detail"],
+        "no floor samples beside the normal reader"
+    );
+    assert!(json["definitions"]["P1.ratio"]
+        .as_str()
+        .unwrap()
+        .contains("ratio_p99"));
 }
 
 #[test]

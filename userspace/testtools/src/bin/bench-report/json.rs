@@ -118,6 +118,7 @@ mod tests {
         let x86 = input(
             "x86_64",
             "bench: meta arch=x86_64\nbench: P1 lat_ns=12000,2000000\nbench: P1 done events=2 lost=0\n\
+             bench: P1 floor reader=normal lat_ns=10000,1000000\n\
              bench: P2 rate=max run=1 reached_mibs=- low=900 medium=500 critical=120 reclaim=-3 \
              earlyoom=80 earlyoom_sig=KILL psi_1ms=- psi_50ms=40 low_delay=1.5 medium_delay=- critical_delay=2 low_kdelay=0.5\n\
              bench: note x\nbench: done\n",
@@ -129,17 +130,32 @@ mod tests {
         let v = render(&[x86, host]);
         assert_eq!(v["generated_by"], json!(GENERATED_BY));
         assert_eq!(v["inputs"][1], json!({"label": "host", "path": "host.txt"}));
-        assert_eq!(v["targets"]["P1"], json!("p50 ≤ 100 µs, p99 ≤ 1 ms"));
+        assert_eq!(
+            v["targets"]["P1"],
+            json!("p50 and p99 ≤ 1.5× the wake-up floor measured beside the reader")
+        );
         assert_eq!(v["verdicts"]["P1"]["status"], json!("missed"));
         assert_eq!(
             v["verdicts"]["P1"]["detail"],
-            json!("x86_64: p99 2.0 ms, 2.0× the 1 ms target")
+            json!("x86_64: normal: p99 2.0 ms, 2.0× its floor of 1.0 ms (goal 1.5×)")
         );
+        assert!(v["definitions"]["P1.floor"]
+            .as_str()
+            .unwrap()
+            .contains("wakefloor"));
         assert_eq!(v["verdicts"]["P9"]["status"], json!("incomplete"));
         let a = &v["arches"]["x86_64"];
         assert_eq!(a["input"], json!("x86_64.txt"));
         assert_eq!(a["meta"], json!({"arch": "x86_64"}));
-        assert_eq!(a["P1"]["judged"], json!("normal"));
+        assert_eq!(a["P1"]["judged"], json!(["normal", "rt"]));
+        assert_eq!(a["P1"]["goal_ratio"], json!(1.5));
+        assert_eq!(
+            a["P1"]["normal"]["floor"]["samples_ns"],
+            json!([10000, 1000000])
+        );
+        assert_eq!(a["P1"]["normal"]["floor"]["p99_us"], json!(1000.0));
+        assert_eq!(a["P1"]["normal"]["ratio_p50"], json!(1.2));
+        assert_eq!(a["P1"]["normal"]["ratio_p99"], json!(2.0));
         assert_eq!(a["P1"]["normal"]["samples_ns"], json!([12000, 2000000]));
         assert_eq!(a["P1"]["normal"]["settings"], json!("default"));
         assert_eq!(a["P1"]["normal"]["p50_us"], json!(12.0));
@@ -156,7 +172,7 @@ mod tests {
         assert_eq!(run["medium_delay"], Value::Null);
         assert_eq!(run["low_kdelay"], json!(0.5));
         assert_eq!(run["critical_kdelay"], Value::Null);
-        assert_eq!(run["line"], json!(4));
+        assert_eq!(run["line"], json!(5));
         let sum = &a["P2"]["summary"][0];
         assert_eq!(sum["signals"]["critical"]["coverage_pct"], json!(100.0));
         assert_eq!(sum["signals"]["reclaim"]["late"], json!(1));
@@ -183,8 +199,8 @@ mod tests {
         assert_eq!(v["host"]["P1"], Value::Null);
         assert_eq!(v["host"]["notes"], json!([]));
         assert_eq!(v["host"]["done_line"], Value::Null);
-        assert_eq!(a["notes"], json!([{"line": 5, "text": "x"}]));
-        assert_eq!(a["done_line"], json!(6));
+        assert_eq!(a["notes"], json!([{"line": 6, "text": "x"}]));
+        assert_eq!(a["done_line"], json!(7));
     }
 
     #[test]

@@ -48,8 +48,9 @@ const EXIT_ERROR: u8 = 1;
 const AFTER_HELP: &str = "\
 Input lines: `bench: <ID> key=value ...`, ID one of meta, P1, P2, P4-P9 (P3 comes from the P2
 lines); `-` as a value means absent. P1 lines take an optional reader=normal or reader=rt
-(absent: normal; the verdict judges normal). P2 lines take optional low_kdelay=, medium_kdelay=
-and critical_kdelay= (P3 by the kernel's count; judged when present). `bench: note <text>` is
+(absent: normal); `P1 floor reader=normal|rt lat_ns=N,...` lines hold the wake-up floor
+measured beside that reader, and each reader is judged against its own floor. P2 lines take
+optional low_kdelay=, medium_kdelay= and critical_kdelay= (P3 by the kernel's count; judged when present). `bench: note <text>` is
 shown in the report, `bench: done` marks a complete guest run. Lines that do not start with `bench: ` are ignored; an unknown id
 or key, a missing key or a bad value is an error naming FILE:LINE.
 

@@ -90,11 +90,71 @@ impl Verdict {
             Self::met()
         }
     }
+
+    /// Missed if anything was missed, else not measured if anything was not measured, else
+    /// met: for a target that is judged on every part or not at all.
+    pub fn from_parts_or_not_measured(missed: Vec<String>, unmeasured: Vec<String>) -> Self {
+        if missed.is_empty() && !unmeasured.is_empty() {
+            Self::not_measured(unmeasured.join("; "))
+        } else {
+            Self::from_parts(missed, unmeasured)
+        }
+    }
 }
 
 /// `value`'s ratio to `target`, formatted: `1.8× the 1 ms target`.
 pub fn times_target(value: f64, target: f64, target_text: &str) -> String {
     format!("{} the {target_text} target", units::ratio(value / target))
+}
+
+/// A ratio to a floor measured beside the value, against the goal for it: `3.1× its floor of
+/// 166.2 µs (goal 1.5×)`. Two decimals when one would read as the goal itself (`1.52×`).
+pub fn times_floor(ratio: f64, floor_text: &str, goal: f64) -> String {
+    let goal_text = units::ratio(goal);
+    let mut text = units::ratio(ratio);
+    if text == goal_text {
+        text = units::ratio2(ratio);
+    }
+    format!("{text} its floor of {floor_text} (goal {goal_text})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_parts() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            Verdict::from_parts_or_not_measured(s(&[]), s(&["no floor"])),
+            Verdict::not_measured("no floor")
+        );
+        assert_eq!(
+            Verdict::from_parts_or_not_measured(s(&["p50 2×"]), s(&["no floor"])),
+            Verdict::new(Status::Missed, "p50 2×; no floor")
+        );
+        assert_eq!(
+            Verdict::from_parts_or_not_measured(s(&[]), s(&[])),
+            Verdict::met()
+        );
+        assert_eq!(
+            Verdict::from_parts(s(&[]), s(&["no floor"])).status,
+            Status::Incomplete
+        );
+    }
+
+    #[test]
+    fn ratios_to_a_floor() {
+        assert_eq!(
+            times_floor(3.1, "166.2 µs", 1.5),
+            "3.1× its floor of 166.2 µs (goal 1.5×)"
+        );
+        assert_eq!(
+            times_floor(1.52, "1.0 ms", 1.5),
+            "1.52× its floor of 1.0 ms (goal 1.5×)"
+        );
+        assert_eq!(times_target(1.8e6, 1e6, "1 ms"), "1.8× the 1 ms target");
+    }
 }
 
 /// Helpers for the measurements' tests.

@@ -321,9 +321,13 @@ mod tests {
 
     #[test]
     fn non_bench_lines_are_skipped_and_cr_is_ignored() {
-        let d = parse("[ 1.0] boot\nbench:P1 x\n  bench: P1 lat_ns=1\nbench: P1 lat_ns=5,6\r\n")
-            .unwrap();
+        let d = parse(
+            "[ 1.0] boot\nbench:P1 x\n  bench: P1 lat_ns=1\nbench: P1 lat_ns=5,6\r\n\
+             bench: P1 floor reader=rt lat_ns=7\r\n",
+        )
+        .unwrap();
         assert_eq!(d.p1.normal.samples_ns, vec![5, 6]);
+        assert_eq!(d.p1.rt.floor_ns, vec![7]);
         assert!(d.p2.is_empty());
     }
 
@@ -432,11 +436,12 @@ mod tests {
 
     #[test]
     fn scope_and_overall() {
-        let x86 = || analysis("bench: P1 lat_ns=1\n");
+        let x86 = || analysis("bench: P1 lat_ns=1\nbench: P1 floor reader=normal lat_ns=1\n");
         let arm = Analysis::new(
             "arm64",
             "a.txt",
-            parse("bench: P1 lat_ns=2000000\n").unwrap(),
+            parse("bench: P1 lat_ns=2000000\nbench: P1 floor reader=normal lat_ns=500000\n")
+                .unwrap(),
         );
         let host = Analysis::new(HOST, "h.txt", parse("").unwrap());
         // The host input is not judged on guest ids it lacks, nor guests on P9.
@@ -455,7 +460,10 @@ mod tests {
         assert_eq!(v.status, Status::Missed);
         assert_eq!(
             v.detail.as_deref(),
-            Some("arm64: p50 2.0 ms, 20.0× the 100 µs target; p99 2.0 ms, 2.0× the 1 ms target")
+            Some(
+                "arm64: normal: p50 2.0 ms, 4.0× its floor of 500.0 µs (goal 1.5×); \
+                 normal: p99 2.0 ms, 4.0× its floor of 500.0 µs (goal 1.5×)"
+            )
         );
         assert_eq!(
             overall(&all, measure("P4")),
@@ -470,6 +478,12 @@ mod tests {
             (Status::Incomplete, Some("x86_64 not measured"))
         );
         assert_eq!(overall(&[x86()], measure("P1")), Verdict::met());
+        // An input without the floor is not measured, whatever its readers show.
+        let v = overall(&[x86(), analysis("bench: P1 lat_ns=1\n")], measure("P1"));
+        assert_eq!(
+            (v.status, v.detail.as_deref()),
+            (Status::Incomplete, Some("x86_64 not measured"))
+        );
         assert_eq!(
             overall(&[x86()], measure("P9")),
             Verdict::not_measured("no host input")

@@ -80,6 +80,16 @@ pub fn ratio(v: f64) -> String {
     }
 }
 
+/// A ratio with two decimals, for tables: `3.10×`.
+pub fn ratio2(v: f64) -> String {
+    format!("{v:.2}×")
+}
+
+/// A number rounded to two decimals, for the JSON: `3.1`.
+pub fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
 /// A count with thousands separators: `12,345`.
 pub fn int(v: u64) -> String {
     let digits = v.to_string();
@@ -146,6 +156,10 @@ mod tests {
         assert_eq!(ratio(1.8), "1.8×");
         assert_eq!(ratio(1.02), "1.02×");
         assert_eq!(ratio(0.69), "0.7×");
+        assert_eq!(ratio2(3.1), "3.10×");
+        assert_eq!(ratio2(12.0), "12.00×");
+        assert_eq!(round2(3.10555), 3.11);
+        assert_eq!(round2(12.0), 12.0);
         assert_eq!(int(0), "0");
         assert_eq!(int(999), "999");
         assert_eq!(int(1000), "1,000");
