@@ -68,7 +68,8 @@ guest_hz() {
 	awk -v t0="$1" -v j0="$2" -v t1="$3" -v j1="$4" 'BEGIN {
 		hz = (j1 - j0) * 1e9 / (t1 - t0); best = 0
 		split("100 250 300 1000", c, " ")
-		for (i in c) if (!best || (hz - c[i]) ^ 2 < (hz - best) ^ 2) best = c[i]
+		# (busybox awk has no ^ without its math support)
+		for (i in c) if (!best || (hz - c[i]) * (hz - c[i]) < (hz - best) * (hz - best)) best = c[i]
 		print best
 	}'
 }
