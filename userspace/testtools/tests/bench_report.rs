@@ -91,10 +91,29 @@ fn fixtures_become_markdown_and_json() {
          | rt (`--rt-priority 1`) | 10 | 12.0 | 90.0 | 0 | — | — | — | — | 90.0 | 10 | 1 |\n\n\
          No floor lines for the normal reader.\n\nNo floor lines for the rt reader.\n",
         "No floor lines for the normal reader.\n\nNot measured: no P1 lines of the rt reader.",
-        // P2: arm64's late critical and its missing rates.
-        "| critical 8/8 (100 %) at 4 rates | critical 3/4 (75 %); worst 200 MiB/s: 1/2 (50 %) | — \
-         | missed — arm64: critical 1/2 (50 %) at 200 MiB/s: 1 run without a lead; \
-         rates 800 MiB/s, max not measured |",
+        // P2: our medium against earlyoom at the same threshold; x86_64's earlyoom never acted
+        // before the OOM at 800 and max (no ratio, ours judged alone); arm64's late critical,
+        // no earlyoom lead at 200 MiB/s and its missing rates.
+        "| at every rate: our lead ≥ earlyoom's at the same threshold (10 %: our `medium`, its \
+         SIGTERM), median ratio ≥ 1; and ours `critical` and `medium` before the OOM in every run \
+         | medium ÷ earlyoom (same 10 % threshold): 8.9× / 16.0× / — / — at 50 / 200 / 800 / max; \
+         ours missed 0 of 8; earlyoom missed 5, skipped SIGTERM in 2 \
+         | medium ÷ earlyoom (same 10 % threshold): 11.0× / — at 50 / 200; ours missed 1 of 4 \
+         (medium 0, critical 1); earlyoom missed 2, skipped SIGTERM in 1 | — \
+         | missed — x86_64: met, earlyoom never acted before the OOM at 800 MiB/s: ratio \
+         undefined, our medium covered 2/2; earlyoom never acted before the OOM at max: ratio \
+         undefined, our medium covered 2/2; arm64: critical missed 1 of 2 runs at 200 MiB/s; \
+         rates 800 MiB/s, max not measured; earlyoom never acted before the OOM at 200 MiB/s: \
+         ratio undefined, our medium covered 2/2 |",
+        // The ratio table first: medians 1250 / 140 and 320 / 20, per-run ratios only where
+        // both came before the OOM (none at 800 and max).
+        "| 50 | 2 | 1250.0 | 140.0 | 8.93× | 8.67× / 8.67× | 0, 0 | 0 | 0 |\n\
+         | 200 | 2 | 320.0 | 20.0 | 16.00× | 16.50× / 16.50× | 0, 0 | 1 | 2 |\n\
+         | 800 | 2 | 75.0 | — | — | — | 0, 0 | 2 | 0 |\n\
+         | max | 2 | 40.0 | — | — | — | 0, 0 | 2 | 0 |\n\n\
+         earlyoom never acted before the OOM at 800 MiB/s, max: no ratio there",
+        "| 50 | 2 | 1100.0 | 100.0 | 11.00× | 10.45× / 10.45× | 0, 0 | 0 | 0 |\n\
+         | 200 | 2 | 240.0 | — | — | — | 0, 1 | 2 | 1 |\n\n",
         // P3: x86_64 has kernel-count delays (`*_kdelay`) and is judged on them; arm64's lines
         // predate them and are judged on the hog accounting.
         "| kernel max 3.4 ms, medians ≤ 2.8 ms (judged); hog max 9.6 ms, medians ≤ 9.0 ms \
@@ -157,6 +176,32 @@ fn fixtures_become_markdown_and_json() {
     assert_eq!(x86["P2"]["runs"][1]["psi_50ms"], Value::Null);
     assert_eq!(x86["P2"]["runs"][0]["critical_kdelay"], 1.4);
     assert_eq!(x86["P2"]["runs"][1]["critical_kdelay"], Value::Null);
+    assert_eq!(x86["P2"]["goal_ratio"], 1.0);
+    assert_eq!(
+        x86["P2"]["same_threshold"],
+        "10 % available: our medium, earlyoom's SIGTERM"
+    );
+    let p2_50 = &x86["P2"]["summary"][0];
+    assert_eq!(p2_50["ratio_medium_over_earlyoom"], 8.93);
+    assert_eq!(
+        p2_50["per_run_ratios"],
+        serde_json::json!([{"run": 1, "ratio": 8.67}, {"run": 2, "ratio": 8.93}])
+    );
+    assert_eq!(p2_50["per_run_ratio_median"], 8.67);
+    assert_eq!(p2_50["per_run_ratio_min"], 8.67);
+    let p2_200 = &x86["P2"]["summary"][1];
+    assert_eq!(p2_200["ratio_medium_over_earlyoom"], 16.0);
+    assert_eq!(p2_200["earlyoom_misses"], 1);
+    assert_eq!(p2_200["earlyoom_skipped_term"], 2);
+    assert_eq!(
+        x86["P2"]["summary"][3]["ratio_medium_over_earlyoom"],
+        Value::Null
+    );
+    assert_eq!(
+        x86["P2"]["summary"][3]["per_run_ratios"],
+        serde_json::json!([])
+    );
+    assert_eq!(x86["P2"]["verdict"]["status"], "met");
     assert_eq!(x86["P3"]["judged"], "kernel_count");
     assert_eq!(
         x86["P3"]["summary"][3]["kernel_levels"]["critical"],
@@ -175,6 +220,8 @@ fn fixtures_become_markdown_and_json() {
     assert_eq!(arm["P4"], Value::Null);
     assert_eq!(arm["P2"]["missing_rates"], serde_json::json!([800, "max"]));
     assert_eq!(arm["P2"]["verdict"]["status"], "missed");
+    assert_eq!(arm["P2"]["summary"][1]["misses_critical"], 1);
+    assert_eq!(arm["P2"]["summary"][1]["misses_medium"], 0);
     assert_eq!(arm["P1"]["normal"]["n"], 5);
     assert_eq!(arm["P1"]["rt"], Value::Null);
     assert_eq!(json["host"]["P9"]["fresh_test_s"], 1140.0);

@@ -178,6 +178,16 @@ mod tests {
         assert_eq!(sum["signals"]["reclaim"]["late"], json!(1));
         assert_eq!(sum["earlyoom_first_action"]["KILL"], json!(1));
         assert_eq!(a["P2"]["missing_rates"], json!([50, 200, 800]));
+        // Our medium 500 ms against earlyoom's first action (a SIGKILL) 80 ms before the OOM.
+        assert_eq!(a["P2"]["goal_ratio"], json!(1.0));
+        assert_eq!(sum["ratio_medium_over_earlyoom"], json!(6.25));
+        assert_eq!(sum["per_run_ratios"], json!([{"run": 1, "ratio": 6.25}]));
+        assert_eq!(sum["earlyoom_skipped_term"], json!(1));
+        assert_eq!(a["P2"]["verdict"]["status"], json!("incomplete"));
+        assert!(v["definitions"]["P2.ratio"]
+            .as_str()
+            .unwrap()
+            .contains("ratio_medium_over_earlyoom"));
         assert_eq!(
             a["P3"]["summary"][0]["levels"]["critical"]["max_ms"],
             json!(2.0)

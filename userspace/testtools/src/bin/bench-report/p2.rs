@@ -16,31 +16,82 @@ pub const ABOUT: About = About {
     id: "P2",
     host: false,
     measure: "Warning lead before the OOM",
-    target: "ours `critical` before the OOM in 100 % of runs, at every rate",
+    target: "at every rate: our lead ≥ earlyoom's at the same threshold (10 %: our `medium`, its \
+             SIGTERM), median ratio ≥ 1; and ours `critical` and `medium` before the OOM in \
+             every run",
     method: "\
 A memory hog allocates at a fixed rate (50, 200 or 800 MiB/s, or as fast as it can: `max`) \
 until the kernel's OOM killer kills it, several runs per rate. For every signal the run \
 records when it first arrived, as a lead in ms before the OOM (negative: it came only after \
-the OOM). Ours are the module's low, medium and critical headroom levels and the onset of a \
-reclaim episode. The peers watch the same runs, so every signal is measured in one and the \
-same run: earlyoom with `--dryrun` and its default thresholds (SIGTERM at ≤ 10 % available \
-memory, SIGKILL at ≤ 5 %), which reports the signal it would send without sending it, so \
-that the hog still reaches the OOM, its lines stamped with CLOCK_MONOTONIC as they arrive; \
-and two PSI triggers armed by our psiwatch tool, `some 1000 500000` and `some 50000 500000` \
-(1 ms and 50 ms of `some` memory stall in a 500 ms window, the smallest window the kernel \
-allows). A run is covered by a signal when its lead is positive; the median and min lead are \
-over the covered runs only. Reached is the median over the runs of the rate the hog reached \
-over its last 64 MiB. The hog is paced on a fixed CLOCK_MONOTONIC schedule and catches up \
-after a stall, so a 50 MiB/s run can show a higher rate at its end. A run without an OOM \
-prints a note instead of a line and is not counted; with `meta runs=N`, a rate with fewer \
-runs makes the verdict incomplete. Only our `critical` is judged; the peers are shown beside \
-it for comparison, not judged.",
-    definitions: &[(
-        "P2.coverage",
-        "runs whose lead is > 0 ms (the signal came before the OOM) / runs; median and min lead \
-         over those runs",
-    )],
+the OOM). Ours are the module's low, medium and critical headroom levels (by default 20 %, \
+10 % and 5 % of memory available) and the onset of a reclaim episode. The peers watch the \
+same runs, so every signal is measured in one and the same run: earlyoom with `--dryrun` and \
+its default thresholds (SIGTERM at ≤ 10 % available memory, SIGKILL at ≤ 5 %), which reports \
+the signal it would send without sending it, so that the hog still reaches the OOM, its lines \
+stamped with CLOCK_MONOTONIC as they arrive; and two PSI triggers armed by our psiwatch tool, \
+`some 1000 500000` and `some 50000 500000` (1 ms and 50 ms of `some` memory stall in a 500 ms \
+window, the smallest window the kernel allows). The judged comparison is at the same \
+threshold: our `medium` level and earlyoom's SIGTERM both stand for 10 % of memory \
+available, and both are crossed in the same run by the same hog, so what differs between \
+their leads is only how soon each notices the crossing. earlyoom's lead is that of its first \
+action: its SIGTERM, or its SIGKILL when available memory fell from above 10 % to 5 % or \
+below between two of its polls, which is counted as a skip of its SIGTERM step. Per rate, the \
+ratio is the median lead of our `medium` over the runs where it came before the OOM, divided \
+by the median lead of earlyoom's first action over the runs where that came before the OOM; \
+beside it, the per-run ratio (our `medium` lead over earlyoom's lead in the same run) is taken \
+in the runs where both came before the OOM, with its median and min. The absolute leads \
+depend on the machine: how much memory lies between the threshold and the OOM, how fast the \
+machine reclaims, how much emulation slows it; all of that acts alike on both signals of one \
+run, so the ratio of their leads is what carries from an emulated machine to a board, and \
+the absolute leads are context only. The goal is a ratio ≥ 1 at every rate: we warn no later \
+than earlyoom at the same threshold. A rate where earlyoom took no action before the OOM in \
+any run has no ratio: we warned and it did not, and that rate is judged on our misses alone. \
+Our `critical` (5 %) and `medium` must also come before the OOM in every run: a warning that \
+comes after the OOM warns of nothing. The other signals, our low level and reclaim onset and \
+the PSI triggers, are shown beside as context, not judged: PSI measures stall, not headroom, \
+so it has no threshold that is the same as one of ours. A run is covered by a signal when its \
+lead is positive; the median and min lead are over the covered runs only, and a miss is a \
+run where the signal was not before the OOM (lead ≤ 0 ms, or never). Medians are \
+nearest-rank. Reached is the median over the runs of the rate the hog reached over its last \
+64 MiB. The hog is paced on a fixed CLOCK_MONOTONIC schedule and catches up after a stall, so \
+a 50 MiB/s run can show a higher rate at its end. A run without an OOM prints a note instead \
+of a line and is not counted; with `meta runs=N`, a rate with fewer runs makes the verdict \
+incomplete, and so does an input in which earlyoom took no action in any run, not even after \
+the OOM (it was likely not running): there is nothing to compare with.",
+    definitions: &[
+        (
+            "P2.coverage",
+            "runs whose lead is > 0 ms (the signal came before the OOM) / runs; median and min \
+             lead over those runs",
+        ),
+        (
+            "P2.ratio",
+            "same_threshold: the threshold the compared signals share. \
+             ratio_medium_over_earlyoom: the median lead of our medium level over the runs where \
+             it came before the OOM / the median lead of earlyoom's first action (SIGTERM, or \
+             SIGKILL when it skipped SIGTERM) over the runs where it came before the OOM, \
+             nearest-rank medians, rounded to 2 decimals; null when either has no such run. \
+             per_run_ratios: {run, ratio} with ratio = medium lead / earlyoom lead, for the runs \
+             where both came before the OOM, in input order, rounded to 2 decimals; \
+             per_run_ratio_median (nearest-rank) and per_run_ratio_min over them, null without \
+             such runs. goal_ratio: the least ratio_medium_over_earlyoom may be at every rate",
+        ),
+        (
+            "P2.misses",
+            "misses_medium, misses_critical: runs where our level did not come before the OOM \
+             (lead <= 0 ms or never); earlyoom_misses: runs where earlyoom took no action before \
+             the OOM; earlyoom_skipped_term: runs whose earlyoom first action was SIGKILL, \
+             whether or not it came before the OOM",
+        ),
+    ],
 };
+
+/// The least our `medium` lead may be, as a multiple of earlyoom's first-action lead at the
+/// same threshold.
+const GOAL_RATIO: f64 = 1.0;
+
+/// The threshold our `medium` level and earlyoom's SIGTERM share.
+const SAME_THRESHOLD: &str = "10 % available: our medium, earlyoom's SIGTERM";
 
 /// A P2 hog allocation rate: MiB/s, or `max` (as fast as the hog can).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -313,6 +364,76 @@ impl Coverage {
     }
 }
 
+/// P2: our `medium` level against earlyoom's first action at one rate, the same threshold (10 %
+/// available), with our misses.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Comparison {
+    pub runs: usize,
+    /// Median lead in ms of our `medium` over the runs where it came before the OOM.
+    pub medium_median_ms: Option<f64>,
+    /// Median lead in ms of earlyoom's first action over the runs where it came before the OOM.
+    pub earlyoom_median_ms: Option<f64>,
+    /// `medium_median_ms / earlyoom_median_ms`; `None` when either is.
+    pub ratio: Option<f64>,
+    /// (run, medium lead / earlyoom lead) for the runs where both came before the OOM, in
+    /// input order.
+    pub per_run: Vec<(u32, f64)>,
+    /// Nearest-rank median of the per-run ratios.
+    pub per_run_median: Option<f64>,
+    /// Smallest per-run ratio.
+    pub per_run_min: Option<f64>,
+    /// Runs where our `medium` did not come before the OOM (lead ≤ 0 or never).
+    pub misses_medium: usize,
+    /// Runs where our `critical` did not come before the OOM (lead ≤ 0 or never).
+    pub misses_critical: usize,
+    /// Runs where our `medium` or our `critical` did not come before the OOM.
+    pub runs_missed_by_ours: usize,
+    /// Runs where earlyoom took no action before the OOM.
+    pub earlyoom_misses: usize,
+    /// Runs whose earlyoom first action was SIGKILL: it skipped its SIGTERM step.
+    pub earlyoom_skipped_term: usize,
+}
+
+/// Whether a lead came before the OOM.
+fn before(lead: Option<f64>) -> bool {
+    lead.is_some_and(|l| l > 0.0)
+}
+
+impl Comparison {
+    /// The comparison at one rate, from its runs and its signals' coverage.
+    fn new(runs: &[&P2Run], rate: &RateSummary) -> Self {
+        let median = |s: Signal| rate.coverage(s).and_then(|c| c.median_lead_ms);
+        let medium_median_ms = median(Signal::Medium);
+        let earlyoom_median_ms = median(Signal::Earlyoom);
+        let per_run: Vec<(u32, f64)> = runs
+            .iter()
+            .filter_map(|r| {
+                let (m, e) = (r.lead(Signal::Medium)?, r.lead(Signal::Earlyoom)?);
+                (m > 0.0 && e > 0.0).then(|| (r.run, m / e))
+            })
+            .collect();
+        // Runs not covered: the signal came at or after the OOM, or never.
+        let missed = |s: Signal| rate.coverage(s).map_or(runs.len(), |c| c.runs - c.covered);
+        Self {
+            runs: runs.len(),
+            medium_median_ms,
+            earlyoom_median_ms,
+            ratio: medium_median_ms.zip(earlyoom_median_ms).map(|(m, e)| m / e),
+            per_run_median: median_f64(per_run.iter().map(|&(_, x)| x)),
+            per_run_min: min_f64(per_run.iter().map(|&(_, x)| x)),
+            per_run,
+            misses_medium: missed(Signal::Medium),
+            misses_critical: missed(Signal::Critical),
+            runs_missed_by_ours: runs
+                .iter()
+                .filter(|r| !before(r.lead(Signal::Medium)) || !before(r.lead(Signal::Critical)))
+                .count(),
+            earlyoom_misses: missed(Signal::Earlyoom),
+            earlyoom_skipped_term: rate.earlyoom_kill,
+        }
+    }
+}
+
 /// P2: every signal's coverage at one rate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateSummary {
@@ -325,6 +446,8 @@ pub struct RateSummary {
     pub earlyoom_term: usize,
     /// Runs whose earlyoom first action was SIGKILL.
     pub earlyoom_kill: usize,
+    /// Our `medium` against earlyoom at the same threshold, and our misses.
+    pub vs_earlyoom: Comparison,
 }
 
 impl RateSummary {
@@ -379,22 +502,27 @@ impl P2Summary {
         let groups = by_rate(runs);
         let rates = groups
             .iter()
-            .map(|(&rate, runs)| RateSummary {
-                rate,
-                runs: runs.len(),
-                reached_median_mibs: median_f64(runs.iter().filter_map(|r| r.reached_mibs)),
-                signals: Signal::ALL
-                    .iter()
-                    .map(|&s| Coverage::new(s, runs))
-                    .collect(),
-                earlyoom_term: runs
-                    .iter()
-                    .filter(|r| r.earlyoom_sig == Some(KillSig::Term))
-                    .count(),
-                earlyoom_kill: runs
-                    .iter()
-                    .filter(|r| r.earlyoom_sig == Some(KillSig::Kill))
-                    .count(),
+            .map(|(&rate, runs)| {
+                let mut r = RateSummary {
+                    rate,
+                    runs: runs.len(),
+                    reached_median_mibs: median_f64(runs.iter().filter_map(|r| r.reached_mibs)),
+                    signals: Signal::ALL
+                        .iter()
+                        .map(|&s| Coverage::new(s, runs))
+                        .collect(),
+                    earlyoom_term: runs
+                        .iter()
+                        .filter(|r| r.earlyoom_sig == Some(KillSig::Term))
+                        .count(),
+                    earlyoom_kill: runs
+                        .iter()
+                        .filter(|r| r.earlyoom_sig == Some(KillSig::Kill))
+                        .count(),
+                    vs_earlyoom: Comparison::default(),
+                };
+                r.vs_earlyoom = Comparison::new(runs, &r);
+                r
             })
             .collect();
         Some(Self {
@@ -408,33 +536,67 @@ impl P2Summary {
         })
     }
 
-    /// Critical's covered runs and total runs over all rates.
-    fn critical_total(&self) -> (usize, usize) {
+    /// Whether earlyoom took any action in any run, even after the OOM: without one it was
+    /// likely not running, and there is nothing to compare with.
+    fn earlyoom_acted(&self) -> bool {
+        self.runs.iter().any(|r| r.lead(Signal::Earlyoom).is_some())
+    }
+
+    /// The rates where earlyoom took no action before the OOM in any run (so no ratio), if it
+    /// acted at all in the input.
+    fn earlyoom_never_before(&self) -> Vec<&RateSummary> {
+        if !self.earlyoom_acted() {
+            return Vec::new();
+        }
         self.rates
             .iter()
-            .filter_map(|r| r.coverage(Signal::Critical))
-            .fold((0, 0), |(k, n), c| (k + c.covered, n + c.runs))
+            .filter(|r| r.vs_earlyoom.earlyoom_median_ms.is_none())
+            .collect()
+    }
+}
+
+/// A ratio below the goal, never reading as the goal itself: `0.92×`, `0.999×`.
+fn below_goal(ratio: f64) -> String {
+    let text = units::ratio(ratio);
+    if text == units::ratio(GOAL_RATIO) {
+        format!("{ratio:.3}×")
+    } else {
+        text
     }
 }
 
 impl Summary for P2Summary {
+    /// At every rate, our `medium` lead's median over earlyoom's first action's (the same
+    /// threshold) at least [`GOAL_RATIO`], and no run where our `medium` or `critical` came
+    /// only after the OOM. A rate where earlyoom never acted before the OOM has no ratio and is
+    /// judged on our misses alone; the detail says so, even when met.
     fn verdict(&self) -> Verdict {
         if self.runs.is_empty() {
             return Verdict::not_measured("no runs");
         }
         let mut missed = Vec::new();
         for r in &self.rates {
-            let Some(c) = r.coverage(Signal::Critical) else {
-                continue;
-            };
-            if c.covered < c.runs {
-                let short = c.runs - c.covered;
-                missed.push(format!(
-                    "critical {} at {}: {short} run{} without a lead",
-                    units::fraction(c.covered, c.runs),
-                    r.rate.label(),
-                    if short == 1 { "" } else { "s" }
-                ));
+            let c = &r.vs_earlyoom;
+            if let (Some(x), Some(m), Some(e)) = (c.ratio, c.medium_median_ms, c.earlyoom_median_ms)
+            {
+                if x < GOAL_RATIO {
+                    missed.push(format!(
+                        "{}: medium lead {} = {} earlyoom's {}",
+                        r.rate.label(),
+                        units::ms(m),
+                        below_goal(x),
+                        units::ms(e)
+                    ));
+                }
+            }
+            for (name, n) in [("medium", c.misses_medium), ("critical", c.misses_critical)] {
+                if n > 0 {
+                    missed.push(format!(
+                        "{name} missed {n} of {} at {}",
+                        plural(c.runs, "run"),
+                        r.rate.label()
+                    ));
+                }
             }
         }
         let mut unmeasured: Vec<String> = missing_rates_text(&self.missing_rates)
@@ -449,36 +611,128 @@ impl Summary for P2Summary {
                 ));
             }
         }
-        Verdict::from_parts(missed, unmeasured)
+        if !self.earlyoom_acted() {
+            unmeasured.push(
+                "earlyoom took no action in any run, not even after the OOM: no ratio".to_string(),
+            );
+        }
+        let notes: Vec<String> = self
+            .earlyoom_never_before()
+            .iter()
+            .map(|r| {
+                let c = &r.vs_earlyoom;
+                format!(
+                    "earlyoom never acted before the OOM at {}: ratio undefined, our medium \
+                     covered {}/{}",
+                    r.rate.label(),
+                    c.runs - c.misses_medium,
+                    c.runs
+                )
+            })
+            .collect();
+        let v = Verdict::from_parts(missed, unmeasured);
+        if notes.is_empty() {
+            return v;
+        }
+        let notes = notes.join("; ");
+        let detail = match v.detail {
+            Some(d) => format!("{d}; {notes}"),
+            None => notes,
+        };
+        Verdict::new(v.status, detail)
     }
 
+    /// `medium ÷ earlyoom (same 10 % threshold): 1.04× / 2.2× / — / 4.7× at 50 / 200 / 800 /
+    /// max; ours missed 0 of 40; earlyoom missed 7, skipped SIGTERM in 13`.
     fn headline(&self) -> String {
-        let (k, n) = self.critical_total();
-        let mut s = format!("critical {}", units::fraction(k, n));
-        let worst = self
+        let ratios: Vec<String> = self
             .rates
             .iter()
-            .filter_map(|r| r.coverage(Signal::Critical).map(|c| (r.rate, c)))
-            .filter(|(_, c)| c.covered < c.runs)
-            .min_by(|(_, a), (_, b)| {
-                (a.covered as f64 / a.runs as f64).total_cmp(&(b.covered as f64 / b.runs as f64))
-            });
-        match worst {
-            Some((rate, c)) => s.push_str(&format!(
-                "; worst {}: {}",
-                rate.label(),
-                units::fraction(c.covered, c.runs)
-            )),
-            None => s.push_str(&format!(
-                " at {} rate{}",
-                self.rates.len(),
-                if self.rates.len() == 1 { "" } else { "s" }
-            )),
+            .map(|r| units::opt(r.vs_earlyoom.ratio, units::ratio))
+            .collect();
+        let rates: Vec<String> = self.rates.iter().map(|r| r.rate.to_string()).collect();
+        let sum = |f: fn(&Comparison) -> usize| -> usize {
+            self.rates.iter().map(|r| f(&r.vs_earlyoom)).sum()
+        };
+        let ours = sum(|c| c.runs_missed_by_ours);
+        let mut s = format!(
+            "medium ÷ earlyoom (same 10 % threshold): {} at {}; ours missed {ours} of {}",
+            ratios.join(" / "),
+            rates.join(" / "),
+            self.runs.len()
+        );
+        if ours > 0 {
+            s.push_str(&format!(
+                " (medium {}, critical {})",
+                sum(|c| c.misses_medium),
+                sum(|c| c.misses_critical)
+            ));
         }
+        s.push_str(&format!(
+            "; earlyoom missed {}, skipped SIGTERM in {}",
+            sum(|c| c.earlyoom_misses),
+            sum(|c| c.earlyoom_skipped_term)
+        ));
         s
     }
 
     fn markdown(&self, out: &mut String) {
+        let ratio = |r: Option<f64>| units::opt(r, units::ratio2);
+        let rows: Vec<Vec<String>> = self
+            .rates
+            .iter()
+            .map(|r| {
+                let c = &r.vs_earlyoom;
+                let per_run = match (c.per_run_median, c.per_run_min) {
+                    (Some(m), Some(n)) => format!("{} / {}", units::ratio2(m), units::ratio2(n)),
+                    _ => units::ABSENT.to_string(),
+                };
+                vec![
+                    r.rate.to_string(),
+                    r.runs.to_string(),
+                    n_ms(c.medium_median_ms),
+                    n_ms(c.earlyoom_median_ms),
+                    ratio(c.ratio),
+                    per_run,
+                    format!("{}, {}", c.misses_medium, c.misses_critical),
+                    c.earlyoom_misses.to_string(),
+                    c.earlyoom_skipped_term.to_string(),
+                ]
+            })
+            .collect();
+        table(
+            out,
+            &[
+                "Rate (MiB/s)",
+                "Runs",
+                "Medium median lead (ms)",
+                "earlyoom median lead (ms)",
+                "Ratio of medians",
+                "Per-run ratio median / min",
+                "Our misses (medium, critical)",
+                "earlyoom misses",
+                "earlyoom skipped SIGTERM",
+            ],
+            &rows,
+        );
+        let never: Vec<String> = self
+            .earlyoom_never_before()
+            .iter()
+            .map(|r| r.rate.label())
+            .collect();
+        if !never.is_empty() {
+            out.push_str(&format!(
+                "earlyoom never acted before the OOM at {}: no ratio there, our `medium` and \
+                 `critical` are judged on their misses alone.\n\n",
+                never.join(", ")
+            ));
+        }
+        if !self.earlyoom_acted() {
+            out.push_str(
+                "earlyoom took no action in any run, not even after the OOM: it was likely not \
+                 running, and there is nothing to compare with.\n\n",
+            );
+        }
         let mut rows = Vec::new();
         for r in &self.rates {
             for (i, c) in r.signals.iter().enumerate() {
@@ -575,12 +829,26 @@ impl Summary for P2Summary {
                         (c.signal.key().to_string(), v)
                     })
                     .collect();
+                let c = &r.vs_earlyoom;
+                let per_run: Vec<Value> = c
+                    .per_run
+                    .iter()
+                    .map(|&(run, x)| json!({"run": run, "ratio": units::round2(x)}))
+                    .collect();
                 json!({
                     "rate": rate_json(r.rate),
                     "runs": r.runs,
                     "reached_median_mibs": r.reached_median_mibs,
                     "signals": signals,
                     "earlyoom_first_action": {"TERM": r.earlyoom_term, "KILL": r.earlyoom_kill},
+                    "ratio_medium_over_earlyoom": c.ratio.map(units::round2),
+                    "per_run_ratios": per_run,
+                    "per_run_ratio_median": c.per_run_median.map(units::round2),
+                    "per_run_ratio_min": c.per_run_min.map(units::round2),
+                    "misses_medium": c.misses_medium,
+                    "misses_critical": c.misses_critical,
+                    "earlyoom_misses": c.earlyoom_misses,
+                    "earlyoom_skipped_term": c.earlyoom_skipped_term,
                 })
             })
             .collect();
@@ -589,11 +857,14 @@ impl Summary for P2Summary {
             "summary": summary,
             "missing_rates": self.missing_rates.iter().map(|&r| rate_json(r)).collect::<Vec<Value>>(),
             "expected_runs_per_rate": self.expected_runs,
+            "goal_ratio": GOAL_RATIO,
+            "same_threshold": SAME_THRESHOLD,
         })
     }
 }
 
-/// The signal as its table row names it: ours marked, the judged one in bold.
+/// The signal as its table row names it: ours marked, the judged ones in bold, earlyoom as
+/// what `medium` is compared with.
 fn signal_name(s: Signal) -> String {
     let name = match s {
         Signal::Psi1ms => "PSI 1 ms",
@@ -601,7 +872,8 @@ fn signal_name(s: Signal) -> String {
         other => other.key(),
     };
     match s {
-        Signal::Critical => format!("**{name}** (ours, judged)"),
+        Signal::Medium | Signal::Critical => format!("**{name}** (ours, judged)"),
+        Signal::Earlyoom => format!("{name} (compared with medium)"),
         _ if s.is_ours() => format!("{name} (ours)"),
         _ => name.to_string(),
     }
@@ -629,8 +901,8 @@ pub mod tests {
     use crate::input::LineError;
     use crate::measure::testing::markdown;
     use crate::measure::Status;
-    use crate::report::parse;
-    use crate::report::testing::{headline, measure, verdict};
+    use crate::report::testing::{analysis, headline, measure, verdict};
+    use crate::report::{overall, parse};
 
     const P2_LINE: &str = "bench: P2 rate=50 run=1 reached_mibs=48.5 low=900 medium=500.5 \
         critical=120 reclaim=-3 earlyoom=80 earlyoom_sig=TERM psi_1ms=- psi_50ms=40 \
@@ -701,84 +973,6 @@ pub mod tests {
     }
 
     #[test]
-    fn p2_coverage_and_verdict() {
-        let s = summary(&all_rates("100"));
-        assert_eq!(s.rates.len(), 4);
-        assert!(s.missing_rates.is_empty());
-        let r = &s.rates[0];
-        assert_eq!(
-            (r.rate, r.runs, r.reached_median_mibs),
-            (Rate::MibS(50), 2, Some(40.0))
-        );
-        let c = r.coverage(Signal::Critical).unwrap();
-        assert_eq!(
-            (c.covered, c.median_lead_ms, c.min_lead_ms),
-            (2, Some(100.0), Some(100.0))
-        );
-        let e = r.coverage(Signal::Earlyoom).unwrap();
-        assert_eq!((e.covered, e.late, e.never), (0, 2, 0));
-        assert_eq!(
-            (e.median_lead_ms, r.earlyoom_kill, r.earlyoom_term),
-            (None, 2, 0)
-        );
-        assert_eq!(r.coverage(Signal::Psi50ms).unwrap().never, 2);
-        assert_eq!(s.verdict(), Verdict::met());
-        assert_eq!(s.headline(), "critical 8/8 (100 %) at 4 rates");
-
-        // A lead of 0 or below, or none, is not covered.
-        let text = all_rates("100")
-            .replacen("critical=100", "critical=0", 1)
-            .replacen(
-                &p2_line("max", 1, "100", "3"),
-                &p2_line("max", 1, "-", "3"),
-                1,
-            );
-        let v = verdict(&text, measure("P2"));
-        assert_eq!(v.status, Status::Missed);
-        assert_eq!(
-            v.detail.as_deref(),
-            Some(
-                "critical 1/2 (50 %) at 50 MiB/s: 1 run without a lead; \
-                 critical 1/2 (50 %) at max: 1 run without a lead"
-            )
-        );
-        assert_eq!(
-            headline(&text, measure("P2")),
-            "critical 6/8 (75 %); worst 50 MiB/s: 1/2 (50 %)"
-        );
-
-        // Missing rates make a met verdict incomplete.
-        let v = verdict(
-            &(p2_line("50", 1, "9", "1") + &p2_line("200", 1, "9", "1")),
-            measure("P2"),
-        );
-        assert_eq!(v.status, Status::Incomplete);
-        assert_eq!(
-            v.detail.as_deref(),
-            Some("rates 800 MiB/s, max not measured")
-        );
-
-        // Fewer runs than `meta runs=` make it incomplete too.
-        let text = format!("bench: meta runs=3\n{}", all_rates("100"));
-        let v = verdict(&text, measure("P2"));
-        assert_eq!(v.status, Status::Incomplete);
-        assert_eq!(
-            v.detail.as_deref(),
-            Some(
-                "50 MiB/s: 2 of 3 runs reported; 200 MiB/s: 2 of 3 runs reported; \
-                 800 MiB/s: 2 of 3 runs reported; max: 2 of 3 runs reported"
-            )
-        );
-        assert_eq!(
-            verdict(
-                &format!("bench: meta runs=2\n{}", all_rates("100")),
-                measure("P2")
-            ),
-            Verdict::met()
-        );
-    }
-
-    #[test]
     fn p2_errors_and_duplicates() {
         let p2 = |from: &str, to: &str| parse_err(&P2_LINE.replace(from, to)).msg;
         assert!(p2("rate=50", "rate=0").contains("rate=0: expected a positive"));
@@ -800,26 +994,456 @@ pub mod tests {
         assert!(e.msg.contains("low=x: expected a number"), "{e}");
     }
 
+    /// A P2 line with the given leads of our medium and critical and of earlyoom, and
+    /// earlyoom's first action.
+    fn lead_line(
+        rate: &str,
+        run: u32,
+        medium: &str,
+        critical: &str,
+        earlyoom: &str,
+        sig: &str,
+    ) -> String {
+        format!(
+            "bench: P2 rate={rate} run={run} reached_mibs=40 low=900 medium={medium} \
+             critical={critical} reclaim=- earlyoom={earlyoom} earlyoom_sig={sig} psi_1ms=300 \
+             psi_50ms=- low_delay=1 medium_delay=2 critical_delay=3\n"
+        )
+    }
+
+    /// Two runs at every expected rate, our medium ahead of earlyoom at each: ratios 1.04,
+    /// 2.2, 1.5 and 4.7; earlyoom missed at 800 and max, and skipped SIGTERM at 200 and max.
+    fn met_text() -> String {
+        [
+            lead_line("50", 1, "500", "100", "480", "TERM"),
+            lead_line("50", 2, "520", "100", "500", "TERM"),
+            lead_line("200", 1, "220", "100", "100", "TERM"),
+            lead_line("200", 2, "200", "100", "90", "KILL"),
+            lead_line("800", 1, "160", "100", "100", "TERM"),
+            lead_line("800", 2, "150", "100", "-", "-"),
+            lead_line("max", 1, "94", "100", "20", "KILL"),
+            lead_line("max", 2, "100", "100", "-5", "KILL"),
+        ]
+        .concat()
+    }
+
+    /// Three runs at 50 MiB/s (a medium and a critical miss, an earlyoom miss with SIGKILL
+    /// first) and one at 200 MiB/s where earlyoom never acted.
+    fn mixed_text() -> String {
+        [
+            lead_line("50", 1, "400", "100", "100", "TERM"),
+            lead_line("50", 2, "300", "-2", "-20", "KILL"),
+            lead_line("50", 3, "-", "50", "200", "TERM"),
+            lead_line("200", 1, "80", "30", "-", "-"),
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn p2_coverage() {
+        let s = summary(&all_rates("100"));
+        assert_eq!(s.rates.len(), 4);
+        assert!(s.missing_rates.is_empty());
+        let r = &s.rates[0];
+        assert_eq!(
+            (r.rate, r.runs, r.reached_median_mibs),
+            (Rate::MibS(50), 2, Some(40.0))
+        );
+        let c = r.coverage(Signal::Critical).unwrap();
+        assert_eq!(
+            (c.covered, c.median_lead_ms, c.min_lead_ms),
+            (2, Some(100.0), Some(100.0))
+        );
+        let e = r.coverage(Signal::Earlyoom).unwrap();
+        assert_eq!((e.covered, e.late, e.never), (0, 2, 0));
+        assert_eq!(
+            (e.median_lead_ms, r.earlyoom_kill, r.earlyoom_term),
+            (None, 2, 0)
+        );
+        assert_eq!(r.coverage(Signal::Psi50ms).unwrap().never, 2);
+        // A lead of 0 or below, or none, is not covered.
+        let text = all_rates("100").replacen("critical=100", "critical=0", 1);
+        let c = summary(&text).rates[0].coverage(Signal::Critical).cloned();
+        assert_eq!(c.map(|c| (c.covered, c.late, c.never)), Some((1, 1, 0)));
+    }
+
+    #[test]
+    fn p2_ratio_of_medians_and_per_run_ratios() {
+        let text = [
+            lead_line("50", 1, "400", "100", "100", "TERM"),
+            lead_line("50", 2, "300", "100", "200", "TERM"),
+            // earlyoom after the OOM, having skipped SIGTERM: not in its median, no per-run
+            // ratio.
+            lead_line("50", 3, "500", "100", "-20", "KILL"),
+            // Our medium never came: a miss, no per-run ratio.
+            lead_line("50", 4, "-", "100", "50", "TERM"),
+            // earlyoom never came.
+            lead_line("50", 5, "250", "100", "-", "-"),
+            lead_line("50", 6, "600", "100", "200", "TERM"),
+            // A lead of 0 is not before the OOM.
+            lead_line("50", 7, "0", "100", "300", "TERM"),
+        ]
+        .concat();
+        let s = summary(&text);
+        let c = &s.rates[0].vs_earlyoom;
+        // Medium over [250, 300, 400, 500, 600]: 400; earlyoom over [50, 100, 200, 200, 300]:
+        // 200 (nearest-rank).
+        assert_eq!(
+            (c.medium_median_ms, c.earlyoom_median_ms, c.ratio),
+            (Some(400.0), Some(200.0), Some(2.0))
+        );
+        // Only runs 1, 2 and 6 have both before the OOM.
+        assert_eq!(c.per_run, vec![(1, 4.0), (2, 1.5), (6, 3.0)]);
+        assert_eq!((c.per_run_median, c.per_run_min), (Some(3.0), Some(1.5)));
+        assert_eq!(
+            (
+                c.runs,
+                c.misses_medium,
+                c.misses_critical,
+                c.runs_missed_by_ours
+            ),
+            (7, 2, 0, 2)
+        );
+        assert_eq!((c.earlyoom_misses, c.earlyoom_skipped_term), (2, 1));
+        // The median of an even count is the lower middle.
+        let s = summary(&met_text());
+        let c = &s.rates[0].vs_earlyoom;
+        assert_eq!(
+            (c.medium_median_ms, c.earlyoom_median_ms),
+            (Some(500.0), Some(480.0))
+        );
+        assert_eq!(c.per_run_median, Some(1.04));
+        // No earlyoom lead before the OOM: no ratio, no per-run ratios.
+        let c = &s.rates[3].vs_earlyoom;
+        assert_eq!(c.ratio, Some(4.7));
+        let c = &summary(&mixed_text()).rates[1].vs_earlyoom;
+        assert_eq!(
+            (c.ratio, c.per_run_median, c.per_run_min),
+            (None, None, None)
+        );
+        assert!(c.per_run.is_empty());
+        assert_eq!((c.medium_median_ms, c.earlyoom_misses), (Some(80.0), 1));
+    }
+
+    #[test]
+    fn p2_met_at_every_rate() {
+        let text = met_text();
+        assert_eq!(verdict(&text, measure("P2")), Verdict::met());
+        assert_eq!(
+            headline(&text, measure("P2")),
+            "medium ÷ earlyoom (same 10 % threshold): 1.04× / 2.2× / 1.5× / 4.7× at 50 / 200 \
+             / 800 / max; ours missed 0 of 8; earlyoom missed 2, skipped SIGTERM in 3"
+        );
+        // A ratio of exactly 1 meets the goal.
+        let even = text
+            .replace(
+                &lead_line("50", 1, "500", "100", "480", "TERM"),
+                &lead_line("50", 1, "480", "100", "480", "TERM"),
+            )
+            .replace(
+                &lead_line("50", 2, "520", "100", "500", "TERM"),
+                &lead_line("50", 2, "500", "100", "500", "TERM"),
+            );
+        assert_eq!(summary(&even).rates[0].vs_earlyoom.ratio, Some(1.0));
+        assert_eq!(verdict(&even, measure("P2")), Verdict::met());
+    }
+
+    #[test]
+    fn p2_missed_on_the_ratio() {
+        // At 200 MiB/s, medium over [85.4, 90]: 85.4; earlyoom over [92.8, 95]: 92.8.
+        let text = met_text()
+            .replace(
+                &lead_line("200", 1, "220", "100", "100", "TERM"),
+                &lead_line("200", 1, "85.4", "100", "92.8", "TERM"),
+            )
+            .replace(
+                &lead_line("200", 2, "200", "100", "90", "KILL"),
+                &lead_line("200", 2, "90", "100", "95", "KILL"),
+            );
+        let s = summary(&text);
+        let c = &s.rates[1].vs_earlyoom;
+        assert_eq!(
+            (c.medium_median_ms, c.earlyoom_median_ms),
+            (Some(85.4), Some(92.8))
+        );
+        let v = verdict(&text, measure("P2"));
+        assert_eq!(v.status, Status::Missed);
+        assert_eq!(
+            v.detail.as_deref(),
+            Some("200 MiB/s: medium lead 85.4 ms = 0.92× earlyoom's 92.8 ms")
+        );
+        assert_eq!(
+            headline(&text, measure("P2")),
+            "medium ÷ earlyoom (same 10 % threshold): 1.04× / 0.92× / 1.5× / 4.7× at 50 / 200 \
+             / 800 / max; ours missed 0 of 8; earlyoom missed 2, skipped SIGTERM in 3"
+        );
+        // A narrow miss does not read as the goal.
+        let narrow = [
+            lead_line("50", 1, "99.9", "10", "100", "TERM"),
+            lead_line("200", 1, "70", "10", "100", "TERM"),
+        ]
+        .concat();
+        assert_eq!(
+            verdict(&narrow, measure("P2")).detail.as_deref(),
+            Some(
+                "50 MiB/s: medium lead 99.9 ms = 0.999× earlyoom's 100.0 ms; \
+                 200 MiB/s: medium lead 70.0 ms = 0.7× earlyoom's 100.0 ms; \
+                 rates 800 MiB/s, max not measured"
+            )
+        );
+    }
+
+    #[test]
+    fn p2_missed_on_a_critical_miss() {
+        // Ahead of earlyoom at every rate, but critical came after the OOM once at max.
+        let text = met_text().replacen(
+            &lead_line("max", 2, "100", "100", "-5", "KILL"),
+            &lead_line("max", 2, "100", "-3", "-5", "KILL"),
+            1,
+        );
+        let v = verdict(&text, measure("P2"));
+        assert_eq!(
+            (v.status, v.detail.as_deref()),
+            (Status::Missed, Some("critical missed 1 of 2 runs at max"))
+        );
+        assert_eq!(
+            headline(&text, measure("P2")),
+            "medium ÷ earlyoom (same 10 % threshold): 1.04× / 2.2× / 1.5× / 4.7× at 50 / 200 \
+             / 800 / max; ours missed 1 of 8 (medium 0, critical 1); earlyoom missed 2, \
+             skipped SIGTERM in 3"
+        );
+        // A medium that never came is a miss too, and the ratio is taken over the rest.
+        let text = text.replacen(
+            &lead_line("50", 1, "500", "100", "480", "TERM"),
+            &lead_line("50", 1, "-", "100", "480", "TERM"),
+            1,
+        );
+        assert_eq!(
+            verdict(&text, measure("P2")).detail.as_deref(),
+            Some("medium missed 1 of 2 runs at 50 MiB/s; critical missed 1 of 2 runs at max")
+        );
+        assert_eq!(
+            summary(&text).rates[0].vs_earlyoom.ratio,
+            Some(520.0 / 480.0)
+        );
+    }
+
+    #[test]
+    fn p2_a_rate_where_earlyoom_never_acted_is_judged_on_our_misses() {
+        // earlyoom acted before the OOM at 50 and 200 MiB/s only: no ratio at 800 and max,
+        // where ours covered every run. That is met, and the detail says why there is no ratio.
+        let text = met_text()
+            .replace(
+                &lead_line("800", 1, "160", "100", "100", "TERM"),
+                &lead_line("800", 1, "160", "100", "-", "-"),
+            )
+            .replace(
+                &lead_line("max", 1, "94", "100", "20", "KILL"),
+                &lead_line("max", 1, "94", "100", "-1", "KILL"),
+            );
+        let v = verdict(&text, measure("P2"));
+        assert_eq!(v.status, Status::Met);
+        assert_eq!(
+            v.detail.as_deref(),
+            Some(
+                "earlyoom never acted before the OOM at 800 MiB/s: ratio undefined, our medium \
+                 covered 2/2; earlyoom never acted before the OOM at max: ratio undefined, our \
+                 medium covered 2/2"
+            )
+        );
+        assert_eq!(
+            headline(&text, measure("P2")),
+            "medium ÷ earlyoom (same 10 % threshold): 1.04× / 2.2× / — / — at 50 / 200 / 800 \
+             / max; ours missed 0 of 8; earlyoom missed 4, skipped SIGTERM in 3"
+        );
+        // The overall verdict keeps the detail of a met input.
+        let v = overall(&[analysis(&text)], measure("P2"));
+        assert_eq!(v.status, Status::Met);
+        assert!(v
+            .detail
+            .unwrap()
+            .starts_with("x86_64: met, earlyoom never acted before the OOM at 800 MiB/s"));
+        // Our misses there still count, and come before the note.
+        let v = verdict(&mixed_text(), measure("P2"));
+        assert_eq!(v.status, Status::Missed);
+        assert_eq!(
+            v.detail.as_deref(),
+            Some(
+                "medium missed 1 of 3 runs at 50 MiB/s; critical missed 1 of 3 runs at \
+                 50 MiB/s; rates 800 MiB/s, max not measured; earlyoom never acted before the \
+                 OOM at 200 MiB/s: ratio undefined, our medium covered 1/1"
+            )
+        );
+        // earlyoom only ever after the OOM, at every rate: no ratio anywhere, ours judged alone.
+        let v = verdict(&all_rates("100"), measure("P2"));
+        assert_eq!(v.status, Status::Met);
+        assert_eq!(
+            v.detail.map(|d| d.matches("ratio undefined").count()),
+            Some(4)
+        );
+        assert_eq!(
+            headline(&all_rates("100"), measure("P2")),
+            "medium ÷ earlyoom (same 10 % threshold): — / — / — / — at 50 / 200 / 800 / max; \
+             ours missed 0 of 8; earlyoom missed 8, skipped SIGTERM in 8"
+        );
+    }
+
+    #[test]
+    fn p2_incomplete() {
+        // Missing rates make a met verdict incomplete.
+        let text: String = met_text()
+            .lines()
+            .filter(|l| l.contains("rate=50 ") || l.contains("rate=200 "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let v = verdict(&text, measure("P2"));
+        assert_eq!(v.status, Status::Incomplete);
+        assert_eq!(
+            v.detail.as_deref(),
+            Some("rates 800 MiB/s, max not measured")
+        );
+        // Fewer runs than `meta runs=` make it incomplete too.
+        let v = verdict(
+            &format!("bench: meta runs=3\n{}", met_text()),
+            measure("P2"),
+        );
+        assert_eq!(v.status, Status::Incomplete);
+        assert_eq!(
+            v.detail.as_deref(),
+            Some(
+                "50 MiB/s: 2 of 3 runs reported; 200 MiB/s: 2 of 3 runs reported; \
+                 800 MiB/s: 2 of 3 runs reported; max: 2 of 3 runs reported"
+            )
+        );
+        assert_eq!(
+            verdict(
+                &format!("bench: meta runs=2\n{}", met_text()),
+                measure("P2")
+            ),
+            Verdict::met()
+        );
+        // earlyoom that never acted at all, not even after the OOM, was likely not running:
+        // there is nothing to compare with.
+        let none: String = ["50", "200", "800", "max"]
+            .iter()
+            .map(|r| lead_line(r, 1, "100", "50", "-", "-"))
+            .collect();
+        let s = summary(&none);
+        assert_eq!(
+            s.verdict(),
+            Verdict::new(
+                Status::Incomplete,
+                "earlyoom took no action in any run, not even after the OOM: no ratio"
+            )
+        );
+        assert!(markdown(&s).contains(
+            "earlyoom took no action in any run, not even after the OOM: it was likely not \
+             running, and there is nothing to compare with.\n\n"
+        ));
+        assert!(!markdown(&s).contains("no ratio there"));
+    }
+
     #[test]
     fn table() {
+        let s = summary(&mixed_text());
+        let md = markdown(&s);
+        // The ratio table comes first, with the rates without a ratio named below it.
+        assert!(md.starts_with(
+            "| Rate (MiB/s) | Runs | Medium median lead (ms) | earlyoom median lead (ms) \
+             | Ratio of medians | Per-run ratio median / min | Our misses (medium, critical) \
+             | earlyoom misses | earlyoom skipped SIGTERM |\n\
+             | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n\
+             | 50 | 3 | 300.0 | 100.0 | 3.00× | 4.00× / 4.00× | 1, 1 | 1 | 1 |\n\
+             | 200 | 1 | 80.0 | — | — | — | 0, 0 | 1 | 0 |\n\n\
+             earlyoom never acted before the OOM at 200 MiB/s: no ratio there, our `medium` and \
+             `critical` are judged on their misses alone.\n\n\
+             | Rate (MiB/s) | Runs | Reached (MiB/s) | Signal |"
+        ));
+        assert_eq!(
+            s.headline(),
+            "medium ÷ earlyoom (same 10 % threshold): 3.0× / — at 50 / 200; ours missed 2 of 4 \
+             (medium 1, critical 1); earlyoom missed 2, skipped SIGTERM in 1"
+        );
+
+        // The per-rate signal tables stay.
         let s = summary(&(p2_line("50", 1, "120", "2") + &p2_line("50", 2, "120", "2")));
         let md = markdown(&s);
         assert!(md.contains("| 50 | 2 | 40.0 | low (ours) | 2/2 (100 %) | 900.0 | 900.0 |  |"));
+        assert!(
+            md.contains("|  |  |  | **medium** (ours, judged) | 2/2 (100 %) | 400.0 | 400.0 |  |")
+        );
         assert!(md
             .contains("|  |  |  | **critical** (ours, judged) | 2/2 (100 %) | 120.0 | 120.0 |  |"));
         assert!(md.contains("|  |  |  | reclaim (ours) | 0/2 (0 %) | — | — | 2 runs never |"));
         assert!(md.contains(
-            "|  |  |  | earlyoom | 0/2 (0 %) | — | — | 2 runs at or after the OOM; \
-             first action SIGTERM in 0 runs, SIGKILL in 2 runs |"
+            "|  |  |  | earlyoom (compared with medium) | 0/2 (0 %) | — | — | 2 runs at or after \
+             the OOM; first action SIGTERM in 0 runs, SIGKILL in 2 runs |"
         ));
         assert!(md.contains("|  |  |  | PSI 50 ms | 0/2 (0 %) | — | — | 2 runs never |"));
         assert!(md.ends_with("Not measured: 200 MiB/s, 800 MiB/s, max.\n\n"));
-        let v = s.json();
-        assert_eq!(v["runs"][1]["run"], json!(2));
+    }
+
+    #[test]
+    fn json_keys() {
+        let v = summary(&mixed_text()).json();
+        assert_eq!(v["goal_ratio"], json!(1.0));
         assert_eq!(
-            v["summary"][0]["signals"]["critical"]["coverage_pct"],
-            json!(100.0)
+            v["same_threshold"],
+            json!("10 % available: our medium, earlyoom's SIGTERM")
         );
-        assert_eq!(v["missing_rates"], json!([200, 800, "max"]));
+        assert_eq!(v["runs"][1]["run"], json!(2));
+        assert_eq!(v["runs"][1]["critical"], json!(-2.0));
+        assert_eq!(v["runs"][2]["medium"], Value::Null);
+        assert_eq!(v["runs"][3]["earlyoom_sig"], Value::Null);
+        let r = &v["summary"][0];
+        let keys: Vec<&str> = r.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        let mut want = vec![
+            "rate",
+            "runs",
+            "reached_median_mibs",
+            "signals",
+            "earlyoom_first_action",
+            "ratio_medium_over_earlyoom",
+            "per_run_ratios",
+            "per_run_ratio_median",
+            "per_run_ratio_min",
+            "misses_medium",
+            "misses_critical",
+            "earlyoom_misses",
+            "earlyoom_skipped_term",
+        ];
+        want.sort_unstable();
+        assert_eq!(keys, want);
+        assert_eq!(r["ratio_medium_over_earlyoom"], json!(3.0));
+        assert_eq!(r["per_run_ratios"], json!([{"run": 1, "ratio": 4.0}]));
+        assert_eq!(
+            (&r["per_run_ratio_median"], &r["per_run_ratio_min"]),
+            (&json!(4.0), &json!(4.0))
+        );
+        assert_eq!(
+            (&r["misses_medium"], &r["misses_critical"]),
+            (&json!(1), &json!(1))
+        );
+        assert_eq!(
+            (&r["earlyoom_misses"], &r["earlyoom_skipped_term"]),
+            (&json!(1), &json!(1))
+        );
+        assert_eq!(r["signals"]["critical"]["coverage_pct"], json!(200.0 / 3.0));
+        assert_eq!(r["earlyoom_first_action"], json!({"TERM": 2, "KILL": 1}));
+        let r = &v["summary"][1];
+        assert_eq!(r["rate"], json!(200));
+        assert_eq!(r["ratio_medium_over_earlyoom"], Value::Null);
+        assert_eq!(r["per_run_ratios"], json!([]));
+        assert_eq!(r["per_run_ratio_median"], Value::Null);
+        assert_eq!(r["per_run_ratio_min"], Value::Null);
+        assert_eq!(v["missing_rates"], json!([800, "max"]));
+        // Ratios are rounded to two decimals: 500 / 480, 200 / 90, 220 / 100.
+        let v = summary(&met_text()).json();
+        assert_eq!(v["summary"][0]["ratio_medium_over_earlyoom"], json!(1.04));
+        assert_eq!(v["summary"][1]["ratio_medium_over_earlyoom"], json!(2.22));
+        assert_eq!(
+            v["summary"][1]["per_run_ratios"],
+            json!([{"run": 1, "ratio": 2.2}, {"run": 2, "ratio": 2.22}])
+        );
     }
 }
