@@ -1,9 +1,10 @@
 //! bench-report end to end: the fixtures under `tests/fixtures/bench_report/` (an x86_64 guest
-//! with every id, both P1 readers and kernel-count P3 delays, a partial arm64 guest with CRLF
-//! lines, misses and P1 and P2 lines from before `reader=` and `*_kdelay`, a host file) become a
-//! Markdown and a JSON report with the expected figures; the x86_64 fixture with the P1 floor
-//! lines added is judged against its floors; a malformed line fails with exit status 1, names
-//! FILE:LINE and writes nothing.
+//! with every id but P10, both P1 readers and kernel-count P3 delays, a partial arm64 guest with
+//! CRLF lines, misses, P1 and P2 lines from before `reader=` and `*_kdelay` and too few P10
+//! spikes to judge, a host file; both guests give hz=250) become a Markdown and a JSON report
+//! with the expected figures; the x86_64 fixture with the P1 floor lines added is judged against
+//! its floors; without hz= P3 is not measured, and with 20 P10 spikes P10 is judged; a malformed
+//! line fails with exit status 1, names FILE:LINE and writes nothing.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -114,16 +115,38 @@ fn fixtures_become_markdown_and_json() {
          earlyoom never acted before the OOM at 800 MiB/s, max: no ratio there",
         "| 50 | 2 | 1100.0 | 100.0 | 11.00× | 10.45× / 10.45× | 0, 0 | 0 | 0 |\n\
          | 200 | 2 | 240.0 | — | — | — | 0, 1 | 2 | 1 |\n\n",
-        // P3: x86_64 has kernel-count delays (`*_kdelay`) and is judged on them; arm64's lines
-        // predate them and are judged on the hog accounting.
-        "| kernel max 3.4 ms, medians ≤ 2.8 ms (judged); hog max 9.6 ms, medians ≤ 9.0 ms \
-         | hog max 12.5 ms, medians ≤ 6.0 ms (judged); kernel — | — \
+        // P3, in jiffies of HZ 250: x86_64 has kernel-count delays (`*_kdelay`) and is judged
+        // on them; arm64's lines predate them and are judged on the hog accounting, whose
+        // 12.5 ms are 3.1 jiffies.
+        "| P3 · Level detection delay \
+         | ≤ 2 jiffies of the guest's HZ at every rate (judged on the max) \
+         | HZ 250: kernel max 0.8 jiffies (3.4 ms), medians ≤ 0.7 jiffies (judged); \
+         hog max 2.4 jiffies (9.6 ms), medians ≤ 2.2 jiffies \
+         | HZ 250: hog max 3.1 jiffies (12.5 ms), medians ≤ 1.5 jiffies (judged); kernel — | — \
          | missed — x86_64: met, judged on the kernel count; arm64: judged on the hog \
-         accounting: max 12.5 ms (critical at 200 MiB/s, median there 6.0 ms), 1.2× the 10 ms \
-         target; rates 800 MiB/s, max not measured |",
-        "| 50 | low | 2 | 1.0 | 1.2 | 1 | 0.9 | 0.9 |",
-        "|  | critical | 2 | 9.0 | 9.6 | 2 | 2.8 | 3.4 |\n\nJudged on the kernel count.\n",
-        "|  | critical | 2 | 6.0 | 12.5 | 0 | — | — |\n\nJudged on the hog accounting.\n",
+         accounting: max 12.5 ms = 3.1 jiffies at HZ 250 (critical at 200 MiB/s), 1.6× the \
+         2-jiffy goal; rates 800 MiB/s, max not measured |",
+        "### x86_64\n\nHZ 250 (the guest's, from its meta line): one jiffy is 4.0 ms, the goal \
+         of 2 jiffies 8.0 ms.\n\n| Rate (MiB/s) | Level | Hog accounting: n | Hog median (ms) \
+         | Hog median (jiffies) | Hog max (ms) | Hog max (jiffies) | Kernel count: n \
+         | Kernel median (ms) | Kernel median (jiffies) | Kernel max (ms) | Kernel max (jiffies) |",
+        "| 50 | low | 2 | 1.0 | 0.25 | 1.2 | 0.30 | 1 | 0.9 | 0.23 | 0.9 | 0.23 |",
+        "|  | critical | 2 | 7.9 | 1.98 | 8.2 | 2.05 | 2 | 1.3 | 0.33 | 1.5 | 0.38 |",
+        "|  | critical | 2 | 9.0 | 2.25 | 9.6 | 2.40 | 2 | 2.8 | 0.70 | 3.4 | 0.85 |\n\n\
+         Judged on the kernel count.\n",
+        "|  | critical | 2 | 6.0 | 1.50 | 12.5 | 3.12 | 0 | — | — | — | — |\n\n\
+         Judged on the hog accounting.\n",
+        // P10: arm64's three default spikes are too few to judge; x86_64 has none.
+        "| P10 · Avert efficiency \
+         | median ≥ 90 % of the pool over ≥ 20 spikes, with the kernel's default per-CPU lists \
+         | not measured \
+         | default median 85.4 % (min 83 %) over 3 spikes; capped median 96.4 % (min 96.4 %) \
+         over 1 spike | — | not measured |",
+        "| **default** (judged) | 3 | 85.4 % | 83.0 % | 92.8 % | 13.7 | 16.0 |\n\
+         | capped (`vm.percpu_pagelist_high_fraction=1000`) | 1 | 96.4 % | 96.4 % | 96.4 % \
+         | 15.4 | 16.0 |\n\n\
+         Not judged: 3 spikes of pcp=default with an efficiency, 20 needed.\n",
+        "x86_64.txt` has no P10 lines.",
         // P4 is not in the arm64 file: not measured, never invented.
         "| max 12.5 µs, mean 3.4 µs over 200 rounds | not measured | — \
          | incomplete — arm64 not measured |",
@@ -203,13 +226,27 @@ fn fixtures_become_markdown_and_json() {
     );
     assert_eq!(x86["P2"]["verdict"]["status"], "met");
     assert_eq!(x86["P3"]["judged"], "kernel_count");
+    assert_eq!(x86["P3"]["hz"], 250);
+    assert_eq!(x86["P3"]["jiffy_ms"], 4.0);
+    assert_eq!(x86["P3"]["goal_jiffies"], 2);
     assert_eq!(
         x86["P3"]["summary"][3]["kernel_levels"]["critical"],
-        serde_json::json!({"n": 2, "median_ms": 2.8, "max_ms": 3.4})
+        serde_json::json!({"n": 2, "median_ms": 2.8, "max_ms": 3.4, "median_jiffies": 0.7, "max_jiffies": 0.85})
     );
     assert_eq!(x86["P3"]["summary"][3]["levels"]["critical"]["max_ms"], 9.6);
+    assert_eq!(
+        x86["P3"]["summary"][3]["levels"]["critical"]["max_jiffies"],
+        2.4
+    );
+    assert_eq!(x86["P3"]["verdict"]["status"], "met");
     assert_eq!(x86["P3"]["verdict"]["detail"], "judged on the kernel count");
     assert_eq!(json["arches"]["arm64"]["P3"]["judged"], "hog_accounting");
+    assert_eq!(json["arches"]["arm64"]["P3"]["verdict"]["status"], "missed");
+    assert_eq!(
+        json["targets"]["P3"],
+        "≤ 2 jiffies of the guest's HZ at every rate (judged on the max)"
+    );
+    assert_eq!(json["verdicts"]["P3"]["status"], "missed");
     assert_eq!(x86["P4"]["total_rounds"], 200);
     assert_eq!(x86["P4"]["max_ns"], 12500);
     assert_eq!(x86["P4"]["mean_ns"], 3400.0);
@@ -231,6 +268,23 @@ fn fixtures_become_markdown_and_json() {
     assert_eq!(json["verdicts"]["P1"]["status"], "not measured");
     assert_eq!(json["verdicts"]["P4"]["status"], "incomplete");
     assert_eq!(json["verdicts"]["P5"]["detail"], "arm64 not measured");
+    assert_eq!(x86["P10"], Value::Null);
+    let p10 = &json["arches"]["arm64"]["P10"];
+    assert_eq!(p10["goal"], 0.9);
+    assert_eq!(p10["judged"], "default");
+    assert_eq!(p10["default"]["n"], 3);
+    assert_eq!(p10["default"]["spikes"][1]["spike"], 2);
+    assert_eq!(p10["default"]["spikes"][1]["line"], 12);
+    assert_eq!(p10["default"]["spikes"][1]["reach_kib"], 212700);
+    assert_eq!(p10["default"]["spikes"][1]["gain_kib"], 15200);
+    assert_eq!(p10["default"]["median"], 14000.0 / 16384.0);
+    assert_eq!(p10["capped"]["spikes"][0]["released_pages"], 4096);
+    assert_eq!(p10["verdict"]["detail"], "only 3 spikes, 20 needed");
+    assert_eq!(json["verdicts"]["P10"]["status"], "not measured");
+    assert_eq!(
+        json["targets"]["P10"],
+        "median ≥ 90 % of the pool over ≥ 20 spikes, with the kernel's default per-CPU lists"
+    );
 
     // Nothing but the two reports is left behind.
     let mut names: Vec<String> = std::fs::read_dir(&dir.0)
@@ -311,6 +365,96 @@ fn p1_floor_lines_judge_each_reader_against_its_floor() {
         .as_str()
         .unwrap()
         .contains("ratio_p99"));
+}
+
+#[test]
+fn p3_needs_the_guests_hz_and_p10_is_judged_on_its_default_spikes() {
+    // The x86_64 fixture as a guest from before the meta line had hz= would print it, with 20
+    // spikes of each pcp mode; arm64 as it is (hz=250, three default spikes).
+    let input = TempDir::new("hz-p10-in");
+    let x86 = input.0.join("x86_64.txt");
+    let text = std::fs::read_to_string(fixture("x86_64.txt")).unwrap();
+    assert!(text.contains(" hz=250 "));
+    let mut text = text.replace(" hz=250 ", " ");
+    for i in 1..=20 {
+        // default: gains of 12,100 to 14,000 KiB of a 16 MiB pool, the median (the 10th)
+        // 13,000 KiB = 79.3 %; capped: 15,010 to 15,200 KiB.
+        text.push_str(&format!(
+            "bench: P10 pcp=default spike={i} pool_kib=16384 held_kib=198000 reach_kib={} \
+             released_pages=4096\n\
+             bench: P10 pcp=capped spike={i} pool_kib=16384 held_kib=198000 reach_kib={} \
+             released_pages=4096\n",
+            198_000 + 12_000 + 100 * i,
+            198_000 + 15_000 + 10 * i,
+        ));
+    }
+    std::fs::write(&x86, text).unwrap();
+    let dir = TempDir::new("hz-p10-out");
+    let out = bench_report(&args_paths(
+        &[
+            ("x86_64", x86.display().to_string()),
+            ("arm64", fixture("arm64.txt")),
+        ],
+        &dir.0,
+    ));
+    assert!(out.status.success(), "{out:?}");
+
+    let md = std::fs::read_to_string(dir.0.join("BENCHMARKS.md")).unwrap();
+    for want in [
+        // P3: the delays are shown in ms, not judged.
+        "| kernel max 3.4 ms, medians ≤ 2.8 ms (judged); hog max 9.6 ms, medians ≤ 9.0 ms; \
+         no HZ | HZ 250: hog max 3.1 jiffies (12.5 ms), medians ≤ 1.5 jiffies (judged); kernel — \
+         | missed — x86_64 not measured; arm64: judged on the hog accounting: max 12.5 ms = \
+         3.1 jiffies at HZ 250 (critical at 200 MiB/s), 1.6× the 2-jiffy goal; rates 800 MiB/s, \
+         max not measured |",
+        "### x86_64\n\nNot measured: the input has no hz= in its meta line: P3 is judged in \
+         jiffies of the guest's HZ. The delays are shown in ms only.\n\n\
+         | Rate (MiB/s) | Level | Hog accounting: n | Hog median (ms) | Hog max (ms) \
+         | Kernel count: n | Kernel median (ms) | Kernel max (ms) |",
+        "|  | critical | 2 | 9.0 | 9.6 | 2 | 2.8 | 3.4 |\n\nJudged on the kernel count.\n",
+        // P10: x86_64's default spikes miss; its capped ones are shown, not judged.
+        "| default median 79.3 % (min 73.9 %) over 20 spikes; capped median 92.2 % \
+         (min 91.6 %) over 20 spikes \
+         | default median 85.4 % (min 83 %) over 3 spikes; capped median 96.4 % (min 96.4 %) \
+         over 1 spike \
+         | missed — x86_64: median 79.3 % of the pool (min 73.9 %) over 20 spikes: 10.7 points \
+         short of 90 %; arm64 not measured |",
+        "| **default** (judged) | 20 | 79.3 % | 73.9 % | 85.4 % | 12.7 | 16.0 |\n\
+         | capped (`vm.percpu_pagelist_high_fraction=1000`) | 20 | 92.2 % | 91.6 % | 92.8 % \
+         | 14.7 | 16.0 |\n\n### arm64",
+    ] {
+        assert!(md.contains(want), "missing {want:?} in\n{md}");
+    }
+
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.0.join("benchmarks.json")).unwrap())
+            .unwrap();
+    let p3 = &json["arches"]["x86_64"]["P3"];
+    assert_eq!(p3["hz"], Value::Null);
+    assert_eq!(p3["jiffy_ms"], Value::Null);
+    assert_eq!(
+        p3["summary"][3]["kernel_levels"]["critical"],
+        serde_json::json!({"n": 2, "median_ms": 2.8, "max_ms": 3.4, "median_jiffies": null, "max_jiffies": null})
+    );
+    assert_eq!(p3["verdict"]["status"], "not measured");
+    assert_eq!(
+        p3["verdict"]["detail"],
+        "the input has no hz= in its meta line: P3 is judged in jiffies of the guest's HZ"
+    );
+    let p10 = &json["arches"]["x86_64"]["P10"];
+    assert_eq!(p10["default"]["n"], 20);
+    assert_eq!(p10["default"]["spikes"].as_array().unwrap().len(), 20);
+    assert_eq!(p10["default"]["spikes"][19]["reach_kib"], 212000);
+    assert_eq!(p10["default"]["median"], 13000.0 / 16384.0);
+    assert_eq!(p10["default"]["min"], 12100.0 / 16384.0);
+    assert_eq!(p10["default"]["median_gain_kib"], 13000);
+    assert_eq!(p10["capped"]["n"], 20);
+    assert_eq!(p10["verdict"]["status"], "missed");
+    assert_eq!(json["verdicts"]["P10"]["status"], "missed");
+    assert!(json["definitions"]["P10.efficiency"]
+        .as_str()
+        .unwrap()
+        .contains("reach_kib − held_kib"));
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //!
 //! Shape: `{"generated_by", "definitions", "inputs": [{label, path}], "targets": {id: text},
 //! "verdicts": {id: {status, detail}}, "arches": {label: INPUT}, "host": INPUT | null}` where
-//! INPUT is `{"input": path, "meta": {key: value}, "P1": ... "P9": ...}` and an id is `null`
+//! INPUT is `{"input": path, "meta": {key: value}, "P1": ... "P10": ...}` and an id is `null`
 //! when the input has no line for it (each measurement renders its own). Absent values (`-` in
 //! the input) are `null`.
 
@@ -117,7 +117,7 @@ mod tests {
     fn document_shape() {
         let x86 = input(
             "x86_64",
-            "bench: meta arch=x86_64\nbench: P1 lat_ns=12000,2000000\nbench: P1 done events=2 lost=0\n\
+            "bench: meta arch=x86_64 hz=250\nbench: P1 lat_ns=12000,2000000\nbench: P1 done events=2 lost=0\n\
              bench: P1 floor reader=normal lat_ns=10000,1000000\n\
              bench: P2 rate=max run=1 reached_mibs=- low=900 medium=500 critical=120 reclaim=-3 \
              earlyoom=80 earlyoom_sig=KILL psi_1ms=- psi_50ms=40 low_delay=1.5 medium_delay=- critical_delay=2 low_kdelay=0.5\n\
@@ -146,7 +146,7 @@ mod tests {
         assert_eq!(v["verdicts"]["P9"]["status"], json!("incomplete"));
         let a = &v["arches"]["x86_64"];
         assert_eq!(a["input"], json!("x86_64.txt"));
-        assert_eq!(a["meta"], json!({"arch": "x86_64"}));
+        assert_eq!(a["meta"], json!({"arch": "x86_64", "hz": "250"}));
         assert_eq!(a["P1"]["judged"], json!(["normal", "rt"]));
         assert_eq!(a["P1"]["goal_ratio"], json!(1.5));
         assert_eq!(
@@ -193,10 +193,32 @@ mod tests {
             json!(2.0)
         );
         assert_eq!(a["P3"]["judged"], json!("kernel_count"));
+        assert_eq!(a["P3"]["hz"], json!(250));
+        assert_eq!(a["P3"]["jiffy_ms"], json!(4.0));
+        assert_eq!(a["P3"]["goal_jiffies"], json!(2));
         assert_eq!(
             a["P3"]["summary"][0]["kernel_levels"]["low"],
-            json!({"n": 1, "median_ms": 0.5, "max_ms": 0.5})
+            json!({"n": 1, "median_ms": 0.5, "max_ms": 0.5, "median_jiffies": 0.125, "max_jiffies": 0.125})
         );
+        assert_eq!(
+            a["P3"]["summary"][0]["levels"]["critical"]["max_jiffies"],
+            json!(0.5)
+        );
+        assert_eq!(
+            a["P3"]["verdict"]["detail"],
+            json!(
+                "judged on the kernel count: rates 50 MiB/s, 200 MiB/s, 800 MiB/s not measured; \
+                   medium delay unknown at max; critical delay unknown at max"
+            )
+        );
+        assert_eq!(
+            v["targets"]["P3"],
+            json!("≤ 2 jiffies of the guest's HZ at every rate (judged on the max)")
+        );
+        assert!(v["definitions"]["P3.jiffies"]
+            .as_str()
+            .unwrap()
+            .contains("× hz / 1000"));
         assert_eq!(
             a["P3"]["summary"][0]["kernel_levels"]["critical"]["n"],
             json!(0)

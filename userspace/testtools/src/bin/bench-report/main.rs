@@ -2,7 +2,7 @@
 //! `docs/BENCHMARKS.md` (a Markdown report) and `docs/benchmarks.json` (every raw number, the
 //! computed summaries and the verdicts). Runs on the host.
 //!
-//! One module per measurement, `p1` to `p9`, holds its line records and parser, its summary and
+//! One module per measurement, `p1` to `p10`, holds its line records and parser, its summary and
 //! verdict, its Markdown section, its JSON value and its texts; `report` lists them in one table
 //! and holds the verdicts they share, `input` the line grammar, `markdown` and `json` the two
 //! documents around the measurements' parts, `stats` the nearest-rank order statistics and
@@ -18,6 +18,7 @@ mod json;
 mod markdown;
 mod measure;
 mod p1;
+mod p10;
 mod p2;
 mod p3;
 mod p4;
@@ -46,13 +47,16 @@ const EXIT_OK: u8 = 0;
 const EXIT_ERROR: u8 = 1;
 
 const AFTER_HELP: &str = "\
-Input lines: `bench: <ID> key=value ...`, ID one of meta, P1, P2, P4-P9 (P3 comes from the P2
+Input lines: `bench: <ID> key=value ...`, ID one of meta, P1, P2, P4-P10 (P3 comes from the P2
 lines); `-` as a value means absent. P1 lines take an optional reader=normal or reader=rt
 (absent: normal); `P1 floor reader=normal|rt lat_ns=N,...` lines hold the wake-up floor
 measured beside that reader, and each reader is judged against its own floor. P2 lines take
-optional low_kdelay=, medium_kdelay= and critical_kdelay= (P3 by the kernel's count; judged when present). `bench: note <text>` is
-shown in the report, `bench: done` marks a complete guest run. Lines that do not start with `bench: ` are ignored; an unknown id
-or key, a missing key or a bad value is an error naming FILE:LINE.
+optional low_kdelay=, medium_kdelay= and critical_kdelay= (P3 by the kernel's count; judged when
+present); P3 is judged in jiffies of the guest's HZ, the hz= of the meta line (not measured
+without it). `P10 pcp=default|capped spike=N pool_kib=N held_kib=N reach_kib=N
+released_pages=N` lines hold one spike each (pcp=default judged). `bench: note <text>` is shown
+in the report, `bench: done` marks a complete guest run. Lines that do not start with `bench: `
+are ignored; an unknown id or key, a missing key or a bad value is an error naming FILE:LINE.
 
 Exit status:
   0  the report was written, whether or not the targets were met

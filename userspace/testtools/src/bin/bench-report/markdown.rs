@@ -199,7 +199,7 @@ mod tests {
         ));
         assert!(md.contains(
             "| Fresh `make test` | of which set-up | Warm `make test` |\n\
-             | --- | --- | --- |\n| 15.0 min | 10.0 min | 1.0 min |\n\n## Notes"
+             | --- | --- | --- |\n| 15.0 min | 10.0 min | 1.0 min |\n\n## P10"
         ));
         // A set-up longer than the run that includes it is pointed out.
         let odd = input(
@@ -218,7 +218,20 @@ mod tests {
         assert!(md.contains("### x86_64\n\nNot measured: `build/x86_64.txt` has no P2 lines.\n"));
         // The host input gets no guest sections, the guests no P9 section.
         let p9 = md.split("## P9").nth(1).unwrap();
-        assert!(!p9.split("## Notes").next().unwrap().contains("### x86_64"));
+        assert!(!p9.split("## P10").next().unwrap().contains("### x86_64"));
+        // P10 is a guest measure, after P9: not measured in the guests, not in the host input.
+        let p10 = md.split("## P10 · Avert efficiency\n\n").nth(1).unwrap();
+        let p10 = p10.split("## Notes").next().unwrap();
+        assert!(p10.starts_with(
+            "Target: median ≥ 90 % of the pool over ≥ 20 spikes, with the kernel's default \
+             per-CPU lists. Verdict: not measured.\n\n"
+        ));
+        assert!(p10.contains("### arm64\n\nNot measured: `build/arm64.txt` has no P10 lines.\n"));
+        assert!(!p10.contains("### host"));
+        assert!(md.contains(
+            "| P10 · Avert efficiency | median ≥ 90 % of the pool over ≥ 20 spikes, with the \
+             kernel's default per-CPU lists | not measured | not measured | — | not measured |"
+        ));
         assert!(!md
             .split("## P1")
             .nth(1)

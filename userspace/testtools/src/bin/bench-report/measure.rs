@@ -1,4 +1,4 @@
-//! What a measurement module (`p1.rs` to `p9.rs`) provides and uses: its texts and place
+//! What a measurement module (`p1.rs` to `p10.rs`) provides and uses: its texts and place
 //! ([`About`]), its summary of an input ([`Summary`]) and the verdicts ([`Verdict`]).
 
 use crate::units;

@@ -1,11 +1,11 @@
 //! One input file read and summarized: the table of measurements ([`MEASURES`]) that says
 //! which module parses and summarizes which lines, the parsed file ([`BenchData`]), its
 //! summaries ([`Analysis`]) and the verdict over every input ([`overall`]). The measurements
-//! themselves are in `p1.rs` to `p9.rs`, which know nothing of this table.
+//! themselves are in `p1.rs` to `p10.rs`, which know nothing of this table.
 
 use crate::input::{split_pair, LineError, Tokens};
 use crate::measure::{About, Status, Summary, Verdict};
-use crate::{p1, p2, p3, p4, p5, p6, p7, p8, p9};
+use crate::{p1, p10, p2, p3, p4, p5, p6, p7, p8, p9};
 
 /// The label of the input that holds host measurements.
 pub const HOST: &str = "host";
@@ -30,6 +30,7 @@ pub struct BenchData {
     pub p7: Option<p7::P7Mem>,
     pub p8: Vec<p8::P8Burst>,
     pub p9: Option<p9::P9Ci>,
+    pub p10: Vec<p10::P10Spike>,
 }
 
 /// One measurement: what the report says about it, where its figures come from, and its
@@ -64,7 +65,7 @@ fn boxed<S: Summary + 'static>(s: Option<S>) -> Option<Box<dyn Summary>> {
 }
 
 /// Every measurement, in report order.
-pub static MEASURES: [Measure; 9] = [
+pub static MEASURES: [Measure; 10] = [
     Measure {
         about: &p1::ABOUT,
         lines: Lines::Own(|t, line, d| p1::parse(t, line, &mut d.p1)),
@@ -81,7 +82,7 @@ pub static MEASURES: [Measure; 9] = [
             id: "P2",
             why: p3::NO_LINES,
         },
-        summarize: |d| boxed(p3::P3Summary::new(&d.p2)),
+        summarize: |d| boxed(p3::P3Summary::new(&d.p2, &d.meta)),
     },
     Measure {
         about: &p4::ABOUT,
@@ -112,6 +113,11 @@ pub static MEASURES: [Measure; 9] = [
         about: &p9::ABOUT,
         lines: Lines::Own(|t, line, d| p9::parse(t, line, &mut d.p9)),
         summarize: |d| boxed(p9::P9Summary::new(d.p9)),
+    },
+    Measure {
+        about: &p10::ABOUT,
+        lines: Lines::Own(|t, line, d| p10::parse(t, line, &mut d.p10)),
+        summarize: |d| boxed(p10::P10Summary::new(&d.p10)),
     },
 ];
 
@@ -161,7 +167,7 @@ fn parse_line(rest: &str, line: usize, data: &mut BenchData) -> Result<(), Strin
     }
 }
 
-/// The ids a line can have: `meta, note, done, P1, P2, P4, … or P9`.
+/// The ids a line can have: `meta, note, done, P1, P2, P4, … P9 or P10`.
 fn line_ids() -> String {
     let mut ids = vec!["meta", "note", "done"];
     ids.extend(
@@ -353,7 +359,18 @@ mod tests {
         assert_eq!(e.line, 3);
         assert_eq!(
             e.msg,
-            "unknown id 'Q7' (expected meta, note, done, P1, P2, P4, P5, P6, P7, P8 or P9)"
+            "unknown id 'Q7' (expected meta, note, done, P1, P2, P4, P5, P6, P7, P8, P9 or P10)"
+        );
+        // P10 twice in one mode: the line of the repeat, naming the first.
+        let e = err(
+            "bench: P10 pcp=capped spike=2 pool_kib=1 held_kib=1 reach_kib=1 \
+                     released_pages=1\nbench: P10 pcp=default spike=2 pool_kib=1 held_kib=1 \
+                     reach_kib=1 released_pages=1\nbench: P10 pcp=capped spike=2 pool_kib=9 \
+                     held_kib=9 reach_kib=9 released_pages=9\n",
+        );
+        assert_eq!(
+            (e.line, e.msg.as_str()),
+            (3, "P10: pcp=capped spike=2 already given on line 1")
         );
         let cases = [
             ("bench: ", "no id"),
@@ -385,6 +402,22 @@ mod tests {
                 "span_ms=inf: expected a number",
             ),
             ("bench: meta arch", "'arch' is not key=value"),
+            (
+                "bench: P10 pcp=default spike=1 pool_kib=16384 held_kib=198000 reach_kib=212000",
+                "P10: missing released_pages=",
+            ),
+            (
+                "bench: P10 pcp=other spike=1 pool_kib=1 held_kib=1 reach_kib=1 released_pages=1",
+                "P10: pcp=other: expected default or capped",
+            ),
+            (
+                "bench: P10 pcp=capped spike=1 pool_kib=1 held_kib=x reach_kib=1 released_pages=1",
+                "P10: held_kib=x: expected a whole number or '-'",
+            ),
+            (
+                "bench: P10 spike=1 pool_kib=1 held_kib=1 reach_kib=1 released_pages=1",
+                "P10: missing pcp=",
+            ),
         ];
         for (line, want) in cases {
             let e = err(line);
@@ -455,6 +488,11 @@ mod tests {
             x86().verdict(measure("P3")).unwrap(),
             Verdict::not_measured("no P2 lines")
         );
+        assert_eq!(
+            x86().verdict(measure("P10")).unwrap(),
+            Verdict::not_measured("no P10 lines")
+        );
+        assert_eq!(host.verdict(measure("P10")), None);
         let all = [x86(), arm, host];
         let v = overall(&all, measure("P1"));
         assert_eq!(v.status, Status::Missed);

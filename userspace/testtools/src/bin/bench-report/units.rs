@@ -90,6 +90,11 @@ pub fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
+/// A number rounded to three decimals, for the JSON: `0.025`.
+pub fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
 /// A count with thousands separators: `12,345`.
 pub fn int(v: u64) -> String {
     let digits = v.to_string();
@@ -160,6 +165,8 @@ mod tests {
         assert_eq!(ratio2(12.0), "12.00×");
         assert_eq!(round2(3.10555), 3.11);
         assert_eq!(round2(12.0), 12.0);
+        assert_eq!(round3(0.1 * 250.0 / 1000.0), 0.025);
+        assert_eq!(round3(1000.0 / 300.0), 3.333);
         assert_eq!(int(0), "0");
         assert_eq!(int(999), "999");
         assert_eq!(int(1000), "1,000");
