@@ -8,7 +8,8 @@
 # Kernel command line (set by scripts/qemu-run.sh from the host's environment):
 #   guard.bench=P1,P2,...   which measurements to run (default: all; P1 and P3
 #                           come with P2/P4, P7 with the storms)
-#   guard.bench_runs=N      runs per rate in P2 and spikes per mode in P5 (10/20)
+#   guard.bench_runs=N      runs per rate in P2 (10)
+#   guard.bench_spikes=N    spikes per mode in P5, per-CPU-list sizing in P10 (20)
 . /guard/lib.sh
 
 arg() {
@@ -17,7 +18,7 @@ arg() {
 	done
 }
 WANT=$(arg guard.bench)
-WANT=${WANT:-P1,P2,P3,P4,P5,P6,P7,P8}
+WANT=${WANT:-P1,P2,P3,P4,P5,P6,P7,P8,P10}
 RUNS=$(arg guard.bench_runs)
 RUNS=${RUNS:-10}
 SPIKES=$(arg guard.bench_spikes)
@@ -375,6 +376,41 @@ if want P5; then
 			"averts=$(($(stat stats averts) - averts0))"
 	done
 	unload
+fi
+
+# ---- P10: avert efficiency ----------------------------------------------------------------------
+# Per spike, with the module freshly loaded at its defaults (so no avert budget carries over):
+# how far an unbounded hog gets while the pool is held and nothing released (policy observe),
+# then how far the next one gets with the pool released (avert). With the kernel's own
+# per-CPU list sizing (judged), then with the lists capped as README advises for boards
+# (vm.percpu_pagelist_high_fraction=1000; a quarter of the spikes, at least 5: context).
+if want P10; then
+	pcp0=$(cat /proc/sys/vm/percpu_pagelist_high_fraction)
+	for pcp in default capped; do
+		spikes=$SPIKES
+		if [ $pcp = capped ]; then
+			echo 1000 >/proc/sys/vm/percpu_pagelist_high_fraction
+			spikes=$((SPIKES / 4))
+			[ $spikes -ge 5 ] || spikes=5
+		else
+			echo 0 >/proc/sys/vm/percpu_pagelist_high_fraction
+		fi
+		n=1
+		while [ $n -le $spikes ]; do
+			load policy=0
+			pool_kib=$(($(stat stats pool_target) * page_kib))
+			held=$(reach_kib)
+			guardctl set policy=1 >/dev/null
+			r0=$(stat stats pages_released)
+			reach=$(reach_kib)
+			released=$(($(stat stats pages_released) - r0))
+			unload
+			echo "bench: P10 pcp=$pcp spike=$n pool_kib=$pool_kib held_kib=$held reach_kib=$reach" \
+				"released_pages=$released"
+			n=$((n + 1))
+		done
+	done
+	echo "$pcp0" >/proc/sys/vm/percpu_pagelist_high_fraction
 fi
 
 # ---- P1: every delivery latency the readers kept -----------------------------------------------

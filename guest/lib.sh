@@ -164,9 +164,13 @@ unbounded_oom() {
 # How far a hog gets before the OOM killer stops it, in MiB, with whatever is loaded now. Costs
 # one OOM kill (or, under an averting guard, the pool and then one kill).
 reach_mib() {
+	echo $(($(reach_kib) / 1024))
+}
+# The same in KiB.
+reach_kib() {
 	rm -f /tmp/reach
 	MEMHOG_PROGRESS=/tmp/reach memhog 64G >/dev/null 2>&1
-	echo $(($(tr -d ' ' </tmp/reach) / 1024))
+	tr -d ' ' </tmp/reach
 }
 # Starts a process holding MIB MiB (standing in for a pool), waits until it holds them; its pid
 # is in $HOLDER.

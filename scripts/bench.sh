@@ -11,9 +11,9 @@ usage() {
 usage: $0
 Environment (defaults):
   BENCH_ARCHES="${BENCH_ARCHES:-x86_64 arm64}"   guests to run
-  BENCH=${BENCH:-}             measurements (P1..P8, comma-separated; default all)
+  BENCH=${BENCH:-}             measurements (P1..P8, P10, comma-separated; default all)
   BENCH_RUNS=${BENCH_RUNS:-10}        runs per rate in P2
-  BENCH_SPIKES=${BENCH_SPIKES:-20}      spikes per mode in P5
+  BENCH_SPIKES=${BENCH_SPIKES:-20}      spikes per mode in P5 and in P10 (its capped run: a quarter)
   BENCH_MD=${BENCH_MD:-docs/BENCHMARKS.md}  BENCH_JSON=${BENCH_JSON:-docs/benchmarks.json}
 Raw lines: build/<arch>/bench.txt; host figures: build/bench-host.txt;
 timings of earlier set-ups and test runs: \$CACHE/timings.log

@@ -23,7 +23,7 @@ Environment (defaults):
   TIMEOUT=${TIMEOUT:-900 (2400 for the debug kernel and in bench mode)}  seconds before the guest is killed
   BENCH=${BENCH:-}             bench mode: comma-separated measurements (P1..P8; default all)
   BENCH_RUNS=${BENCH_RUNS:-10}        bench mode: runs per rate in P2
-  BENCH_SPIKES=${BENCH_SPIKES:-20}      bench mode: spikes per mode in P5
+  BENCH_SPIKES=${BENCH_SPIKES:-20}      bench mode: spikes per mode in P5 and in P10 (its capped run: a quarter)
   INTERACTIVE=${INTERACTIVE:-0}     1: a shell in the guest after the mode (demo)
 Logs: build/[<profile>-]<arch>[-debug][-<series>]/console-<mode>.log
 USAGE
