@@ -12,13 +12,15 @@ pub const ABOUT: About = About {
     id: "P9",
     host: true,
     measure: "Clean-clone CI time",
-    target: "fresh ≤ 25 min, warm ≤ 3 min",
+    target: "warm ≤ 25 min, fresh ≤ 75 min (the budget of docs/TESTING.md)",
     method: "\
 Wall-clock times on the host, from the timings `make test` records, over whole-suite runs \
 only. Fresh is the whole wall time of the newest run whose set-up installed something, its \
 set-up included, and is judged alone; of which set-up is the set-up's part of that time, \
 already in it and not to be added. Warm is the whole wall time of the newest run that found \
-everything in place.",
+everything in place. The targets are the budget the harness issue set for `make test` on this \
+2-core machine, with the board-shaped guests and the 6.12 suites it runs: 25 min with the \
+kernels cached, 75 min from an empty project cache.",
     definitions: &[(
         "P9.fresh_test_s",
         "the whole wall time of a fresh `make test`, its set-up included; judged alone. \
@@ -27,9 +29,9 @@ everything in place.",
 };
 
 /// The fresh-clone target in seconds.
-const FRESH_MAX_S: f64 = 25.0 * 60.0;
+const FRESH_MAX_S: f64 = 75.0 * 60.0;
 /// The warm target in seconds.
-const WARM_MAX_S: f64 = 3.0 * 60.0;
+const WARM_MAX_S: f64 = 25.0 * 60.0;
 
 /// The P9 clean-clone CI times, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -90,7 +92,7 @@ impl Summary for P9Summary {
             Some(f) if f > FRESH_MAX_S => missed.push(format!(
                 "fresh {}, {}",
                 units::minutes(f),
-                times_target(f, FRESH_MAX_S, "25 min")
+                times_target(f, FRESH_MAX_S, "75 min")
             )),
             Some(_) => {}
             None => unmeasured.push("fresh time not measured".to_string()),
@@ -99,7 +101,7 @@ impl Summary for P9Summary {
             Some(w) if w > WARM_MAX_S => missed.push(format!(
                 "warm {}, {}",
                 units::minutes(w),
-                times_target(w, WARM_MAX_S, "3 min")
+                times_target(w, WARM_MAX_S, "25 min")
             )),
             Some(_) => {}
             None => unmeasured.push("warm time not measured".to_string()),
@@ -162,17 +164,17 @@ mod tests {
     fn fresh_and_warm() {
         let host = |t: &str| Analysis::new(HOST, "h.txt", parse(t).unwrap());
         // fresh_test_s is the whole fresh run, set-up included: judged alone.
-        let a = host("bench: P9 fresh_setup_s=1500 fresh_test_s=1860 warm_test_s=100\n");
+        let a = host("bench: P9 fresh_setup_s=1500 fresh_test_s=5400 warm_test_s=100\n");
         assert_eq!(
             a.verdict(measure("P9")).unwrap().detail.as_deref(),
-            Some("fresh 31.0 min, 1.2× the 25 min target")
+            Some("fresh 90.0 min, 1.2× the 75 min target")
         );
         assert_eq!(
             a.summary(measure("P9")).unwrap().headline(),
-            "fresh 31.0 min (of which set-up 25.0 min), warm 1.7 min"
+            "fresh 90.0 min (of which set-up 25.0 min), warm 1.7 min"
         );
-        // 15 + 20 min would miss the target; the 20 min run that includes its set-up meets it.
-        let a = host("bench: P9 fresh_setup_s=900 fresh_test_s=1200 warm_test_s=100\n");
+        // 40 + 70 min would miss the target; the 70 min run that includes its set-up meets it.
+        let a = host("bench: P9 fresh_setup_s=2400 fresh_test_s=4200 warm_test_s=100\n");
         assert_eq!(a.verdict(measure("P9")).unwrap(), Verdict::met());
         let a = host("bench: P9 fresh_setup_s=- fresh_test_s=1200 warm_test_s=100\n");
         assert_eq!(a.verdict(measure("P9")).unwrap(), Verdict::met());
@@ -185,10 +187,10 @@ mod tests {
             a.verdict(measure("P9")).unwrap(),
             Verdict::new(Status::Incomplete, "fresh time not measured")
         );
-        let a = host("bench: P9 fresh_setup_s=- fresh_test_s=1200 warm_test_s=200\n");
+        let a = host("bench: P9 fresh_setup_s=- fresh_test_s=1200 warm_test_s=1800\n");
         assert_eq!(
             a.verdict(measure("P9")).unwrap().detail.as_deref(),
-            Some("warm 3.3 min, 1.1× the 3 min target")
+            Some("warm 30.0 min, 1.2× the 25 min target")
         );
         let a = host("bench: P9 fresh_setup_s=- fresh_test_s=- warm_test_s=-\n");
         assert_eq!(
