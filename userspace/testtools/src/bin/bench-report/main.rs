@@ -53,10 +53,13 @@ lines); `-` as a value means absent. P1 lines take an optional reader=normal or 
 measured beside that reader, and each reader is judged against its own floor. P2 lines take
 optional low_kdelay=, medium_kdelay= and critical_kdelay= (P3 by the kernel's count; judged when
 present); P3 is judged in jiffies of the guest's HZ, the hz= of the meta line (not measured
-without it). `P10 pcp=default|capped spike=N pool_kib=N held_kib=N reach_kib=N
-released_pages=N` lines hold one spike each (pcp=default judged). `bench: note <text>` is shown
-in the report, `bench: done` marks a complete guest run. Lines that do not start with `bench: `
-are ignored; an unknown id or key, a missing key or a bad value is an error naming FILE:LINE.
+without it). `P4 share oom_seq=N callback_ns=N select_ns=N` lines hold one OOM that ended in a
+kill each (whole numbers; P4 is judged on callback_ns / select_ns), `P4 storm=N ...` lines the
+storms of averted OOMs (shown, not judged). `P10 pcp=default|capped spike=N pool_kib=N
+held_kib=N reach_kib=N released_pages=N` lines hold one spike each (pcp=default judged).
+`bench: note <text>` is shown in the report, `bench: done` marks a complete guest run. Lines
+that do not start with `bench: ` are ignored; an unknown id or key, a missing key or a bad value
+is an error naming FILE:LINE.
 
 Exit status:
   0  the report was written, whether or not the targets were met
