@@ -7,7 +7,7 @@
 #
 # Kernel command line (set by scripts/qemu-run.sh from the host's environment):
 #   guard.bench=P1,P2,...   which measurements to run (default: all; P1 and P3
-#                           come with P2/P4, P7 with the storms)
+#                           come with P2/P4, P7 with the storms, P4's share with P2)
 #   guard.bench_runs=N      runs per rate in P2 (10)
 #   guard.bench_spikes=N    spikes per mode in P5, per-CPU-list sizing in P10 (20)
 . /guard/lib.sh
@@ -264,6 +264,20 @@ if want P2 || want P3; then
 	done
 	stop $reader $rt_reader $floors
 	unload
+	# P4: the callback's share of each of these OOMs, which the kernel ends with a kill: the
+	# notifier's callback_ns (its OOM record; the coalesced kill-pending calls aside) against
+	# the KILL record's select_ns (notifier call to victim selection, from the victim probe).
+	if want P4; then
+		awk '/"type":"oom"/ && !/"action":"kill-pending"/ {
+			if (match($0, /"callback_ns":[0-9]+/)) cb = substr($0, RSTART + 14, RLENGTH - 14)
+			if (match($0, /"seq":[0-9]+/)) seq = substr($0, RSTART + 6, RLENGTH - 6)
+		}
+		/"type":"kill"/ && match($0, /"select_ns":[0-9]+/) {
+			sel = substr($0, RSTART + 12, RLENGTH - 12)
+			if (sel > 0 && cb != "") printf "bench: P4 share oom_seq=%s callback_ns=%s select_ns=%s\n", seq, cb, sel
+			cb = ""
+		}' /tmp/w.p2.json
+	fi
 fi
 
 # ---- P4, P7, P8 (and P1): averted-OOM storms --------------------------------------------------

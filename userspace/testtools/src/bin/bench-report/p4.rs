@@ -102,10 +102,6 @@ pub enum P4Line {
     Share(Share),
 }
 
-/// The name `report.rs` gives the P4 lines it keeps (`BenchData::p4`), from when they were
-/// storms only.
-pub type P4Storm = P4Line;
-
 /// Parses a `P4` line: `P4 share ...` or a storm; an OOM and a storm are each given once.
 pub fn parse(tokens: Tokens<'_>, line: usize, lines: &mut Vec<P4Line>) -> Result<(), String> {
     let mut tokens = tokens.peekable();

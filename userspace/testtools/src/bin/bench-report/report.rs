@@ -24,7 +24,7 @@ pub struct BenchData {
     pub done_line: Option<usize>,
     pub p1: p1::P1Lines,
     pub p2: Vec<p2::P2Run>,
-    pub p4: Vec<p4::P4Storm>,
+    pub p4: Vec<p4::P4Line>,
     pub p5: Vec<p5::P5Run>,
     pub p6: Vec<p6::P6Sample>,
     pub p7: Option<p7::P7Mem>,
