@@ -155,7 +155,9 @@ fn fixtures_become_markdown_and_json() {
         "### x86_64\n\nNot measured: no P4 share lines (the callback's share of the OOMs that \
          ended in a kill).\n\nStorms of averted OOMs, as context (not judged):\n\n",
         "| avert 0 kills / 20 spikes; observe 20 kills / 20 spikes |",
-        "missed — arm64: quiet 3.00 wake-ups/s, 3.0× the 1/s target",
+        // P6: the fixtures have no earlyoom beside the module, so no CPU ratio anywhere.
+        "| missed — x86_64: quiet CPU vs earlyoom's not measured (no eo_ns); arm64: quiet 3.00 \
+         wake-ups/s, 3.0× the 1/s target; quiet CPU vs earlyoom's not measured (no eo_ns) |",
         "| reader 1,236 KiB vs earlyoom 1,800 KiB VmRSS |",
         "1 reader: 500,000 events/s; 8 readers: 250,000 events/s; lost 0",
         // P9: the fresh run's 19 min include its 14 min of set-up; they are not added.
