@@ -18,6 +18,15 @@
 //! (so a fast hog cannot jump over a level between two samples); `reclaim_quiet_ms` while
 //! reclaim runs; the pool's refill interval while it refills. The reclaim hook and the per-CPU
 //! peek timers wake it at once.
+//!
+//! A deferrable timer waits on the CPU that armed it, the one the sample last ran on. When
+//! that CPU goes idle while another one allocates, the next sample waits for it to wake: on a
+//! board guest a sample planned 12 ms ahead, just before the critical threshold, ran 107 ms
+//! later, when kswapd's shrinker call rang the doorbell. So the peek timers, which run on every
+//! CPU that is awake, also run a sample that is overdue (its due time plus one jiffy and an
+//! eighth of the interval, the timer wheel's own granularity). A quiet system still pays
+//! nothing: no CPU is awake to run a peek, and a CPU that is awake only runs the sample the
+//! monitor had planned anyway.
 
 use crate::abi::{self, Config, HeadroomLevel, Level, Payload, ZoneState, TTE_UNKNOWN};
 use crate::ffi::{self, Peek, ReclaimHandler, Tick, Waker};
@@ -69,6 +78,11 @@ pub(crate) struct Monitor {
     last_free: AtomicU64,
     /// Pages managed by the allocator at the last sample, for the peek timers.
     total_pages: AtomicU64,
+    /// When the next sample is overdue (`ffi::now_ns` clock): a peek timer that runs later
+    /// wakes the monitor. `u64::MAX` until the first sample has planned the next.
+    overdue_ns: AtomicU64,
+    /// Nanoseconds in one jiffy, the timers' resolution.
+    jiffy_ns: u64,
 }
 
 impl Monitor {
@@ -94,6 +108,12 @@ impl Monitor {
             waker <- Waker::new(),
             last_free: AtomicU64::new(0),
             total_pages: AtomicU64::new(0),
+            overdue_ns: AtomicU64::new(u64::MAX),
+            // HZ, the jiffies in a second (at least 100).
+            jiffy_ns: 1_000_000_000
+                / u64::try_from(kernel::time::msecs_to_jiffies(1000))
+                    .unwrap_or(1000)
+                    .max(1),
         })
     }
 
@@ -198,9 +218,12 @@ impl Peek for Monitor {
         if fell {
             c.wakes.fetch_add(1, Relaxed);
         }
+        // A sample whose timer waits on an idle CPU (not counted as a wake: the monitor had
+        // planned it).
+        let overdue = start > self.overdue_ns.load(Relaxed);
         c.runs.fetch_add(1, Relaxed);
         c.ns.fetch_add(ffi::now_ns().saturating_sub(start), Relaxed);
-        fell
+        fell || overdue
     }
 
     fn doorbell(&self) -> &Waker {
@@ -221,6 +244,8 @@ impl Tick for Monitor {
         let g = &*self.guard;
         let cfg = g.config();
         let now = ffi::now_ns();
+        // Not overdue while it runs (a peek meanwhile would queue a second run).
+        self.overdue_ns.store(u64::MAX, Relaxed);
         let s = zones::sample();
         g.counters.monitor.samples.fetch_add(1, Relaxed);
         self.last_free.store(s.free_pages, Relaxed);
@@ -276,10 +301,17 @@ impl Tick for Monitor {
         if let Some(r) = reclaim {
             next = next.min(r);
         }
+        let end = ffi::now_ns();
+        let next_ns = u64::from(next) * 1_000_000;
+        self.overdue_ns.store(
+            end.saturating_add(next_ns)
+                .saturating_add(self.jiffy_ns + next_ns / 8),
+            Relaxed,
+        );
         g.counters
             .monitor
             .monitor_ns
-            .fetch_add(ffi::now_ns().saturating_sub(now), Relaxed);
+            .fetch_add(end.saturating_sub(now), Relaxed);
         next
     }
 

@@ -54,7 +54,7 @@ struct PeekSet<H: Peek + 'static> {
 /// Deferrable: a timer never wakes an idle CPU, it runs when its CPU is awake for another
 /// reason. So a quiet system pays nothing, while a CPU running an allocating task looks every
 /// period: the monitor learns of a fast fall within a period instead of at its next slow
-/// sample. One timer per online CPU, pinned to it, started and stopped by CPU-hotplug
+/// sample, and a sample its own deferrable timer left waiting on an idle CPU runs. One timer per online CPU, pinned to it, started and stopped by CPU-hotplug
 /// callbacks (`CPUHP_AP_ONLINE_DYN`, multi-instance): a CPU that goes offline stops its timer
 /// first, and one that comes online starts its own.
 pub(crate) struct Peeker<H: Peek + 'static> {
