@@ -95,7 +95,7 @@ guest_hz() {
 }
 echo "bench: meta arch=$(uname -m) kernel=$(uname -r) mem_mib=$(($(meminfo MemTotal) / 1024))" \
 	"smp=$(grep -c ^processor /proc/cpuinfo) accel=tcg page_kib=$page_kib earlyoom=${eo_ver:--}" \
-	"runs=$RUNS spikes=$SPIKES hz=$(guest_hz) profile=$([ $BOARD = 1 ] && echo board || echo small)"
+	"runs=$RUNS spikes=$SPIKES hz=$(guest_hz) profile=$([ $BOARD = 1 ] && echo board || echo small) want=$WANT"
 [ $BOARD = 1 ] && echo "bench: note board shape: $(cat /tmp/board.shape 2>/dev/null)"
 
 # The peers, running through everything below: earlyoom with its default thresholds, in dry-run

@@ -231,10 +231,21 @@ impl Analysis {
         self.label == HOST
     }
 
-    /// Whether the measurement belongs in this input: guest ones in guest inputs, host ones in
-    /// the host input, and anything the input actually has.
+    /// Whether the measurement belongs in this input: anything the input actually has; host
+    /// ones in the host input; guest ones in guest inputs, but only those the guest was asked
+    /// to run when its meta line lists them (`want=P2,P3,...`: a board-profile guest runs the
+    /// measures that depend on memory shape, not the others).
     pub fn in_scope(&self, m: &Measure) -> bool {
-        self.summary(m).is_some() || m.about.host == self.is_host()
+        if self.summary(m).is_some() {
+            return true;
+        }
+        if m.about.host != self.is_host() {
+            return false;
+        }
+        match self.data.meta.iter().find(|(k, _)| k == "want") {
+            Some((_, want)) => want.split(',').any(|id| id == m.about.id),
+            None => true,
+        }
     }
 
     /// This input's verdict; `None` if the measurement is out of its scope.
@@ -335,6 +346,28 @@ mod tests {
         assert_eq!(d.p1.normal.samples_ns, vec![5, 6]);
         assert_eq!(d.p1.rt.floor_ns, vec![7]);
         assert!(d.p2.is_empty());
+    }
+
+    #[test]
+    fn a_guest_is_judged_on_what_it_was_asked_to_run() {
+        let board = |want: &str| {
+            Analysis::new(
+                "board-x86_64",
+                "b.txt",
+                parse(&format!("bench: meta arch=x86_64{want}\n")).unwrap(),
+            )
+        };
+        let (p1, p2, p9) = (
+            testing::measure("P1"),
+            testing::measure("P2"),
+            testing::measure("P9"),
+        );
+        let b = board(" want=P2,P3,P6,P10");
+        assert_eq!(b.verdict(p1), None, "P1 was not asked of it");
+        assert_eq!(b.verdict(p2).unwrap().status, Status::NotMeasured);
+        assert_eq!(b.verdict(p9), None, "a host measure");
+        // Without want=, every guest measure is in scope (inputs from before it).
+        assert_eq!(board("").verdict(p1).unwrap().status, Status::NotMeasured);
     }
 
     #[test]
