@@ -517,7 +517,8 @@ if want P1; then
 		for f in /tmp/$pre.*; do
 			[ -f "$f" ] && sed "s/^/bench: P1 reader=$r /" "$f"
 		done
-		n=$(cat /tmp/$pre.* 2>/dev/null | tr ',' '\n' | grep -c .)
+		# Each line: lat_ns=, time_ns= and pos= lists of the same records; count lat_ns's.
+		n=$(cat /tmp/$pre.* 2>/dev/null | sed -n 's/^lat_ns=\([^ ]*\).*/\1/p' | tr ',' '\n' | grep -c .)
 		echo "bench: P1 done reader=$r events=$n lost=$(cat /tmp/$err.p2.err /tmp/$err.s1.err /tmp/$err.s4.err 2>/dev/null |
 			sed -n 's/.* \([0-9]*\) events lost.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')"
 		# The reader's floor, measured beside it (wakefloor).

@@ -251,7 +251,9 @@ struct WatchArgs {
 
     /// Benchmarks: at exit, write the delivery latency of the first 65536 records (the
     /// reader's CLOCK_MONOTONIC when it decoded each one minus the record's time_ns) to FILE,
-    /// as `lat_ns=N,N,...` lines of up to 100 values.
+    /// as lines of up to 100 records, each three parallel lists: `lat_ns=N,N,...` the
+    /// latencies, `time_ns=N,N,...` the records' time_ns and `pos=N,N,...` each record's place
+    /// among those its read() returned (0 for the first).
     #[arg(long, value_name = "FILE", hide = true)]
     latency_log: Option<PathBuf>,
 }
@@ -441,7 +443,7 @@ fn run_watch(device: &Path, wait: bool, a: WatchArgs) -> Result<ExitCode> {
         m.finish();
     }
     if let Some(file) = &a.latency_log {
-        write_latency_log(file, &report.latency_ns)
+        write_latency_log(file, &report.latency)
             .with_context(|| format!("cannot write {}", file.display()))?;
     }
     let how = match &report.result {
@@ -471,13 +473,10 @@ fn run_watch(device: &Path, wait: bool, a: WatchArgs) -> Result<ExitCode> {
 /// Records whose delivery latency `--latency-log` keeps.
 const LATENCY_SAMPLES: usize = 65536;
 
-/// Writes latencies as `lat_ns=N,N,...` lines of up to 100 values.
-fn write_latency_log(file: &Path, lat: &[u64]) -> io::Result<()> {
+/// Writes latencies as `lat_ns=N,... time_ns=N,... pos=N,...` lines of up to 100 records.
+fn write_latency_log(file: &Path, lat: &[watch::Latency]) -> io::Result<()> {
     let mut out = io::BufWriter::new(std::fs::File::create(file)?);
-    for chunk in lat.chunks(100) {
-        let values: Vec<String> = chunk.iter().map(u64::to_string).collect();
-        writeln!(out, "lat_ns={}", values.join(","))?;
-    }
+    watch::write_latency_lines(&mut out, lat)?;
     out.flush()
 }
 

@@ -343,7 +343,8 @@ fn p1_floor_lines_judge_each_reader_against_its_floor() {
         "| normal (default) | 10 | 40.0 | 1500.0 | 10 | 35.0 | 1000.0 | 1.14× | 1.50× | 1500.0 \
          | 10 | 0 |\n\
          | rt (`--rt-priority 1`) | 10 | 12.0 | 90.0 | 10 | 8.0 | 30.0 | 1.50× | 3.00× | 90.0 \
-         | 10 | 1 |\n\n### arm64",
+         | 10 | 1 |\n\nNo time-matched floor: the lines carry no record or floor times (an input \
+         from before they were kept); judged against the floor over the whole run.\n\n### arm64",
         "Target: p50 and p99 ≤ 1.5× the wake-up floor measured beside the reader. \
          Verdict: missed — x86_64: rt: p99 90.0 µs",
         "- line 34: wakefloor reader=normal: 10 samples",

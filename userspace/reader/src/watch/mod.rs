@@ -67,9 +67,8 @@ pub struct WatchOptions {
     pub cgroup_root: Option<PathBuf>,
     /// `--metrics-file`: counts of what this watch reads, for the metrics thread.
     pub tally: Option<Arc<Tally>>,
-    /// Keep the delivery latency of up to this many records (0: none): `CLOCK_MONOTONIC` when
-    /// the reader decoded each record minus the record's `time_ns`, for benchmarks. The space is
-    /// allocated before the first read.
+    /// Keep the delivery latency of up to this many records (0: none), for benchmarks: see
+    /// [`Latency`]. The space is allocated before the first read.
     pub latency_samples: usize,
     /// Run the reading thread (only it: not the output or hook threads) under `SCHED_FIFO` at
     /// this priority (1 to 99), so that a wake-up preempts whatever runs on the CPU at once
@@ -229,6 +228,58 @@ pub enum WatchError {
     Thread(&'static str, #[source] io::Error),
 }
 
+/// One record's delivery latency, kept for benchmarks ([`WatchOptions::latency_samples`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Latency {
+    /// `CLOCK_MONOTONIC` when the reader decoded the record, right after the `read()` that
+    /// returned it, minus the record's `time_ns`, in ns.
+    pub lat_ns: u64,
+    /// The record's `time_ns`: when the module stamped the event (`CLOCK_MONOTONIC`, ns).
+    pub time_ns: u64,
+    /// The record's place among the records decoded after one `read()`: 0 for the first. A
+    /// later record waited for the `read()` that the first one woke, and then for the
+    /// records decoded before it.
+    pub pos: u32,
+}
+
+/// A column of [`write_lists`]: its name and how to get its value from a row.
+pub type Column<T> = (&'static str, fn(&T) -> u64);
+
+/// Writes benchmark log lines of up to 100 rows: for each column, `name=N,N,...` with the
+/// column's value for each row, the lists of a line separated by spaces (as
+/// `--latency-log` and `wakefloor` write them: `lat_ns=… time_ns=… pos=…`).
+pub fn write_lists<T>(
+    out: &mut impl io::Write,
+    rows: &[T],
+    columns: &[Column<T>],
+) -> io::Result<()> {
+    for chunk in rows.chunks(100) {
+        let lists: Vec<String> = columns
+            .iter()
+            .map(|(name, f)| {
+                let values: Vec<String> = chunk.iter().map(|r| f(r).to_string()).collect();
+                format!("{name}={}", values.join(","))
+            })
+            .collect();
+        writeln!(out, "{}", lists.join(" "))?;
+    }
+    Ok(())
+}
+
+/// Writes delivery latencies as `lat_ns=N,... time_ns=N,... pos=N,...` lines of up to 100
+/// records (`oom-guard watch --latency-log`).
+pub fn write_latency_lines(out: &mut impl io::Write, lat: &[Latency]) -> io::Result<()> {
+    write_lists(
+        out,
+        lat,
+        &[
+            ("lat_ns", |l| l.lat_ns),
+            ("time_ns", |l| l.time_ns),
+            ("pos", |l| u64::from(l.pos)),
+        ],
+    )
+}
+
 /// How a watch ended, with its counters either way.
 #[derive(Debug)]
 pub struct WatchReport {
@@ -236,9 +287,9 @@ pub struct WatchReport {
     pub counters: Counters,
     /// How it ended.
     pub result: Result<End, WatchError>,
-    /// Delivery latencies in ns, in record order, if [`WatchOptions::latency_samples`] asked
-    /// for them (the first that many records).
-    pub latency_ns: Vec<u64>,
+    /// Delivery latencies in record order, if [`WatchOptions::latency_samples`] asked for
+    /// them (the first that many records).
+    pub latency: Vec<Latency>,
     /// The sink was still blocked when the time to drain ran out and its thread was left
     /// behind: end the process with [`exit_now`], not by returning from `main`, whose flush of
     /// stdout would block on that stalled stdout.
@@ -306,7 +357,7 @@ pub fn watch<R: Read + AsFd>(
     warn: Warn,
 ) -> WatchReport {
     let mut counters = Counters::default();
-    let mut latency_ns = Vec::with_capacity(opts.latency_samples);
+    let mut latency = Vec::with_capacity(opts.latency_samples);
     let enricher = opts
         .enrich
         .clone()
@@ -324,7 +375,7 @@ pub fn watch<R: Read + AsFd>(
             return WatchReport {
                 counters,
                 result: Err(WatchError::Thread("output", e)),
-                latency_ns,
+                latency,
                 abandoned: false,
             }
         }
@@ -345,7 +396,7 @@ pub fn watch<R: Read + AsFd>(
                 return WatchReport {
                     counters,
                     result: Err(WatchError::Thread("hook", e)),
-                    latency_ns,
+                    latency,
                     abandoned: false,
                 };
             }
@@ -359,7 +410,7 @@ pub fn watch<R: Read + AsFd>(
         &opts,
         &warn,
         &mut counters,
-        &mut latency_ns,
+        &mut latency,
         &mut out,
         hooks.as_mut(),
         &mut drain_until,
@@ -388,7 +439,7 @@ pub fn watch<R: Read + AsFd>(
     WatchReport {
         counters,
         result,
-        latency_ns,
+        latency,
         abandoned,
     }
 }
@@ -406,7 +457,7 @@ fn read_loop<R: Read + AsFd>(
     opts: &WatchOptions,
     warn: &Warn,
     counters: &mut Counters,
-    latency_ns: &mut Vec<u64>,
+    latency: &mut Vec<Latency>,
     out: &mut Output,
     mut hooks: Option<&mut HookRunner>,
     drain_until: &mut Option<Instant>,
@@ -479,16 +530,23 @@ fn read_loop<R: Read + AsFd>(
             Err(e) => return Err(read_err(e)),
         };
         dec.push(buf.get(..n).unwrap_or_default());
+        // The place of the next record among those this read() returned.
+        let mut pos = 0u32;
         while let Some(item) = dec.next_item().map_err(decode_err)? {
             match item {
                 Item::Warning(w) => warn(&w.to_string()),
                 Item::Skipped(_) => counters.unknown += 1,
                 Item::Record(rec) => {
                     // Never grows: the space was reserved up front.
-                    if latency_ns.len() < opts.latency_samples {
-                        latency_ns
-                            .push(crate::sys::monotonic_ns().saturating_sub(rec.header.time_ns));
+                    if latency.len() < opts.latency_samples {
+                        let time_ns = rec.header.time_ns;
+                        latency.push(Latency {
+                            lat_ns: crate::sys::monotonic_ns().saturating_sub(time_ns),
+                            time_ns,
+                            pos,
+                        });
                     }
+                    pos = pos.saturating_add(1);
                     counters.count(&rec);
                     if let Some(t) = &opts.tally {
                         t.count(&rec);

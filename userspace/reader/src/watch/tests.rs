@@ -94,39 +94,116 @@ fn a_capture_file_is_read_to_the_end() {
     assert!(log.lock().unwrap().is_empty());
 }
 
+/// Watches `src` to its end, keeping up to `samples` latencies.
+fn watch_latency<R: Read + AsFd>(src: &mut R, path: &Path, samples: usize) -> WatchReport {
+    let (warn, _log) = warnings();
+    let opts = WatchOptions {
+        latency_samples: samples,
+        ..options()
+    };
+    watch(src, path, None, Box::new(Collect::default()), opts, warn)
+}
+
 #[test]
 fn latency_is_kept_for_the_first_records_only() {
     let dir = TempDir::new();
     let (mut f, path) = capture(&dir, &stream());
-    let (warn, _log) = warnings();
-    let opts = WatchOptions {
-        latency_samples: 5,
-        ..options()
-    };
-    let r = watch(
-        &mut f,
-        &path,
-        None,
-        Box::new(Collect::default()),
-        opts,
-        warn,
-    );
+    let r = watch_latency(&mut f, &path, 5);
     let after = crate::sys::monotonic_ns();
     assert_eq!(r.result.unwrap(), End::Eof);
-    assert_eq!(r.latency_ns.len(), 5, "7 records, room for 5");
+    assert_eq!(r.latency.len(), 5, "7 records, room for 5");
     // The clock when decoded minus the record's time: never more than the clock now.
-    assert!(r.latency_ns.iter().all(|&l| l > 0 && l <= after));
-    let (mut f, path) = capture(&dir, &stream());
-    let (warn, _log) = warnings();
-    let r = watch(
-        &mut f,
-        &path,
-        None,
-        Box::new(Collect::default()),
-        options(),
-        warn,
+    assert!(r.latency.iter().all(|l| l.lat_ns > 0 && l.lat_ns <= after));
+    // Each record's own time, and its place in the one read() that returned them all.
+    let times: Vec<u64> = r.latency.iter().map(|l| l.time_ns).collect();
+    assert_eq!(
+        times,
+        (0..5).map(|i| 1_000_000_000 + i * 1000).collect::<Vec<_>>()
     );
-    assert!(r.latency_ns.is_empty());
+    let pos: Vec<u32> = r.latency.iter().map(|l| l.pos).collect();
+    assert_eq!(pos, vec![0, 1, 2, 3, 4]);
+    let (mut f, path) = capture(&dir, &stream());
+    assert!(watch_latency(&mut f, &path, 0).latency.is_empty());
+}
+
+#[test]
+fn latency_log_lines_hold_three_parallel_lists_of_up_to_100() {
+    let lat: Vec<Latency> = (0..101u64)
+        .map(|i| Latency {
+            lat_ns: 1000 + i,
+            time_ns: 5_000_000_000 + i,
+            pos: (i % 3) as u32,
+        })
+        .collect();
+    let mut out = Vec::new();
+    write_latency_lines(&mut out, &lat).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].starts_with("lat_ns=1000,1001,"));
+    assert!(lines[0].contains(" time_ns=5000000000,5000000001,"));
+    assert!(lines[0].ends_with(",1,2,0,1,2,0"));
+    assert_eq!(lines[0].matches(',').count(), 3 * 99);
+    assert_eq!(lines[1], "lat_ns=1100 time_ns=5000000100 pos=1");
+    let mut out = Vec::new();
+    write_latency_lines(&mut out, &[]).unwrap();
+    assert!(out.is_empty());
+}
+
+/// A source whose `read()`s return the given chunks, one each; always readable.
+struct Chunks {
+    chunks: std::collections::VecDeque<Vec<u8>>,
+    fd: File,
+}
+
+impl Read for Chunks {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(c) = self.chunks.pop_front() else {
+            return Ok(0);
+        };
+        buf[..c.len()].copy_from_slice(&c);
+        Ok(c.len())
+    }
+}
+
+impl AsFd for Chunks {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+#[test]
+fn latency_positions_restart_with_each_read() {
+    let dir = TempDir::new();
+    let (fd, path) = capture(&dir, b"");
+    let rec: Vec<Vec<u8>> = samples()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| encoded(i as u64, p))
+        .collect();
+    // Reads of 1, 3 and 2 records, then one record split over two reads: it is the first
+    // record decoded after the second of them.
+    let half = rec[6].len() / 2;
+    let chunks = [
+        rec[0].clone(),
+        rec[1..4].concat(),
+        rec[4..6].concat(),
+        rec[6][..half].to_vec(),
+        rec[6][half..].to_vec(),
+    ];
+    let mut src = Chunks {
+        chunks: chunks.into_iter().collect(),
+        fd,
+    };
+    let r = watch_latency(&mut src, &path, 100);
+    assert_eq!(r.result.unwrap(), End::Eof);
+    let pos: Vec<u32> = r.latency.iter().map(|l| l.pos).collect();
+    assert_eq!(pos, vec![0, 0, 1, 2, 0, 1, 0]);
+    let times: Vec<u64> = r.latency.iter().map(|l| l.time_ns).collect();
+    assert_eq!(
+        times,
+        (0..7).map(|i| 1_000_000_000 + i * 1000).collect::<Vec<_>>()
+    );
 }
 
 #[test]

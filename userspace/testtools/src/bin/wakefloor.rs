@@ -3,7 +3,7 @@
 //! usage: wakefloor [--rt-priority N] [--max-gap-ms M] [--cpus W,R] LOG
 //!
 //! A writer thread, pinned to CPU W (default 0), writes its CLOCK_MONOTONIC time into a pipe at
-//! random intervals of 1 to M ms (default 9: never in step with the scheduler tick); a reader
+//! random intervals of 1 to M ms (default 19: never in step with the scheduler tick); a reader
 //! thread pinned to CPU R (default 1), blocked in `read()` on the pipe, takes the time again as
 //! soon as `read()` returns. The difference is one wake-up from another CPU: what it takes, on
 //! this guest under this load, for a task blocked in a system call to run again after another
@@ -12,13 +12,17 @@
 //! `oom-guard watch --rt-priority N` does; the writer stays a normal task, like the allocating
 //! task that raises an event.
 //!
-//! Runs until SIGTERM or SIGINT, then writes the samples to LOG as `oom-guard --latency-log`
-//! does (`lat_ns=` lines of up to 100 comma-separated values, at most 65 536 samples: the
-//! first ones) and prints `wakefloor: N samples` on stderr.
+//! Runs until SIGTERM or SIGINT, then writes the samples to LOG as lines of up to 100 samples,
+//! each line two parallel comma-separated lists: `lat_ns=` the wake-up latencies, as
+//! `oom-guard --latency-log` writes them, and `at_us=` the writer's CLOCK_MONOTONIC when it
+//! wrote each sample, in µs (so that a sample can be matched to the records around it; µs keep
+//! the log small); at most 65 536 samples, the first ones. Prints `wakefloor: N samples` on
+//! stderr.
 //! Exit codes: 2 on bad arguments, 1 if the pipe, the threads, the CPU pinning or LOG fail (or
 //! SCHED_FIFO is refused), 0 otherwise.
 
 use oom_guard::survive::realtime;
+use oom_guard::watch::write_lists;
 use oom_guard_testtools::monotonic_ns;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
@@ -47,7 +51,7 @@ fn usage() -> ExitCode {
 fn parse_args() -> Option<Args> {
     let mut a = Args {
         rt_priority: None,
-        max_gap_ms: 9,
+        max_gap_ms: 19,
         cpus: (0, 1),
         log: String::new(),
     };
@@ -148,8 +152,17 @@ fn writer(mut w: File, stop: Arc<AtomicBool>, max_gap_ms: u64, cpu: usize) -> io
     w.write_all(&0u64.to_ne_bytes())
 }
 
-/// Reads the writer's times until the end; returns the wake-up latencies.
-fn reader(mut r: File, rt_priority: Option<i32>, cpu: usize) -> io::Result<Vec<u64>> {
+/// One wake-up: when the writer wrote and how long the reader took to return from `read()`.
+#[derive(Clone, Copy)]
+struct Sample {
+    /// The writer's CLOCK_MONOTONIC at the write, in ns.
+    at_ns: u64,
+    /// From the write to the return of `read()`, in ns.
+    lat_ns: u64,
+}
+
+/// Reads the writer's times until the end; returns the wake-ups.
+fn reader(mut r: File, rt_priority: Option<i32>, cpu: usize) -> io::Result<Vec<Sample>> {
     pin(cpu)?;
     if let Some(p) = rt_priority {
         // The reader's own call for `--rt-priority` (a raw system call: musl's
@@ -166,17 +179,22 @@ fn reader(mut r: File, rt_priority: Option<i32>, cpu: usize) -> io::Result<Vec<u
             return Ok(samples);
         }
         if samples.len() < MAX_SAMPLES {
-            samples.push(now.saturating_sub(sent));
+            samples.push(Sample {
+                at_ns: sent,
+                lat_ns: now.saturating_sub(sent),
+            });
         }
     }
 }
 
-fn write_log(path: &str, lat: &[u64]) -> io::Result<()> {
+/// Writes the samples as `lat_ns=N,... at_us=N,...` lines of up to 100 samples.
+fn write_log(path: &str, samples: &[Sample]) -> io::Result<()> {
     let mut out = BufWriter::new(File::create(path)?);
-    for chunk in lat.chunks(100) {
-        let values: Vec<String> = chunk.iter().map(u64::to_string).collect();
-        writeln!(out, "lat_ns={}", values.join(","))?;
-    }
+    write_lists(
+        &mut out,
+        samples,
+        &[("lat_ns", |s| s.lat_ns), ("at_us", |s| s.at_ns / 1000)],
+    )?;
     out.flush()
 }
 

@@ -61,6 +61,63 @@ pub fn render(inputs: &[Analysis]) -> Value {
     })
 }
 
+/// The document as text: indented as `serde_json::to_string_pretty` does, but an array of
+/// scalars (numbers, strings, booleans, nulls: the raw samples) on one line, without spaces,
+/// so that tens of thousands of samples take as many bytes as their digits and not a line
+/// each. Parses back to the same value.
+pub fn to_text(v: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v, 0);
+    out
+}
+
+/// Appends `v` at nesting depth `depth` (two spaces a level) to `out`.
+fn write_value(out: &mut String, v: &Value, depth: usize) {
+    let indent = |out: &mut String, depth: usize| out.push_str(&"  ".repeat(depth));
+    match v {
+        Value::Array(items) if items.is_empty() => out.push_str("[]"),
+        Value::Object(map) if map.is_empty() => out.push_str("{}"),
+        Value::Array(items) if items.iter().all(is_scalar) => {
+            out.push('[');
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&x.to_string());
+            }
+            out.push(']');
+        }
+        Value::Array(items) => {
+            out.push_str("[\n");
+            for (i, x) in items.iter().enumerate() {
+                indent(out, depth + 1);
+                write_value(out, x, depth + 1);
+                out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+            }
+            indent(out, depth);
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push_str("{\n");
+            for (i, (k, x)) in map.iter().enumerate() {
+                indent(out, depth + 1);
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push_str(": ");
+                write_value(out, x, depth + 1);
+                out.push_str(if i + 1 < map.len() { ",\n" } else { "\n" });
+            }
+            indent(out, depth);
+            out.push('}');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// Whether `v` is a number, string, boolean or null.
+fn is_scalar(v: &Value) -> bool {
+    !matches!(v, Value::Array(_) | Value::Object(_))
+}
+
 fn verdict(v: &Verdict) -> Value {
     json!({"status": v.status.as_str(), "detail": v.detail})
 }
@@ -233,6 +290,38 @@ mod tests {
         assert_eq!(v["host"]["done_line"], Value::Null);
         assert_eq!(a["notes"], json!([{"line": 6, "text": "x"}]));
         assert_eq!(a["done_line"], json!(7));
+    }
+
+    #[test]
+    fn arrays_of_scalars_take_one_line_and_the_text_parses_back() {
+        let v = json!({
+            "samples_ns": [1, 22, 333],
+            "at_us": [null, 5],
+            "empty": [],
+            "none": {},
+            "names": ["a \"b\"", "c"],
+            "rows": [{"run": 1, "ratio": 6.25}, [1, [2]]],
+            "x": null,
+            "ok": true,
+        });
+        let text = to_text(&v);
+        assert_eq!(
+            text,
+            "{\n  \"at_us\": [null,5],\n  \"empty\": [],\n  \"names\": [\"a \\\"b\\\"\",\"c\"],\n  \
+             \"none\": {},\n  \"ok\": true,\n  \"rows\": [\n    {\n      \"ratio\": 6.25,\n      \
+             \"run\": 1\n    },\n    [\n      1,\n      [2]\n    ]\n  ],\n  \
+             \"samples_ns\": [1,22,333],\n  \"x\": null\n}"
+        );
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), v);
+        // The whole document too.
+        let doc = render(&[input(
+            "x86_64",
+            "bench: P1 lat_ns=12000,2000000 time_ns=5,6 pos=0,1\n\
+             bench: P1 floor reader=normal lat_ns=10000,1000000 at_us=1,2\n",
+        )]);
+        let text = to_text(&doc);
+        assert!(text.contains("\"samples_ns\": [12000,2000000],\n"));
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), doc);
     }
 
     #[test]

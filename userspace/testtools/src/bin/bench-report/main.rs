@@ -173,13 +173,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         .md
         .as_ref()
         .map(|p| (p, markdown::render(&inputs) + "\n"));
-    let json = match &cli.json {
-        Some(p) => Some((
-            p,
-            serde_json::to_string_pretty(&json::render(&inputs))? + "\n",
-        )),
-        None => None,
-    };
+    let json = cli
+        .json
+        .as_ref()
+        .map(|p| (p, json::to_text(&json::render(&inputs)) + "\n"));
     for (path, contents) in md.iter().chain(json.iter()) {
         write_atomically(path, contents.as_bytes())?;
     }

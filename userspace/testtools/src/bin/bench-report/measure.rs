@@ -108,14 +108,15 @@ pub fn times_target(value: f64, target: f64, target_text: &str) -> String {
 }
 
 /// A ratio to a floor measured beside the value, against the goal for it: `3.1× its floor of
-/// 166.2 µs (goal 1.5×)`. Two decimals when one would read as the goal itself (`1.52×`).
-pub fn times_floor(ratio: f64, floor_text: &str, goal: f64) -> String {
+/// 166.2 µs (goal 1.5×)`, the floor named by `floor_name` (`floor`, `time-matched floor`). Two
+/// decimals when one would read as the goal itself (`1.52×`).
+pub fn times_floor(ratio: f64, floor_name: &str, floor_text: &str, goal: f64) -> String {
     let goal_text = units::ratio(goal);
     let mut text = units::ratio(ratio);
     if text == goal_text {
         text = units::ratio2(ratio);
     }
-    format!("{text} its floor of {floor_text} (goal {goal_text})")
+    format!("{text} its {floor_name} of {floor_text} (goal {goal_text})")
 }
 
 #[cfg(test)]
@@ -146,11 +147,15 @@ mod tests {
     #[test]
     fn ratios_to_a_floor() {
         assert_eq!(
-            times_floor(3.1, "166.2 µs", 1.5),
+            times_floor(3.1, "floor", "166.2 µs", 1.5),
             "3.1× its floor of 166.2 µs (goal 1.5×)"
         );
         assert_eq!(
-            times_floor(1.52, "1.0 ms", 1.5),
+            times_floor(2.0, "time-matched floor", "3.0 ms", 1.5),
+            "2.0× its time-matched floor of 3.0 ms (goal 1.5×)"
+        );
+        assert_eq!(
+            times_floor(1.52, "floor", "1.0 ms", 1.5),
             "1.52× its floor of 1.0 ms (goal 1.5×)"
         );
         assert_eq!(times_target(1.8e6, 1e6, "1 ms"), "1.8× the 1 ms target");
