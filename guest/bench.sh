@@ -370,8 +370,8 @@ sample_rss() { # sample_rss PID... (runs until killed)
 }
 # storm K READERS LATENCY: a 64 MiB pool drained by an unbounded hog, one averted OOM round per
 # chunk, then the kill; READERS readers follow it. With LATENCY 1 the first reader keeps the
-# delivery latencies (P1; its latency buffers, 24 bytes a record for 65536 records, are 1.5 MiB of its memory), with 0 it is a plain
-# reader whose memory P7 samples.
+# delivery latencies (P1; its latency buffers, 24 bytes a record for 65536 records, are 1.5 MiB
+# of its memory), with 0 it is a plain reader whose memory P7 samples.
 storm() {
 	load pool_kib=65536 avert_budget=1000 ring_size=4096
 	rt_reader= floors=
