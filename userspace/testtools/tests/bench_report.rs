@@ -493,7 +493,7 @@ fn p4_is_judged_on_the_callbacks_share_of_killed_and_averted_ooms() {
         text.push_str("bench: P4 share oom_seq=500 callback_ns=7000 select_ns=0\n");
         for i in 1..=12u64 {
             text.push_str(&format!(
-                "bench: P4 avert oom_seq={} callback_ns=100500 free_ns=100000 blocks=4\n",
+                "bench: P4 avert storm=1 oom_seq={} callback_ns=100500 free_ns=100000 blocks=4\n",
                 600 + i
             ));
         }
@@ -532,7 +532,7 @@ fn p4_is_judged_on_the_callbacks_share_of_killed_and_averted_ooms() {
          | Median per block (µs) | Median blocks | Over 5 % |\n\
          | --- | --- | --- | --- | --- | --- | --- |\n\
          | 12 | 2.0 % | 2.0 % | 0.5 | 25.0 | 4 | 0 |\n\n\
-         The max is OOM seq 601 (line 46): callback 100.5 µs, of which 100.0 µs freeing 4 \
+         The max is storm 1 OOM seq 601 (line 46): callback 100.5 µs, of which 100.0 µs freeing 4 \
          blocks.\n\n\
          Storms of averted OOMs, as context (not judged):\n\n",
         "| **all** | 200 | 12.5 | 3.4 |  |  |\n\n### arm64\n\n\
@@ -553,7 +553,7 @@ fn p4_is_judged_on_the_callbacks_share_of_killed_and_averted_ooms() {
     assert_eq!(p4["avert"]["median_unit_ns"], 25000.0);
     assert_eq!(
         p4["avert"]["lines"][0],
-        serde_json::json!({"line": 46, "oom_seq": 601, "callback_ns": 100500,
+        serde_json::json!({"line": 46, "storm": 1, "oom_seq": 601, "callback_ns": 100500,
                            "free_ns": 100000, "blocks": 4, "overhead_ns": 500,
                            "unit_ns": 25000.0, "ratio": 0.02})
     );

@@ -2,9 +2,10 @@
 //! kill, of the kernel's own OOM handling (`bench: P4 share oom_seq=N callback_ns=N
 //! select_ns=N`, one line per such global OOM, from the P2 runs); in an averted OOM, the
 //! callback's work beyond its `__free_pages` calls as a share of the cost of freeing one pool
-//! block (`bench: P4 avert oom_seq=N callback_ns=N free_ns=N blocks=N`, one line per OOM that
-//! released pool blocks, from the storms). As context, `bench: P4 storm=N rounds=N max_ns=N
-//! avg_ns=N [averts=N] [kills=N]`, one line per storm of averted OOMs, from the module's stats.
+//! block (`bench: P4 avert storm=N oom_seq=N callback_ns=N free_ns=N blocks=N`, one line per
+//! OOM that released pool blocks, from the storms). As context, `bench: P4 storm=N rounds=N
+//! max_ns=N avg_ns=N [averts=N] [kills=N]`, one line per storm of averted OOMs, from the
+//! module's stats.
 
 use crate::input::{Fields, Tokens};
 use crate::measure::{About, Status, Summary, Verdict};
@@ -22,8 +23,9 @@ pub const ABOUT: About = About {
              in every OOM that ends in a kill, and its work beyond its `__free_pages` calls ≤ 5 % \
              of the cost of freeing one pool block in every averted OOM",
     method: "\
-Judged on the P2 runs, where the module observes and the kernel's OOM killer kills the hog: \
-for every global OOM that ends in a kill, the module prints one `P4 share` line. callback_ns is \
+Killed OOMs are judged on the P2 runs, where the module observes and the kernel's OOM killer \
+kills the hog: for every global OOM that ends in a kill, the module prints one `P4 share` line. \
+callback_ns is \
 the module's own time in its OOM notifier in that OOM (its ktime around the callback); \
 select_ns is the time from the module's notifier call to the kernel's selection of the victim \
 in the same OOM, stamped by the module's probe on the oom:mark_victim tracepoint: the kernel's \
@@ -48,7 +50,8 @@ issue names, the cost of freeing one pool block. Since ABI 2.1 the module's OOM 
 free_ns, the time of the callback's pool release loop (two reads of the clock of callback_ns \
 around the loop that gives the blocks to __free_pages, not one per block), and blocks_freed, \
 the blocks that loop freed. After each storm the bench prints one `P4 avert` line per OOM \
-record of the storm's first reader with action release and at least one block freed. An \
+record of the storm's first reader with action release and at least one block freed, named \
+by its storm and sequence number (the module is loaded afresh for each storm). An \
 averted OOM's overhead is callback_ns − free_ns: the callback's work beyond the __free_pages \
 calls it must make (sampling the zones, choosing a zone, its bookkeeping and its record); its \
 unit is free_ns / blocks, the cost of freeing one pool block in that OOM (the loop's own few \
@@ -124,7 +127,11 @@ impl Share {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Avert {
     pub line: usize,
-    /// The sequence number of the module's OOM record: an identifier, unique per input.
+    /// The storm it came in: the module is loaded afresh for each, so its sequence numbers
+    /// start again.
+    pub storm: u64,
+    /// The sequence number of the module's OOM record: with the storm, an identifier, unique
+    /// per input.
     pub oom_seq: u64,
     /// The module's own time in its OOM notifier in this OOM.
     pub callback_ns: u64,
@@ -194,12 +201,10 @@ fn whole_fields<'a, const N: usize>(
     Ok(out)
 }
 
-/// An OOM given twice: `WHAT: oom_seq=N already given on line L`.
-fn repeated(what: &str, oom_seq: u64, prev: Option<usize>) -> Result<(), String> {
+/// An OOM given twice: `WHAT: ID already given on line L`.
+fn repeated(what: &str, id: &str, prev: Option<usize>) -> Result<(), String> {
     match prev {
-        Some(line) => Err(format!(
-            "{what}: oom_seq={oom_seq} already given on line {line}"
-        )),
+        Some(line) => Err(format!("{what}: {id} already given on line {line}")),
         None => Ok(()),
     }
 }
@@ -214,7 +219,7 @@ fn parse_share<'a>(
     let [oom_seq, callback_ns, select_ns] =
         whole_fields(WHAT, ["oom_seq", "callback_ns", "select_ns"], tokens)?;
     let prev = shares(lines).find(|s| s.oom_seq == oom_seq);
-    repeated(WHAT, oom_seq, prev.map(|s| s.line))?;
+    repeated(WHAT, &format!("oom_seq={oom_seq}"), prev.map(|s| s.line))?;
     Ok(Share {
         line,
         oom_seq,
@@ -223,17 +228,17 @@ fn parse_share<'a>(
     })
 }
 
-/// `avert oom_seq=N callback_ns=N free_ns=N blocks=N`, every key required and a whole number,
-/// blocks at least 1 and free_ns at most callback_ns (it is a part of it).
+/// `avert storm=N oom_seq=N callback_ns=N free_ns=N blocks=N`, every key required and a whole
+/// number, blocks at least 1 and free_ns at most callback_ns (it is a part of it).
 fn parse_avert<'a>(
     tokens: impl Iterator<Item = &'a str>,
     line: usize,
     lines: &[P4Line],
 ) -> Result<Avert, String> {
     const WHAT: &str = "P4 avert";
-    let [oom_seq, callback_ns, free_ns, blocks] = whole_fields(
+    let [storm, oom_seq, callback_ns, free_ns, blocks] = whole_fields(
         WHAT,
-        ["oom_seq", "callback_ns", "free_ns", "blocks"],
+        ["storm", "oom_seq", "callback_ns", "free_ns", "blocks"],
         tokens,
     )?;
     if blocks == 0 {
@@ -243,13 +248,16 @@ fn parse_avert<'a>(
     }
     if free_ns > callback_ns {
         return Err(format!(
-            "{WHAT}: free_ns={free_ns} is more than callback_ns={callback_ns}, of which it is a part"
+            "{WHAT}: free_ns={free_ns} is more than callback_ns={callback_ns}, of which it is \
+             a part"
         ));
     }
-    let prev = averts(lines).find(|a| a.oom_seq == oom_seq);
-    repeated(WHAT, oom_seq, prev.map(|a| a.line))?;
+    let prev = averts(lines).find(|a| (a.storm, a.oom_seq) == (storm, oom_seq));
+    let id = format!("storm={storm} oom_seq={oom_seq}");
+    repeated(WHAT, &id, prev.map(|a| a.line))?;
     Ok(Avert {
         line,
+        storm,
         oom_seq,
         callback_ns,
         free_ns,
@@ -469,9 +477,10 @@ impl AvertStats {
             .verdict("averted OOM", "with a block-freeing time", |max, at| {
                 format!(
                     "averted OOMs: max {max} of the cost of freeing one pool block (beyond \
-                     freeing {}, {} a block, OOM seq {})",
+                     freeing {}, {} a block, storm {} OOM seq {})",
                     units::dur_ns(at.overhead_ns() as f64),
                     units::dur_ns(at.unit_ns()),
+                    at.storm,
                     at.oom_seq
                 )
             })
@@ -778,7 +787,8 @@ fn avert_markdown(a: Option<&AvertStats>, out: &mut String) {
     );
     if let Some(at) = a.ranked.max_oom {
         out.push_str(&format!(
-            "The max is OOM seq {} (line {}): callback {}, of which {} freeing {}.\n\n",
+            "The max is storm {} OOM seq {} (line {}): callback {}, of which {} freeing {}.\n\n",
+            at.storm,
             at.oom_seq,
             at.line,
             units::dur_ns(at.callback_ns as f64),
@@ -809,6 +819,7 @@ fn avert_json(a: &AvertStats) -> Value {
         .map(|l| {
             json!({
                 "line": l.line,
+                "storm": l.storm,
                 "oom_seq": l.oom_seq,
                 "callback_ns": l.callback_ns,
                 "free_ns": l.free_ns,
@@ -824,6 +835,7 @@ fn avert_json(a: &AvertStats) -> Value {
         "n": a.ranked.n,
         "median": a.ranked.median,
         "max": a.ranked.max,
+        "max_storm": a.ranked.max_oom.map(|o| o.storm),
         "max_oom_seq": a.ranked.max_oom.map(|o| o.oom_seq),
         "median_overhead_ns": a.median_overhead_ns,
         "median_unit_ns": a.median_unit_ns,

@@ -38,7 +38,7 @@ fn avert_lines(oom: &[(u64, u64, u64)]) -> String {
         .enumerate()
         .map(|(i, (c, f, b))| {
             format!(
-                "bench: P4 avert oom_seq={} callback_ns={c} free_ns={f} blocks={b}\n",
+                "bench: P4 avert storm=1 oom_seq={} callback_ns={c} free_ns={f} blocks={b}\n",
                 i + 1
             )
         })
@@ -353,7 +353,7 @@ fn json_keeps_the_storms_and_adds_the_shares() {
 #[test]
 fn avert_lines_parse_and_are_checked() {
     let d = parse(
-        "bench: P4 avert oom_seq=7 callback_ns=30000 free_ns=4000 blocks=4\n\
+        "bench: P4 avert storm=3 oom_seq=7 callback_ns=30000 free_ns=4000 blocks=4\n\
          bench: P4 share oom_seq=7 callback_ns=1 select_ns=2\n\
          bench: P4 storm=7 rounds=1 max_ns=1 avg_ns=1\n",
     )
@@ -367,6 +367,7 @@ fn avert_lines_parse_and_are_checked() {
         a,
         Avert {
             line: 1,
+            storm: 3,
             oom_seq: 7,
             callback_ns: 30_000,
             free_ns: 4_000,
@@ -378,50 +379,56 @@ fn avert_lines_parse_and_are_checked() {
         (a.overhead_ns(), a.unit_ns(), a.ratio()),
         (26_000, 1_000.0, Some(26.0))
     );
+    // The module is loaded afresh for each storm: the same seq in another storm is another OOM.
+    parse(
+        "bench: P4 avert storm=1 oom_seq=7 callback_ns=2 free_ns=1 blocks=1\n\
+         bench: P4 avert storm=2 oom_seq=7 callback_ns=2 free_ns=1 blocks=1\n",
+    )
+    .unwrap();
     // A zero free time has no unit.
     let zero = Avert { free_ns: 0, ..a };
     assert_eq!((zero.overhead_ns(), zero.ratio()), (30_000, None));
     for (text, line, want) in [
         (
-            "bench: P4 avert oom_seq=1 callback_ns=2 free_ns=1",
+            "bench: P4 avert storm=3 oom_seq=1 callback_ns=2 free_ns=1",
             1,
             "P4 avert: missing blocks= (a whole number)",
         ),
         (
-            "bench: P4 avert callback_ns=2 free_ns=1 blocks=1",
+            "bench: P4 avert storm=3 callback_ns=2 free_ns=1 blocks=1",
             1,
             "P4 avert: missing oom_seq=",
         ),
         (
-            "bench: P4 avert oom_seq=1 callback_ns=2 free_ns=x blocks=1",
+            "bench: P4 avert storm=3 oom_seq=1 callback_ns=2 free_ns=x blocks=1",
             1,
             "P4 avert: free_ns=x: expected a whole number",
         ),
         (
-            "bench: P4 avert oom_seq=1 callback_ns=2 free_ns=1 blocks=-",
+            "bench: P4 avert storm=3 oom_seq=1 callback_ns=2 free_ns=1 blocks=-",
             1,
             "P4 avert: blocks=-: expected a whole number",
         ),
         (
-            "bench: P4 avert oom_seq=1 callback_ns=2 free_ns=1 blocks=1 select_ns=3",
+            "bench: P4 avert storm=3 oom_seq=1 callback_ns=2 free_ns=1 blocks=1 select_ns=3",
             1,
-            "P4 avert: unknown key 'select_ns' (expected oom_seq, callback_ns, free_ns, blocks)",
+            "P4 avert: unknown key 'select_ns' (expected storm, oom_seq, callback_ns, free_ns, blocks)",
         ),
         (
-            "bench: P4 avert oom_seq=1 callback_ns=2 free_ns=1 blocks=0",
+            "bench: P4 avert storm=3 oom_seq=1 callback_ns=2 free_ns=1 blocks=0",
             1,
             "P4 avert: blocks=0: the line is for an OOM that freed pool blocks",
         ),
         (
-            "bench: P4 avert oom_seq=1 callback_ns=2 free_ns=3 blocks=1",
+            "bench: P4 avert storm=3 oom_seq=1 callback_ns=2 free_ns=3 blocks=1",
             1,
             "P4 avert: free_ns=3 is more than callback_ns=2, of which it is a part",
         ),
         (
-            "bench: P4 avert oom_seq=9 callback_ns=2 free_ns=1 blocks=1\n\
-             bench: P4 avert oom_seq=9 callback_ns=2 free_ns=1 blocks=1\n",
+            "bench: P4 avert storm=3 oom_seq=9 callback_ns=2 free_ns=1 blocks=1\n\
+             bench: P4 avert storm=3 oom_seq=9 callback_ns=2 free_ns=1 blocks=1\n",
             2,
-            "P4 avert: oom_seq=9 already given on line 1",
+            "P4 avert: storm=3 oom_seq=9 already given on line 1",
         ),
     ] {
         let e = parse(text).unwrap_err();
@@ -473,7 +480,7 @@ fn both_kinds_must_meet() {
         Verdict::new(
             Status::Missed,
             "averted OOMs: max 5600.0 % of the cost of freeing one pool block (beyond freeing \
-             56.0 µs, 1.0 µs a block, OOM seq 10), median 2.0 % over 10 OOMs; 1 of 10 over 5 %"
+             56.0 µs, 1.0 µs a block, storm 1 OOM seq 10), median 2.0 % over 10 OOMs; 1 of 10 over 5 %"
         )
     );
     // Just over the goal does not read as it.
@@ -525,7 +532,7 @@ fn avert_table_between_share_and_storms() {
          | Median per block (µs) | Median blocks | Over 5 % |\n\
          | --- | --- | --- | --- | --- | --- | --- |\n\
          | 10 | 2.0 % | 5600.0 % | 20.0 | 1000.0 | 1 | 1 |\n\n\
-         The max is OOM seq 10 (line 11): callback 60.0 µs, of which 4.0 µs freeing 4 blocks.\n\n\
+         The max is storm 1 OOM seq 10 (line 11): callback 60.0 µs, of which 4.0 µs freeing 4 blocks.\n\n\
          1 averted OOM with free_ns=0: no unit, not counted.\n\n\
          Storms of averted OOMs, as context (not judged):\n\n"
         ),
@@ -535,7 +542,7 @@ fn avert_table_between_share_and_storms() {
     assert!(
         md.contains(
             "| 1 | 200.0 % | 200.0 % | 2.0 | 1.0 | 1 | 1 |\n\n\
-         The max is OOM seq 1 (line 1): callback 3.0 µs, of which 1.0 µs freeing 1 block.\n\n\
+         The max is storm 1 OOM seq 1 (line 1): callback 3.0 µs, of which 1.0 µs freeing 1 block.\n\n\
          Not judged: 1 averted OOM with a unit, 10 needed.\n\n"
         ),
         "{md}"
@@ -549,9 +556,9 @@ fn json_has_the_averted_ooms() {
     assert_eq!(
         v["avert"]["lines"],
         json!([
-            {"line": 1, "oom_seq": 1, "callback_ns": 30000, "free_ns": 4000, "blocks": 4,
+            {"line": 1, "storm": 1, "oom_seq": 1, "callback_ns": 30000, "free_ns": 4000, "blocks": 4,
              "overhead_ns": 26000, "unit_ns": 1000.0, "ratio": 26.0},
-            {"line": 2, "oom_seq": 2, "callback_ns": 9, "free_ns": 0, "blocks": 1,
+            {"line": 2, "storm": 1, "oom_seq": 2, "callback_ns": 9, "free_ns": 0, "blocks": 1,
              "overhead_ns": 9, "unit_ns": 0.0, "ratio": null},
         ])
     );
@@ -559,6 +566,7 @@ fn json_has_the_averted_ooms() {
     assert_eq!(v["avert"]["median"], json!(26.0));
     assert_eq!(v["avert"]["max"], json!(26.0));
     assert_eq!(v["avert"]["max_oom_seq"], json!(1));
+    assert_eq!(v["avert"]["max_storm"], json!(1));
     assert_eq!(v["avert"]["median_overhead_ns"], json!(26000));
     assert_eq!(v["avert"]["median_unit_ns"], json!(1000.0));
     assert_eq!(v["avert"]["median_blocks"], json!(4));
