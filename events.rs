@@ -257,6 +257,13 @@ impl Events {
             let Some((n, after, lost)) = encoded else {
                 return if copied > 0 { Ok(copied) } else { Err(EAGAIN) };
             };
+            // A first record that does not fit goes out in an older minor's shorter size if
+            // that fits: a client built for ABI 2.0 reads with a buffer of its 688-byte
+            // `MAX_RECORD_SIZE`, which must keep holding the next record.
+            let n = match copied {
+                0 if out.len() < n => abi::shorten(&mut buf, out.len()).unwrap_or(n),
+                _ => n,
+            };
             if out.len() < n {
                 return if copied > 0 { Ok(copied) } else { Err(EINVAL) };
             }

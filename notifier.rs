@@ -223,6 +223,8 @@ impl OomHandler for Notifier {
         }
         let mut pool_after = pool_before;
         let mut released = 0usize;
+        let mut blocks_freed = 0u32;
+        let mut free_ns = 0u64;
         let action = if in_flight {
             OomAction::KillPending
         } else if cfg.policy != POLICY_AVERT {
@@ -235,13 +237,15 @@ impl OomHandler for Notifier {
             let want = deficit
                 .saturating_add(u64::from(cfg.release_chunk))
                 .min(ROUND_MAX_PAGES as u64);
-            let (n, after) = g.pool.release(
+            let r = g.pool.release(
                 zone,
                 usize::try_from(want).unwrap_or(ROUND_MAX_PAGES),
                 ROUND_MAX_BLOCKS,
             );
-            released = n;
-            pool_after = after;
+            released = r.pages;
+            pool_after = r.left;
+            blocks_freed = r.blocks;
+            free_ns = r.free_ns;
             if !st.episode_open {
                 st.episode_open = true;
                 st.episodes = st.episodes.saturating_add(1);
@@ -266,6 +270,8 @@ impl OomHandler for Notifier {
             pool_before,
             pool_after,
             took,
+            free_ns,
+            blocks_freed,
             averts_left,
             pid,
             comm,
@@ -334,6 +340,10 @@ struct Call<'a> {
     pool_before: usize,
     pool_after: usize,
     took: u64,
+    /// Of `took`, the time the pool's release loop took (its `__free_pages` calls).
+    free_ns: u64,
+    /// Blocks that loop freed.
+    blocks_freed: u32,
     averts_left: u32,
     pid: u32,
     comm: [u8; abi::COMM_LEN],
@@ -355,6 +365,8 @@ impl Call<'_> {
         o.pool_after = self.pool_after as u64;
         o.freed_reported = self.released as u64;
         o.callback_ns = self.took;
+        o.free_ns = self.free_ns;
+        o.blocks_freed = self.blocks_freed;
         o.averts_left = self.averts_left;
         o.nr_zones = self.s.nr_zones;
         o.zones = self.s.zones;

@@ -21,7 +21,7 @@
 use crate::abi::{self, Payload, PoolOp};
 use crate::events::Events;
 use crate::ffi::compat::{self, push_within_capacity};
-use crate::ffi::{AllocCtx, Block, ZoneKey};
+use crate::ffi::{self, AllocCtx, Block, ZoneKey};
 use crate::zones;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::{alloc::flags::GFP_KERNEL, new_spinlock, prelude::*, sync::SpinLock};
@@ -75,6 +75,19 @@ pub(crate) enum Refill {
     /// Not even a single page could be had: memory is not as plentiful as the watermarks said,
     /// and the calm time should start over.
     Failed,
+}
+
+/// What one [`Pool::release`] did.
+pub(crate) struct Released {
+    /// Pages given back to the allocator.
+    pub(crate) pages: usize,
+    /// Pages left in the pool.
+    pub(crate) left: usize,
+    /// Blocks given back (`__free_pages` calls).
+    pub(crate) blocks: u32,
+    /// Nanoseconds the release loop took (`ffi::now_ns`, the clock of the notifier's
+    /// `callback_ns`), read once before and once after it; 0 if no block was freed.
+    pub(crate) free_ns: u64,
 }
 
 /// The largest block order that fits in `room` pages, at most [`POOL_ORDER`].
@@ -149,15 +162,17 @@ impl Pool {
     }
 
     /// Gives at least `n` pages of zone `zone` back to the page allocator, in whole blocks, or
-    /// all the zone has; at most `max_blocks` blocks. Returns how many pages went back and how
-    /// many are left in the pool.
+    /// all the zone has; at most `max_blocks` blocks. Returns how many pages and blocks went
+    /// back, how many pages are left in the pool, and how long the release loop took.
     ///
     /// Never allocates or sleeps: freeing a block only takes the zone lock. The work is bounded
-    /// by the pool's block count (two passes) and `max_blocks` frees. Safe on the OOM path.
-    pub(crate) fn release(&self, zone: ZoneKey, n: usize, max_blocks: usize) -> (usize, usize) {
+    /// by the pool's block count (two passes) and `max_blocks` frees, and its timing by two
+    /// clock reads around the loop, not one per block. Safe on the OOM path.
+    pub(crate) fn release(&self, zone: ZoneKey, n: usize, max_blocks: usize) -> Released {
         let mut inner = self.inner.lock();
         let mut released = 0;
-        let mut freed = 0;
+        let mut freed = 0usize;
+        let start = ffi::now_ns();
         // Two passes: first the blocks above `PAGE_ALLOC_COSTLY_ORDER`, which go straight to the
         // buddy lists and count as free at once; then smaller ones, which the allocator first
         // parks on this CPU's per-CPU lists, where the watermark check does not see them.
@@ -187,7 +202,18 @@ impl Pool {
                 freed = freed.saturating_add(1);
             }
         }
-        (released, inner.pages)
+        let free_ns = if freed > 0 {
+            ffi::now_ns().saturating_sub(start)
+        } else {
+            0
+        };
+        Released {
+            pages: released,
+            left: inner.pages,
+            // At most `max_blocks` (the notifier's `ROUND_MAX_BLOCKS`, 256).
+            blocks: u32::try_from(freed).unwrap_or(u32::MAX),
+            free_ns,
+        }
     }
 
     /// One refill step, for a monitor's sample while memory is calm: puts back up to

@@ -400,6 +400,20 @@ storm() {
 	echo "bench: P4 storm=$1 rounds=$(key /tmp/st oom_calls) max_ns=$(key /tmp/st callback_max_ns)" \
 		"avg_ns=$(key /tmp/st callback_avg_ns) averts=$(key /tmp/st averts) kills=$(($(vmstat oom_kill) - kills))"
 	stop $readers $rt_reader $floors
+	# P4's unit in averted OOMs: per OOM record that released pool blocks (the first reader's),
+	# the callback's time, the part of it spent freeing blocks, and the blocks. Sequence numbers
+	# start again with each load: the storm and the seq name an OOM.
+	if want P4; then
+		awk -v storm="$1" '/"type":"oom"/ && /"action":"release"/ {
+			seq = cb = fr = bl = ""
+			if (match($0, /"seq":[0-9]+/)) seq = substr($0, RSTART + 6, RLENGTH - 6)
+			if (match($0, /"callback_ns":[0-9]+/)) cb = substr($0, RSTART + 14, RLENGTH - 14)
+			if (match($0, /"free_ns":[0-9]+/)) fr = substr($0, RSTART + 10, RLENGTH - 10)
+			if (match($0, /"blocks_freed":[0-9]+/)) bl = substr($0, RSTART + 15, RLENGTH - 15)
+			if (bl + 0 > 0 && cb != "" && fr != "")
+				printf "bench: P4 avert storm=%s oom_seq=%s callback_ns=%s free_ns=%s blocks=%s\n", storm, seq, cb, fr, bl
+		}' "/tmp/w.s$1.json"
+	fi
 	settle || true
 	# P8: what each reader got, over the storm's span of record times (storms without the
 	# latency readers only).

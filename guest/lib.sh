@@ -159,7 +159,7 @@ unbounded_oom() {
 	wait_for 10 "pool did not refill within 10 s: $(stat stats pool_pages)/$target" pool_full
 	guardctl read -n 2>/dev/null | grep -q 'kind=pool op=2' || fail "no refill event"
 	echo "pool back to $target pages; refills: $(stat stats pages_refilled) pages"
-	[ "$(guardctl version)" = "abi=2.0" ] || fail "device broken after the OOM"
+	[ "$(guardctl version)" = "abi=2.1" ] || fail "device broken after the OOM"
 }
 # How far a hog gets before the OOM killer stops it, in MiB, with whatever is loaded now. Costs
 # one OOM kill (or, under an averting guard, the pool and then one kill).

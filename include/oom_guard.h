@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * oom_guard.h - userspace ABI of /dev/oom_guard (rust_oom_guard), version 2.0.
+ * oom_guard.h - userspace ABI of /dev/oom_guard (rust_oom_guard), version 2.1.
  *
  * This is a C rendering of common/abi/, the single definition of the ABI; the structs below have the
  * same fields in the same order, and the assertions at the end pin every size and the key
@@ -20,7 +20,10 @@
  * ioctl structs only grow at the end; a newer abi_minor may append fields (size is then larger
  * than the struct: use the fields you know, ignore the rest) and add record types (skip them by
  * size); a struct that grows gets a new ioctl number (its size is part of the number) and the
- * old number keeps working; a different abi_major is incompatible: stop.
+ * old number keeps working; a different abi_major is incompatible: stop. A client must also
+ * accept an older minor's shorter record: ABI 2.1 appended free_ns and blocks_freed to struct
+ * oom_guard_oom, so an OOM record of a 2.0 module is OOM_GUARD_OOM_RECORD_SIZE_2_0 bytes and
+ * lacks them (treat them as 0).
  */
 #ifndef OOM_GUARD_H
 #define OOM_GUARD_H
@@ -32,7 +35,7 @@
 /* ---- versions and limits ------------------------------------------------------------------ */
 
 #define OOM_GUARD_ABI_MAJOR 2
-#define OOM_GUARD_ABI_MINOR 0
+#define OOM_GUARD_ABI_MINOR 1
 /* OOM_GUARD_GET_VERSION returns (major << 8) | minor. */
 #define OOM_GUARD_ABI_VERSION ((OOM_GUARD_ABI_MAJOR << 8) | OOM_GUARD_ABI_MINOR)
 
@@ -170,7 +173,7 @@ struct oom_guard_pressure {
 	uint64_t tte_ms;   /* ms until the min watermarks at that rate, or OOM_GUARD_TTE_UNKNOWN */
 };
 
-/* Payload of OOM_GUARD_RECORD_OOM (656 bytes): the OOM notifier was called. */
+/* Payload of OOM_GUARD_RECORD_OOM (672 bytes; 656 in ABI 2.0): the OOM notifier was called. */
 struct oom_guard_oom {
 	uint8_t action;    /* OOM_GUARD_OOM_* */
 	uint8_t level;     /* OOM_GUARD_LEVEL_* at the time */
@@ -186,6 +189,10 @@ struct oom_guard_oom {
 	uint32_t averts_left;
 	uint32_t nr_zones;
 	struct oom_guard_zone zones[OOM_GUARD_MAX_ZONES];
+	/* ABI 2.1 (absent from a record of OOM_GUARD_OOM_RECORD_SIZE_2_0 bytes: read as 0): */
+	uint64_t free_ns;      /* of callback_ns, ns spent freeing pool blocks; 0 if none freed */
+	uint32_t blocks_freed; /* pool blocks freed (__free_pages calls) */
+	uint32_t reserved;
 };
 
 /* Payload of OOM_GUARD_RECORD_POOL (32 bytes): the emergency pool changed. */
@@ -265,7 +272,9 @@ struct oom_guard_reclaim {
 
 #define OOM_GUARD_HEADER_SIZE 32
 #define OOM_GUARD_PRESSURE_RECORD_SIZE 656
-#define OOM_GUARD_OOM_RECORD_SIZE 688
+#define OOM_GUARD_OOM_RECORD_SIZE 704
+/* An OOM record of a 2.0 module, without free_ns and blocks_freed: the smallest to accept. */
+#define OOM_GUARD_OOM_RECORD_SIZE_2_0 688
 #define OOM_GUARD_POOL_RECORD_SIZE 64
 #define OOM_GUARD_KILL_RECORD_SIZE 136
 #define OOM_GUARD_LOST_RECORD_SIZE 48
@@ -400,7 +409,7 @@ OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, reserved2) == 601);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, fall_rate) == 608);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pressure, tte_ms) == 616);
 
-OOM_GUARD_ASSERT(sizeof(struct oom_guard_oom) == 656);
+OOM_GUARD_ASSERT(sizeof(struct oom_guard_oom) == 672);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, action) == 0);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, level) == 1);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, pid) == 4);
@@ -414,6 +423,11 @@ OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, callback_ns) == 64);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, averts_left) == 72);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, nr_zones) == 76);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, zones) == 80);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, free_ns) == 656);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, blocks_freed) == 664);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, reserved) == 668);
+OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + offsetof(struct oom_guard_oom, free_ns) ==
+		 OOM_GUARD_OOM_RECORD_SIZE_2_0);
 
 OOM_GUARD_ASSERT(sizeof(struct oom_guard_pool) == 32);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_pool, op) == 0);
@@ -486,7 +500,7 @@ OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + sizeof(struct oom_guard_headroom) ==
 OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + sizeof(struct oom_guard_reclaim) ==
 		 OOM_GUARD_RECLAIM_RECORD_SIZE);
 OOM_GUARD_ASSERT(OOM_GUARD_PRESSURE_RECORD_SIZE < OOM_GUARD_MAX_RECORD);
-OOM_GUARD_ASSERT(OOM_GUARD_MAX_RECORD == 688);
+OOM_GUARD_ASSERT(OOM_GUARD_MAX_RECORD == 704);
 
 OOM_GUARD_ASSERT(sizeof(struct oom_guard_stats) == 248);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_stats, samples) == 120);

@@ -136,6 +136,10 @@ impl Reader<'_> {
             managed: self.u64()?,
         })
     }
+    /// Whether `n` more bytes are left.
+    fn has(&self, n: usize) -> bool {
+        self.buf.len().saturating_sub(self.pos) >= n
+    }
     fn zones(&mut self) -> Result<[ZoneSnapshot; MAX_ZONES], CodecError> {
         let mut zones = [ZoneSnapshot::default(); MAX_ZONES];
         for z in zones.iter_mut() {
@@ -206,6 +210,10 @@ pub fn encode(
             for z in &o.zones {
                 w.zone(z)?;
             }
+            // ABI 2.1.
+            w.u64(o.free_ns)?;
+            w.u32(o.blocks_freed)?;
+            w.u32(0)?;
         }
         Payload::Pool(p) => {
             w.u8(p.op)?;
@@ -303,8 +311,9 @@ pub fn decode_header(buf: &[u8]) -> Result<RecordHeader, CodecError> {
 ///
 /// Returns the header and the payload, or `None` as payload for a record type this ABI version
 /// does not know (skip `header.size` bytes and go on). A newer minor version may append fields,
-/// which are ignored; a record shorter than its type is [`CodecError::BadSize`]; another major
-/// version is [`CodecError::Incompatible`].
+/// which are ignored; an older minor version's shorter record is decoded with the fields it
+/// lacks zero; a record shorter than its type's [`RecordType::min_record_size`] is
+/// [`CodecError::BadSize`]; another major version is [`CodecError::Incompatible`].
 pub fn decode(buf: &[u8]) -> Result<(RecordHeader, Option<Payload>), CodecError> {
     let h = decode_header(buf)?;
     if h.abi_major != ABI_MAJOR {
@@ -315,7 +324,7 @@ pub fn decode(buf: &[u8]) -> Result<(RecordHeader, Option<Payload>), CodecError>
     let Some(rtype) = RecordType::from_raw(h.rtype) else {
         return Ok((h, None));
     };
-    if size < rtype.record_size() {
+    if size < rtype.min_record_size() {
         return Err(CodecError::BadSize);
     }
     let mut r = Reader { buf: body, pos: 0 };
@@ -350,7 +359,7 @@ pub fn decode(buf: &[u8]) -> Result<(RecordHeader, Option<Payload>), CodecError>
             let action = r.u8()?;
             let level = r.u8()?;
             let calls = r.u16()?;
-            Payload::Oom(Oom {
+            let mut o = Oom {
                 action,
                 level,
                 calls,
@@ -365,7 +374,18 @@ pub fn decode(buf: &[u8]) -> Result<(RecordHeader, Option<Payload>), CodecError>
                 averts_left: r.u32()?,
                 nr_zones: r.u32()?,
                 zones: r.zones()?,
-            })
+                ..Oom::default()
+            };
+            // ABI 2.1's fields; a 2.0 record ends before them and they stay zero.
+            // Part of them is a size no version writes.
+            if r.has(OOM_SIZE - OOM_SIZE_2_0) {
+                o.free_ns = r.u64()?;
+                o.blocks_freed = r.u32()?;
+                let _reserved = r.u32()?;
+            } else if r.has(1) {
+                return Err(CodecError::BadSize);
+            }
+            Payload::Oom(o)
         }
         RecordType::Pool => {
             let op = r.u8()?;
@@ -462,6 +482,27 @@ pub fn decode(buf: &[u8]) -> Result<(RecordHeader, Option<Payload>), CodecError>
         }
     };
     Ok((h, Some(payload)))
+}
+
+/// Shortens the encoded record at the start of `buf` to fit in `room` bytes, if an older minor
+/// version's size of its type fits there: rewrites its header's `size` to the largest such size
+/// and returns it. `None` if the record already fits, or no older size does.
+///
+/// This keeps an older client's promise: a read buffer of its `MAX_RECORD_SIZE` always holds
+/// the next record. A 2.0 client reading with 688 bytes gets a 2.1 `OOM` record as the 2.0
+/// record it knows (the appended fields cut off, the header's `size` 688), which a 2.1 client
+/// decodes with those fields zero ([`Oom::has_free_fields`]).
+pub fn shorten(buf: &mut [u8], room: usize) -> Option<usize> {
+    let h = decode_header(buf).ok()?;
+    let size = h.size as usize;
+    let min = RecordType::from_raw(h.rtype)?.min_record_size();
+    if size <= room || room < min {
+        return None;
+    }
+    // Every type has one older size at most (the `OOM` record's 2.0 size).
+    let new = u32::try_from(min).ok()?;
+    buf.get_mut(..4)?.copy_from_slice(&new.to_ne_bytes());
+    Some(min)
 }
 
 /// Copies a name into a fixed, NUL-padded field, truncating if needed.

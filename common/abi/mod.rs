@@ -17,11 +17,14 @@
 //! the size travels with the data (a record's header, an ioctl number); a new record type is
 //! skipped by its size by a reader that does not know it; an incompatible change raises
 //! [`ABI_MAJOR`], which readers refuse.
+//!
+//! ABI 2.1 appends `free_ns` and `blocks_freed` to the [`Oom`] record (see
+//! [`RecordType::min_record_size`] for the 2.0 size a reader must still accept).
 
 /// Major ABI version: incremented on incompatible changes.
 pub const ABI_MAJOR: u8 = 2;
 /// Minor ABI version: incremented when record types or trailing fields are added.
-pub const ABI_MINOR: u8 = 0;
+pub const ABI_MINOR: u8 = 1;
 /// Name of the misc device (`/dev/oom_guard`).
 pub const DEVICE_NAME: &str = "oom_guard";
 /// Most zone snapshots a record carries (nodes × zones); more zones set [`FLAG_ZONES_TRUNCATED`].

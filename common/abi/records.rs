@@ -54,6 +54,18 @@ impl RecordType {
                 Self::Reclaim => RECLAIM_SIZE,
             }
     }
+
+    /// The smallest size in bytes a record of this type may have, header included: its size in
+    /// the oldest 2.x minor version that has it. A reader accepts any size from this one up (a
+    /// field this version appended and the record lacks reads as zero); a smaller one is
+    /// corrupt.
+    pub const fn min_record_size(self) -> usize {
+        match self {
+            // ABI 2.1 appended `free_ns`, `blocks_freed` and a reserved word.
+            Self::Oom => HEADER_SIZE + OOM_SIZE_2_0,
+            _ => self.record_size(),
+        }
+    }
 }
 
 /// A headroom level from available memory, in rising severity. The numbers are GLib's
@@ -406,6 +418,22 @@ pub struct Oom {
     pub nr_zones: u32,
     /// Snapshot of every zone at the OOM.
     pub zones: [ZoneSnapshot; MAX_ZONES],
+    /// ABI 2.1: nanoseconds of `callback_ns` the callback spent giving pool blocks back to the
+    /// allocator (its `__free_pages` calls, timed once around the release loop); 0 if it freed
+    /// none. 0 in a 2.0 record, which lacks it ([`Oom::has_free_fields`]).
+    pub free_ns: u64,
+    /// ABI 2.1: pool blocks the callback freed (`__free_pages` calls); 0 in a 2.0 record.
+    pub blocks_freed: u32,
+    /// Zero.
+    pub reserved: u32,
+}
+
+impl Oom {
+    /// Whether an `OOM` record of `size` bytes (its header's `size`) carries `free_ns` and
+    /// `blocks_freed`: false for a 2.0 record, whose payload ends with `zones`.
+    pub const fn has_free_fields(size: u32) -> bool {
+        size as usize >= HEADER_SIZE + OOM_SIZE
+    }
 }
 
 /// Payload of a [`RecordType::Pool`] record.
@@ -557,6 +585,8 @@ pub const HEADER_SIZE: usize = core::mem::size_of::<RecordHeader>();
 pub const PRESSURE_SIZE: usize = core::mem::size_of::<Pressure>();
 /// Size of [`Oom`].
 pub const OOM_SIZE: usize = core::mem::size_of::<Oom>();
+/// Size of [`Oom`] in ABI 2.0, before `free_ns`, `blocks_freed` and `reserved` were appended.
+pub const OOM_SIZE_2_0: usize = 80 + MAX_ZONES * ZONE_SIZE;
 /// Size of [`Pool`].
 pub const POOL_SIZE: usize = core::mem::size_of::<Pool>();
 /// Size of [`Kill`].
@@ -578,7 +608,8 @@ const _: () = assert!(ZONE_SIZE == 72);
 const _: () = assert!(PRESSURE_SIZE < OOM_SIZE);
 const _: () = assert!(HEADROOM_SIZE == 80);
 const _: () = assert!(RECLAIM_SIZE == 48);
-const _: () = assert!(OOM_SIZE == 80 + MAX_ZONES * ZONE_SIZE);
+const _: () = assert!(OOM_SIZE_2_0 == 656);
+const _: () = assert!(OOM_SIZE == OOM_SIZE_2_0 + 16);
 const _: () = assert!(POOL_SIZE == 32);
 const _: () = assert!(KILL_SIZE == 104);
 const _: () = assert!(LOST_SIZE == 16);

@@ -6,7 +6,7 @@ load
 ls -l "$DEV"
 mode=$(ls -l "$DEV" | awk '{ print $1, $3, $4 }')
 [ "$mode" = "crw------- root root" ] || fail "$DEV is '$mode', expected 'crw------- root root'"
-[ "$(guardctl version)" = "abi=2.0" ] || fail "unexpected ABI version: $(guardctl version)"
+[ "$(guardctl version)" = "abi=2.1" ] || fail "unexpected ABI version: $(guardctl version)"
 pages=$((16384 * 1024 / $(getconf PAGESIZE 2>/dev/null || echo 4096)))
 [ "$(stat stats pool_pages)" = "$pages" ] || fail "pool_pages=$(stat stats pool_pages), expected $pages"
 [ "$(stat stats pool_target)" = "$pages" ] || fail "pool_target wrong"

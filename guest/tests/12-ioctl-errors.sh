@@ -30,5 +30,5 @@ guardctl set avert_budget=5 || fail "valid set failed"
 [ "$(stat config avert_budget)" = 5 ] || fail "valid set not applied"
 expect EAGAIN guardctl read -n
 expect EINVAL guardctl read -n -b 16
-[ "$(guardctl version)" = "abi=2.0" ] || fail "device broken after bad calls"
+[ "$(guardctl version)" = "abi=2.1" ] || fail "device broken after bad calls"
 unload

@@ -24,6 +24,21 @@ cut -c1-200 /tmp/ev
 grep -q 'kind=oom action=release .*comm=memhog' /tmp/ev || fail "no OOM event with action=release"
 grep 'kind=oom' /tmp/ev | grep -qv 'action=release' && fail "an OOM round was not averted"
 contiguous 0 </tmp/ev || fail "events not contiguous"
+# ABI 2.1: every release says how many pool blocks it freed and how long freeing them took, a
+# part of the callback's time.
+awk '/kind=oom action=release/ {
+	for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	n++
+	if (v["size"] != 704 || v["blocks_freed"] < 1 || v["free_ns"] < 1 ||
+	    v["free_ns"] + 0 > v["callback_ns"] + 0) { print "bad release record: " $0; bad++ }
+} END { exit !(n > 0 && bad == 0) }' /tmp/ev || fail "release records without free_ns/blocks_freed"
+# A client built for ABI 2.0 reads with its 688-byte OOM_GUARD_MAX_RECORD: it still gets every
+# record, the OOM records in their 2.0 size.
+guardctl read -n -b 688 >/tmp/ev688 2>/dev/null
+[ "$(wc -l </tmp/ev688)" = "$(wc -l </tmp/ev)" ] ||
+	fail "a 688-byte reader got $(wc -l </tmp/ev688) records of $(wc -l </tmp/ev)"
+grep -q 'size=688 .*kind=oom action=release .*free_ns=0 blocks_freed=0' /tmp/ev688 ||
+	fail "no 2.0-sized OOM record for a 688-byte buffer"
 averts=$(stat stats averts)
 released=$(stat stats pages_released)
 [ "$averts" -ge 1 ] || fail "stats.averts=$averts"

@@ -14,7 +14,7 @@ config_before=$(guardctl config)
 seed=$(($(date +%s) % 100000))
 guardfuzz fuzz -n 10000 -s $seed || fail "fuzz found a wrong answer (seed $seed)"
 [ "$(guardctl config)" = "$config_before" ] || fail "the configuration changed under the fuzzer"
-[ "$(guardctl version)" = "abi=2.0" ] || fail "device broken after fuzzing"
+[ "$(guardctl version)" = "abi=2.1" ] || fail "device broken after fuzzing"
 guardctl read -n >/tmp/ev 2>/dev/null
 contiguous 0 </tmp/ev || fail "events not contiguous after fuzzing"
 unload

@@ -35,5 +35,5 @@ echo "20 loads and unloads under the storm: $kills OOM kills, $named victims nam
 [ "$named" -ge 1 ] || fail "no victim named while loaded"
 module_loaded && fail "the module is still loaded"
 load
-[ "$(guardctl version)" = "abi=2.0" ] || fail "the module does not work after the storm"
+[ "$(guardctl version)" = "abi=2.1" ] || fail "the module does not work after the storm"
 unload

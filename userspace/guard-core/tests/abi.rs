@@ -57,6 +57,9 @@ fn samples() -> Vec<Payload> {
             averts_left: 7,
             nr_zones: 2,
             zones,
+            free_ns: 1900,
+            blocks_freed: 4,
+            reserved: 0,
         }),
         Payload::Pool(Pool {
             op: PoolOp::Refill as u8,
@@ -137,6 +140,10 @@ fn layout_matches_the_documented_offsets() {
     assert_eq!(offset_of!(Oom, free_pages), 24);
     assert_eq!(offset_of!(Oom, averts_left), 72);
     assert_eq!(offset_of!(Oom, zones), 80);
+    assert_eq!(offset_of!(Oom, free_ns), 656);
+    assert_eq!(offset_of!(Oom, blocks_freed), 664);
+    assert_eq!(offset_of!(Oom, reserved), 668);
+    assert_eq!((OOM_SIZE_2_0, OOM_SIZE), (656, 672));
     assert_eq!(offset_of!(Pool, pages), 8);
     assert_eq!(offset_of!(Kill, kills), 0);
     assert_eq!(offset_of!(Kill, victim_pid), 8);
@@ -324,6 +331,10 @@ fn encoding_writes_fields_at_their_repr_c_offsets() {
     let at = |off: usize| u64::from_ne_bytes(body[off..off + 8].try_into().unwrap());
     assert_eq!(at(offset_of!(Oom, pool_before)), o.pool_before);
     assert_eq!(at(offset_of!(Oom, callback_ns)), o.callback_ns);
+    assert_eq!(at(offset_of!(Oom, free_ns)), o.free_ns);
+    let blocks = offset_of!(Oom, blocks_freed);
+    assert_eq!(&body[blocks..blocks + 4], &o.blocks_freed.to_ne_bytes());
+    assert_eq!(&body[blocks + 4..blocks + 8], &[0; 4], "reserved");
     let z1 = offset_of!(Oom, zones) + ZONE_SIZE;
     assert_eq!(at(z1 + offset_of!(ZoneSnapshot, free)), o.zones[1].free);
     assert_eq!(&body[8..14], b"memhog");
@@ -370,6 +381,10 @@ fn padding_and_reserved_bytes_are_zero() {
                 x.reserved = 0xdead_beef;
                 Payload::Reclaim(x)
             }
+            Payload::Oom(mut x) => {
+                x.reserved = 0xdead_beef;
+                Payload::Oom(x)
+            }
             other => other,
         };
         let mut buf = [0x55u8; MAX_RECORD_SIZE];
@@ -379,10 +394,13 @@ fn padding_and_reserved_bytes_are_zero() {
             Payload::Pool(_) => assert_eq!(&buf[HEADER_SIZE + 1..HEADER_SIZE + 8], &[0; 7]),
             Payload::Kill(_) => assert_eq!(&buf[HEADER_SIZE + 97..HEADER_SIZE + 104], &[0; 7]),
             // Bytes 2..4 of an OOM record are `calls`, not reserved.
-            Payload::Oom(o) => assert_eq!(
-                &buf[HEADER_SIZE + 2..HEADER_SIZE + 4],
-                &o.calls.to_ne_bytes()
-            ),
+            Payload::Oom(o) => {
+                assert_eq!(
+                    &buf[HEADER_SIZE + 2..HEADER_SIZE + 4],
+                    &o.calls.to_ne_bytes()
+                );
+                assert_eq!(&buf[HEADER_SIZE + 668..HEADER_SIZE + 672], &[0; 4]);
+            }
             Payload::Pressure(_) => {
                 assert_eq!(buf[HEADER_SIZE + 3], 0);
                 assert_eq!(&buf[HEADER_SIZE + 601..HEADER_SIZE + 608], &[0; 7]);
@@ -478,7 +496,9 @@ fn a_record_shorter_than_its_type_is_corrupt() {
     for p in samples() {
         let mut buf = [0u8; MAX_RECORD_SIZE];
         let n = encode(0, 0, 0, &p, &mut buf).unwrap();
-        for short in [n - 1, n - 8, HEADER_SIZE] {
+        let min = p.rtype().min_record_size();
+        // Shorter than the oldest size of its type, or ending inside a field this ABI appended.
+        for short in [n - 1, n - 8, min - 1, min - 8, HEADER_SIZE] {
             buf[0..4].copy_from_slice(&(short as u32).to_ne_bytes());
             assert_eq!(decode(&buf[..n]), Err(CodecError::BadSize), "{p:?}");
         }
@@ -494,7 +514,7 @@ fn another_major_is_incompatible() {
         buf[6] = major;
         assert_eq!(decode(&buf[..n]), Err(CodecError::Incompatible), "{major}");
     }
-    assert_eq!((ABI_MAJOR, ABI_MINOR), (2, 0));
+    assert_eq!((ABI_MAJOR, ABI_MINOR), (2, 1));
 }
 
 #[test]
@@ -599,4 +619,70 @@ fn the_stats_table_covers_every_counter_once() {
     assert!(seen.iter().all(|n| *n == 1), "{seen:?}");
     let names: std::collections::HashSet<_> = STATS_FIELDS.iter().map(|f| f.name).collect();
     assert_eq!(names.len(), STATS_FIELDS.len());
+}
+
+/// The `OOM` record of `samples()` as a 2.0 module writes it: 688 bytes, minor 0, the record
+/// ending after `zones`.
+fn oom_2_0() -> (Oom, Vec<u8>) {
+    let p = samples().remove(1);
+    let Payload::Oom(o) = p else { unreachable!() };
+    let mut buf = [0u8; MAX_RECORD_SIZE];
+    encode(7, 8, 0, &p, &mut buf).unwrap();
+    let mut rec = buf[..HEADER_SIZE + OOM_SIZE_2_0].to_vec();
+    rec[0..4].copy_from_slice(&688u32.to_ne_bytes());
+    rec[7] = 0;
+    (o, rec)
+}
+
+#[test]
+fn an_older_minors_shorter_record_decodes_with_the_new_fields_zero() {
+    assert_eq!(RecordType::Oom.min_record_size(), 688);
+    assert_eq!(RecordType::Oom.record_size(), 704);
+    for t in [RecordType::Pressure, RecordType::Kill, RecordType::Lost] {
+        assert_eq!(t.min_record_size(), t.record_size(), "{t:?}");
+    }
+    let (o, rec) = oom_2_0();
+    let (h, p) = decode(&rec).unwrap();
+    assert_eq!((h.size, h.abi_minor), (688, 0));
+    assert!(!Oom::has_free_fields(h.size));
+    assert!(Oom::has_free_fields(704) && Oom::has_free_fields(800));
+    let want = Oom {
+        free_ns: 0,
+        blocks_freed: 0,
+        ..o
+    };
+    assert_eq!(p, Some(Payload::Oom(want)));
+}
+
+#[test]
+fn shorten_fits_a_record_into_an_older_minors_size() {
+    let p = samples().remove(1);
+    let Payload::Oom(o) = p else { unreachable!() };
+    let mut buf = [0u8; MAX_RECORD_SIZE];
+    let n = encode(7, 8, 0, &p, &mut buf).unwrap();
+    // Fits already, or not even in 2.0's size: left alone.
+    for room in [n, n + 1, 687, 48] {
+        let mut b = buf;
+        assert_eq!(shorten(&mut b, room), None, "{room}");
+        assert_eq!(b, buf);
+    }
+    // 2.0's MAX_RECORD_SIZE: the 2.0 record, which every 2.x reader decodes.
+    for room in [688, 700, 703] {
+        let mut b = buf;
+        assert_eq!(shorten(&mut b, room), Some(688), "{room}");
+        let (h, back) = decode(&b[..688]).unwrap();
+        assert_eq!((h.size, h.seq, h.abi_minor), (688, 7, ABI_MINOR));
+        let want = Oom {
+            free_ns: 0,
+            blocks_freed: 0,
+            ..o
+        };
+        assert_eq!(back, Some(Payload::Oom(want)));
+        // Only the size changed.
+        assert_eq!(&b[4..688], &buf[4..688]);
+    }
+    // A type that never grew has no older size.
+    let mut b = [0u8; MAX_RECORD_SIZE];
+    let n = encode(0, 0, 0, &samples().remove(3), &mut b).unwrap();
+    assert_eq!(shorten(&mut b, n - 1), None);
 }

@@ -184,8 +184,14 @@ static int print_records(const unsigned char *buf, size_t len)
 		case OOM_GUARD_RECORD_OOM: {
 			struct oom_guard_oom o;
 
-			if (payload(&o, sizeof(o), rec, h.size))
+			/* A 2.0 module's record lacks free_ns and blocks_freed: they read as 0. */
+			memset(&o, 0, sizeof(o));
+			if (h.size == OOM_GUARD_OOM_RECORD_SIZE_2_0) {
+				memcpy(&o, rec + OOM_GUARD_HEADER_SIZE,
+				       OOM_GUARD_OOM_RECORD_SIZE_2_0 - OOM_GUARD_HEADER_SIZE);
+			} else if (payload(&o, sizeof(o), rec, h.size)) {
 				return 1;
+			}
 			printf(" action=%u level=%u pid=%lu", (unsigned)o.action, (unsigned)o.level,
 			       (unsigned long)o.pid);
 			printf(" comm=");
@@ -197,6 +203,8 @@ static int print_records(const unsigned char *buf, size_t len)
 			       (unsigned long long)o.freed_reported, (unsigned long long)o.callback_ns,
 			       (unsigned long)o.averts_left, (unsigned long)o.nr_zones);
 			print_zones(o.zones, o.nr_zones);
+			printf(" free_ns=%llu blocks_freed=%lu", (unsigned long long)o.free_ns,
+			       (unsigned long)o.blocks_freed);
 			break;
 		}
 		case OOM_GUARD_RECORD_POOL: {

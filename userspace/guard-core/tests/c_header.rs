@@ -160,6 +160,9 @@ fn fixture() -> Vec<u8> {
                 averts_left: 0xCAFE_F00D,
                 nr_zones: 3,
                 zones: three,
+                free_ns: 0xC1_0000_0000_0002,
+                blocks_freed: 0xC2_0003,
+                reserved: 0,
             }),
         ),
         (
@@ -306,6 +309,27 @@ fn fixture() -> Vec<u8> {
     buf[7] = ABI_MINOR + 1;
     buf[n..n + 8].copy_from_slice(&[0xAB; 8]);
     out.extend_from_slice(&buf[..n + 8]);
+
+    // An OOM record of a 2.0 module: 688 bytes, without `free_ns` and `blocks_freed`.
+    let n = encode(
+        0xF000_0000_0000_0012,
+        79,
+        0,
+        &Payload::Oom(Oom {
+            action: OomAction::Avert as u8,
+            calls: 1,
+            pid: 42,
+            callback_ns: 31_000,
+            ..Oom::default()
+        }),
+        &mut buf,
+    )
+    .expect("encode");
+    assert_eq!(n, 704);
+    let size = HEADER_SIZE + OOM_SIZE_2_0;
+    buf[0..4].copy_from_slice(&u32::try_from(size).expect("small").to_ne_bytes());
+    buf[7] = 0;
+    out.extend_from_slice(&buf[..size]);
     out
 }
 
@@ -379,6 +403,11 @@ fn expected_lines(stream: &[u8]) -> Vec<String> {
                     o.nr_zones
                 );
                 push_zones(&mut line, &o.zones, o.nr_zones);
+                let _ = write!(
+                    line,
+                    " free_ns={} blocks_freed={}",
+                    o.free_ns, o.blocks_freed
+                );
             }
             Some(Payload::Pool(p)) => {
                 let _ = write!(
@@ -521,7 +550,7 @@ fn c_client_decodes_records_like_the_rust_abi() {
     let want = expected_lines(&stream);
     // Every record type, both kinds of KILL, the unknown type and the newer minor version are
     // all in the fixture.
-    assert_eq!(want.len(), 12);
+    assert_eq!(want.len(), 13);
     for t in 1..=7 {
         assert!(want.iter().any(|l| l.contains(&format!(" type={t} "))));
     }
@@ -536,6 +565,9 @@ fn c_client_decodes_records_like_the_rust_abi() {
     assert!(want.iter().any(|l| l.ends_with(" count-only")));
     assert!(want.iter().any(|l| l.ends_with(" tte=unknown")));
     assert!(want.iter().any(|l| l.contains(" who=3:kswapd:direct ")));
+    assert!(want.iter().any(|l| l.contains(" size=688 abi=2.0 ")
+        && l.contains(" callback_ns=31000 ")
+        && l.ends_with(" free_ns=0 blocks_freed=0")));
 
     assert_same_lines(&run_client(&exe, &path), &want);
 }

@@ -10,18 +10,19 @@ fn documented_ioctl_numbers() {
     assert_eq!(IOCTL_GET_ZONES, 0x8260_B702);
     assert_eq!(IOCTL_GET_CONFIG, 0x8040_B703);
     assert_eq!(IOCTL_SET_CONFIG, 0x4040_B704);
-    assert_eq!((ABI_MAJOR, ABI_MINOR), (2, 0));
+    assert_eq!((ABI_MAJOR, ABI_MINOR), (2, 1));
     assert_eq!(std::mem::size_of::<Zones>(), 608);
     assert_eq!(std::mem::size_of::<Stats>(), 248);
     assert_eq!(std::mem::size_of::<Config>(), 64);
     assert_eq!(RecordType::Pressure.record_size(), 656);
-    assert_eq!(RecordType::Oom.record_size(), 688);
+    assert_eq!(RecordType::Oom.record_size(), 704);
+    assert_eq!(RecordType::Oom.min_record_size(), 688);
     assert_eq!(RecordType::Pool.record_size(), 64);
     assert_eq!(RecordType::Kill.record_size(), 136);
     assert_eq!(RecordType::Lost.record_size(), 48);
     assert_eq!(RecordType::Headroom.record_size(), 112);
     assert_eq!(RecordType::Reclaim.record_size(), 80);
-    assert_eq!(MAX_RECORD_SIZE, 688);
+    assert_eq!(MAX_RECORD_SIZE, 704);
     assert_eq!(TTE_UNKNOWN, u64::MAX);
 }
 

@@ -47,7 +47,7 @@
 //! // `timestamp` is the record's wall-clock time, from this boot's clocks.
 //! let (mono, wall) = lines[0].split_once(" timestamp=").unwrap();
 //! assert_eq!(mono, "seq=7 time_ns=1000");
-//! assert!(wall.ends_with("Z type=lost abi=2.0 count=3 first_seq=7"));
+//! assert!(wall.ends_with("Z type=lost abi=2.1 count=3 first_seq=7"));
 //! ```
 #![deny(unsafe_code)]
 #![warn(

@@ -334,9 +334,9 @@ fn decode_a_capture_in_every_format() {
     let out = run(&["decode", "--format", "logfmt", cap]);
     let t = text(&out.stdout);
     assert!(t.lines().all(|l| l.starts_with("seq=")), "{t}");
-    assert!(t.contains("type=kill abi=2.0 kills=1"), "{t}");
+    assert!(t.contains("type=kill abi=2.1 kills=1"), "{t}");
     assert!(
-        t.contains(" type=headroom abi=2.0 headroom=critical old_headroom=medium level=low "),
+        t.contains(" type=headroom abi=2.1 headroom=critical old_headroom=medium level=low "),
         "{t}"
     );
     // An unknown time to exhaustion is left out, not written as a word.
@@ -346,7 +346,7 @@ fn decode_a_capture_in_every_format() {
     );
     assert!(!t.contains("unknown"), "{t}");
     assert!(
-        t.contains(" type=reclaim abi=2.0 phase=onset who=kswapd level=low headroom=critical "),
+        t.contains(" type=reclaim abi=2.1 phase=onset who=kswapd level=low headroom=critical "),
         "{t}"
     );
 }

@@ -289,6 +289,9 @@ impl Rng {
                     averts_left: self.num() as u32,
                     nr_zones,
                     zones,
+                    free_ns: self.num(),
+                    blocks_freed: self.num() as u32,
+                    reserved: 0,
                 })
             }
             RecordType::Pool => Payload::Pool(Pool {

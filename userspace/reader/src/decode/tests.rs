@@ -62,6 +62,9 @@ pub(crate) fn samples() -> Vec<Payload> {
             averts_left: 7,
             nr_zones: 2,
             zones,
+            free_ns: 9_100,
+            blocks_freed: 4,
+            reserved: 0,
         }),
         Payload::Pool(Pool {
             op: PoolOp::Release as u8,
@@ -380,5 +383,34 @@ fn truncated_stream_is_an_error_at_the_end() {
             need: 32,
             ..
         }
+    ));
+}
+
+#[test]
+fn an_abi_2_0_oom_record_decodes_without_the_free_fields() {
+    // What a 2.0 module writes: the OOM record ends after `zones` (688 bytes), minor 0.
+    let oom = samples()[1];
+    let mut buf = vec![0u8; MAX_RECORD_SIZE];
+    let n = abi::encode(3, 4, 0, &oom, &mut buf).unwrap();
+    assert_eq!(n, 704);
+    buf.truncate(688);
+    buf[0..4].copy_from_slice(&688u32.to_ne_bytes());
+    buf[7] = 0;
+    let items = decode_all(&buf).unwrap();
+    let [Item::Record(r)] = items.as_slice() else {
+        panic!("{items:?}")
+    };
+    assert_eq!((r.header.size, r.header.abi_minor), (688, 0));
+    let Payload::Oom(mut want) = oom else {
+        unreachable!()
+    };
+    (want.free_ns, want.blocks_freed) = (0, 0);
+    assert_eq!(r.payload, Payload::Oom(want));
+    // A size between 2.0's and 2.1's is no record any version writes.
+    buf.resize(696, 0);
+    buf[0..4].copy_from_slice(&696u32.to_ne_bytes());
+    assert!(matches!(
+        decode_all(&buf),
+        Err(DecodeError::BadSize { size: 696, .. })
     ));
 }

@@ -11,7 +11,7 @@ use super::walltime::wall_clock;
 use crate::decode::Record;
 use crate::enrich::{Proc, Snapshot};
 use oom_guard_core::abi::{
-    Kill, Payload, ZoneSnapshot, KILL_EXITING, KILL_GROUP, KILL_VICTIM, TTE_UNKNOWN,
+    Kill, Oom, Payload, ZoneSnapshot, KILL_EXITING, KILL_GROUP, KILL_VICTIM, TTE_UNKNOWN,
 };
 
 /// What formatting needs to know about the system the records came from.
@@ -99,6 +99,16 @@ pub fn tte_value(tte_ms: u64) -> Value {
     }
 }
 
+/// An `OOM` record's `free_ns` or `blocks_freed`: [`Value::Unknown`] in a record of `size`
+/// bytes that lacks them (an ABI 2.0 module's), else the value.
+fn free_value(size: u32, v: u64) -> Value {
+    if Oom::has_free_fields(size) {
+        Value::U64(v)
+    } else {
+        Value::Unknown
+    }
+}
+
 /// The structured fields of a record, in schema order, names escaped. Every record starts with
 /// `seq`, `time_ns`, `type` and `abi` (the formats add `timestamp`: [`event_fields`]). Every
 /// amount, rate and duration names its unit at the end of its name (the README's "Units"):
@@ -141,6 +151,11 @@ pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
             ("pool_after_pages", U64(o.pool_after)),
             ("freed_reported_pages", U64(o.freed_reported)),
             ("callback_ns", U64(o.callback_ns)),
+            ("free_ns", free_value(h.size, o.free_ns)),
+            (
+                "blocks_freed",
+                free_value(h.size, u64::from(o.blocks_freed)),
+            ),
             ("averts_left", U64(u64::from(o.averts_left))),
             ("page_size_bytes", U64(opts.page_size)),
             ("nr_zones", U64(u64::from(o.nr_zones))),

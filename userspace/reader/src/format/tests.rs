@@ -28,8 +28,8 @@ fn text_of_every_type() {
              headroom low, fall rate 10.0 MiB/s, time to exhaustion 1500 ms; \
              best zone DMA32 (node 0) above-high: free 781.2 MiB, high 5.8 MiB",
             "[   12.345678] oom min: release, pid 4242 (memhog); reported 1.0 MiB freed, \
-             pool 16.0 MiB -> 15.0 MiB, 7 averts left, callback 15.2 us; free 5.8 MiB, \
-             available 7.8 MiB; best zone DMA32 (node 0) above-high: free 781.2 MiB, \
+             pool 16.0 MiB -> 15.0 MiB, 7 averts left, callback 15.2 us (freeing 4 blocks: \
+             9.1 us); free 5.8 MiB, available 7.8 MiB; best zone DMA32 (node 0) above-high: free 781.2 MiB, \
              high 5.8 MiB",
             "[   12.345678] pool release: 1.0 MiB, pool now 15.0 MiB of 16.0 MiB",
             "[   12.345678] kill: 1 OOM kill observed",
@@ -334,7 +334,7 @@ fn json_of_every_type_parses_and_has_the_common_fields() {
         assert_eq!(v["seq"], r.header.seq);
         assert_eq!(v["time_ns"], r.header.time_ns);
         assert_eq!(v["type"], kind(r.rtype()));
-        assert_eq!(v["abi"], "2.0");
+        assert_eq!(v["abi"], "2.1");
     }
 }
 
@@ -409,6 +409,8 @@ fn json_schema_per_type() {
             "pool_after_pages",
             "freed_reported_pages",
             "callback_ns",
+            "free_ns",
+            "blocks_freed",
             "averts_left",
             "page_size_bytes",
             "nr_zones",
@@ -546,27 +548,27 @@ fn logfmt_of_every_type() {
     assert_eq!(
         lines,
         [
-            format!("seq=40 time_ns=12345678941 type=pressure abi=2.0 level=low old_level=ok \
+            format!("seq=40 time_ns=12345678941 type=pressure abi=2.1 level=low old_level=ok \
              source=watermarks free_pages=202600 available_pages=300000 headroom=low \
              fall_rate_pages_per_s=2560 tte_ms=1500 page_size_bytes=4096 nr_zones=2 \
              zones_truncated=false {ZONES}")
             .as_str(),
-            format!("seq=41 time_ns=12345678942 type=oom abi=2.0 level=min action=release calls=1 pid=4242 \
+            format!("seq=41 time_ns=12345678942 type=oom abi=2.1 level=min action=release calls=1 pid=4242 \
              comm=memhog free_pages=1500 available_pages=2000 pool_before_pages=4096 \
-             pool_after_pages=3840 freed_reported_pages=256 callback_ns=15200 averts_left=7 \
-             page_size_bytes=4096 nr_zones=2 zones_truncated=false {ZONES}")
+             pool_after_pages=3840 freed_reported_pages=256 callback_ns=15200 free_ns=9100 \
+             blocks_freed=4 averts_left=7 page_size_bytes=4096 nr_zones=2 zones_truncated=false {ZONES}")
             .as_str(),
-            "seq=42 time_ns=12345678943 type=pool abi=2.0 op=release pages=256 \
+            "seq=42 time_ns=12345678943 type=pool abi=2.1 op=release pages=256 \
              pool_pages=3840 target_pages=4096 page_size_bytes=4096",
-            "seq=43 time_ns=12345678944 type=kill abi=2.0 kills=1 victim_pid=0 \
+            "seq=43 time_ns=12345678944 type=kill abi=2.1 kills=1 victim_pid=0 \
              victim_comm=\"\" victim_rss_kib=0",
-            "seq=44 time_ns=12345678945 type=lost abi=2.0 count=17 first_seq=29",
-            "seq=45 time_ns=12345678946 type=headroom abi=2.0 headroom=medium \
+            "seq=44 time_ns=12345678945 type=lost abi=2.1 count=17 first_seq=29",
+            "seq=45 time_ns=12345678946 type=headroom abi=2.1 headroom=medium \
              old_headroom=low level=low wm_state=below-low free_pages=202600 \
              available_pages=150000 total_pages=1500000 low_pages=300000 \
              medium_pages=150001 critical_pages=75000 floor_pages=3078 \
              fall_rate_pages_per_s=256 tte_ms=573906 page_size_bytes=4096",
-            "seq=46 time_ns=12345678947 type=reclaim abi=2.0 phase=direct who=kswapd+direct \
+            "seq=46 time_ns=12345678947 type=reclaim abi=2.1 phase=direct who=kswapd+direct \
              level=min headroom=critical kswapd_calls=40 direct_calls=3 duration_ms=120 \
              free_pages=2000 available_pages=5000 page_size_bytes=4096",
         ]
@@ -804,4 +806,47 @@ fn kill_cgroup_paths() {
     let v: serde_json::Value =
         serde_json::from_str(&line(Format::Json, &global, at("/"), &OPTS)).unwrap();
     assert_eq!(v["cgroup"], "/");
+}
+
+#[test]
+fn an_abi_2_0_oom_record_lacks_the_free_fields_in_every_format() {
+    // A 2.0 module's OOM record: 688 bytes, no `free_ns` or `blocks_freed` (decoded as 0).
+    let mut r = all()[1];
+    r.header.size = 688;
+    r.header.abi_minor = 0;
+    if let Payload::Oom(o) = &mut r.payload {
+        (o.free_ns, o.blocks_freed) = (0, 0);
+    }
+    let t = text(&r, &OPTS);
+    assert!(t.contains("callback 15.2 us; free 5.8 MiB"), "{t}");
+    let v: serde_json::Value = serde_json::from_str(&json(&r, &OPTS)).unwrap();
+    assert_eq!(
+        (&v["abi"], &v["callback_ns"]),
+        (&serde_json::json!("2.0"), &serde_json::json!(15_200))
+    );
+    assert!(v["free_ns"].is_null() && v["blocks_freed"].is_null(), "{v}");
+    // Left out of the flat formats (logfmt, journald, hook environment), not written as 0.
+    let lf = logfmt(&r, &OPTS);
+    assert!(lf.contains(" callback_ns=15200 averts_left=7 "), "{lf}");
+    let flat = flat_fields(&event_fields(&r, Extra::NONE, &OPTS));
+    assert!(!flat
+        .iter()
+        .any(|(k, _)| k == "free_ns" || k == "blocks_freed"));
+    // A 2.1 record that freed nothing: zeros, and no "freeing" in the text.
+    let mut r = all()[1];
+    if let Payload::Oom(o) = &mut r.payload {
+        (o.free_ns, o.blocks_freed) = (0, 0);
+    }
+    assert!(!text(&r, &OPTS).contains("freeing"));
+    let v: serde_json::Value = serde_json::from_str(&json(&r, &OPTS)).unwrap();
+    assert_eq!(
+        (&v["free_ns"], &v["blocks_freed"]),
+        (&serde_json::json!(0), &serde_json::json!(0))
+    );
+    // One block: singular.
+    let mut r = all()[1];
+    if let Payload::Oom(o) = &mut r.payload {
+        (o.free_ns, o.blocks_freed) = (2_500, 1);
+    }
+    assert!(text(&r, &OPTS).contains("callback 15.2 us (freeing 1 block: 2.5 us); "));
 }

@@ -11,7 +11,7 @@ use super::names::{oom_kind_name, victim_pid};
 use crate::decode::Record;
 use crate::enrich::Snapshot;
 use oom_guard_core::abi::{
-    Kill, Payload, ZoneSnapshot, ZoneState, KILL_EXITING, KILL_GROUP, KILL_VICTIM, TTE_UNKNOWN,
+    Kill, Oom, Payload, ZoneSnapshot, ZoneState, KILL_EXITING, KILL_GROUP, KILL_VICTIM, TTE_UNKNOWN,
 };
 use std::fmt::Write as _;
 
@@ -79,6 +79,21 @@ pub fn human_ns(ns: u64) -> String {
     } else {
         format!("{}.{} ms", ns / 1_000_000, ns % 1_000_000 / 100_000)
     }
+}
+
+/// What an `OOM` record's callback spent freeing pool blocks, after its duration:
+/// ` (freeing 4 blocks: 1.9 us)`; empty if it freed none or the record lacks the fields (ABI
+/// 2.0).
+fn free_text(size: u32, o: &Oom) -> String {
+    if !Oom::has_free_fields(size) || o.blocks_freed == 0 {
+        return String::new();
+    }
+    let s = if o.blocks_freed == 1 { "" } else { "s" };
+    format!(
+        " (freeing {} block{s}: {})",
+        o.blocks_freed,
+        human_ns(o.free_ns)
+    )
 }
 
 /// A `CLOCK_MONOTONIC` time the way `dmesg` prints it: `[   12.345678]`.
@@ -154,7 +169,7 @@ fn record_message(rec: &Record, cgroup: Option<&str>, opts: &FormatOptions) -> S
             let _ = write!(
                 s,
                 "oom {}: {}{}, pid {} ({}); reported {} freed, pool {} -> {}, {} averts left, \
-                 callback {}; free {}, available {}",
+                 callback {}{}; free {}, available {}",
                 level_name(o.level),
                 action_name(o.action),
                 if o.calls > 1 {
@@ -169,6 +184,7 @@ fn record_message(rec: &Record, cgroup: Option<&str>, opts: &FormatOptions) -> S
                 pages(o.pool_after, opts),
                 o.averts_left,
                 human_ns(o.callback_ns),
+                free_text(rec.header.size, o),
                 pages(o.free_pages, opts),
                 pages(o.available_pages, opts)
             );

@@ -166,7 +166,7 @@ fn record_line(h: &abi::RecordHeader, p: Option<&Payload>) -> String {
             tte(x.tte_ms)
         ),
         Some(Payload::Oom(x)) => format!(
-            "{head} kind=oom action={} calls={} pid={} comm={} pool_before={} pool_after={} freed={} callback_ns={} averts_left={} free={} available={} zones={} marks={}",
+            "{head} kind=oom action={} calls={} pid={} comm={} pool_before={} pool_after={} freed={} callback_ns={} free_ns={} blocks_freed={} averts_left={} free={} available={} zones={} marks={}",
             abi::OomAction::from_raw(x.action).map_or("?", abi::OomAction::name),
             x.calls,
             x.pid,
@@ -175,6 +175,8 @@ fn record_line(h: &abi::RecordHeader, p: Option<&Payload>) -> String {
             x.pool_after,
             x.freed_reported,
             x.callback_ns,
+            x.free_ns,
+            x.blocks_freed,
             x.averts_left,
             x.free_pages,
             x.available_pages,

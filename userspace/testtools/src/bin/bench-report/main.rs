@@ -54,8 +54,10 @@ measured beside that reader, and each reader is judged against its own floor. P2
 optional low_kdelay=, medium_kdelay= and critical_kdelay= (P3 by the kernel's count; judged when
 present); P3 is judged in jiffies of the guest's HZ, the hz= of the meta line (not measured
 without it). `P4 share oom_seq=N callback_ns=N select_ns=N` lines hold one OOM that ended in a
-kill each (whole numbers; P4 is judged on callback_ns / select_ns), `P4 storm=N ...` lines the
-storms of averted OOMs (shown, not judged). `P10 pcp=default|capped spike=N pool_kib=N
+kill each (whole numbers; judged on callback_ns / select_ns), `P4 avert storm=N oom_seq=N
+callback_ns=N free_ns=N blocks=N` lines one averted OOM that freed pool blocks each (whole numbers, blocks ≥ 1,
+free_ns ≤ callback_ns; judged on (callback_ns − free_ns) / (free_ns / blocks)); P4 is met when
+both kinds are. `P4 storm=N ...` lines hold the storms of averted OOMs (shown, not judged). `P10 pcp=default|capped spike=N pool_kib=N
 held_kib=N reach_kib=N released_pages=N` lines hold one spike each (pcp=default judged).
 `bench: note <text>` is shown in the report, `bench: done` marks a complete guest run. Lines
 that do not start with `bench: ` are ignored; an unknown id or key, a missing key or a bad value

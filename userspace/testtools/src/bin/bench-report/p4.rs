@@ -1,7 +1,11 @@
-//! P4, the OOM callback's cost, judged as a share of the kernel's own OOM handling:
-//! `bench: P4 share oom_seq=N callback_ns=N select_ns=N`, one line per global OOM that ended in
-//! a kill (from the P2 runs), and, as context, `bench: P4 storm=N rounds=N max_ns=N avg_ns=N
-//! [averts=N] [kills=N]`, one line per storm of averted OOMs, from the module's stats.
+//! P4, the OOM callback's cost, judged as a share in two kinds of OOM: in an OOM that ended in a
+//! kill, of the kernel's own OOM handling (`bench: P4 share oom_seq=N callback_ns=N
+//! select_ns=N`, one line per such global OOM, from the P2 runs); in an averted OOM, the
+//! callback's work beyond its `__free_pages` calls as a share of the cost of freeing one pool
+//! block (`bench: P4 avert storm=N oom_seq=N callback_ns=N free_ns=N blocks=N`, one line per
+//! OOM that released pool blocks, from the storms). As context, `bench: P4 storm=N rounds=N
+//! max_ns=N avg_ns=N [averts=N] [kills=N]`, one line per storm of averted OOMs, from the
+//! module's stats.
 
 use crate::input::{Fields, Tokens};
 use crate::measure::{About, Status, Summary, Verdict};
@@ -16,10 +20,12 @@ pub const ABOUT: About = About {
     host: false,
     measure: "OOM callback cost",
     target: "the callback ≤ 5 % of the kernel's own OOM handling (notifier to victim selection) \
-             in every OOM that ends in a kill",
+             in every OOM that ends in a kill, and its work beyond its `__free_pages` calls ≤ 5 % \
+             of the cost of freeing one pool block in every averted OOM",
     method: "\
-Judged on the P2 runs, where the module observes and the kernel's OOM killer kills the hog: \
-for every global OOM that ends in a kill, the module prints one `P4 share` line. callback_ns is \
+Killed OOMs are judged on the P2 runs, where the module observes and the kernel's OOM killer \
+kills the hog: for every global OOM that ends in a kill, the module prints one `P4 share` line. \
+callback_ns is \
 the module's own time in its OOM notifier in that OOM (its ktime around the callback); \
 select_ns is the time from the module's notifier call to the kernel's selection of the victim \
 in the same OOM, stamped by the module's probe on the oom:mark_victim tracepoint: the kernel's \
@@ -38,9 +44,22 @@ the hog is killed. The pool is made of order-6 blocks (64 pages each), so a rele
 blocks. After each storm the stats ioctl gives the rounds (oom_calls), callback_max_ns and \
 callback_avg_ns, and the OOMs averted; kills are the guest's OOM kills (vmstat oom_kill). The \
 storms' max is the max over all storms; their mean is the storms' means weighted by their \
-rounds. An averted OOM has no kernel OOM handling to compare with: averted OOMs will be judged \
-against the cost of freeing one pool block (the unit the issue names) once the module reports \
-it; that is not measured yet.",
+rounds. \
+An averted OOM has no kernel OOM handling to compare with: it is judged against the unit the \
+issue names, the cost of freeing one pool block. Since ABI 2.1 the module's OOM record carries \
+free_ns, the time of the callback's pool release loop (two reads of the clock of callback_ns \
+around the loop that gives the blocks to __free_pages, not one per block), and blocks_freed, \
+the blocks that loop freed. After each storm the bench prints one `P4 avert` line per OOM \
+record of the storm's first reader with action release and at least one block freed, named \
+by its storm and sequence number (the module is loaded afresh for each storm). An \
+averted OOM's overhead is callback_ns − free_ns: the callback's work beyond the __free_pages \
+calls it must make (sampling the zones, choosing a zone, its bookkeeping and its record); its \
+unit is free_ns / blocks, the cost of freeing one pool block in that OOM (the loop's own few \
+instructions per block included); its ratio is overhead / unit. Averted OOMs meet the target \
+when the largest ratio is at most 5 %, over at least 10 averted OOMs with a unit (free_ns > \
+0); the median ratio, overhead and unit are nearest-rank over those OOMs. P4 is met only when \
+both the killed and the averted OOMs meet it; either without lines, or with too few, is not \
+measured, and P4 with it.",
     definitions: &[
         (
             "P4.share",
@@ -49,6 +68,14 @@ it; that is not measured yet.",
              nearest-rank medians of callback_ns and select_ns, and over_goal, the OOMs whose \
              share is above goal. goal: the most the max share may be, over at least min_ooms \
              OOMs with a share",
+        ),
+        (
+            "P4.avert",
+            "per averted OOM that freed pool blocks: overhead_ns = callback_ns − free_ns, \
+             unit_ns = free_ns / blocks, ratio = overhead_ns / unit_ns (null when free_ns is 0); \
+             over the OOMs with a ratio: n, their nearest-rank median and max, the nearest-rank \
+             medians of overhead_ns, unit_ns and blocks, and over_goal, the OOMs whose ratio is \
+             above goal (judged like the share, over at least min_ooms OOMs)",
         ),
         (
             "P4.mean_ns",
@@ -95,23 +122,91 @@ impl Share {
     }
 }
 
-/// One `P4` line: a storm of averted OOMs or a killed OOM's share.
+/// One averted OOM that freed pool blocks: the callback's time, the part of it spent freeing
+/// them, and how many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Avert {
+    pub line: usize,
+    /// The storm it came in: the module is loaded afresh for each, so its sequence numbers
+    /// start again.
+    pub storm: u64,
+    /// The sequence number of the module's OOM record: with the storm, an identifier, unique
+    /// per input.
+    pub oom_seq: u64,
+    /// The module's own time in its OOM notifier in this OOM.
+    pub callback_ns: u64,
+    /// Of callback_ns, the pool release loop's time: its `__free_pages` calls.
+    pub free_ns: u64,
+    /// Pool blocks freed (at least 1).
+    pub blocks: u64,
+}
+
+impl Avert {
+    /// The callback's work beyond its `__free_pages` calls: callback_ns − free_ns.
+    pub fn overhead_ns(&self) -> u64 {
+        self.callback_ns.saturating_sub(self.free_ns)
+    }
+
+    /// The cost of freeing one pool block: free_ns / blocks.
+    pub fn unit_ns(&self) -> f64 {
+        self.free_ns as f64 / self.blocks as f64
+    }
+
+    /// overhead / unit; `None` when free_ns is 0 (no unit).
+    pub fn ratio(&self) -> Option<f64> {
+        (self.free_ns > 0).then(|| self.overhead_ns() as f64 / self.unit_ns())
+    }
+}
+
+/// One `P4` line: a storm of averted OOMs, a killed OOM's share or an averted OOM's unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum P4Line {
     Storm(Storm),
     Share(Share),
+    Avert(Avert),
 }
 
-/// Parses a `P4` line: `P4 share ...` or a storm; an OOM and a storm are each given once.
+/// Parses a `P4` line: `P4 share ...`, `P4 avert ...` or a storm; an OOM (of each kind) and a
+/// storm are each given once.
 pub fn parse(tokens: Tokens<'_>, line: usize, lines: &mut Vec<P4Line>) -> Result<(), String> {
     let mut tokens = tokens.peekable();
     let parsed = if tokens.next_if_eq(&"share").is_some() {
         P4Line::Share(parse_share(tokens, line, lines)?)
+    } else if tokens.next_if_eq(&"avert").is_some() {
+        P4Line::Avert(parse_avert(tokens, line, lines)?)
     } else {
         P4Line::Storm(parse_storm(tokens, line, lines)?)
     };
     lines.push(parsed);
     Ok(())
+}
+
+/// The keys of a `P4 share` or `P4 avert` line, every one required and a whole number, in
+/// the order of `keys`.
+fn whole_fields<'a, const N: usize>(
+    what: &'static str,
+    keys: [&str; N],
+    tokens: impl Iterator<Item = &'a str>,
+) -> Result<[u64; N], String> {
+    let f = Fields::new(what, &keys, &[], tokens)?;
+    let mut out = [0; N];
+    for (o, key) in out.iter_mut().zip(keys) {
+        let v = f
+            .get(key)
+            .ok_or_else(|| format!("{what}: missing {key}= (a whole number)"))?;
+        *o = v
+            .parse()
+            .map_err(|_| format!("{what}: {key}={v}: expected a whole number"))?;
+    }
+    Ok(out)
+}
+
+/// An OOM given twice: `WHAT: ID already given on line L`.
+fn repeated(what: &str, id: &str, prev: Option<usize>) -> Result<(), String> {
+    match prev {
+        Some(line) => Err(format!("{what}: {id} already given on line {line}")),
+        None => Ok(()),
+    }
 }
 
 /// `share oom_seq=N callback_ns=N select_ns=N`, every key required and a whole number.
@@ -121,27 +216,53 @@ fn parse_share<'a>(
     lines: &[P4Line],
 ) -> Result<Share, String> {
     const WHAT: &str = "P4 share";
-    let f = Fields::new(WHAT, &["oom_seq", "callback_ns", "select_ns"], &[], tokens)?;
-    let whole = |key: &str| -> Result<u64, String> {
-        let v = f
-            .get(key)
-            .ok_or_else(|| format!("{WHAT}: missing {key}= (a whole number)"))?;
-        v.parse()
-            .map_err(|_| format!("{WHAT}: {key}={v}: expected a whole number"))
-    };
-    let share = Share {
+    let [oom_seq, callback_ns, select_ns] =
+        whole_fields(WHAT, ["oom_seq", "callback_ns", "select_ns"], tokens)?;
+    let prev = shares(lines).find(|s| s.oom_seq == oom_seq);
+    repeated(WHAT, &format!("oom_seq={oom_seq}"), prev.map(|s| s.line))?;
+    Ok(Share {
         line,
-        oom_seq: whole("oom_seq")?,
-        callback_ns: whole("callback_ns")?,
-        select_ns: whole("select_ns")?,
-    };
-    if let Some(prev) = shares(lines).find(|s| s.oom_seq == share.oom_seq) {
+        oom_seq,
+        callback_ns,
+        select_ns,
+    })
+}
+
+/// `avert storm=N oom_seq=N callback_ns=N free_ns=N blocks=N`, every key required and a whole
+/// number, blocks at least 1 and free_ns at most callback_ns (it is a part of it).
+fn parse_avert<'a>(
+    tokens: impl Iterator<Item = &'a str>,
+    line: usize,
+    lines: &[P4Line],
+) -> Result<Avert, String> {
+    const WHAT: &str = "P4 avert";
+    let [storm, oom_seq, callback_ns, free_ns, blocks] = whole_fields(
+        WHAT,
+        ["storm", "oom_seq", "callback_ns", "free_ns", "blocks"],
+        tokens,
+    )?;
+    if blocks == 0 {
         return Err(format!(
-            "{WHAT}: oom_seq={} already given on line {}",
-            share.oom_seq, prev.line
+            "{WHAT}: blocks=0: the line is for an OOM that freed pool blocks"
         ));
     }
-    Ok(share)
+    if free_ns > callback_ns {
+        return Err(format!(
+            "{WHAT}: free_ns={free_ns} is more than callback_ns={callback_ns}, of which it is \
+             a part"
+        ));
+    }
+    let prev = averts(lines).find(|a| (a.storm, a.oom_seq) == (storm, oom_seq));
+    let id = format!("storm={storm} oom_seq={oom_seq}");
+    repeated(WHAT, &id, prev.map(|a| a.line))?;
+    Ok(Avert {
+        line,
+        storm,
+        oom_seq,
+        callback_ns,
+        free_ns,
+        blocks,
+    })
 }
 
 /// `storm=N rounds=N max_ns=N avg_ns=N [averts=N] [kills=N]`.
@@ -178,7 +299,7 @@ fn parse_storm<'a>(
 fn storms(lines: &[P4Line]) -> impl Iterator<Item = &Storm> {
     lines.iter().filter_map(|l| match l {
         P4Line::Storm(s) => Some(s),
-        P4Line::Share(_) => None,
+        _ => None,
     })
 }
 
@@ -186,7 +307,15 @@ fn storms(lines: &[P4Line]) -> impl Iterator<Item = &Storm> {
 fn shares(lines: &[P4Line]) -> impl Iterator<Item = &Share> {
     lines.iter().filter_map(|l| match l {
         P4Line::Share(s) => Some(s),
-        P4Line::Storm(_) => None,
+        _ => None,
+    })
+}
+
+/// The avert lines, in line order.
+fn averts(lines: &[P4Line]) -> impl Iterator<Item = &Avert> {
+    lines.iter().filter_map(|l| match l {
+        P4Line::Avert(a) => Some(a),
+        _ => None,
     })
 }
 
@@ -201,54 +330,160 @@ fn pct(v: f64) -> String {
     }
 }
 
-/// The killed OOMs' shares of one input.
+/// The OOMs of one kind (killed or averted) ranked by their ratio: the figures both report.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ShareStats {
-    /// Every share line, in line order, with or without a share.
-    pub lines: Vec<Share>,
-    /// The OOMs with a share (select_ns > 0).
+pub struct Ranked<T> {
+    /// Every line, in line order, with or without a ratio.
+    pub lines: Vec<T>,
+    /// The OOMs with a ratio.
     pub n: usize,
     pub median: Option<f64>,
     pub max: Option<f64>,
-    /// The OOM of the max share (the first in line order on a tie).
-    pub max_oom: Option<Share>,
+    /// The OOM of the max ratio (the first in line order on a tie).
+    pub max_oom: Option<T>,
+    /// The OOMs whose ratio is above the goal.
+    pub over_goal: usize,
+    /// The lines with a ratio, in line order.
+    with: Vec<T>,
+}
+
+impl<T: Copy> Ranked<T> {
+    /// `None` without lines.
+    fn new(lines: Vec<T>, ratio: impl Fn(&T) -> Option<f64>) -> Option<Self> {
+        if lines.is_empty() {
+            return None;
+        }
+        let with: Vec<(T, f64)> = lines.iter().filter_map(|l| Some((*l, ratio(l)?))).collect();
+        let mut max: Option<(T, f64)> = None;
+        for &(l, v) in &with {
+            if max.is_none_or(|(_, m)| v > m) {
+                max = Some((l, v));
+            }
+        }
+        Some(Self {
+            n: with.len(),
+            median: median_f64(with.iter().map(|(_, v)| *v)),
+            max: max.map(|(_, v)| v),
+            max_oom: max.map(|(l, _)| l),
+            over_goal: with.iter().filter(|(_, v)| *v > GOAL).count(),
+            with: with.into_iter().map(|(l, _)| l).collect(),
+            lines,
+        })
+    }
+
+    /// The nearest-rank median of `f` over the OOMs with a ratio.
+    fn median_of<V: Ord + Copy>(&self, f: impl Fn(&T) -> V) -> Option<V> {
+        let mut v: Vec<V> = self.with.iter().map(f).collect();
+        v.sort_unstable();
+        nearest_rank(&v, 50)
+    }
+
+    /// This kind's part of P4's verdict: met when the max ratio is within the goal over at
+    /// least [`MIN_OOMS`] OOMs `having` one (`what` names one such OOM), else missed, told by
+    /// `max_text` (given the max as a percentage and its OOM) and the median.
+    fn verdict(
+        &self,
+        what: &str,
+        having: &str,
+        max_text: impl FnOnce(&str, &T) -> String,
+    ) -> Verdict {
+        if self.n < MIN_OOMS {
+            return Verdict::not_measured(format!(
+                "only {} {having}, {MIN_OOMS} needed",
+                plural(self.n, what)
+            ));
+        }
+        let (Some(max), Some(med), Some(at)) = (self.max, self.median, self.max_oom) else {
+            return Verdict::not_measured(format!("no {what} {having}"));
+        };
+        if max <= GOAL {
+            return Verdict::met();
+        }
+        Verdict::new(
+            Status::Missed,
+            format!(
+                "{}, median {} over {} OOMs; {} of {} over {}",
+                max_text(&pct(max), &at),
+                pct(med),
+                self.n,
+                self.over_goal,
+                self.n,
+                units::pct(GOAL * 100.0)
+            ),
+        )
+    }
+}
+
+/// The killed OOMs' shares of one input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareStats {
+    /// The OOMs ranked by share (select_ns > 0 for one).
+    pub ranked: Ranked<Share>,
     /// Nearest-rank medians over the OOMs with a share.
     pub median_callback_ns: Option<u64>,
     pub median_select_ns: Option<u64>,
-    /// The OOMs whose share is above the goal.
-    pub over_goal: usize,
 }
 
 impl ShareStats {
     fn new(lines: Vec<Share>) -> Option<Self> {
-        if lines.is_empty() {
-            return None;
-        }
-        let with: Vec<(Share, f64)> = lines
-            .iter()
-            .filter_map(|s| Some((*s, s.share()?)))
-            .collect();
-        let mut max_oom: Option<(Share, f64)> = None;
-        for &(s, v) in &with {
-            if max_oom.is_none_or(|(_, m)| v > m) {
-                max_oom = Some((s, v));
-            }
-        }
-        let median_of = |f: fn(&Share) -> u64| {
-            let mut v: Vec<u64> = with.iter().map(|(s, _)| f(s)).collect();
-            v.sort_unstable();
-            nearest_rank(&v, 50)
-        };
+        let ranked = Ranked::new(lines, Share::share)?;
         Some(Self {
-            n: with.len(),
-            median: median_f64(with.iter().map(|(_, v)| *v)),
-            max: max_oom.map(|(_, v)| v),
-            max_oom: max_oom.map(|(s, _)| s),
-            median_callback_ns: median_of(|s| s.callback_ns),
-            median_select_ns: median_of(|s| s.select_ns),
-            over_goal: with.iter().filter(|(_, v)| *v > GOAL).count(),
-            lines,
+            median_callback_ns: ranked.median_of(|s| s.callback_ns),
+            median_select_ns: ranked.median_of(|s| s.select_ns),
+            ranked,
         })
+    }
+
+    /// The killed OOMs' part of the verdict: the max share against the goal.
+    fn verdict(&self) -> Verdict {
+        self.ranked
+            .verdict("OOM", "with a victim selection time", |max, at| {
+                format!(
+                    "max {max} of the kernel's OOM handling (callback {} of {}, OOM seq {})",
+                    units::dur_ns(at.callback_ns as f64),
+                    units::dur_ns(at.select_ns as f64),
+                    at.oom_seq
+                )
+            })
+    }
+}
+
+/// The averted OOMs' ratios of one input: the callback's work beyond freeing pool blocks, per
+/// block freed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AvertStats {
+    /// The OOMs ranked by ratio (free_ns > 0 for one).
+    pub ranked: Ranked<Avert>,
+    /// Nearest-rank medians over the OOMs with a ratio.
+    pub median_overhead_ns: Option<u64>,
+    pub median_unit_ns: Option<f64>,
+    pub median_blocks: Option<u64>,
+}
+
+impl AvertStats {
+    fn new(lines: Vec<Avert>) -> Option<Self> {
+        let ranked = Ranked::new(lines, Avert::ratio)?;
+        Some(Self {
+            median_overhead_ns: ranked.median_of(Avert::overhead_ns),
+            median_unit_ns: median_f64(ranked.with.iter().map(Avert::unit_ns)),
+            median_blocks: ranked.median_of(|a| a.blocks),
+            ranked,
+        })
+    }
+
+    /// The averted OOMs' part of the verdict: the max ratio against the goal.
+    fn verdict(&self) -> Verdict {
+        self.ranked
+            .verdict("averted OOM", "with a block-freeing time", |max, at| {
+                format!(
+                    "averted OOMs: max {max} of the cost of freeing one pool block (beyond \
+                     freeing {}, {} a block, storm {} OOM seq {})",
+                    units::dur_ns(at.overhead_ns() as f64),
+                    units::dur_ns(at.unit_ns()),
+                    at.storm,
+                    at.oom_seq
+                )
+            })
     }
 }
 
@@ -263,6 +498,8 @@ pub struct P4Summary {
     pub mean_ns: Option<f64>,
     /// `None` without share lines.
     pub share: Option<ShareStats>,
+    /// `None` without avert lines.
+    pub avert: Option<AvertStats>,
 }
 
 impl P4Summary {
@@ -286,6 +523,7 @@ impl P4Summary {
             total_rounds,
             mean_ns,
             share: ShareStats::new(shares(lines).copied().collect()),
+            avert: AvertStats::new(averts(lines).copied().collect()),
         })
     }
 
@@ -304,59 +542,62 @@ impl P4Summary {
 }
 
 impl Summary for P4Summary {
-    /// The max share against the goal, once there are enough OOMs with a share.
+    /// Met when both the killed OOMs' max share and the averted OOMs' max ratio are within
+    /// the goal; missed if either is over it; else not measured, naming what is missing.
     fn verdict(&self) -> Verdict {
-        let Some(s) = &self.share else {
-            return Verdict::not_measured(
+        let share = match &self.share {
+            Some(s) => s.verdict(),
+            None => Verdict::not_measured(
                 "no P4 share lines: P4 is judged on the callback's share of killed OOMs",
-            );
-        };
-        if s.n < MIN_OOMS {
-            return Verdict::not_measured(format!(
-                "only {} with a victim selection time, {MIN_OOMS} needed",
-                plural(s.n, "OOM")
-            ));
-        }
-        let (Some(max), Some(med), Some(at)) = (s.max, s.median, s.max_oom) else {
-            return Verdict::not_measured("no share");
-        };
-        if max <= GOAL {
-            return Verdict::met();
-        }
-        Verdict::new(
-            Status::Missed,
-            format!(
-                "max {} of the kernel's OOM handling (callback {} of {}, OOM seq {}), median {} \
-                 over {} OOMs; {} of {} over {}",
-                pct(max),
-                units::dur_ns(at.callback_ns as f64),
-                units::dur_ns(at.select_ns as f64),
-                at.oom_seq,
-                pct(med),
-                s.n,
-                s.over_goal,
-                s.n,
-                units::pct(GOAL * 100.0)
             ),
-        )
+        };
+        let avert = match &self.avert {
+            Some(a) => a.verdict(),
+            None => Verdict::not_measured(
+                "no P4 avert lines: averted OOMs are judged on the callback's work beyond \
+                 freeing pool blocks, per block freed",
+            ),
+        };
+        let (mut missed, mut unmeasured) = (Vec::new(), Vec::new());
+        for v in [share, avert] {
+            match (v.status, v.detail) {
+                (Status::Missed, Some(d)) => missed.push(d),
+                (Status::Met, _) => {}
+                (_, d) => unmeasured.push(d.unwrap_or_default()),
+            }
+        }
+        Verdict::from_parts_or_not_measured(missed, unmeasured)
     }
 
-    /// `callback median 1.1 %, max 7.2 % of the OOM handling (n = 40); storms: max 1.2 ms,
-    /// mean 98.0 µs over 154 rounds`.
+    /// `callback median 1.1 %, max 7.2 % of the OOM handling (n = 40); averted: beyond
+    /// freeing median 812.0 %, max 1500.0 % of one block (n = 168); storms: max 1.2 ms, mean
+    /// 98.0 µs over 154 rounds`.
     fn headline(&self) -> String {
         let share = match &self.share {
             None => "no share lines".to_string(),
-            Some(s) => match (s.median, s.max) {
+            Some(s) => match (s.ranked.median, s.ranked.max) {
                 (Some(med), Some(max)) => format!(
                     "callback median {}, max {} of the OOM handling (n = {})",
                     pct(med),
                     pct(max),
-                    s.n
+                    s.ranked.n
                 ),
                 _ => "no callback share (n = 0)".to_string(),
             },
         };
-        format!("{share}; {}", self.storms_headline())
+        let avert = match &self.avert {
+            None => "no avert lines".to_string(),
+            Some(a) => match (a.ranked.median, a.ranked.max) {
+                (Some(med), Some(max)) => format!(
+                    "averted: beyond freeing median {}, max {} of one block (n = {})",
+                    pct(med),
+                    pct(max),
+                    a.ranked.n
+                ),
+                _ => "no averted unit (n = 0)".to_string(),
+            },
+        };
+        format!("{share}; {avert}; {}", self.storms_headline())
     }
 
     fn markdown(&self, out: &mut String) {
@@ -377,15 +618,15 @@ impl Summary for P4Summary {
                         "Over 5 %",
                     ],
                     &[vec![
-                        s.n.to_string(),
-                        opt(s.median, pct),
-                        opt(s.max, pct),
+                        s.ranked.n.to_string(),
+                        opt(s.ranked.median, pct),
+                        opt(s.ranked.max, pct),
                         n_us(s.median_callback_ns),
                         n_us(s.median_select_ns),
-                        s.over_goal.to_string(),
+                        s.ranked.over_goal.to_string(),
                     ]],
                 );
-                if let Some(at) = s.max_oom {
+                if let Some(at) = s.ranked.max_oom {
                     out.push_str(&format!(
                         "The max is OOM seq {} (line {}): callback {} of {}.\n\n",
                         at.oom_seq,
@@ -394,20 +635,21 @@ impl Summary for P4Summary {
                         units::dur_ns(at.select_ns as f64)
                     ));
                 }
-                if s.n < s.lines.len() {
+                if s.ranked.n < s.ranked.lines.len() {
                     out.push_str(&format!(
                         "{} with select_ns=0: no share, not counted.\n\n",
-                        plural(s.lines.len() - s.n, "OOM")
+                        plural(s.ranked.lines.len() - s.ranked.n, "OOM")
                     ));
                 }
-                if s.n < MIN_OOMS {
+                if s.ranked.n < MIN_OOMS {
                     out.push_str(&format!(
                         "Not judged: {} with a share, {MIN_OOMS} needed.\n\n",
-                        plural(s.n, "OOM")
+                        plural(s.ranked.n, "OOM")
                     ));
                 }
             }
         }
+        avert_markdown(self.avert.as_ref(), out);
         if self.storms.is_empty() {
             out.push_str("No storm lines (averted OOMs, shown as context).\n\n");
             return;
@@ -468,8 +710,9 @@ impl Summary for P4Summary {
         json!({
             "goal": GOAL,
             "min_ooms": MIN_OOMS,
-            "judged": "share",
+            "judged": ["share", "avert"],
             "share": self.share.as_ref().map_or(Value::Null, share_json),
+            "avert": self.avert.as_ref().map_or(Value::Null, avert_json),
             "storms": storms,
             "total_rounds": self.total_rounds,
             "max_ns": self.max_ns,
@@ -483,6 +726,7 @@ impl Summary for P4Summary {
 /// The killed OOMs, raw and computed, and their figures, in the JSON.
 fn share_json(s: &ShareStats) -> Value {
     let lines: Vec<Value> = s
+        .ranked
         .lines
         .iter()
         .map(|l| {
@@ -497,323 +741,108 @@ fn share_json(s: &ShareStats) -> Value {
         .collect();
     json!({
         "lines": lines,
-        "n": s.n,
-        "median": s.median,
-        "max": s.max,
-        "max_oom_seq": s.max_oom.map(|o| o.oom_seq),
+        "n": s.ranked.n,
+        "median": s.ranked.median,
+        "max": s.ranked.max,
+        "max_oom_seq": s.ranked.max_oom.map(|o| o.oom_seq),
         "median_callback_ns": s.median_callback_ns,
         "median_select_ns": s.median_select_ns,
-        "over_goal": s.over_goal,
+        "over_goal": s.ranked.over_goal,
+    })
+}
+
+/// The averted OOMs' section: their ratios, judged, or why there are none.
+fn avert_markdown(a: Option<&AvertStats>, out: &mut String) {
+    let Some(a) = a else {
+        out.push_str(
+            "Not measured: no P4 avert lines (the averted OOMs' callback beyond its \
+             `__free_pages` calls, against the cost of freeing one pool block).\n\n",
+        );
+        return;
+    };
+    out.push_str(
+        "Averted OOMs: the callback's work beyond its `__free_pages` calls (callback − free) \
+         as a share of the cost of freeing one pool block (free ÷ blocks):\n\n",
+    );
+    table(
+        out,
+        &[
+            "Averted OOMs",
+            "Median share",
+            "Max share",
+            "Median beyond freeing (µs)",
+            "Median per block (µs)",
+            "Median blocks",
+            "Over 5 %",
+        ],
+        &[vec![
+            a.ranked.n.to_string(),
+            opt(a.ranked.median, pct),
+            opt(a.ranked.max, pct),
+            n_us(a.median_overhead_ns),
+            opt(a.median_unit_ns, units::us_num),
+            n_int(a.median_blocks),
+            a.ranked.over_goal.to_string(),
+        ]],
+    );
+    if let Some(at) = a.ranked.max_oom {
+        out.push_str(&format!(
+            "The max is storm {} OOM seq {} (line {}): callback {}, of which {} freeing {}.\n\n",
+            at.storm,
+            at.oom_seq,
+            at.line,
+            units::dur_ns(at.callback_ns as f64),
+            units::dur_ns(at.free_ns as f64),
+            plural(usize::try_from(at.blocks).unwrap_or(usize::MAX), "block")
+        ));
+    }
+    if a.ranked.n < a.ranked.lines.len() {
+        out.push_str(&format!(
+            "{} with free_ns=0: no unit, not counted.\n\n",
+            plural(a.ranked.lines.len() - a.ranked.n, "averted OOM")
+        ));
+    }
+    if a.ranked.n < MIN_OOMS {
+        out.push_str(&format!(
+            "Not judged: {} with a unit, {MIN_OOMS} needed.\n\n",
+            plural(a.ranked.n, "averted OOM")
+        ));
+    }
+}
+
+/// The averted OOMs, raw and computed, and their figures, in the JSON.
+fn avert_json(a: &AvertStats) -> Value {
+    let lines: Vec<Value> = a
+        .ranked
+        .lines
+        .iter()
+        .map(|l| {
+            json!({
+                "line": l.line,
+                "storm": l.storm,
+                "oom_seq": l.oom_seq,
+                "callback_ns": l.callback_ns,
+                "free_ns": l.free_ns,
+                "blocks": l.blocks,
+                "overhead_ns": l.overhead_ns(),
+                "unit_ns": l.unit_ns(),
+                "ratio": l.ratio(),
+            })
+        })
+        .collect();
+    json!({
+        "lines": lines,
+        "n": a.ranked.n,
+        "median": a.ranked.median,
+        "max": a.ranked.max,
+        "max_storm": a.ranked.max_oom.map(|o| o.storm),
+        "max_oom_seq": a.ranked.max_oom.map(|o| o.oom_seq),
+        "median_overhead_ns": a.median_overhead_ns,
+        "median_unit_ns": a.median_unit_ns,
+        "median_blocks": a.median_blocks,
+        "over_goal": a.ranked.over_goal,
     })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::measure::testing::markdown;
-    use crate::report::parse;
-    use crate::report::testing::{headline, measure, verdict};
-
-    fn summary(text: &str) -> P4Summary {
-        P4Summary::new(&parse(text).unwrap().p4).unwrap()
-    }
-
-    /// Share lines `oom_seq=1..`, one per (callback_ns, select_ns).
-    fn share_lines(oom: &[(u64, u64)]) -> String {
-        oom.iter()
-            .enumerate()
-            .map(|(i, (c, s))| {
-                format!(
-                    "bench: P4 share oom_seq={} callback_ns={c} select_ns={s}\n",
-                    i + 1
-                )
-            })
-            .collect()
-    }
-
-    /// 40 OOMs: 37 with shares of 0.5 % to 1.58 % (the median, the 20th, 1.07 %), 3 over 5 %:
-    /// 5.5 %, 6 % and the max, 7.2 % (210 µs of 2.9 ms, seq 12).
-    fn forty() -> String {
-        let mut v: Vec<(u64, u64)> = (0..37).map(|i| (5_000 + 300 * i, 1_000_000)).collect();
-        v.insert(11, (210_000, 2_916_667));
-        v.push((55_000, 1_000_000));
-        v.push((60_000, 1_000_000));
-        share_lines(&v)
-    }
-
-    fn storms() -> &'static str {
-        "bench: P4 storm=2 rounds=30 max_ns=9000 avg_ns=4000\n\
-         bench: P4 storm=1 rounds=10 max_ns=26000 avg_ns=2000\n"
-    }
-
-    #[test]
-    fn storm_max_mean_and_rounds() {
-        let s = summary(storms());
-        assert_eq!((s.total_rounds, s.max_ns), (40, Some(26000)));
-        assert_eq!(s.mean_ns, Some(3500.0));
-        assert_eq!(s.storms[0].storm, 1);
-        assert_eq!(s.share, None);
-        // Storms alone are context: P4 is not measured without share lines.
-        assert_eq!(
-            s.verdict(),
-            Verdict::not_measured(
-                "no P4 share lines: P4 is judged on the callback's share of killed OOMs"
-            )
-        );
-        assert_eq!(
-            s.headline(),
-            "no share lines; storms: max 26.0 µs, mean 3.5 µs over 40 rounds"
-        );
-    }
-
-    #[test]
-    fn optional_keys_and_repeats() {
-        let s = summary(
-            "bench: P4 storm=1 rounds=60 max_ns=9000 avg_ns=2000 averts=59 kills=1\n\
-             bench: P4 storm=2 rounds=60 max_ns=9000 avg_ns=2000\n",
-        );
-        assert_eq!((s.storms[0].averts, s.storms[0].kills), (Some(59), Some(1)));
-        assert_eq!((s.storms[1].averts, s.storms[1].kills), (None, None));
-        let e = parse(
-            "bench: P4 storm=1 rounds=1 max_ns=1 avg_ns=1\nbench: P4 storm=1 rounds=1 max_ns=1 avg_ns=1",
-        )
-        .unwrap_err();
-        assert!(e.msg.contains("already given on line 1"), "{e}");
-    }
-
-    #[test]
-    fn share_lines_parse_beside_storms() {
-        let d = parse(
-            "bench: P4 storm=1 rounds=60 max_ns=9000 avg_ns=2000\n\
-             bench: P4 share oom_seq=412 callback_ns=31437 select_ns=2874102\n\
-             bench: P4 share oom_seq=413 callback_ns=1 select_ns=0\n",
-        )
-        .unwrap();
-        assert_eq!(d.p4.len(), 3);
-        assert_eq!(
-            d.p4[1],
-            P4Line::Share(Share {
-                line: 2,
-                oom_seq: 412,
-                callback_ns: 31437,
-                select_ns: 2874102
-            })
-        );
-        // select_ns=0 is kept, with no share.
-        let P4Line::Share(zero) = d.p4[2] else {
-            panic!("{:?}", d.p4[2]);
-        };
-        assert_eq!(zero.share(), None);
-        // Shares and storms keep their own identifiers: storm=412 beside oom_seq=412.
-        parse(
-            "bench: P4 share oom_seq=1 callback_ns=1 select_ns=1\n\
-             bench: P4 storm=1 rounds=1 max_ns=1 avg_ns=1\n",
-        )
-        .unwrap();
-    }
-
-    #[test]
-    fn malformed_lines() {
-        for (text, line, want) in [
-            ("bench: P4 storm=1 rounds=2 max_ns=3 avg_ns=4 extra=1", 1, "P4: unknown key 'extra' (expected storm, rounds, max_ns, avg_ns; optional averts, kills)"),
-            ("bench: P4 storm=1 rounds=2 max_ns=3 avg_ns=4 kills=x", 1, "kills=x: expected a whole"),
-            ("bench: P4 share callback_ns=1 select_ns=2", 1, "P4 share: missing oom_seq= (a whole number)"),
-            ("bench: P4 share oom_seq=1 select_ns=2", 1, "P4 share: missing callback_ns="),
-            ("bench: P4 share oom_seq=1 callback_ns=2", 1, "P4 share: missing select_ns="),
-            ("bench: P4 share oom_seq=1 callback_ns=- select_ns=2", 1, "P4 share: callback_ns=-: expected a whole number"),
-            ("bench: P4 share oom_seq=1 callback_ns=1.5 select_ns=2", 1, "P4 share: callback_ns=1.5: expected a whole number"),
-            ("bench: P4 share oom_seq=x callback_ns=1 select_ns=2", 1, "P4 share: oom_seq=x: expected a whole number"),
-            ("bench: P4 share oom_seq=1 callback_ns=1 select_ns=-3", 1, "P4 share: select_ns=-3: expected a whole number"),
-            ("bench: P4 share oom_seq=1 callback_ns=1 select_ns=2 storm=1", 1, "P4 share: unknown key 'storm' (expected oom_seq, callback_ns, select_ns)"),
-            ("bench: P4 share oom_seq=1 oom_seq=1 callback_ns=1 select_ns=2", 1, "P4 share: oom_seq= given twice"),
-            ("bench: P4 share", 1, "P4 share: missing oom_seq="),
-            (
-                "bench: P4 share oom_seq=412 callback_ns=1 select_ns=2\n\
-                 bench: P4 share oom_seq=7 callback_ns=1 select_ns=2\n\
-                 bench: P4 share oom_seq=412 callback_ns=3 select_ns=4\n",
-                3,
-                "P4 share: oom_seq=412 already given on line 1",
-            ),
-        ] {
-            let e = parse(text).unwrap_err();
-            assert_eq!(e.line, line, "{text}");
-            assert!(e.msg.contains(want), "{text}: {e}");
-        }
-    }
-
-    #[test]
-    fn share_math() {
-        let s = summary(&share_lines(&[
-            (300, 10_000),
-            (100, 10_000),
-            (700, 10_000),
-            (900, 0),
-            (200, 1_000),
-            (50, 1_000),
-        ]));
-        let sh = s.share.unwrap();
-        assert_eq!(sh.lines.len(), 6);
-        // Shares 3 %, 1 %, 7 %, none, 20 %, 5 %: five, the median the 3rd smallest.
-        assert_eq!(sh.n, 5);
-        assert_eq!(sh.median, Some(0.05));
-        assert_eq!(sh.max, Some(0.2));
-        assert_eq!(sh.max_oom.map(|o| (o.oom_seq, o.line)), Some((5, 5)));
-        // Medians over the five with a share: callbacks 50..700, selections 1000..10000.
-        assert_eq!(sh.median_callback_ns, Some(200));
-        assert_eq!(sh.median_select_ns, Some(10_000));
-        // 5 % is the goal itself, not over it.
-        assert_eq!(sh.over_goal, 2);
-        assert!(s.storms.is_empty());
-        // A tie for the max names the first OOM.
-        let sh = summary(&share_lines(&[(1, 10), (2, 20), (1, 10)]))
-            .share
-            .unwrap();
-        assert_eq!(sh.max_oom.map(|o| o.oom_seq), Some(1));
-    }
-
-    #[test]
-    fn verdict_met_missed_too_few_none() {
-        let m = measure("P4");
-        // Met: ten OOMs, the max exactly 5 %.
-        let mut ten: Vec<(u64, u64)> = vec![(1_000, 100_000); 9];
-        ten.push((5_000, 100_000));
-        assert_eq!(verdict(&share_lines(&ten), m), Verdict::met());
-        // Missed, on the max.
-        let text = format!("{}{}", forty(), storms());
-        assert_eq!(
-            verdict(&text, m),
-            Verdict::new(
-                Status::Missed,
-                "max 7.2 % of the kernel's OOM handling (callback 210.0 µs of 2.9 ms, OOM seq \
-                 12), median 1.1 % over 40 OOMs; 3 of 40 over 5 %"
-            )
-        );
-        // Just over the goal does not read as it.
-        ten[9] = (5_009, 100_000);
-        assert_eq!(
-            verdict(&share_lines(&ten), m).detail.as_deref(),
-            Some(
-                "max 5.01 % of the kernel's OOM handling (callback 5.0 µs of 100.0 µs, OOM seq \
-                 10), median 1.0 % over 10 OOMs; 1 of 10 over 5 %"
-            )
-        );
-        // Too few: nine with a share (a tenth line has select_ns=0), however high the max.
-        let mut nine: Vec<(u64, u64)> = vec![(90_000, 100_000); 9];
-        nine.push((1, 0));
-        assert_eq!(
-            verdict(&share_lines(&nine), m),
-            Verdict::not_measured("only 9 OOMs with a victim selection time, 10 needed")
-        );
-        assert_eq!(
-            verdict(&share_lines(&[(1, 0)]), m),
-            Verdict::not_measured("only 0 OOMs with a victim selection time, 10 needed")
-        );
-        assert_eq!(
-            verdict(&share_lines(&[(1, 2)]), m),
-            Verdict::not_measured("only 1 OOM with a victim selection time, 10 needed")
-        );
-        // None: storms only, or no P4 line at all.
-        assert_eq!(
-            verdict(storms(), m).detail.as_deref(),
-            Some("no P4 share lines: P4 is judged on the callback's share of killed OOMs")
-        );
-        assert_eq!(verdict("", m), Verdict::not_measured("no P4 lines"));
-    }
-
-    #[test]
-    fn headlines() {
-        let m = measure("P4");
-        let text = format!(
-            "{}bench: P4 storm=1 rounds=100 max_ns=1200000 avg_ns=100000\n\
-             bench: P4 storm=2 rounds=54 max_ns=90000 avg_ns=94500\n",
-            forty()
-        );
-        assert_eq!(
-            headline(&text, m),
-            "callback median 1.1 %, max 7.2 % of the OOM handling (n = 40); storms: max 1.2 ms, \
-             mean 98.1 µs over 154 rounds"
-        );
-        assert_eq!(
-            headline(&forty(), m),
-            "callback median 1.1 %, max 7.2 % of the OOM handling (n = 40); no storms"
-        );
-        assert_eq!(
-            headline(&share_lines(&[(1, 0)]), m),
-            "no callback share (n = 0); no storms"
-        );
-    }
-
-    #[test]
-    fn share_table_then_storm_table() {
-        let mut text = forty();
-        text.push_str("bench: P4 share oom_seq=99 callback_ns=5 select_ns=0\n");
-        text.push_str(
-            "bench: P4 storm=1 rounds=100 max_ns=8000 avg_ns=3000 averts=99 kills=1\n\
-             bench: P4 storm=2 rounds=30 max_ns=9000 avg_ns=-\n",
-        );
-        let md = markdown(&summary(&text));
-        assert_eq!(
-            md,
-            "| OOMs with a share | Median share | Max share | Median callback (µs) \
-             | Median selection (µs) | Over 5 % |\n\
-             | --- | --- | --- | --- | --- | --- |\n\
-             | 40 | 1.1 % | 7.2 % | 10.7 | 1000.0 | 3 |\n\n\
-             The max is OOM seq 12 (line 12): callback 210.0 µs of 2.9 ms.\n\n\
-             1 OOM with select_ns=0: no share, not counted.\n\n\
-             Storms of averted OOMs, as context (not judged):\n\n\
-             | Storm | Rounds | Max (µs) | Mean (µs) | Averts | Kills |\n\
-             | --- | --- | --- | --- | --- | --- |\n\
-             | 1 | 100 | 8.0 | 3.0 | 99 | 1 |\n| 2 | 30 | 9.0 | — | — | — |\n\
-             | **all** | 130 | 9.0 | 3.0 |  |  |\n\n"
-        );
-        let md = markdown(&summary(storms()));
-        assert!(md.starts_with(
-            "Not measured: no P4 share lines (the callback's share of the OOMs that ended in a \
-             kill).\n\nStorms of averted OOMs"
-        ));
-        let md = markdown(&summary(&share_lines(&[(1, 2), (3, 0)])));
-        assert!(md.contains("| 1 | 50.0 % | 50.0 % | 0.0 | 0.0 | 1 |\n\n"));
-        assert!(md.ends_with(
-            "1 OOM with select_ns=0: no share, not counted.\n\n\
-             Not judged: 1 OOM with a share, 10 needed.\n\n\
-             No storm lines (averted OOMs, shown as context).\n\n"
-        ));
-    }
-
-    #[test]
-    fn json_keeps_the_storms_and_adds_the_shares() {
-        let s = summary(
-            "bench: P4 storm=1 rounds=100 max_ns=8000 avg_ns=3000 averts=99 kills=1\n\
-             bench: P4 storm=2 rounds=30 max_ns=9000 avg_ns=-\n\
-             bench: P4 share oom_seq=412 callback_ns=31437 select_ns=2874102\n\
-             bench: P4 share oom_seq=413 callback_ns=10 select_ns=0\n",
-        );
-        let v = s.json();
-        assert_eq!(v["mean_ns"], json!(3000.0));
-        assert_eq!(v["mean_us"], json!(3.0));
-        assert_eq!(v["max_ns"], json!(9000));
-        assert_eq!(v["max_us"], json!(9.0));
-        assert_eq!(v["total_rounds"], json!(130));
-        assert_eq!(v["storms"][1]["avg_ns"], Value::Null);
-        assert_eq!(v["storms"][0]["averts"], json!(99));
-        assert_eq!(v["goal"], json!(0.05));
-        assert_eq!(v["min_ooms"], json!(10));
-        assert_eq!(v["judged"], json!("share"));
-        let share = 31437.0 / 2874102.0;
-        assert_eq!(
-            v["share"]["lines"],
-            json!([
-                {"line": 3, "oom_seq": 412, "callback_ns": 31437, "select_ns": 2874102, "share": share},
-                {"line": 4, "oom_seq": 413, "callback_ns": 10, "select_ns": 0, "share": null},
-            ])
-        );
-        assert_eq!(v["share"]["n"], json!(1));
-        assert_eq!(v["share"]["median"], json!(share));
-        assert_eq!(v["share"]["max"], json!(share));
-        assert_eq!(v["share"]["max_oom_seq"], json!(412));
-        assert_eq!(v["share"]["median_callback_ns"], json!(31437));
-        assert_eq!(v["share"]["median_select_ns"], json!(2874102));
-        assert_eq!(v["share"]["over_goal"], json!(0));
-        assert_eq!(summary(storms()).json()["share"], Value::Null);
-    }
-}
+mod tests;
