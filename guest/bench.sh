@@ -36,6 +36,9 @@ else
 fi
 RUNS=$(arg guard.bench_runs)
 RUNS=${RUNS:-10}
+# P6's idle windows: 30 s with the default runs, shorter for a quick look (10 s at least).
+P6_SECS=$((3 * RUNS))
+P6_SECS=$((P6_SECS > 30 ? 30 : P6_SECS < 10 ? 10 : P6_SECS))
 # A board's P2 run fills a larger memory (its levels are percentages of it): half the runs.
 [ $BOARD = 1 ] && RUNS=$(((RUNS + 1) / 2))
 SPIKES=$(arg guard.bench_spikes)
@@ -145,16 +148,16 @@ if want P6 && [ $BOARD = 1 ]; then
 	board_rewarm >/dev/null
 	load
 	sleep 3
-	p6 quiet 30
+	p6 quiet $P6_SECS
 	cache_fill >/tmp/fill
 	echo "bench: note P6 filled: $(cat /tmp/fill)"
 	sleep 2
-	p6 filled 30
+	p6 filled $P6_SECS
 	unload
 elif want P6; then
 	load
 	sleep 3
-	p6 quiet 30
+	p6 quiet $P6_SECS
 	# Near: free memory held between the high watermark and twice it, where the monitor samples
 	# every sample_fast_ms (10 ms).
 	guardctl zones >/tmp/z
@@ -171,7 +174,7 @@ elif want P6; then
 		sleep 0.1
 	done
 	sleep 2
-	p6 near 20
+	p6 near $((P6_SECS * 2 / 3))
 	echo "bench: note P6 near: held ${hold} KiB; free $(stat zones free) pages, high watermarks $high pages"
 	stop $holder
 	settle || true
@@ -489,7 +492,7 @@ fi
 # how far an unbounded hog gets while the pool is held and nothing released (policy observe),
 # then how far the next one gets with the pool released (avert). With the kernel's own
 # per-CPU list sizing (judged), then with the lists capped as README advises for boards
-# (vm.percpu_pagelist_high_fraction=1000; a quarter of the spikes, at least 5: context).
+# (vm.percpu_pagelist_high_fraction=1000; a quarter of the spikes, at least 1: context).
 if want P10; then
 	pcp0=$(cat /proc/sys/vm/percpu_pagelist_high_fraction)
 	# One unmeasured OOM first: the first hog after boot (or after the holder) evicts page cache
@@ -501,7 +504,7 @@ if want P10; then
 		if [ $pcp = capped ]; then
 			echo 1000 >/proc/sys/vm/percpu_pagelist_high_fraction
 			spikes=$((SPIKES / 4))
-			[ $spikes -ge 5 ] || spikes=5
+			[ $spikes -ge 1 ] || spikes=1
 		else
 			echo 0 >/proc/sys/vm/percpu_pagelist_high_fraction
 		fi

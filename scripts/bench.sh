@@ -15,9 +15,10 @@ Environment (defaults):
   BENCH_ARCHES="${BENCH_ARCHES:-x86_64 arm64}"   guests' arches
   BENCH_PROFILES="${BENCH_PROFILES:-small board}"  guests' memory shapes (board: P2, P6, P10 only)
   BENCH=${BENCH:-}             measurements (P1..P8, P10, comma-separated; default all)
-  BENCH_RUNS=${BENCH_RUNS:-10}        runs per rate in P2 (a board guest: half as many)
+  BENCH_RUNS=${BENCH_RUNS:-10}        runs per rate in P2 (a board guest: half as many); P6's
+                               idle windows last 3 s per run, 10 to 30 s
   BENCH_SPIKES=${BENCH_SPIKES:-twice BENCH_RUNS}  spikes per mode in P5 and in P10 (its capped run:
-                               a quarter, at least 5); P10 is judged over 20 or more
+                               a quarter, at least 1); P10 is judged over 20 or more
   BENCH_MD=${BENCH_MD:-docs/BENCHMARKS.md}  BENCH_JSON=${BENCH_JSON:-docs/benchmarks.json}
 Raw lines: build/<arch>/bench.txt; host figures: build/bench-host.txt;
 timings of earlier set-ups and test runs: \$CACHE/timings.log
