@@ -239,7 +239,7 @@ p2_run() { # p2_run RATE RUN
 			if (kind == "oom" && !t_oom) t_oom = t
 			# (Not a level the guest already had when the hog started: on a board, the holder
 			# leaves the level at low before every run.)
-			if (kind == "headroom" && t_oom == "" && t >= t_start) {
+			if (kind == "headroom" && t_oom == "" && t >= t_start + 0) {
 				n = field($0, "new")
 				if (!(n in hr)) { hr[n] = t; hav[n] = field($0, "available") }
 				thr[50] = field($0, "low"); thr[100] = field($0, "medium"); thr[255] = field($0, "critical")
@@ -254,14 +254,14 @@ p2_run() { # p2_run RATE RUN
 		}
 		FILENAME == "/tmp/eo.log" {
 			t = field($0, "time_ns") + 0
-			if (t >= t_start && eo == "" && $0 ~ /SIGTERM|SIGKILL/) {
+			if (t >= t_start + 0 && eo == "" && $0 ~ /SIGTERM|SIGKILL/) {
 				eo = t; eosig = ($0 ~ /SIGKILL/) ? "KILL" : "TERM"
 			}
 			next
 		}
 		FILENAME == "/tmp/psi.log" {
 			t = field($0, "time_ns") + 0; g = field($0, "trigger")
-			if (t >= t_start && !((g) in psi)) psi[g] = t
+			if (t >= t_start + 0 && !((g) in psi)) psi[g] = t
 			next
 		}
 		# KiB the hog had touched at time t, interpolated in its log.
@@ -493,6 +493,18 @@ fi
 # then how far the next one gets with the pool released (avert). With the kernel's own
 # per-CPU list sizing (judged), then with the lists capped as README advises for boards
 # (vm.percpu_pagelist_high_fraction=1000; a quarter of the spikes, at least 1: context).
+# Waits until available memory is steady (moves less than 1 MiB in 0.5 s, for at most 10 s):
+# what an OOM kill freed is back and counted before the next hog starts.
+steady() {
+	i=0 a=$(meminfo MemAvailable)
+	while [ $i -lt 20 ]; do
+		sleep 0.5
+		b=$(meminfo MemAvailable)
+		[ $((a - b)) -lt 1024 ] && [ $((b - a)) -lt 1024 ] && return 0
+		a=$b i=$((i + 1))
+	done
+	echo "bench: note P10: available memory still moving after 10 s ($b kB)"
+}
 if want P10; then
 	pcp0=$(cat /proc/sys/vm/percpu_pagelist_high_fraction)
 	# One unmeasured OOM first: the first hog after boot (or after the holder) evicts page cache
@@ -512,9 +524,11 @@ if want P10; then
 		while [ $n -le $spikes ]; do
 			load policy=0
 			pool_kib=$(($(stat stats pool_target) * page_kib))
+			steady
 			held=$(reach_kib)
 			guardctl set policy=1 >/dev/null
 			r0=$(stat stats pages_released)
+			steady
 			reach=$(reach_kib)
 			released=$(($(stat stats pages_released) - r0))
 			unload
