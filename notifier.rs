@@ -15,11 +15,14 @@
 //!
 //! While the victim of a kill is dying, the allocator calls `out_of_memory()` again and again
 //! and the kernel picks no new victim: such calls (`kill-pending`) release nothing and are
-//! coalesced into one record. The budget counts OOM episodes, not calls ([`OomState`]).
+//! coalesced into one record, stamped with the first call's time, whose `calls` counts them and
+//! whose `span_us` says how long they went on (first to last call). The budget counts OOM
+//! episodes, not calls ([`OomState`]).
 //!
 //! Never allocates and never sleeps: spinlocks, atomics and the preallocated event ring only.
 
 use crate::abi::{self, OomAction, Payload, ZoneState, MAX_ZONES, POLICY_AVERT};
+use crate::events::Events;
 use crate::ffi::{self, OomHandler, ZoneKey};
 use crate::state::Guard;
 use crate::zones::{self, Sample};
@@ -50,6 +53,17 @@ struct Pending {
     oom: abi::Oom,
     /// Time of the last call coalesced into it.
     last_ns: u64,
+}
+
+impl Pending {
+    /// Queues the record, with its `span_us` from the first call to the last, copied straight
+    /// from where it waits.
+    fn emit(&mut self, events: &Events) {
+        self.oom.span_us = abi::Oom::span_us_between(self.time_ns, self.last_ns);
+        events.push_with(self.time_ns, self.flags, |slot| {
+            *slot = Payload::Oom(self.oom)
+        });
+    }
 }
 
 /// What the OOM notifier remembers between calls: the avert budget, the OOM episode, and
@@ -297,10 +311,9 @@ impl OomHandler for Notifier {
             }
             return 0;
         }
-        // A held-back record goes out first, copied straight from where it waits.
-        if let Some(p) = st.pending.as_ref() {
-            g.events
-                .push_with(p.time_ns, p.flags, |slot| *slot = Payload::Oom(p.oom));
+        // A held-back record goes out first.
+        if let Some(p) = st.pending.as_mut() {
+            p.emit(&g.events);
         }
         st.pending = None;
         drop(st);
@@ -397,11 +410,9 @@ impl Notifier {
                 st.last_zero = false;
                 st.kill_at = 0;
             }
-            match st.pending.as_ref() {
+            match st.pending.as_mut() {
                 Some(p) if now.saturating_sub(p.last_ns) >= quiet_ns => {
-                    self.guard
-                        .events
-                        .push_with(p.time_ns, p.flags, |slot| *slot = Payload::Oom(p.oom));
+                    p.emit(&self.guard.events);
                     st.pending = None;
                     true
                 }

@@ -21,9 +21,9 @@
  * than the struct: use the fields you know, ignore the rest) and add record types (skip them by
  * size); a struct that grows gets a new ioctl number (its size is part of the number) and the
  * old number keeps working; a different abi_major is incompatible: stop. A client must also
- * accept an older minor's shorter record: ABI 2.1 appended free_ns and blocks_freed to struct
- * oom_guard_oom, so an OOM record of a 2.0 module is OOM_GUARD_OOM_RECORD_SIZE_2_0 bytes and
- * lacks them (treat them as 0).
+ * accept an older minor's shorter record: ABI 2.1 appended free_ns, blocks_freed and span_us to
+ * struct oom_guard_oom, so an OOM record of a 2.0 module is OOM_GUARD_OOM_RECORD_SIZE_2_0 bytes
+ * and lacks them (treat them as 0).
  */
 #ifndef OOM_GUARD_H
 #define OOM_GUARD_H
@@ -192,7 +192,9 @@ struct oom_guard_oom {
 	/* ABI 2.1 (absent from a record of OOM_GUARD_OOM_RECORD_SIZE_2_0 bytes: read as 0): */
 	uint64_t free_ns;      /* of callback_ns, ns spent freeing pool blocks; 0 if none freed */
 	uint32_t blocks_freed; /* pool blocks freed (__free_pages calls) */
-	uint32_t reserved;
+	uint32_t span_us;      /* us from the first to the last call this record stands for: 0 for
+				* one call, saturating at UINT32_MAX; the event ended at
+				* time_ns + span_us * 1000 */
 };
 
 /* Payload of OOM_GUARD_RECORD_POOL (32 bytes): the emergency pool changed. */
@@ -273,7 +275,7 @@ struct oom_guard_reclaim {
 #define OOM_GUARD_HEADER_SIZE 32
 #define OOM_GUARD_PRESSURE_RECORD_SIZE 656
 #define OOM_GUARD_OOM_RECORD_SIZE 704
-/* An OOM record of a 2.0 module, without free_ns and blocks_freed: the smallest to accept. */
+/* An OOM record of a 2.0 module, without free_ns, blocks_freed and span_us: the smallest. */
 #define OOM_GUARD_OOM_RECORD_SIZE_2_0 688
 #define OOM_GUARD_POOL_RECORD_SIZE 64
 #define OOM_GUARD_KILL_RECORD_SIZE 136
@@ -425,7 +427,7 @@ OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, nr_zones) == 76);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, zones) == 80);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, free_ns) == 656);
 OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, blocks_freed) == 664);
-OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, reserved) == 668);
+OOM_GUARD_ASSERT(offsetof(struct oom_guard_oom, span_us) == 668);
 OOM_GUARD_ASSERT(OOM_GUARD_HEADER_SIZE + offsetof(struct oom_guard_oom, free_ns) ==
 		 OOM_GUARD_OOM_RECORD_SIZE_2_0);
 

@@ -213,7 +213,7 @@ pub fn encode(
             // ABI 2.1.
             w.u64(o.free_ns)?;
             w.u32(o.blocks_freed)?;
-            w.u32(0)?;
+            w.u32(o.span_us)?;
         }
         Payload::Pool(p) => {
             w.u8(p.op)?;
@@ -381,7 +381,7 @@ pub fn decode(buf: &[u8]) -> Result<(RecordHeader, Option<Payload>), CodecError>
             if r.has(OOM_SIZE - OOM_SIZE_2_0) {
                 o.free_ns = r.u64()?;
                 o.blocks_freed = r.u32()?;
-                let _reserved = r.u32()?;
+                o.span_us = r.u32()?;
             } else if r.has(1) {
                 return Err(CodecError::BadSize);
             }

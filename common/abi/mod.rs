@@ -18,7 +18,7 @@
 //! skipped by its size by a reader that does not know it; an incompatible change raises
 //! [`ABI_MAJOR`], which readers refuse.
 //!
-//! ABI 2.1 appends `free_ns` and `blocks_freed` to the [`Oom`] record (see
+//! ABI 2.1 appends `free_ns`, `blocks_freed` and `span_us` to the [`Oom`] record (see
 //! [`RecordType::min_record_size`] for the 2.0 size a reader must still accept).
 
 /// Major ABI version: incremented on incompatible changes.

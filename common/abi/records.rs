@@ -61,7 +61,7 @@ impl RecordType {
     /// corrupt.
     pub const fn min_record_size(self) -> usize {
         match self {
-            // ABI 2.1 appended `free_ns`, `blocks_freed` and a reserved word.
+            // ABI 2.1 appended `free_ns`, `blocks_freed` and `span_us`.
             Self::Oom => HEADER_SIZE + OOM_SIZE_2_0,
             _ => self.record_size(),
         }
@@ -424,15 +424,33 @@ pub struct Oom {
     pub free_ns: u64,
     /// ABI 2.1: pool blocks the callback freed (`__free_pages` calls); 0 in a 2.0 record.
     pub blocks_freed: u32,
-    /// Zero.
-    pub reserved: u32,
+    /// ABI 2.1: microseconds from the first to the last notifier call this record stands for
+    /// (the header's `time_ns` is the first's): 0 for a record of one call, saturating at
+    /// `u32::MAX` ([`Oom::span_us_between`]). The coalesced event ends at
+    /// [`Oom::end_ns`]. 0 in a 2.0 record, which lacks it ([`Oom::has_free_fields`]).
+    pub span_us: u32,
 }
 
 impl Oom {
-    /// Whether an `OOM` record of `size` bytes (its header's `size`) carries `free_ns` and
-    /// `blocks_freed`: false for a 2.0 record, whose payload ends with `zones`.
+    /// Whether an `OOM` record of `size` bytes (its header's `size`) carries ABI 2.1's fields
+    /// (`free_ns`, `blocks_freed` and `span_us`): false for a 2.0 record, whose payload ends
+    /// with `zones`.
     pub const fn has_free_fields(size: u32) -> bool {
         size as usize >= HEADER_SIZE + OOM_SIZE
+    }
+
+    /// The `span_us` of a record whose first call was at `first_ns` and last at `last_ns`
+    /// (monotonic ns): whole microseconds between them, 0 if `last_ns` is not later,
+    /// saturating at `u32::MAX` (71 minutes).
+    pub fn span_us_between(first_ns: u64, last_ns: u64) -> u32 {
+        u32::try_from(last_ns.saturating_sub(first_ns) / 1_000).unwrap_or(u32::MAX)
+    }
+
+    /// When the event this record stands for ended (monotonic ns): its last call, `time_ns`
+    /// (the header's, its first call) plus `span_us`. `time_ns` itself for a record of one call
+    /// or a 2.0 record (`span_us` 0).
+    pub fn end_ns(&self, time_ns: u64) -> u64 {
+        time_ns.saturating_add(u64::from(self.span_us) * 1_000)
     }
 }
 
@@ -585,7 +603,7 @@ pub const HEADER_SIZE: usize = core::mem::size_of::<RecordHeader>();
 pub const PRESSURE_SIZE: usize = core::mem::size_of::<Pressure>();
 /// Size of [`Oom`].
 pub const OOM_SIZE: usize = core::mem::size_of::<Oom>();
-/// Size of [`Oom`] in ABI 2.0, before `free_ns`, `blocks_freed` and `reserved` were appended.
+/// Size of [`Oom`] in ABI 2.0, before `free_ns`, `blocks_freed` and `span_us` were appended.
 pub const OOM_SIZE_2_0: usize = 80 + MAX_ZONES * ZONE_SIZE;
 /// Size of [`Pool`].
 pub const POOL_SIZE: usize = core::mem::size_of::<Pool>();

@@ -49,6 +49,17 @@ awk -F'"seq":' '{ split($2, a, /[,}]/); if (a[1] + 0 != NR - 1) { print "gap at 
 calls=$(awk -F'"calls":' '/"type":"oom"/ { split($2, a, /[,}]/); s += a[1] } END { print s + 0 }' /tmp/storm.json)
 [ "$calls" = "$(s oom_calls)" ] || fail "OOM records stand for $calls calls, stats.oom_calls=$(s oom_calls)"
 pending=$(grep -c '"type":"oom".*"action":"kill-pending"' /tmp/storm.json)
+# ABI 2.1: span_us is the time from the first to the last call a record stands for: 0 for one
+# call, more for several (the kernel serializes the calls, each takes microseconds).
+spans=$(awk '/"type":"oom"/ {
+	c = $0; sub(/.*"calls":/, "", c); sub(/[,}].*/, "", c); c += 0
+	u = $0; sub(/.*"span_us":/, "", u); sub(/[,}].*/, "", u); u += 0
+	if ((c > 1) != (u > 0)) { print substr($0, 1, 300) >"/tmp/badspan"; bad = 1 }
+	if (c > 1) { n++; if (u > max) { max = u; longest = $0 } }
+} END { print n + 0, max + 0; print longest >"/tmp/longspan"; exit bad }' /tmp/storm.json) ||
+	{ cat /tmp/badspan; fail "an OOM record's span_us does not match its calls"; }
+echo "coalesced OOM records: ${spans% *}, the longest over ${spans#* } us:"
+cut -c1-200 /tmp/longspan
 [ "$(n pressure)" = "$(s level_changes)" ] || fail "$(n pressure) pressure records, stats.level_changes=$(s level_changes)"
 averted=$(grep -c '"type":"oom".*"action":"release"' /tmp/storm.json)
 [ "$averted" = "$(s averts)" ] || fail "$averted averted OOM records, stats.averts=$(s averts)"

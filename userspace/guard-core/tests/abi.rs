@@ -59,7 +59,7 @@ fn samples() -> Vec<Payload> {
             zones,
             free_ns: 1900,
             blocks_freed: 4,
-            reserved: 0,
+            span_us: 412_000,
         }),
         Payload::Pool(Pool {
             op: PoolOp::Refill as u8,
@@ -142,7 +142,7 @@ fn layout_matches_the_documented_offsets() {
     assert_eq!(offset_of!(Oom, zones), 80);
     assert_eq!(offset_of!(Oom, free_ns), 656);
     assert_eq!(offset_of!(Oom, blocks_freed), 664);
-    assert_eq!(offset_of!(Oom, reserved), 668);
+    assert_eq!(offset_of!(Oom, span_us), 668);
     assert_eq!((OOM_SIZE_2_0, OOM_SIZE), (656, 672));
     assert_eq!(offset_of!(Pool, pages), 8);
     assert_eq!(offset_of!(Kill, kills), 0);
@@ -334,7 +334,10 @@ fn encoding_writes_fields_at_their_repr_c_offsets() {
     assert_eq!(at(offset_of!(Oom, free_ns)), o.free_ns);
     let blocks = offset_of!(Oom, blocks_freed);
     assert_eq!(&body[blocks..blocks + 4], &o.blocks_freed.to_ne_bytes());
-    assert_eq!(&body[blocks + 4..blocks + 8], &[0; 4], "reserved");
+    let span = offset_of!(Oom, span_us);
+    assert_eq!(span, blocks + 4);
+    assert_eq!(&body[span..span + 4], &o.span_us.to_ne_bytes());
+    assert_eq!(span + 4, OOM_SIZE, "span_us is the last field");
     let z1 = offset_of!(Oom, zones) + ZONE_SIZE;
     assert_eq!(at(z1 + offset_of!(ZoneSnapshot, free)), o.zones[1].free);
     assert_eq!(&body[8..14], b"memhog");
@@ -381,10 +384,6 @@ fn padding_and_reserved_bytes_are_zero() {
                 x.reserved = 0xdead_beef;
                 Payload::Reclaim(x)
             }
-            Payload::Oom(mut x) => {
-                x.reserved = 0xdead_beef;
-                Payload::Oom(x)
-            }
             other => other,
         };
         let mut buf = [0x55u8; MAX_RECORD_SIZE];
@@ -393,13 +392,16 @@ fn padding_and_reserved_bytes_are_zero() {
         match dirty {
             Payload::Pool(_) => assert_eq!(&buf[HEADER_SIZE + 1..HEADER_SIZE + 8], &[0; 7]),
             Payload::Kill(_) => assert_eq!(&buf[HEADER_SIZE + 97..HEADER_SIZE + 104], &[0; 7]),
-            // Bytes 2..4 of an OOM record are `calls`, not reserved.
+            // Bytes 2..4 of an OOM record are `calls`, 668..672 `span_us` (2.1): not reserved.
             Payload::Oom(o) => {
                 assert_eq!(
                     &buf[HEADER_SIZE + 2..HEADER_SIZE + 4],
                     &o.calls.to_ne_bytes()
                 );
-                assert_eq!(&buf[HEADER_SIZE + 668..HEADER_SIZE + 672], &[0; 4]);
+                assert_eq!(
+                    &buf[HEADER_SIZE + 668..HEADER_SIZE + 672],
+                    &o.span_us.to_ne_bytes()
+                );
             }
             Payload::Pressure(_) => {
                 assert_eq!(buf[HEADER_SIZE + 3], 0);
@@ -649,9 +651,12 @@ fn an_older_minors_shorter_record_decodes_with_the_new_fields_zero() {
     let want = Oom {
         free_ns: 0,
         blocks_freed: 0,
+        span_us: 0,
         ..o
     };
     assert_eq!(p, Some(Payload::Oom(want)));
+    // Without a span, the event ends at its time stamp.
+    assert_eq!(want.end_ns(h.time_ns), h.time_ns);
 }
 
 #[test]
@@ -675,6 +680,7 @@ fn shorten_fits_a_record_into_an_older_minors_size() {
         let want = Oom {
             free_ns: 0,
             blocks_freed: 0,
+            span_us: 0,
             ..o
         };
         assert_eq!(back, Some(Payload::Oom(want)));
@@ -685,4 +691,29 @@ fn shorten_fits_a_record_into_an_older_minors_size() {
     let mut b = [0u8; MAX_RECORD_SIZE];
     let n = encode(0, 0, 0, &samples().remove(3), &mut b).unwrap();
     assert_eq!(shorten(&mut b, n - 1), None);
+}
+
+#[test]
+fn span_us_counts_whole_microseconds_and_saturates() {
+    assert_eq!(Oom::span_us_between(5_000, 5_000), 0);
+    // Not later (a clock read on another CPU): no span, not a wrap.
+    assert_eq!(Oom::span_us_between(5_000, 4_000), 0);
+    assert_eq!(Oom::span_us_between(1_000, 1_999), 0);
+    assert_eq!(Oom::span_us_between(1_000, 2_000), 1);
+    assert_eq!(Oom::span_us_between(10, 412_000_010), 412_000);
+    let max = u64::from(u32::MAX) * 1_000;
+    assert_eq!(Oom::span_us_between(0, max + 999), u32::MAX);
+    assert_eq!(Oom::span_us_between(0, max + 1_000), u32::MAX);
+    assert_eq!(Oom::span_us_between(0, u64::MAX), u32::MAX);
+    let o = Oom {
+        span_us: 412_000,
+        ..Oom::default()
+    };
+    assert_eq!(o.end_ns(1_000_000_000), 1_412_000_000);
+    assert_eq!(o.end_ns(u64::MAX - 1), u64::MAX);
+    let o = Oom {
+        span_us: u32::MAX,
+        ..Oom::default()
+    };
+    assert_eq!(o.end_ns(0), max);
 }

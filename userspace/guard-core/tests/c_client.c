@@ -184,7 +184,7 @@ static int print_records(const unsigned char *buf, size_t len)
 		case OOM_GUARD_RECORD_OOM: {
 			struct oom_guard_oom o;
 
-			/* A 2.0 module's record lacks free_ns and blocks_freed: they read as 0. */
+			/* A 2.0 module's record lacks free_ns, blocks_freed and span_us: 0. */
 			memset(&o, 0, sizeof(o));
 			if (h.size == OOM_GUARD_OOM_RECORD_SIZE_2_0) {
 				memcpy(&o, rec + OOM_GUARD_HEADER_SIZE,
@@ -203,8 +203,9 @@ static int print_records(const unsigned char *buf, size_t len)
 			       (unsigned long long)o.freed_reported, (unsigned long long)o.callback_ns,
 			       (unsigned long)o.averts_left, (unsigned long)o.nr_zones);
 			print_zones(o.zones, o.nr_zones);
-			printf(" free_ns=%llu blocks_freed=%lu", (unsigned long long)o.free_ns,
-			       (unsigned long)o.blocks_freed);
+			printf(" free_ns=%llu blocks_freed=%lu span_us=%lu",
+			       (unsigned long long)o.free_ns, (unsigned long)o.blocks_freed,
+			       (unsigned long)o.span_us);
 			break;
 		}
 		case OOM_GUARD_RECORD_POOL: {

@@ -162,7 +162,7 @@ fn fixture() -> Vec<u8> {
                 zones: three,
                 free_ns: 0xC1_0000_0000_0002,
                 blocks_freed: 0xC2_0003,
-                reserved: 0,
+                span_us: 0xC3_0004,
             }),
         ),
         (
@@ -310,7 +310,7 @@ fn fixture() -> Vec<u8> {
     buf[n..n + 8].copy_from_slice(&[0xAB; 8]);
     out.extend_from_slice(&buf[..n + 8]);
 
-    // An OOM record of a 2.0 module: 688 bytes, without `free_ns` and `blocks_freed`.
+    // An OOM record of a 2.0 module: 688 bytes, without `free_ns`, `blocks_freed` and `span_us`.
     let n = encode(
         0xF000_0000_0000_0012,
         79,
@@ -405,8 +405,8 @@ fn expected_lines(stream: &[u8]) -> Vec<String> {
                 push_zones(&mut line, &o.zones, o.nr_zones);
                 let _ = write!(
                     line,
-                    " free_ns={} blocks_freed={}",
-                    o.free_ns, o.blocks_freed
+                    " free_ns={} blocks_freed={} span_us={}",
+                    o.free_ns, o.blocks_freed, o.span_us
                 );
             }
             Some(Payload::Pool(p)) => {
@@ -567,7 +567,10 @@ fn c_client_decodes_records_like_the_rust_abi() {
     assert!(want.iter().any(|l| l.contains(" who=3:kswapd:direct ")));
     assert!(want.iter().any(|l| l.contains(" size=688 abi=2.0 ")
         && l.contains(" callback_ns=31000 ")
-        && l.ends_with(" free_ns=0 blocks_freed=0")));
+        && l.ends_with(" free_ns=0 blocks_freed=0 span_us=0")));
+    assert!(want
+        .iter()
+        .any(|l| l.ends_with(" blocks_freed=12713987 span_us=12779524")));
 
     assert_same_lines(&run_client(&exe, &path), &want);
 }

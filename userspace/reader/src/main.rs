@@ -250,10 +250,12 @@ struct WatchArgs {
     cgroup_root: Option<PathBuf>,
 
     /// Benchmarks: at exit, write the delivery latency of the first 65536 records (the
-    /// reader's CLOCK_MONOTONIC when it decoded each one minus the record's time_ns) to FILE,
-    /// as lines of up to 100 records, each three parallel lists: `lat_ns=N,N,...` the
-    /// latencies, `time_ns=N,N,...` the records' time_ns and `pos=N,N,...` each record's place
-    /// among those its read() returned (0 for the first).
+    /// reader's CLOCK_MONOTONIC when it decoded each one minus the end of its event: the
+    /// record's time_ns, or for an OOM record time_ns + span_us * 1000, when the last of the
+    /// notifier calls it coalesces came) to FILE, as lines of up to 100 records, each three
+    /// parallel lists: `lat_ns=N,N,...` the latencies, `time_ns=N,N,...` those ends of the
+    /// events (ns) and `pos=N,N,...` each record's place among those its read() returned (0
+    /// for the first).
     #[arg(long, value_name = "FILE", hide = true)]
     latency_log: Option<PathBuf>,
 }

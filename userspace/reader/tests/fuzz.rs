@@ -291,7 +291,7 @@ impl Rng {
                     zones,
                     free_ns: self.num(),
                     blocks_freed: self.num() as u32,
-                    reserved: 0,
+                    span_us: self.num() as u32,
                 })
             }
             RecordType::Pool => Payload::Pool(Pool {

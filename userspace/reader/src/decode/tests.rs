@@ -64,7 +64,7 @@ pub(crate) fn samples() -> Vec<Payload> {
             zones,
             free_ns: 9_100,
             blocks_freed: 4,
-            reserved: 0,
+            span_us: 0,
         }),
         Payload::Pool(Pool {
             op: PoolOp::Release as u8,
@@ -387,9 +387,13 @@ fn truncated_stream_is_an_error_at_the_end() {
 }
 
 #[test]
-fn an_abi_2_0_oom_record_decodes_without_the_free_fields() {
+fn an_abi_2_0_oom_record_decodes_without_the_2_1_fields() {
     // What a 2.0 module writes: the OOM record ends after `zones` (688 bytes), minor 0.
-    let oom = samples()[1];
+    let Payload::Oom(mut o) = samples()[1] else {
+        unreachable!()
+    };
+    o.span_us = 412_000;
+    let oom = Payload::Oom(o);
     let mut buf = vec![0u8; MAX_RECORD_SIZE];
     let n = abi::encode(3, 4, 0, &oom, &mut buf).unwrap();
     assert_eq!(n, 704);
@@ -404,7 +408,7 @@ fn an_abi_2_0_oom_record_decodes_without_the_free_fields() {
     let Payload::Oom(mut want) = oom else {
         unreachable!()
     };
-    (want.free_ns, want.blocks_freed) = (0, 0);
+    (want.free_ns, want.blocks_freed, want.span_us) = (0, 0, 0);
     assert_eq!(r.payload, Payload::Oom(want));
     // A size between 2.0's and 2.1's is no record any version writes.
     buf.resize(696, 0);

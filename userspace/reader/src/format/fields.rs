@@ -99,9 +99,10 @@ pub fn tte_value(tte_ms: u64) -> Value {
     }
 }
 
-/// An `OOM` record's `free_ns` or `blocks_freed`: [`Value::Unknown`] in a record of `size`
-/// bytes that lacks them (an ABI 2.0 module's), else the value.
-fn free_value(size: u32, v: u64) -> Value {
+/// One of an `OOM` record's ABI 2.1 fields (`free_ns`, `blocks_freed`, `span_us`):
+/// [`Value::Unknown`] in a record of `size` bytes that lacks them (an ABI 2.0 module's), else
+/// the value.
+fn oom_2_1_value(size: u32, v: u64) -> Value {
     if Oom::has_free_fields(size) {
         Value::U64(v)
     } else {
@@ -143,6 +144,7 @@ pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
             ("level", Str(level_name(o.level))),
             ("action", Str(action_name(o.action))),
             ("calls", U64(u64::from(o.calls))),
+            ("span_us", oom_2_1_value(h.size, u64::from(o.span_us))),
             ("pid", U64(u64::from(o.pid))),
             ("comm", Str(name_text(&o.comm))),
             ("free_pages", U64(o.free_pages)),
@@ -151,10 +153,10 @@ pub fn fields(rec: &Record, opts: &FormatOptions) -> Vec<Field> {
             ("pool_after_pages", U64(o.pool_after)),
             ("freed_reported_pages", U64(o.freed_reported)),
             ("callback_ns", U64(o.callback_ns)),
-            ("free_ns", free_value(h.size, o.free_ns)),
+            ("free_ns", oom_2_1_value(h.size, o.free_ns)),
             (
                 "blocks_freed",
-                free_value(h.size, u64::from(o.blocks_freed)),
+                oom_2_1_value(h.size, u64::from(o.blocks_freed)),
             ),
             ("averts_left", U64(u64::from(o.averts_left))),
             ("page_size_bytes", U64(opts.page_size)),

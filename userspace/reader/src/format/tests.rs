@@ -401,6 +401,7 @@ fn json_schema_per_type() {
             "level",
             "action",
             "calls",
+            "span_us",
             "pid",
             "comm",
             "free_pages",
@@ -553,8 +554,8 @@ fn logfmt_of_every_type() {
              fall_rate_pages_per_s=2560 tte_ms=1500 page_size_bytes=4096 nr_zones=2 \
              zones_truncated=false {ZONES}")
             .as_str(),
-            format!("seq=41 time_ns=12345678942 type=oom abi=2.1 level=min action=release calls=1 pid=4242 \
-             comm=memhog free_pages=1500 available_pages=2000 pool_before_pages=4096 \
+            format!("seq=41 time_ns=12345678942 type=oom abi=2.1 level=min action=release calls=1 span_us=0 \
+             pid=4242 comm=memhog free_pages=1500 available_pages=2000 pool_before_pages=4096 \
              pool_after_pages=3840 freed_reported_pages=256 callback_ns=15200 free_ns=9100 \
              blocks_freed=4 averts_left=7 page_size_bytes=4096 nr_zones=2 zones_truncated=false {ZONES}")
             .as_str(),
@@ -809,29 +810,36 @@ fn kill_cgroup_paths() {
 }
 
 #[test]
-fn an_abi_2_0_oom_record_lacks_the_free_fields_in_every_format() {
-    // A 2.0 module's OOM record: 688 bytes, no `free_ns` or `blocks_freed` (decoded as 0).
+fn an_abi_2_0_oom_record_lacks_the_2_1_fields_in_every_format() {
+    // A 2.0 module's OOM record: 688 bytes, no `free_ns`, `blocks_freed` or `span_us` (decoded
+    // as 0). Coalesced calls, so that the text would show a span.
     let mut r = all()[1];
     r.header.size = 688;
     r.header.abi_minor = 0;
     if let Payload::Oom(o) = &mut r.payload {
-        (o.free_ns, o.blocks_freed) = (0, 0);
+        (o.free_ns, o.blocks_freed, o.span_us) = (0, 0, 0);
+        o.calls = 37;
     }
     let t = text(&r, &OPTS);
     assert!(t.contains("callback 15.2 us; free 5.8 MiB"), "{t}");
+    assert!(t.contains(": release (37 calls), pid 4242"), "no span: {t}");
     let v: serde_json::Value = serde_json::from_str(&json(&r, &OPTS)).unwrap();
     assert_eq!(
         (&v["abi"], &v["callback_ns"]),
         (&serde_json::json!("2.0"), &serde_json::json!(15_200))
     );
-    assert!(v["free_ns"].is_null() && v["blocks_freed"].is_null(), "{v}");
+    assert!(
+        v["free_ns"].is_null() && v["blocks_freed"].is_null() && v["span_us"].is_null(),
+        "{v}"
+    );
     // Left out of the flat formats (logfmt, journald, hook environment), not written as 0.
     let lf = logfmt(&r, &OPTS);
     assert!(lf.contains(" callback_ns=15200 averts_left=7 "), "{lf}");
+    assert!(lf.contains(" calls=37 pid=4242 "), "{lf}");
     let flat = flat_fields(&event_fields(&r, Extra::NONE, &OPTS));
     assert!(!flat
         .iter()
-        .any(|(k, _)| k == "free_ns" || k == "blocks_freed"));
+        .any(|(k, _)| k == "free_ns" || k == "blocks_freed" || k == "span_us"));
     // A 2.1 record that freed nothing: zeros, and no "freeing" in the text.
     let mut r = all()[1];
     if let Payload::Oom(o) = &mut r.payload {
@@ -849,4 +857,51 @@ fn an_abi_2_0_oom_record_lacks_the_free_fields_in_every_format() {
         (o.free_ns, o.blocks_freed) = (2_500, 1);
     }
     assert!(text(&r, &OPTS).contains("callback 15.2 us (freeing 1 block: 2.5 us); "));
+}
+
+#[test]
+fn a_coalesced_oom_record_shows_its_span_in_every_format() {
+    // 37 kill-pending calls over 412 ms, stamped with the first.
+    let mut r = all()[1];
+    if let Payload::Oom(o) = &mut r.payload {
+        o.action = abi::OomAction::KillPending as u8;
+        (o.calls, o.span_us) = (37, 412_000);
+        (o.freed_reported, o.pool_after, o.free_ns, o.blocks_freed) = (0, o.pool_before, 0, 0);
+    }
+    let t = text(&r, &OPTS);
+    assert!(
+        t.starts_with("[   12.345678] oom min: kill-pending (37 calls over 412.0 ms), pid 4242 "),
+        "{t}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&json(&r, &OPTS)).unwrap();
+    assert_eq!(
+        (&v["action"], &v["calls"], &v["span_us"]),
+        (
+            &serde_json::json!("kill-pending"),
+            &serde_json::json!(37),
+            &serde_json::json!(412_000)
+        )
+    );
+    let lf = logfmt(&r, &OPTS);
+    assert!(
+        lf.contains(" action=kill-pending calls=37 span_us=412000 pid=4242 "),
+        "{lf}"
+    );
+    // journald fields and hook variables come from these.
+    let flat = flat_fields(&event_fields(&r, Extra::NONE, &OPTS));
+    assert!(flat
+        .iter()
+        .any(|(k, v)| k == "span_us" && *v == Value::U64(412_000)));
+    // One call: no span, no count.
+    let t = text(&all()[1], &OPTS);
+    assert!(t.contains("oom min: release, pid 4242 "), "{t}");
+    // A span longer than a second is still in ms; a span of under 1 ms in us.
+    if let Payload::Oom(o) = &mut r.payload {
+        o.span_us = 2_345_678;
+    }
+    assert!(text(&r, &OPTS).contains("(37 calls over 2345.6 ms)"));
+    if let Payload::Oom(o) = &mut r.payload {
+        (o.calls, o.span_us) = (2, 81);
+    }
+    assert!(text(&r, &OPTS).contains("(2 calls over 81.0 us)"));
 }

@@ -96,6 +96,24 @@ fn free_text(size: u32, o: &Oom) -> String {
     )
 }
 
+/// How many notifier calls an `OOM` record stands for, after its action: ` (37 calls over 412.0
+/// ms)` for coalesced calls, from the first to the last (` (37 calls)` in a record that lacks
+/// `span_us`, ABI 2.0); empty for one call.
+fn calls_text(size: u32, o: &Oom) -> String {
+    if o.calls <= 1 && o.span_us == 0 {
+        String::new()
+    } else if Oom::has_free_fields(size) {
+        let s = if o.calls == 1 { "" } else { "s" };
+        format!(
+            " ({} call{s} over {})",
+            o.calls,
+            human_ns(u64::from(o.span_us).saturating_mul(1_000))
+        )
+    } else {
+        format!(" ({} calls)", o.calls)
+    }
+}
+
 /// A `CLOCK_MONOTONIC` time the way `dmesg` prints it: `[   12.345678]`.
 pub fn timestamp(time_ns: u64) -> String {
     format!(
@@ -172,11 +190,7 @@ fn record_message(rec: &Record, cgroup: Option<&str>, opts: &FormatOptions) -> S
                  callback {}{}; free {}, available {}",
                 level_name(o.level),
                 action_name(o.action),
-                if o.calls > 1 {
-                    format!(" ({} calls)", o.calls)
-                } else {
-                    String::new()
-                },
+                calls_text(rec.header.size, o),
                 o.pid,
                 text_name(&o.comm),
                 pages(o.freed_reported, opts),

@@ -158,6 +158,8 @@ fn environment_carries_the_event() {
     assert_eq!(env["OOM_GUARD_PID"], "4242");
     assert_eq!(env["OOM_GUARD_COMM"], "memhog");
     assert_eq!(env["OOM_GUARD_FREED_REPORTED_PAGES"], "256");
+    assert_eq!(env["OOM_GUARD_CALLS"], "1");
+    assert_eq!(env["OOM_GUARD_SPAN_US"], "0");
     assert_eq!(env["OOM_GUARD_PRIORITY"], "2");
     assert!(env["OOM_GUARD_MESSAGE"].starts_with("oom min: release"));
     let env: std::collections::BTreeMap<_, _> = hook_env(&record(3, samples()[4]), None, &OPTS)

@@ -229,17 +229,41 @@ pub enum WatchError {
 }
 
 /// One record's delivery latency, kept for benchmarks ([`WatchOptions::latency_samples`]).
+///
+/// Measured from the end of the event the record stands for, which is its `time_ns` for every
+/// record but a coalesced `OOM` one: that one is stamped with its first notifier call and goes
+/// out only once the calls have stopped, so it is measured from its last call, `time_ns +
+/// span_us × 1000` ([`Oom::end_ns`](oom_guard_core::abi::Oom::end_ns)). From its first, the
+/// latency would count the time the killed victim took to exit as delivery time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Latency {
     /// `CLOCK_MONOTONIC` when the reader decoded the record, right after the `read()` that
-    /// returned it, minus the record's `time_ns`, in ns.
+    /// returned it, minus `time_ns` (below), in ns; 0 if that is later.
     pub lat_ns: u64,
-    /// The record's `time_ns`: when the module stamped the event (`CLOCK_MONOTONIC`, ns).
+    /// When the event the record stands for ended (`CLOCK_MONOTONIC`, ns): the record's
+    /// `time_ns`, when the module stamped the event, or for an `OOM` record the time of the
+    /// last call it stands for, `time_ns + span_us × 1000`.
     pub time_ns: u64,
     /// The record's place among the records decoded after one `read()`: 0 for the first. A
     /// later record waited for the `read()` that the first one woke, and then for the
     /// records decoded before it.
     pub pos: u32,
+}
+
+impl Latency {
+    /// The latency of `rec`, decoded at `now_ns` (`CLOCK_MONOTONIC`), the `pos`-th record
+    /// decoded after its `read()`.
+    pub fn of(rec: &Record, now_ns: u64, pos: u32) -> Self {
+        let time_ns = match &rec.payload {
+            Payload::Oom(o) => o.end_ns(rec.header.time_ns),
+            _ => rec.header.time_ns,
+        };
+        Self {
+            lat_ns: now_ns.saturating_sub(time_ns),
+            time_ns,
+            pos,
+        }
+    }
 }
 
 /// A column of [`write_lists`]: its name and how to get its value from a row.
@@ -539,12 +563,7 @@ fn read_loop<R: Read + AsFd>(
                 Item::Record(rec) => {
                     // Never grows: the space was reserved up front.
                     if latency.len() < opts.latency_samples {
-                        let time_ns = rec.header.time_ns;
-                        latency.push(Latency {
-                            lat_ns: crate::sys::monotonic_ns().saturating_sub(time_ns),
-                            time_ns,
-                            pos,
-                        });
+                        latency.push(Latency::of(&rec, crate::sys::monotonic_ns(), pos));
                     }
                     pos = pos.saturating_add(1);
                     counters.count(&rec);

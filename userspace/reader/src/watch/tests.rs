@@ -127,6 +127,61 @@ fn latency_is_kept_for_the_first_records_only() {
 }
 
 #[test]
+fn a_coalesced_oom_record_is_measured_from_its_last_call() {
+    // 37 kill-pending calls over 412 ms: the record carries the first call's time and goes
+    // out after the last. Between a pool record and an OOM record of one call.
+    let Payload::Oom(mut o) = samples()[1] else {
+        unreachable!()
+    };
+    o.action = oom_guard_core::abi::OomAction::KillPending as u8;
+    (o.calls, o.span_us) = (37, 412_000);
+    let bytes = [
+        encoded(0, &samples()[2]),
+        encoded(1, &Payload::Oom(o)),
+        encoded(2, &samples()[1]),
+    ]
+    .concat();
+    let dir = TempDir::new();
+    let (mut f, path) = capture(&dir, &bytes);
+    let before = crate::sys::monotonic_ns();
+    let r = watch_latency(&mut f, &path, 10);
+    let after = crate::sys::monotonic_ns();
+    assert_eq!(r.result.unwrap(), End::Eof);
+    // The OOM record's `time_ns` is 1_000_001_000 (its first call); it ended 412 ms later.
+    let times: Vec<u64> = r.latency.iter().map(|l| l.time_ns).collect();
+    assert_eq!(times, [1_000_000_000, 1_412_001_000, 1_000_002_000]);
+    for l in &r.latency {
+        assert!(
+            (before - l.time_ns..=after - l.time_ns).contains(&l.lat_ns),
+            "{l:?}"
+        );
+    }
+    // The log carries that end as the record's time.
+    let mut out = Vec::new();
+    write_latency_lines(&mut out, &r.latency).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains(" time_ns=1000000000,1412001000,1000002000 pos=0,1,2"),
+        "{text}"
+    );
+    // Decoded at a given moment: measured from the span's end, 0 before it.
+    let items = crate::decode::decode_all(&bytes).unwrap();
+    let [_, Item::Record(rec), _] = items.as_slice() else {
+        panic!("{items:?}")
+    };
+    assert_eq!(rec.header.time_ns, 1_000_001_000);
+    assert_eq!(
+        Latency::of(rec, 1_412_501_000, 1),
+        Latency {
+            lat_ns: 500_000,
+            time_ns: 1_412_001_000,
+            pos: 1
+        }
+    );
+    assert_eq!(Latency::of(rec, 1_200_000_000, 0).lat_ns, 0);
+}
+
+#[test]
 fn latency_log_lines_hold_three_parallel_lists_of_up_to_100() {
     let lat: Vec<Latency> = (0..101u64)
         .map(|i| Latency {

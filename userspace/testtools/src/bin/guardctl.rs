@@ -166,9 +166,10 @@ fn record_line(h: &abi::RecordHeader, p: Option<&Payload>) -> String {
             tte(x.tte_ms)
         ),
         Some(Payload::Oom(x)) => format!(
-            "{head} kind=oom action={} calls={} pid={} comm={} pool_before={} pool_after={} freed={} callback_ns={} free_ns={} blocks_freed={} averts_left={} free={} available={} zones={} marks={}",
+            "{head} kind=oom action={} calls={} span_us={} pid={} comm={} pool_before={} pool_after={} freed={} callback_ns={} free_ns={} blocks_freed={} averts_left={} free={} available={} zones={} marks={}",
             abi::OomAction::from_raw(x.action).map_or("?", abi::OomAction::name),
             x.calls,
+            x.span_us,
             x.pid,
             String::from_utf8_lossy(abi::name_bytes(&x.comm)),
             x.pool_before,
