@@ -247,11 +247,18 @@ for darch in amd64 arm64; do
 	need "busybox-static ($darch, for the guest initramfs)" || continue
 	papt_update
 	tmp=$(mktemp -d)
+	# From DEBIAN_SUITE, not the newest of the suites the kernel sources come from:
+	# sid moves (its busybox-static lives in /usr/bin since 1.38).
 	(cd "$tmp" && quiet "could not download busybox-static:$darch from Debian $DEBIAN_SUITE" \
-		papt download "busybox-static:$darch")
-	dpkg-deb -x "$tmp"/busybox-static_*_"$darch".deb "$tmp/x"
+		papt download "busybox-static:$darch/$DEBIAN_SUITE")
+	dpkg-deb -x "$tmp"/busybox-static_*_"$darch".deb "$tmp/x" || die "could not extract busybox-static:$darch"
+	src=
+	for f in "$tmp/x/bin/busybox" "$tmp/x/usr/bin/busybox"; do
+		[ -f "$f" ] && [ ! -L "$f" ] && src=$f && break
+	done
+	[ -n "$src" ] || die "busybox-static:$darch from $DEBIAN_SUITE has no bin/busybox or usr/bin/busybox"
 	mkdir -p "$(dirname "$bb")"
-	install -m 0755 "$tmp/x/bin/busybox" "$bb"
+	install -m 0755 "$src" "$bb"
 	rm -rf "$tmp"
 done
 
@@ -287,7 +294,8 @@ for darch in amd64 arm64; do
 	[ -f "$eo/.guard-earlyoom" ] && continue
 	need "earlyoom ($darch, a peer for the guest benchmarks)" || continue
 	papt_update
-	ver=$(papt_cache policy "earlyoom:$darch" 2>/dev/null | awk '/Candidate:/ {print $2}')
+	# DEBIAN_SUITE's earlyoom and libc6: the other suites (sid above all) carry newer ones.
+	ver=$(papt_cache -o "APT::Default-Release=$DEBIAN_SUITE" policy "earlyoom:$darch" 2>/dev/null | awk '/Candidate:/ {print $2}')
 	[ -n "$ver" ] && [ "$ver" != "(none)" ] ||
 		die "no earlyoom:$darch in $DEBIAN_SUITE: update DEBIAN_SUITE or EARLYOOM_VERSION in scripts/versions.env"
 	[ "$ver" = "$EARLYOOM_VERSION" ] ||
@@ -295,7 +303,7 @@ for darch in amd64 arm64; do
 	triplet=$(deb_triplet "$darch")
 	tmp=$(mktemp -d)
 	(cd "$tmp" && quiet "could not download earlyoom:$darch $ver and libc6:$darch from Debian $DEBIAN_SUITE" \
-		papt download "earlyoom:$darch=$ver" "libc6:$darch")
+		papt download "earlyoom:$darch=$ver" "libc6:$darch/$DEBIAN_SUITE")
 	for d in "$tmp"/*.deb; do
 		dpkg-deb -x "$d" "$tmp/x" || die "could not extract $d"
 	done
