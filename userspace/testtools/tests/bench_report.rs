@@ -98,11 +98,14 @@ fn fixtures_become_markdown_and_json() {
         // before the OOM at 800 and max (no ratio, ours judged alone); arm64's late critical,
         // no earlyoom lead at 200 MiB/s and its missing rates.
         "| at every rate: our lead ≥ earlyoom's at the same threshold (10 %: our `medium`, its \
-         SIGTERM), median ratio ≥ 1; and ours `critical` and `medium` before the OOM in every run \
-         | medium ÷ earlyoom (same 10 % threshold): 8.9× / 16.0× / — / — at 50 / 200 / 800 / max; \
-         ours missed 0 of 8; earlyoom missed 5, skipped SIGTERM in 2 \
-         | medium ÷ earlyoom (same 10 % threshold): 11.0× / — at 50 / 200; ours missed 1 of 4 \
-         (medium 0, critical 1); earlyoom missed 2, skipped SIGTERM in 1 | — \
+         SIGTERM) in the same run, median per-run ratio ≥ 1; and ours `critical` and `medium` \
+         before the OOM in every run \
+         | medium ÷ earlyoom (same 10 % threshold, same run, median): 8.7× / 16.5× / — / — at \
+         50 / 200 / 800 / max; earlyoom first in 0 of 3; ours missed 0 of 8; earlyoom missed 5, \
+         skipped SIGTERM in 2 \
+         | medium ÷ earlyoom (same 10 % threshold, same run, median): 10.5× / — at 50 / 200; \
+         earlyoom first in 0 of 2; ours missed 1 of 4 (medium 0, critical 1); earlyoom missed \
+         2, skipped SIGTERM in 1 | — \
          | missed — x86_64: met, earlyoom never acted before the OOM at 800 MiB/s: ratio \
          undefined, our medium covered 2/2; earlyoom never acted before the OOM at max: ratio \
          undefined, our medium covered 2/2; arm64: critical missed 1 of 2 runs at 200 MiB/s; \
@@ -110,13 +113,13 @@ fn fixtures_become_markdown_and_json() {
          ratio undefined, our medium covered 2/2 |",
         // The ratio table first: medians 1250 / 140 and 320 / 20, per-run ratios only where
         // both came before the OOM (none at 800 and max).
-        "| 50 | 2 | 1250.0 | 140.0 | 8.93× | 8.67× / 8.67× | 0, 0 | 0 | 0 |\n\
-         | 200 | 2 | 320.0 | 20.0 | 16.00× | 16.50× / 16.50× | 0, 0 | 1 | 2 |\n\
-         | 800 | 2 | 75.0 | — | — | — | 0, 0 | 2 | 0 |\n\
-         | max | 2 | 40.0 | — | — | — | 0, 0 | 2 | 0 |\n\n\
+        "| 50 | 2 | 1250.0 | 140.0 | 8.67× / 8.67× | 0 of 2 | 8.93× | 0, 0 | 0 | 0 |\n\
+         | 200 | 2 | 320.0 | 20.0 | 16.50× / 16.50× | 0 of 1 | 16.00× | 0, 0 | 1 | 2 |\n\
+         | 800 | 2 | 75.0 | — | — | 0 of 0 | — | 0, 0 | 2 | 0 |\n\
+         | max | 2 | 40.0 | — | — | 0 of 0 | — | 0, 0 | 2 | 0 |\n\n\
          earlyoom never acted before the OOM at 800 MiB/s, max: no ratio there",
-        "| 50 | 2 | 1100.0 | 100.0 | 11.00× | 10.45× / 10.45× | 0, 0 | 0 | 0 |\n\
-         | 200 | 2 | 240.0 | — | — | — | 0, 1 | 2 | 1 |\n\n",
+        "| 50 | 2 | 1100.0 | 100.0 | 10.45× / 10.45× | 0 of 2 | 11.00× | 0, 0 | 0 | 0 |\n\
+         | 200 | 2 | 240.0 | — | — | 0 of 0 | — | 0, 1 | 2 | 1 |\n\n",
         // P3, in jiffies of HZ 250: x86_64 has kernel-count delays (`*_kdelay`) and is judged
         // on them; arm64's lines predate them and are judged on the hog accounting, whose
         // 12.5 ms are 3.1 jiffies.

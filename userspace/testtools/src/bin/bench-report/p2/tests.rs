@@ -234,8 +234,9 @@ fn p2_met_at_every_rate() {
     assert_eq!(verdict(&text, measure("P2")), Verdict::met());
     assert_eq!(
         headline(&text, measure("P2")),
-        "medium ÷ earlyoom (same 10 % threshold): 1.04× / 2.2× / 1.5× / 4.7× at 50 / 200 \
-         / 800 / max; ours missed 0 of 8; earlyoom missed 2, skipped SIGTERM in 3"
+        "medium ÷ earlyoom (same 10 % threshold, same run, median): 1.04× / 2.2× / 1.6× / \
+         4.7× at 50 / 200 / 800 / max; earlyoom first in 0 of 6; ours missed 0 of 8; earlyoom \
+         missed 2, skipped SIGTERM in 3"
     );
     // A ratio of exactly 1 meets the goal.
     let even = text
@@ -248,7 +249,35 @@ fn p2_met_at_every_rate() {
             &lead_line("50", 2, "500", "100", "500", "TERM"),
         );
     assert_eq!(summary(&even).rates[0].vs_earlyoom.ratio, Some(1.0));
+    assert_eq!(
+        summary(&even).rates[0].vs_earlyoom.per_run_median,
+        Some(1.0)
+    );
     assert_eq!(verdict(&even, measure("P2")), Verdict::met());
+}
+
+#[test]
+fn p2_judged_on_the_runs_paired() {
+    // The board case: leads of seconds that differ between runs by more than the two signals
+    // differ within a run. Ours ahead in runs 1, 2 and 4, behind by 0.8 ms in run 3: the
+    // medians (2212.5 and 2213.3 ms, from different runs) read 0.9996×, the runs 1.02×.
+    let board = [
+        lead_line("50", 1, "1829.9", "900", "1794.4", "TERM"),
+        lead_line("50", 2, "2283.6", "900", "2230.7", "TERM"),
+        lead_line("50", 3, "2212.5", "900", "2213.3", "TERM"),
+        lead_line("50", 4, "2346.2", "900", "2330.3", "TERM"),
+        lead_line("50", 5, "2042.5", "900", "1949.1", "TERM"),
+    ]
+    .concat();
+    let s = summary(&board);
+    let c = &s.rates[0].vs_earlyoom;
+    assert!(c.ratio.is_some_and(|r| r < 1.0));
+    assert_eq!(c.earlyoom_first, 1);
+    assert!(c.per_run_median.is_some_and(|r| r > 1.01));
+    assert_eq!(
+        verdict(&board, measure("P2")).detail.as_deref(),
+        Some("rates 200 MiB/s, 800 MiB/s, max not measured")
+    );
 }
 
 #[test]
@@ -273,12 +302,16 @@ fn p2_missed_on_the_ratio() {
     assert_eq!(v.status, Status::Missed);
     assert_eq!(
         v.detail.as_deref(),
-        Some("200 MiB/s: medium lead 85.4 ms = 0.92× earlyoom's 92.8 ms")
+        Some(
+            "200 MiB/s: medium lead ÷ earlyoom's in the same run, median 0.92× over 2 runs \
+             (earlyoom first in 2)"
+        )
     );
     assert_eq!(
         headline(&text, measure("P2")),
-        "medium ÷ earlyoom (same 10 % threshold): 1.04× / 0.92× / 1.5× / 4.7× at 50 / 200 \
-         / 800 / max; ours missed 0 of 8; earlyoom missed 2, skipped SIGTERM in 3"
+        "medium ÷ earlyoom (same 10 % threshold, same run, median): 1.04× / 0.92× / 1.6× / \
+         4.7× at 50 / 200 / 800 / max; earlyoom first in 2 of 6; ours missed 0 of 8; earlyoom \
+         missed 2, skipped SIGTERM in 3"
     );
     // A narrow miss does not read as the goal.
     let narrow = [
@@ -289,8 +322,9 @@ fn p2_missed_on_the_ratio() {
     assert_eq!(
         verdict(&narrow, measure("P2")).detail.as_deref(),
         Some(
-            "50 MiB/s: medium lead 99.9 ms = 0.999× earlyoom's 100.0 ms; \
-             200 MiB/s: medium lead 70.0 ms = 0.7× earlyoom's 100.0 ms; \
+            "50 MiB/s: medium lead ÷ earlyoom's in the same run, median 0.999× over 1 run \
+             (earlyoom first in 1); 200 MiB/s: medium lead ÷ earlyoom's in the same run, \
+             median 0.7× over 1 run (earlyoom first in 1); \
              rates 800 MiB/s, max not measured"
         )
     );
@@ -311,9 +345,9 @@ fn p2_missed_on_a_critical_miss() {
     );
     assert_eq!(
         headline(&text, measure("P2")),
-        "medium ÷ earlyoom (same 10 % threshold): 1.04× / 2.2× / 1.5× / 4.7× at 50 / 200 \
-         / 800 / max; ours missed 1 of 8 (medium 0, critical 1); earlyoom missed 2, \
-         skipped SIGTERM in 3"
+        "medium ÷ earlyoom (same 10 % threshold, same run, median): 1.04× / 2.2× / 1.6× / \
+         4.7× at 50 / 200 / 800 / max; earlyoom first in 0 of 6; ours missed 1 of 8 (medium \
+         0, critical 1); earlyoom missed 2, skipped SIGTERM in 3"
     );
     // A medium that never came is a miss too, and the ratio is taken over the rest.
     let text = text.replacen(
@@ -356,8 +390,9 @@ fn p2_a_rate_where_earlyoom_never_acted_is_judged_on_our_misses() {
     );
     assert_eq!(
         headline(&text, measure("P2")),
-        "medium ÷ earlyoom (same 10 % threshold): 1.04× / 2.2× / — / — at 50 / 200 / 800 \
-         / max; ours missed 0 of 8; earlyoom missed 4, skipped SIGTERM in 3"
+        "medium ÷ earlyoom (same 10 % threshold, same run, median): 1.04× / 2.2× / — / — at \
+         50 / 200 / 800 / max; earlyoom first in 0 of 4; ours missed 0 of 8; earlyoom missed \
+         4, skipped SIGTERM in 3"
     );
     // The overall verdict keeps the detail of a met input.
     let v = overall(&[analysis(&text)], measure("P2"));
@@ -386,8 +421,9 @@ fn p2_a_rate_where_earlyoom_never_acted_is_judged_on_our_misses() {
     );
     assert_eq!(
         headline(&all_rates("100"), measure("P2")),
-        "medium ÷ earlyoom (same 10 % threshold): — / — / — / — at 50 / 200 / 800 / max; \
-         ours missed 0 of 8; earlyoom missed 8, skipped SIGTERM in 8"
+        "medium ÷ earlyoom (same 10 % threshold, same run, median): — / — / — / — at 50 / \
+         200 / 800 / max; earlyoom first in 0 of 0; ours missed 0 of 8; earlyoom missed 8, \
+         skipped SIGTERM in 8"
     );
 }
 
@@ -453,19 +489,20 @@ fn table() {
     // The ratio table comes first, with the rates without a ratio named below it.
     assert!(md.starts_with(
         "| Rate (MiB/s) | Runs | Medium median lead (ms) | earlyoom median lead (ms) \
-         | Ratio of medians | Per-run ratio median / min | Our misses (medium, critical) \
-         | earlyoom misses | earlyoom skipped SIGTERM |\n\
-         | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n\
-         | 50 | 3 | 300.0 | 100.0 | 3.00× | 4.00× / 4.00× | 1, 1 | 1 | 1 |\n\
-         | 200 | 1 | 80.0 | — | — | — | 0, 0 | 1 | 0 |\n\n\
+         | Per-run ratio median / min (judged) | earlyoom first | Ratio of medians \
+         | Our misses (medium, critical) | earlyoom misses | earlyoom skipped SIGTERM |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n\
+         | 50 | 3 | 300.0 | 100.0 | 4.00× / 4.00× | 0 of 1 | 3.00× | 1, 1 | 1 | 1 |\n\
+         | 200 | 1 | 80.0 | — | — | 0 of 0 | — | 0, 0 | 1 | 0 |\n\n\
          earlyoom never acted before the OOM at 200 MiB/s: no ratio there, our `medium` and \
          `critical` are judged on their misses alone.\n\n\
          | Rate (MiB/s) | Runs | Reached (MiB/s) | Signal |"
     ));
     assert_eq!(
         s.headline(),
-        "medium ÷ earlyoom (same 10 % threshold): 3.0× / — at 50 / 200; ours missed 2 of 4 \
-         (medium 1, critical 1); earlyoom missed 2, skipped SIGTERM in 1"
+        "medium ÷ earlyoom (same 10 % threshold, same run, median): 4.0× / — at 50 / 200; \
+         earlyoom first in 0 of 1; ours missed 2 of 4 (medium 1, critical 1); earlyoom missed \
+         2, skipped SIGTERM in 1"
     );
 
     // The per-rate signal tables stay.
@@ -509,6 +546,7 @@ fn json_keys() {
         "per_run_ratios",
         "per_run_ratio_median",
         "per_run_ratio_min",
+        "earlyoom_first_runs",
         "misses_medium",
         "misses_critical",
         "earlyoom_misses",
